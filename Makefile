@@ -1,0 +1,82 @@
+# Entry points. `make help` lists them. Everything bootstraps itself: the first target you run
+# creates .venv from requirements.lock, registers the project's Jupyter kernel and, where a target
+# needs data, generates the sample dataset.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+KERNEL := aem-analysis
+STAMP := $(VENV)/.installed-stamp
+
+DATA ?= data/sample
+MONTH ?=
+TEAMS ?=
+RENDERER ?= auto
+JOBS ?=
+
+# Quiet, deterministic matplotlib and no telemetry in the kernel processes.
+export MPLBACKEND := Agg
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+export JUPYTER_PLATFORM_DIRS := 1
+
+.PHONY: help setup monthly-report test test-fast lab data lint format lock clean distclean
+
+help: ## List the entry points
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (PYTHON=$(PYTHON))")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock -e ".[dev]"
+	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "AEM analysis (.venv)" > /dev/null
+	@touch $@
+
+setup: $(STAMP) ## Create .venv with the pinned dependencies and register the Jupyter kernel
+
+$(DATA)/dataset.yaml: | $(STAMP)
+	@if [ "$(DATA)" != "data/sample" ]; then echo "error: no dataset at $(DATA) (expected $(DATA)/dataset.yaml or table files); run 'make data' for the sample" >&2; exit 2; fi
+	$(PY) -m analysis synth --out $(DATA)
+
+data: $(STAMP) ## Regenerate the sample dataset in data/sample
+	$(PY) -m analysis synth --out data/sample --overwrite
+
+monthly-report: $(STAMP) ## Render every team's report: [MONTH=YYYY-MM] [TEAMS=a,b] [RENDERER=auto|builtin|quarto] [JOBS=N]
+	@if [ "$(DATA)" = "data/sample" ] && [ ! -f data/sample/dataset.yaml ]; then $(MAKE) --no-print-directory $(DATA)/dataset.yaml; fi
+	$(PY) -m analysis report --data $(DATA) --renderer $(RENDERER) \
+		$(if $(MONTH),--month $(MONTH)) $(if $(TEAMS),--teams $(TEAMS)) $(if $(JOBS),--jobs $(JOBS))
+
+test: $(STAMP) ## Run the whole test suite (unit, notebooks with nbval, end-to-end reports)
+	$(PY) -m pytest -n 2 --dist loadgroup
+
+test-fast: $(STAMP) ## Unit tests only (no notebook execution or rendering)
+	$(PY) -m pytest -m "not e2e"
+
+lab: $(STAMP) ## Open JupyterLab on the project kernel
+	@if [ ! -f data/sample/dataset.yaml ]; then $(MAKE) --no-print-directory data/sample/dataset.yaml; fi
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+lint: $(STAMP) ## ruff lint and format check
+	$(VENV)/bin/ruff check src tests notebooks
+	$(VENV)/bin/ruff format --check src tests
+
+format: $(STAMP) ## ruff format and safe fixes
+	$(VENV)/bin/ruff check --fix src tests notebooks
+	$(VENV)/bin/ruff format src tests
+
+lock: ## Re-resolve requirements.lock from pyproject.toml in a throwaway venv
+	rm -rf build/lockenv && $(PYTHON) -m venv build/lockenv
+	build/lockenv/bin/python -m pip install --quiet --disable-pip-version-check ".[dev]"
+	build/lockenv/bin/python -m pip freeze --exclude-editable | grep -v '^aem-analysis' > requirements.lock
+	rm -rf build/lockenv
+
+clean: ## Remove build/ and published reports (keeps .venv and data)
+	rm -rf build .pytest_cache .ruff_cache .hypothesis
+	find reports -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean ## Also remove .venv and the generated sample data
+	rm -rf $(VENV) data/sample

@@ -1,0 +1,28 @@
+"""Project folders, derived from the package location; nothing else hard-codes a path."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = [
+    "BUILD_DIR",
+    "DATA_DIR",
+    "NOTEBOOKS_DIR",
+    "PARAMS_DIR",
+    "PROJECT_ROOT",
+    "REPORTS_DIR",
+    "SAMPLE_DATA_DIR",
+    "TEMPLATES_DIR",
+]
+
+# src/analysis/paths.py -> project root is two levels above the package. AEM_PROJECT_ROOT lets an
+# installed (non-editable) package point at a checkout.
+PROJECT_ROOT = Path(os.environ.get("AEM_PROJECT_ROOT", Path(__file__).resolve().parents[2]))
+DATA_DIR = PROJECT_ROOT / "data"
+SAMPLE_DATA_DIR = DATA_DIR / "sample"
+PARAMS_DIR = PROJECT_ROOT / "params"
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+BUILD_DIR = PROJECT_ROOT / "build"
+REPORTS_DIR = PROJECT_ROOT / "reports"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
