@@ -1,0 +1,448 @@
+"""The only place that reads or writes datasets. Every load validates against the contract.
+
+Validation is vectorised pandas rather than pandera: on pandas 3, pandera 0.35 reports a failed
+coercion twice and then runs the value checks on the uncoerced column (a TypeError as the
+"failure case"). The contract is small, so checking it directly gives one clear message per
+(table, column, rule), names the file and rows, and collects every problem before raising.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from analysis.contract import REQUIRED_TABLES, TABLES, Column, Table
+from analysis.months import latest_complete_month
+
+__all__ = [
+    "Dataset",
+    "DataValidationError",
+    "Issue",
+    "load_dataset",
+    "write_dataset",
+    "dataset_files",
+]
+
+MAX_ROWS_SHOWN = 5
+_TRUE = {"true", "t", "yes", "y", "1"}
+_FALSE = {"false", "f", "no", "n", "0"}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One broken rule: where (file, table, column), which rule, and the offending rows."""
+
+    file: str
+    table: str
+    column: str | None
+    rule: str
+    rows: tuple[int, ...] = ()  # 1-based data rows (row 1 = line 2 of a CSV)
+    n_rows: int = 0
+    values: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        where = f"{self.table}.{self.column}" if self.column else self.table
+        text = f"{self.file}: {where}: {self.rule}"
+        if self.n_rows:
+            shown = ", ".join(str(r) for r in self.rows)
+            more = (
+                f" (first {len(self.rows)} of {self.n_rows})"
+                if self.n_rows > len(self.rows)
+                else ""
+            )
+            text += f" — rows {shown}{more}"
+            if self.values:
+                text += " — values " + ", ".join(self.values)
+        return text
+
+
+class DataValidationError(ValueError):
+    """A dataset broke the contract. `issues` holds every problem found, not only the first."""
+
+    def __init__(self, path: Path, issues: list[Issue]):
+        self.path = path
+        self.issues = issues
+        lines = [f"dataset {path} failed validation ({len(issues)} problem(s)):"]
+        lines += [f"  - {i}" for i in issues]
+        super().__init__("\n".join(lines))
+
+
+@dataclass
+class Dataset:
+    """A validated dataset: one DataFrame per table present, plus metadata from dataset.yaml."""
+
+    path: Path
+    tables: dict[str, pd.DataFrame]
+    name: str
+    timezone: str = "Asia/Bangkok"
+    currency: str = "THB"
+    as_of: pd.Timestamp | None = None
+    content_hash: str = ""
+    files: dict[str, Path] = field(default_factory=dict)
+
+    def has(self, table: str) -> bool:
+        return table in self.tables
+
+    def __getitem__(self, table: str) -> pd.DataFrame:
+        if table not in self.tables:
+            raise KeyError(
+                f"dataset {self.path} has no table {table!r} (file {table}.csv or .parquet)"
+            )
+        return self.tables[table]
+
+    @property
+    def latest_complete_month(self) -> pd.Period:
+        """The last month fully covered by the data (see `months.latest_complete_month`)."""
+        return latest_complete_month(self.as_of)
+
+
+def dataset_files(path: Path) -> dict[str, Path]:
+    """Map table name -> file for the contract tables present in `path`."""
+    found: dict[str, Path] = {}
+    for name in TABLES:
+        candidates = [path / f"{name}.csv", path / f"{name}.parquet"]
+        present = [p for p in candidates if p.is_file()]
+        if len(present) > 1:
+            raise DataValidationError(
+                path, [Issue(str(path), name, None, "both a .csv and a .parquet file; keep one")]
+            )
+        if present:
+            found[name] = present[0]
+    return found
+
+
+def _rows(mask: pd.Series) -> tuple[tuple[int, ...], int]:
+    positions = np.flatnonzero(mask.to_numpy())
+    return tuple(int(p) + 1 for p in positions[:MAX_ROWS_SHOWN]), int(len(positions))
+
+
+def _values(raw: pd.Series, mask: pd.Series) -> tuple[str, ...]:
+    return tuple(repr(v) for v in raw[mask].head(MAX_ROWS_SHOWN).tolist())
+
+
+def _read_raw(file: Path, table: Table) -> pd.DataFrame:
+    if file.suffix == ".parquet":
+        return pd.read_parquet(file)
+    return pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+
+
+def _parse_column(raw: pd.Series, col: Column) -> pd.Series:
+    """Coerce one column to its contract kind; unparseable values become null (caught later)."""
+    kind = col.kind
+    if kind in ("id", "text"):
+        out = raw.astype("str").where(raw.notna())
+        return out.str.strip() if kind == "id" else out
+    if kind in ("int", "float"):
+        num = pd.to_numeric(raw, errors="coerce")
+        if kind == "int":
+            whole = num.isna() | (num == np.floor(num))
+            num = num.where(whole)
+            return num.astype("Int64")
+        return num.astype("float64")
+    if kind in ("date", "datetime"):
+        if pd.api.types.is_datetime64_any_dtype(raw):
+            out = raw
+        else:
+            out = pd.to_datetime(raw, errors="coerce", format="ISO8601")
+        if getattr(out.dt, "tz", None) is not None:
+            out = out.dt.tz_localize(None)
+        out = out.astype("datetime64[us]")
+        return out.dt.normalize() if kind == "date" else out
+    if kind == "month":
+        if isinstance(raw.dtype, pd.PeriodDtype):
+            return raw.astype("period[M]")
+        text = raw.astype("str").where(raw.notna())
+        ok = text.str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])").fillna(False).astype(bool)
+        return pd.PeriodIndex(text.where(ok), freq="M").to_series(index=raw.index)
+    if kind == "bool":
+        if pd.api.types.is_bool_dtype(raw):
+            return raw.astype("boolean")
+        text = raw.astype("str").str.strip().str.lower().where(raw.notna())
+        out = pd.Series(pd.NA, index=raw.index, dtype="boolean")
+        out[text.isin(_TRUE)] = True
+        out[text.isin(_FALSE)] = False
+        return out
+    raise AssertionError(f"unknown column kind {kind}")  # contract bug, not input
+
+
+def _validate_table(
+    file: Path, table: Table, raw: pd.DataFrame
+) -> tuple[pd.DataFrame, list[Issue]]:
+    issues: list[Issue] = []
+    fname = str(file)
+    missing = [c for c in table.column_names if c not in raw.columns]
+    for c in missing:
+        col = table.column(c)
+        if col.nullable:
+            # An optional column may be left out entirely: it is read as all-null.
+            raw[c] = pd.Series(pd.NA, index=raw.index, dtype="object")
+        else:
+            issues.append(Issue(fname, table.name, c, "required column is missing"))
+    if any(not table.column(c).nullable for c in missing):
+        return raw, issues
+
+    raw = raw.reset_index(drop=True)
+    out = pd.DataFrame(index=raw.index)
+    for col in table.columns:
+        src = raw[col.name]
+        parsed = _parse_column(src, col)
+        present = src.notna() & ~(src.astype("str").str.strip() == "")
+        bad_type = present & parsed.isna()
+        if bad_type.any():
+            rows, n = _rows(bad_type)
+            issues.append(
+                Issue(
+                    fname,
+                    table.name,
+                    col.name,
+                    f"is not a valid {col.kind}",
+                    rows,
+                    n,
+                    _values(src, bad_type),
+                )
+            )
+        if not col.nullable:
+            empty = ~present
+            if empty.any():
+                rows, n = _rows(empty)
+                issues.append(Issue(fname, table.name, col.name, "must not be empty", rows, n))
+        ok = parsed.notna()
+        if col.enum is not None:
+            bad = ok & ~parsed.isin(col.enum)
+            if bad.any():
+                rows, n = _rows(bad)
+                issues.append(
+                    Issue(
+                        fname,
+                        table.name,
+                        col.name,
+                        "must be one of " + ", ".join(col.enum),
+                        rows,
+                        n,
+                        _values(src, bad),
+                    )
+                )
+        if col.ge is not None:
+            bad = ok & (parsed < col.ge).fillna(False).astype(bool)
+            if bad.any():
+                rows, n = _rows(bad)
+                issues.append(
+                    Issue(
+                        fname,
+                        table.name,
+                        col.name,
+                        f"must be >= {col.ge:g}",
+                        rows,
+                        n,
+                        _values(src, bad),
+                    )
+                )
+        if col.le is not None:
+            bad = ok & (parsed > col.le).fillna(False).astype(bool)
+            if bad.any():
+                rows, n = _rows(bad)
+                issues.append(
+                    Issue(
+                        fname,
+                        table.name,
+                        col.name,
+                        f"must be <= {col.le:g}",
+                        rows,
+                        n,
+                        _values(src, bad),
+                    )
+                )
+        if col.pattern is not None and col.kind in ("id", "text"):
+            bad = ok & ~parsed.str.fullmatch(col.pattern).fillna(False).astype(bool)
+            if bad.any():
+                rows, n = _rows(bad)
+                issues.append(
+                    Issue(
+                        fname,
+                        table.name,
+                        col.name,
+                        f"must match {col.pattern}",
+                        rows,
+                        n,
+                        _values(src, bad),
+                    )
+                )
+        out[col.name] = parsed
+
+    if table.key:
+        dup = out.duplicated(list(table.key), keep=False) & out[list(table.key)].notna().all(axis=1)
+        if dup.any():
+            rows, n = _rows(dup)
+            issues.append(
+                Issue(
+                    fname,
+                    table.name,
+                    ", ".join(table.key),
+                    "duplicate key (must be unique)",
+                    rows,
+                    n,
+                )
+            )
+    for rule in table.rules:
+        bad = ~rule.check(out).fillna(True).astype(bool)
+        if bad.any():
+            rows, n = _rows(bad)
+            issues.append(Issue(fname, table.name, ", ".join(rule.columns), rule.name, rows, n))
+    return out, issues
+
+
+def _check_references(files: dict[str, Path], tables: dict[str, pd.DataFrame]) -> list[Issue]:
+    issues = []
+    for name, df in tables.items():
+        for col in TABLES[name].columns:
+            if not col.references:
+                continue
+            ref_table, ref_col = col.references.split(".")
+            if ref_table not in tables:
+                continue  # optional table absent: nothing to check against
+            values = df[col.name]
+            bad = values.notna() & ~values.isin(tables[ref_table][ref_col])
+            if bad.any():
+                rows, n = _rows(bad)
+                issues.append(
+                    Issue(
+                        str(files[name]),
+                        name,
+                        col.name,
+                        f"refers to a missing {col.references}",
+                        rows,
+                        n,
+                        _values(values, bad),
+                    )
+                )
+    return issues
+
+
+def _content_hash(files: dict[str, Path], meta_file: Path) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode())
+        with files[name].open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    if meta_file.is_file():
+        digest.update(meta_file.read_bytes())
+    return digest.hexdigest()
+
+
+def _latest_timestamp(tables: dict[str, pd.DataFrame]) -> pd.Timestamp:
+    latest = pd.Timestamp.min
+    for name, df in tables.items():
+        for col in TABLES[name].columns:
+            if col.kind == "datetime" and df[col.name].notna().any():
+                latest = max(latest, df[col.name].max())
+    if latest == pd.Timestamp.min:
+        raise DataValidationError(
+            Path("."), [Issue("", "opportunities", "created_at", "no timestamps")]
+        )
+    return latest.normalize()
+
+
+def load_dataset(path: str | Path, tables: list[str] | None = None) -> Dataset:
+    """Load and validate the dataset in directory `path`.
+
+    Reads `<table>.csv` or `<table>.parquet` for every contract table present (or only `tables`),
+    checks types, nulls, enums, ranges, keys, row rules and foreign keys, and raises
+    `DataValidationError` listing every problem found. Returns a `Dataset`.
+    """
+    path = Path(path)
+    if not path.is_dir():
+        raise FileNotFoundError(f"dataset directory {path} does not exist")
+    files = dataset_files(path)
+    issues = [
+        Issue(
+            str(path / f"{t}.csv"), t, None, "required table is missing (no .csv or .parquet file)"
+        )
+        for t in REQUIRED_TABLES
+        if t not in files
+    ]
+    wanted = [t for t in files if tables is None or t in tables]
+    loaded: dict[str, pd.DataFrame] = {}
+    for name in wanted:
+        file = files[name]
+        try:
+            raw = _read_raw(file, TABLES[name])
+        except UnicodeDecodeError as exc:
+            issues.append(
+                Issue(
+                    str(file),
+                    name,
+                    None,
+                    f"is not UTF-8 text (undecodable byte at offset {exc.start})",
+                )
+            )
+            continue
+        except Exception as exc:
+            issues.append(Issue(str(file), name, None, f"cannot be read: {exc}"))
+            continue
+        frame, table_issues = _validate_table(file, TABLES[name], raw)
+        issues += table_issues
+        if not table_issues:
+            loaded[name] = frame
+    if not issues:
+        issues += _check_references(files, loaded)
+    if issues:
+        raise DataValidationError(path, issues)
+
+    meta_file = path / "dataset.yaml"
+    meta = yaml.safe_load(meta_file.read_text(encoding="utf-8")) if meta_file.is_file() else {}
+    meta = meta or {}
+    as_of = pd.Timestamp(meta["as_of"]) if meta.get("as_of") else _latest_timestamp(loaded)
+    return Dataset(
+        path=path,
+        tables=loaded,
+        name=str(meta.get("name", path.name)),
+        timezone=str(meta.get("timezone", "Asia/Bangkok")),
+        currency=str(meta.get("currency", "THB")),
+        as_of=as_of,
+        content_hash=_content_hash(files, meta_file),
+        files=files,
+    )
+
+
+def _to_storage(df: pd.DataFrame, table: Table, fmt: str) -> pd.DataFrame:
+    out = df[table.column_names].copy()
+    for col in table.columns:
+        s = out[col.name]
+        if col.kind == "month":
+            out[col.name] = s.astype("str").where(s.notna())
+        elif col.kind in ("date", "datetime"):
+            s = pd.to_datetime(s)
+            if fmt == "csv":
+                s = s.dt.strftime("%Y-%m-%d" if col.kind == "date" else "%Y-%m-%d %H:%M:%S")
+            out[col.name] = s
+        elif col.kind == "bool" and fmt == "csv":
+            out[col.name] = s.map({True: "true", False: "false"})
+    return out
+
+
+def write_dataset(
+    tables: dict[str, pd.DataFrame], path: str | Path, *, meta: dict | None = None, fmt: str = "csv"
+) -> Path:
+    """Write `tables` (contract columns) to directory `path` as CSV or Parquet, plus dataset.yaml."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    for name, df in tables.items():
+        table = TABLES[name]
+        data = _to_storage(df, table, fmt)
+        if fmt == "csv":
+            data.to_csv(path / f"{name}.csv", index=False, encoding="utf-8")
+        elif fmt == "parquet":
+            data.to_parquet(path / f"{name}.parquet", index=False)
+        else:
+            raise ValueError(f"format {fmt!r} is not csv or parquet")
+    if meta is not None:
+        (path / "dataset.yaml").write_text(
+            yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
+    return path

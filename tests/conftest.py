@@ -1,0 +1,30 @@
+"""Shared fixtures: the hand-written tiny dataset and a small generated company."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from analysis.synth import SynthConfig, write_sample
+
+FIXTURES = Path(__file__).parent / "fixtures"
+TINY = FIXTURES / "tiny"
+
+# Two teams (bangkok, chiang-mai), four reps each, 14 months: enough for every report section.
+SMALL_CONFIG = SynthConfig(n_teams=2, reps_per_team=4, months=14, scale=0.6)
+
+
+@pytest.fixture
+def tiny_copy(tmp_path: Path) -> Path:
+    """A writable copy of tests/fixtures/tiny, for tests that corrupt it."""
+    target = tmp_path / "tiny"
+    shutil.copytree(TINY, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def small_dataset(tmp_path_factory) -> Path:
+    """A small generated dataset (per test worker), written once per session."""
+    return write_sample(tmp_path_factory.mktemp("small") / "data", SMALL_CONFIG)
