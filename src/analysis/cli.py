@@ -1,0 +1,213 @@
+"""`python -m analysis <command>`: the commands the Makefile and analysts use.
+
+Exit codes: 0 success; 1 some team reports failed (the others were published); 2 bad input
+(dataset, params, month or arguments) — nothing was rendered or published.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+def _add_data(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--data", type=Path, required=True, help="dataset directory (see docs/data-contract.md)"
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("synth", help="generate the sample dataset")
+    p.add_argument("--out", type=Path, required=True, help="output directory")
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--teams", type=int, default=None, help="number of teams (default 6)")
+    p.add_argument("--reps-per-team", type=int, default=None, help="default 10")
+    p.add_argument("--months", type=int, default=None, help="months of history (default 36)")
+    p.add_argument("--end-month", default=None, help="last month, YYYY-MM (default 2026-10)")
+    p.add_argument("--scale", type=float, default=None, help="volume multiplier (default 1.0)")
+    p.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing dataset at --out")
+
+    p = sub.add_parser("validate", help="validate a dataset against the data contract")
+    _add_data(p)
+
+    p = sub.add_parser("kpis", help="KPIs of the company, a team or a rep for one month")
+    _add_data(p)
+    p.add_argument("--month", required=True, help="YYYY-MM")
+    scope = p.add_mutually_exclusive_group()
+    scope.add_argument("--team", help="team_id")
+    scope.add_argument("--rep", help="rep_id")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = sub.add_parser("report", help="render the monthly reports for every team in params/")
+    _add_data(p)
+    p.add_argument(
+        "--month", default=None, help="YYYY-MM (default: latest complete month in the data)"
+    )
+    p.add_argument(
+        "--teams", default=None, help="comma-separated team ids (default: every params/ file)"
+    )
+    p.add_argument("--renderer", default="auto", choices=["auto", "builtin", "quarto"])
+    p.add_argument("--jobs", type=int, default=None, help="teams rendered at once (default: cores)")
+
+    p = sub.add_parser("contract-docs", help="write docs/data-contract.md from the contract")
+    p.add_argument("--check", action="store_true", help="exit 1 if the file is out of date")
+    return parser
+
+
+def _json_default(value):
+    return str(value)
+
+
+def _clean(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def cmd_synth(args) -> int:
+    from analysis.synth import SynthConfig, write_sample
+
+    overrides = {
+        k: v
+        for k, v in dict(
+            seed=args.seed,
+            n_teams=args.teams,
+            reps_per_team=args.reps_per_team,
+            months=args.months,
+            end_month=args.end_month,
+            scale=args.scale,
+        ).items()
+        if v is not None
+    }
+    if args.end_month is not None:
+        from analysis.months import parse_month
+
+        parse_month(args.end_month, what="--end-month")
+    cfg = SynthConfig(**overrides)
+    out: Path = args.out
+    if out.exists() and any(out.iterdir()) and not args.overwrite:
+        print(f"error: {out} already holds files; pass --overwrite to replace it", file=sys.stderr)
+        return 2
+    # write next to the target, then swap, so a failed run never leaves half a dataset
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        write_sample(tmp, cfg, fmt=args.format)
+        if out.exists():
+            shutil.rmtree(out)
+        tmp.rename(out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    print(
+        f"sample dataset written to {out} ({cfg.n_teams} teams, {cfg.months} months to {cfg.end_month})"
+    )
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from analysis.io import load_dataset
+
+    ds = load_dataset(args.data)
+    rows = ", ".join(f"{n} {len(df):,}" for n, df in ds.tables.items())
+    print(f"{args.data}: valid ({rows}); latest complete month {ds.latest_complete_month}")
+    return 0
+
+
+def cmd_kpis(args) -> int:
+    from analysis.io import load_dataset
+    from analysis.kpis import kpis_for
+    from analysis.months import parse_month
+
+    month = parse_month(args.month, what="--month")
+    ds = load_dataset(args.data)
+    values = kpis_for(ds, month, team=args.team, rep=args.rep)
+    level = "rep" if args.rep else "team" if args.team else "company"
+    scope = {"level": level, "month": str(month)}
+    if args.team:
+        scope["team_id"] = args.team
+    if args.rep:
+        scope["rep_id"] = args.rep
+    if args.json:
+        print(
+            json.dumps(
+                {"scope": scope, "kpis": {k: _clean(v) for k, v in values.items()}},
+                ensure_ascii=False,
+                indent=2,
+                default=_json_default,
+            )
+        )
+    else:
+        print(" ".join(f"{k}={v}" for k, v in scope.items()))
+        for k, v in values.items():
+            print(f"  {k:<20} {'null' if v is None else v}")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from analysis.report import run_monthly
+
+    teams = [t.strip() for t in args.teams.split(",") if t.strip()] if args.teams else None
+    results = run_monthly(
+        args.data, month=args.month, teams=teams, renderer=args.renderer, jobs=args.jobs
+    )
+    failed = [r for r in results if not r.ok]
+    print(
+        f"{len(results) - len(failed)} of {len(results)} team report(s) published"
+        + (f"; failed: {', '.join(r.team_id for r in failed)}" if failed else "")
+    )
+    return 1 if failed else 0
+
+
+def cmd_contract_docs(args) -> int:
+    from analysis.contract import contract_markdown
+    from analysis.paths import PROJECT_ROOT
+
+    target = PROJECT_ROOT / "docs" / "data-contract.md"
+    text = contract_markdown()
+    if args.check:
+        current = target.read_text(encoding="utf-8") if target.exists() else ""
+        if current != text:
+            print(
+                f"{target} is out of date; run `python -m analysis contract-docs`", file=sys.stderr
+            )
+            return 1
+        return 0
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {target}")
+    return 0
+
+
+COMMANDS = {
+    "synth": cmd_synth,
+    "validate": cmd_validate,
+    "kpis": cmd_kpis,
+    "report": cmd_report,
+    "contract-docs": cmd_contract_docs,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from analysis.io import DataValidationError
+
+    try:
+        return COMMANDS[args.command](args)
+    except DataValidationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,201 @@
+"""Thai and English labels, and number, currency, percent and month formats.
+
+All report text comes from `TEXT` (one translation table) or from `kpis.KPIS` labels; nothing
+else in the package or the notebooks hard-codes a user-facing string in one language.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import pandas as pd
+
+__all__ = [
+    "Lang",
+    "TEXT",
+    "t",
+    "kpi_label",
+    "fmt_number",
+    "fmt_currency",
+    "fmt_percent",
+    "fmt_month",
+    "fmt_value",
+    "fmt_date",
+]
+
+Lang = Literal["th", "en"]
+
+TH_MONTHS = [
+    "มกราคม",
+    "กุมภาพันธ์",
+    "มีนาคม",
+    "เมษายน",
+    "พฤษภาคม",
+    "มิถุนายน",
+    "กรกฎาคม",
+    "สิงหาคม",
+    "กันยายน",
+    "ตุลาคม",
+    "พฤศจิกายน",
+    "ธันวาคม",
+]
+TH_MONTHS_SHORT = [
+    "ม.ค.",
+    "ก.พ.",
+    "มี.ค.",
+    "เม.ย.",
+    "พ.ค.",
+    "มิ.ย.",
+    "ก.ค.",
+    "ส.ค.",
+    "ก.ย.",
+    "ต.ค.",
+    "พ.ย.",
+    "ธ.ค.",
+]
+EN_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+TEXT: dict[str, dict[str, str]] = {
+    "report_title": {"th": "รายงานผลการขายประจำเดือน", "en": "Monthly sales report"},
+    "company": {"th": "ทั้งบริษัท", "en": "Company"},
+    "manager": {"th": "ผู้จัดการทีม", "en": "Manager"},
+    "region": {"th": "ภูมิภาค", "en": "Region"},
+    "data_as_of": {"th": "ข้อมูล ณ วันที่", "en": "Data as of"},
+    "headline": {"th": "ตัวชี้วัดหลักของเดือน", "en": "This month's headline KPIs"},
+    "summary": {"th": "สรุป", "en": "Summary"},
+    "trend": {
+        "th": "รายได้เทียบกับเป้าหมาย 12 เดือนล่าสุด",
+        "en": "Revenue against quota, last 12 months",
+    },
+    "reps": {"th": "ผลงานรายบุคคล", "en": "Account executives this month"},
+    "rep_chart": {"th": "การบรรลุเป้าหมายรายบุคคล", "en": "Quota attainment by account executive"},
+    "about": {"th": "เกี่ยวกับรายงานนี้", "en": "About this report"},
+    "kpi": {"th": "ตัวชี้วัด", "en": "KPI"},
+    "this_month": {"th": "เดือนนี้", "en": "This month"},
+    "last_month": {"th": "เดือนก่อน", "en": "Last month"},
+    "change": {"th": "เปลี่ยนแปลง", "en": "Change"},
+    "rep": {"th": "พนักงานขาย", "en": "Account executive"},
+    "month": {"th": "เดือน", "en": "Month"},
+    "revenue": {"th": "รายได้", "en": "Revenue"},
+    "quota": {"th": "เป้าหมาย", "en": "Quota"},
+    "no_data": {"th": "ไม่มีข้อมูล", "en": "no data"},
+    "missing_table": {
+        "th": "ไม่มีตาราง {table} ในชุดข้อมูล ส่วนนี้จึงไม่แสดง",
+        "en": "The dataset has no {table} table, so this section is left out.",
+    },
+    "dataset": {"th": "ชุดข้อมูล", "en": "Dataset"},
+    "content_hash": {"th": "แฮชของข้อมูล", "en": "Data content hash"},
+    "package_version": {"th": "เวอร์ชันของแพ็กเกจ", "en": "Package version"},
+    "parameters": {"th": "พารามิเตอร์", "en": "Parameters"},
+    "generated": {"th": "สร้างเมื่อ", "en": "Generated"},
+    "summary_revenue": {
+        "th": "{team} ปิดการขายได้ {revenue} ใน{month} คิดเป็น {attainment} ของเป้าหมาย {quota}",
+        "en": "{team} closed {revenue} of won business in {month}, {attainment} of its {quota} quota",
+    },
+    "summary_no_quota": {
+        "th": "{team} ปิดการขายได้ {revenue} ใน{month} (ไม่มีข้อมูลเป้าหมาย)",
+        "en": "{team} closed {revenue} of won business in {month} (no quota on record)",
+    },
+    "summary_change": {
+        "th": "{direction}จากเดือนก่อน {change}",
+        "en": "{direction} {change} on last month",
+    },
+    "up": {"th": "เพิ่มขึ้น", "en": "up"},
+    "down": {"th": "ลดลง", "en": "down"},
+    "summary_deals": {
+        "th": "ปิดได้ {won} ดีล เสีย {lost} ดีล อัตราการปิดการขาย {win_rate}",
+        "en": "{won} deals won and {lost} lost, a win rate of {win_rate}",
+    },
+    "summary_reps": {
+        "th": "พนักงานขาย {at_quota} จาก {n_reps} คนทำได้ตามเป้าหมาย",
+        "en": "{at_quota} of {n_reps} account executives reached quota",
+    },
+}
+
+
+def t(key: str, lang: Lang, **values) -> str:
+    """The text for `key` in `lang`, with `values` filled in."""
+    try:
+        text = TEXT[key][lang]
+    except KeyError as exc:
+        raise KeyError(f"no {lang!r} text for {key!r} in i18n.TEXT") from exc
+    return text.format(**values) if values else text
+
+
+def kpi_label(key: str, lang: Lang) -> str:
+    from analysis.kpis import KPIS
+
+    kpi = KPIS[key]
+    return kpi.label_th if lang == "th" else kpi.label_en
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
+def fmt_number(value, lang: Lang = "en", digits: int = 0) -> str:
+    """Thousands separators, fixed decimals; '–' for a missing value."""
+    if _missing(value):
+        return "–"
+    return f"{value:,.{digits}f}"
+
+
+def fmt_currency(value, currency: str = "THB", lang: Lang = "en", digits: int = 0) -> str:
+    """'฿1,234,567' for THB in both languages (as Thai business writing does), 'USD 1,234' otherwise."""
+    if _missing(value):
+        return "–"
+    symbol = "฿" if currency == "THB" else f"{currency} "
+    sign = "-" if value < 0 else ""
+    return f"{sign}{symbol}{abs(value):,.{digits}f}"
+
+
+def fmt_percent(value, lang: Lang = "en", digits: int = 1, signed: bool = False) -> str:
+    if _missing(value):
+        return "–"
+    return f"{value * 100:{'+' if signed else ''},.{digits}f}%"
+
+
+def fmt_month(
+    month: pd.Period, lang: Lang = "en", *, buddhist_era: bool = True, short: bool = False
+) -> str:
+    """'October 2026' / 'ตุลาคม 2569' (Buddhist era = Gregorian + 543 when `buddhist_era`)."""
+    if lang == "th":
+        year = month.year + 543 if buddhist_era else month.year
+        if short:
+            return f"{TH_MONTHS_SHORT[month.month - 1]} {year % 100:02d}"
+        return f"{TH_MONTHS[month.month - 1]} {year}"
+    name = EN_MONTHS[month.month - 1]
+    return f"{name[:3]} {month.year % 100:02d}" if short else f"{name} {month.year}"
+
+
+def fmt_date(day: pd.Timestamp, lang: Lang = "en", *, buddhist_era: bool = True) -> str:
+    """'31 October 2026' / '31 ตุลาคม 2569'."""
+    return f"{day.day} {fmt_month(day.to_period('M'), lang, buddhist_era=buddhist_era)}"
+
+
+def fmt_value(key: str, value, lang: Lang = "en", currency: str = "THB") -> str:
+    """Format a KPI value by its unit."""
+    from analysis.kpis import KPIS
+
+    unit = KPIS[key].unit
+    if unit in ("currency", "currency_per_day"):
+        return fmt_currency(value, currency, lang)
+    if unit == "ratio":
+        return fmt_percent(value, lang)
+    if unit == "count":
+        return fmt_number(value, lang)
+    return fmt_number(value, lang, digits=1)

@@ -1,0 +1,132 @@
+"""Typed report parameters: params/_defaults.yaml + params/<team_id>.yaml, unknown keys are errors.
+
+Flow: params file -> `TeamParams` (validated here) -> papermill parameters -> the notebook
+re-validates them with `NotebookParams` -> the executed notebook in build/ records the run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from analysis.months import parse_month
+from analysis.paths import PARAMS_DIR, SAMPLE_DATA_DIR
+
+__all__ = [
+    "TeamParams",
+    "NotebookParams",
+    "ParamsError",
+    "load_team_params",
+    "list_team_ids",
+    "default_data_dir",
+    "validate_team_id",
+]
+
+TEAM_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+DEFAULTS_FILE = "_defaults.yaml"
+
+
+class ParamsError(ValueError):
+    """A params file is invalid; the message names the file and the keys."""
+
+
+def validate_team_id(value: str) -> str:
+    """A team id is a slug (a-z, 0-9, single hyphens): safe as a path segment, never '../'."""
+    if not isinstance(value, str) or not TEAM_ID_RE.match(value):
+        raise ValueError(f"team id {value!r} must be a slug of a-z, 0-9 and single hyphens")
+    return value
+
+
+class TeamParams(BaseModel):
+    """One team's report settings (params/<team_id>.yaml over params/_defaults.yaml)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    team_id: str = Field(description="team_id in the dataset's teams table")
+    display_name: str | None = Field(
+        None, description="name shown in reports; default teams.team_name"
+    )
+    lang: Literal["th", "en"] = Field("th", description="report language")
+    buddhist_era: bool = Field(
+        True, description="Thai reports show the Buddhist-era year (2569 = 2026)"
+    )
+    recipients: list[str] = Field(default_factory=list, description="who the report is sent to")
+    notes: str | None = Field(None, description="free text for the team's analyst")
+
+    @field_validator("team_id")
+    @classmethod
+    def _team_id(cls, v: str) -> str:
+        return validate_team_id(v)
+
+
+class NotebookParams(BaseModel):
+    """The parameters every report notebook takes; the notebook validates its cell with this."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    team: str | None = Field(None, description="team_id; None = the whole company")
+    month: str | None = Field(None, description="YYYY-MM; None = latest complete month in the data")
+    data_dir: str | None = Field(None, description="dataset directory; None = the sample data")
+    lang: Literal["th", "en"] = Field("th", description="report language")
+
+    @field_validator("team")
+    @classmethod
+    def _team(cls, v: str | None) -> str | None:
+        return None if v is None else validate_team_id(v)
+
+    @field_validator("month")
+    @classmethod
+    def _month(cls, v: str | None) -> str | None:
+        if v is not None:
+            parse_month(v)
+        return v
+
+
+def default_data_dir() -> Path:
+    """AEM_DATA_DIR when set (tests, batch runs), else data/sample."""
+    return Path(os.environ.get("AEM_DATA_DIR", SAMPLE_DATA_DIR))
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ParamsError(f"{path}: must be a mapping of keys to values")
+    return data
+
+
+def list_team_ids(params_dir: Path = PARAMS_DIR) -> list[str]:
+    """Team ids with a params file, sorted."""
+    return sorted(p.stem for p in params_dir.glob("*.yaml") if not p.name.startswith("_"))
+
+
+def load_team_params(team_id: str, params_dir: Path = PARAMS_DIR) -> TeamParams:
+    """Load params/<team_id>.yaml over the defaults; ParamsError names the file and bad keys."""
+    validate_team_id(team_id)
+    path = params_dir / f"{team_id}.yaml"
+    if not path.is_file():
+        raise ParamsError(
+            f"{path}: no params file for team {team_id!r} (teams with params: "
+            f"{', '.join(list_team_ids(params_dir)) or 'none'})"
+        )
+    defaults_path = params_dir / DEFAULTS_FILE
+    merged = _read_yaml(defaults_path) if defaults_path.is_file() else {}
+    own = _read_yaml(path)
+    merged.update(own)
+    merged.setdefault("team_id", team_id)
+    if merged["team_id"] != team_id:
+        raise ParamsError(f"{path}: team_id {merged['team_id']!r} does not match the file name")
+    try:
+        return TeamParams(**merged)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(file)'}: {e['msg']}" for e in exc.errors()
+        )
+        raise ParamsError(f"{path}: {problems}") from None

@@ -1,0 +1,484 @@
+"""Monthly reports: papermill execution, rendering (Quarto or built-in), atomic publishing.
+
+One team's report is: execute `notebooks/monthly_team_report.ipynb` with the team's parameters
+into build/<month>/<team>/ (the record of the run), render that executed notebook to HTML and PDF
+in a staging folder without executing it again, then move the pair into reports/<month>/<team>/
+in one step. A failure at any point leaves the previously published report as it was.
+
+Renderers:
+- builtin (default where Quarto is absent; PyPI packages only): nbconvert turns the executed
+  notebook into an HTML fragment (code hidden, images inlined); the page wraps it with inline CSS
+  and the Thai font subset as base64 (self-contained, no network). For the PDF, pandoc converts the
+  same fragment to Typst, and the `typst` package compiles it with the bundled Noto fonts (A4).
+- quarto: `quarto render` on the executed notebook (no re-execution), HTML and Typst PDF.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import os
+import shutil
+import subprocess
+import tempfile
+import traceback
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import nbformat
+import pandas as pd
+
+from analysis import __version__, fonts
+from analysis.i18n import Lang, fmt_month, t
+from analysis.io import Dataset, load_dataset
+from analysis.months import parse_month
+from analysis.params import TeamParams, list_team_ids, load_team_params, validate_team_id
+from analysis.paths import BUILD_DIR, NOTEBOOKS_DIR, PARAMS_DIR, REPORTS_DIR, TEMPLATES_DIR
+
+__all__ = [
+    "KERNEL_NAME",
+    "REPORT_NOTEBOOK",
+    "RenderError",
+    "TeamResult",
+    "choose_renderer",
+    "execute_notebook",
+    "render_builtin",
+    "render_quarto",
+    "publish",
+    "render_team",
+    "run_monthly",
+]
+
+KERNEL_NAME = "aem-analysis"
+REPORT_NOTEBOOK = NOTEBOOKS_DIR / "monthly_team_report.ipynb"
+Renderer = Literal["builtin", "quarto"]
+REMOVE_TAGS = {"remove-cell", "parameters", "injected-parameters"}
+
+
+class RenderError(RuntimeError):
+    """Rendering a report failed; the message says which step and why."""
+
+
+@dataclass(frozen=True)
+class TeamResult:
+    team_id: str
+    ok: bool
+    seconds: float
+    files: tuple[Path, ...] = ()
+    error: str | None = None
+    executed: Path | None = None
+
+
+def choose_renderer(requested: str = "auto") -> Renderer:
+    """'auto' -> quarto when a `quarto` executable is on PATH, else builtin."""
+    if requested not in ("auto", "builtin", "quarto"):
+        raise ValueError(f"renderer: {requested!r} is not one of auto, builtin, quarto")
+    if requested == "auto":
+        return "quarto" if shutil.which("quarto") else "builtin"
+    if requested == "quarto" and not shutil.which("quarto"):
+        raise ValueError(
+            "renderer: quarto was requested but no `quarto` executable is on PATH "
+            "(install Quarto, or use RENDERER=builtin)"
+        )
+    return requested  # type: ignore[return-value]
+
+
+def _kernel_name() -> str:
+    """The project kernel when registered (make setup), else this interpreter's own kernel."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    return KERNEL_NAME if KERNEL_NAME in KernelSpecManager().find_kernel_specs() else "python3"
+
+
+def execute_notebook(notebook: Path, output: Path, parameters: dict) -> Path:
+    """Run `notebook` with papermill, injecting `parameters`; the executed copy goes to `output`.
+
+    On failure papermill still writes `output` (with the traceback in the failing cell), which is
+    kept for diagnosis; the exception propagates.
+    """
+    import papermill as pm
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    env_before = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    try:
+        pm.execute_notebook(
+            str(notebook),
+            str(output),
+            parameters=parameters,
+            kernel_name=_kernel_name(),
+            progress_bar=False,
+            cwd=str(notebook.parent),
+            log_output=False,
+        )
+    finally:
+        if env_before is None:
+            os.environ.pop("MPLBACKEND", None)
+        else:
+            os.environ["MPLBACKEND"] = env_before
+    return output
+
+
+def _report_notebook(executed: Path) -> nbformat.NotebookNode:
+    """The executed notebook minus what a reader should not see: tagged cells, logs and warnings."""
+    nb = nbformat.read(executed, as_version=4)
+    keep = []
+    for cell in nb.cells:
+        if REMOVE_TAGS & set(cell.metadata.get("tags", [])):
+            continue
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if o.output_type != "stream"]
+        keep.append(cell)
+    nb.cells = keep
+    return nb
+
+
+def _html_body(nb: nbformat.NotebookNode) -> str:
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        template_name="basic",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+        exclude_anchor_links=True,
+    )
+    body, _ = exporter.from_notebook_node(nb)
+    return body
+
+
+def _generated_at() -> dt.datetime:
+    """Now, or SOURCE_DATE_EPOCH when set (reproducible builds)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    return dt.datetime.now(tz=dt.UTC).replace(microsecond=0)
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """What the page frame (title, header, footer) shows around the notebook's content."""
+
+    title: str
+    scope_name: str
+    month_label: str
+    lang: Lang
+    content_hash: str
+    renderer: str
+
+    def footer(self) -> str:
+        return (
+            f"{t('content_hash', self.lang)} {self.content_hash[:12]} · analysis {__version__} · "
+            f"{self.renderer} · {t('generated', self.lang)} {_generated_at():%Y-%m-%d %H:%M} UTC"
+        )
+
+
+def _jinja():
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=False, keep_trailing_newline=True
+    )
+
+
+def render_builtin(executed: Path, out_dir: Path, page: PageInfo) -> dict[str, Path]:
+    """Render an executed notebook to report.html and report.pdf in `out_dir` (PyPI tools only)."""
+    import pypandoc
+    import typst
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    body = _html_body(_report_notebook(executed))
+
+    env = _jinja()
+    page_text = env.get_template("report.html.j2").render(
+        lang=page.lang,
+        title=html.escape(page.title),
+        body=body,
+        footer=html.escape(page.footer()),
+    )
+    # subset the embedded fonts to exactly the characters this page uses
+    page_text = page_text.replace("/*FONT_FACES*/", fonts.css_font_faces(page_text), 1)
+    html_path = out_dir / "report.html"
+    html_path.write_text(page_text, encoding="utf-8")
+
+    with tempfile.TemporaryDirectory(prefix="typst-") as tmp:
+        tmpdir = Path(tmp)
+        (tmpdir / "body.html").write_text(body, encoding="utf-8")
+        proc = subprocess.run(
+            [
+                pypandoc.get_pandoc_path(),
+                "--from=html",
+                "--to=typst",
+                "--extract-media=media",
+                "--output=body.typ",
+                "body.html",
+            ],
+            cwd=tmpdir,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if proc.returncode != 0:
+            raise RenderError(
+                f"pandoc (HTML -> Typst) failed for {executed}: {proc.stderr.strip()}"
+            )
+        main = env.get_template("report.typ.j2").render(
+            lang=page.lang,
+            title=_typst_str(page.title),
+            header=_typst_str(f"{page.scope_name} · {page.month_label}"),
+            footer=_typst_str(page.footer()),
+            latin=fonts.LATIN_FAMILY,
+            thai=fonts.THAI_FAMILY,
+        )
+        (tmpdir / "main.typ").write_text(main, encoding="utf-8")
+        pdf_path = out_dir / "report.pdf"
+        try:
+            typst.compile(
+                str(tmpdir / "main.typ"),
+                output=str(pdf_path),
+                root=str(tmpdir),
+                font_paths=[str(p) for p in fonts.font_dirs()],
+                ignore_system_fonts=True,
+            )
+        except Exception as exc:  # typst raises its own error types with the compiler's message
+            raise RenderError(f"typst failed for {executed}: {exc}") from exc
+    return {"html": html_path, "pdf": pdf_path}
+
+
+def _typst_str(text: str) -> str:
+    """A Typst string literal's body: escape backslashes and quotes."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def render_quarto(executed: Path, out_dir: Path, page: PageInfo) -> dict[str, Path]:
+    """Render with Quarto (must be on PATH): HTML self-contained, PDF via Quarto's Typst format."""
+    quarto = shutil.which("quarto")
+    if quarto is None:
+        raise RenderError("quarto is not on PATH")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="quarto-") as tmp:
+        src = Path(tmp) / "report.ipynb"
+        nbformat.write(_report_notebook(executed), src)
+        common = [
+            "-M",
+            f"title:{page.title}",
+            "-M",
+            "echo:false",
+            "-M",
+            "warning:false",
+            "-M",
+            f"lang:{page.lang}",
+            "--no-execute",
+        ]
+        formats = {
+            "html": [
+                "--to",
+                "html",
+                "-M",
+                "embed-resources:true",
+                "-M",
+                f"mainfont:{fonts.THAI_FAMILY}",
+            ],
+            "pdf": [
+                "--to",
+                "typst",
+                "-M",
+                "papersize:a4",
+                "-M",
+                f"mainfont:{fonts.LATIN_FAMILY}",
+                "-M",
+                "font-paths:" + ",".join(str(p) for p in fonts.font_dirs()),
+            ],
+        }
+        outputs = {}
+        for fmt, args in formats.items():
+            proc = subprocess.run(
+                [quarto, "render", str(src), *args, *common],
+                cwd=tmp,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if proc.returncode != 0:
+                raise RenderError(
+                    f"quarto render --to {args[1]} failed: {proc.stderr.strip()[-2000:]}"
+                )
+            produced = Path(tmp) / f"report.{fmt}"
+            if not produced.is_file():
+                raise RenderError(f"quarto did not produce {produced.name}")
+            target = out_dir / f"report.{fmt}"
+            shutil.move(produced, target)
+            outputs[fmt] = target
+    return outputs
+
+
+def publish(staging: Path, target: Path) -> None:
+    """Move a finished report folder into place, replacing the old one only once the new is whole.
+
+    Both folders are on the same filesystem, so each rename is atomic; the old report is removed
+    only after the new one is in place.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.replace(target, old)
+    try:
+        os.replace(staging, target)
+    except OSError:
+        if old is not None:
+            os.replace(old, target)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def render_team(
+    team: TeamParams,
+    month: pd.Period,
+    data_dir: Path,
+    renderer: Renderer,
+    *,
+    scope_name: str,
+    content_hash: str,
+    reports_dir: Path = REPORTS_DIR,
+    build_dir: Path = BUILD_DIR,
+) -> TeamResult:
+    """Execute, render and publish one team's report. Never raises: failures come back in the result."""
+    start = dt.datetime.now()
+    month_dir = build_dir / str(month) / team.team_id
+    executed = month_dir / REPORT_NOTEBOOK.name
+    try:
+        execute_notebook(
+            REPORT_NOTEBOOK,
+            executed,
+            {
+                "team": team.team_id,
+                "month": str(month),
+                "data_dir": str(data_dir),
+                "lang": team.lang,
+            },
+        )
+        staging_root = reports_dir / str(month)
+        staging_root.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{team.team_id}.staging-", dir=staging_root))
+        try:
+            page = PageInfo(
+                title=f"{t('report_title', team.lang)}: {scope_name} — "
+                f"{fmt_month(month, team.lang, buddhist_era=team.buddhist_era)}",
+                scope_name=scope_name,
+                month_label=fmt_month(month, team.lang, buddhist_era=team.buddhist_era),
+                lang=team.lang,
+                content_hash=content_hash,
+                renderer=renderer,
+            )
+            render = render_quarto if renderer == "quarto" else render_builtin
+            files = render(executed, staging, page)
+            target = reports_dir / str(month) / team.team_id
+            publish(staging, target)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+        published = tuple(target / p.name for p in files.values())
+        return TeamResult(team.team_id, True, _seconds(start), published, executed=executed)
+    except Exception as exc:
+        message = f"{type(exc).__name__}: {exc}"
+        if not isinstance(exc, RenderError | ValueError):
+            message += "\n" + "".join(traceback.format_exception(exc)[-3:])
+        return TeamResult(
+            team.team_id,
+            False,
+            _seconds(start),
+            error=message,
+            executed=executed if executed.exists() else None,
+        )
+
+
+def _seconds(start: dt.datetime) -> float:
+    return (dt.datetime.now() - start).total_seconds()
+
+
+def run_monthly(
+    data_dir: Path,
+    *,
+    month: str | None = None,
+    teams: list[str] | None = None,
+    renderer: str = "auto",
+    jobs: int | None = None,
+    reports_dir: Path = REPORTS_DIR,
+    build_dir: Path = BUILD_DIR,
+    params_dir: Path = PARAMS_DIR,
+    echo: Callable[[str], None] = print,
+) -> list[TeamResult]:
+    """Render every team's report for `month` (default: the latest complete month in the data).
+
+    Validates the dataset, the month and every team's params before anything runs; a problem there
+    raises ValueError (or DataValidationError) and nothing is rendered or published. Team failures
+    after that are isolated and returned in the results.
+    """
+    chosen = choose_renderer(renderer)
+    ds: Dataset = load_dataset(data_dir)
+    the_month = parse_month(month, what="MONTH") if month else ds.latest_complete_month
+    if the_month > ds.latest_complete_month:
+        raise ValueError(
+            f"MONTH: {the_month} is not complete in {data_dir} (data as of "
+            f"{ds.as_of.date()}; the latest complete month is {ds.latest_complete_month})"
+        )
+    available = list_team_ids(params_dir)
+    team_ids = teams if teams else available
+    for team_id in team_ids:
+        validate_team_id(team_id)
+        if team_id not in available:
+            raise ValueError(
+                f"TEAMS: {team_id!r} has no params file in {params_dir} "
+                f"(valid: {', '.join(available)})"
+            )
+    team_params = [load_team_params(tid, params_dir) for tid in team_ids]
+    names = ds["teams"].set_index("team_id")["team_name"]
+    unknown = [p.team_id for p in team_params if p.team_id not in names.index]
+    if unknown:
+        raise ValueError(
+            f"params: team(s) {', '.join(unknown)} are not in {data_dir}/teams "
+            f"(dataset teams: {', '.join(names.index)})"
+        )
+
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(team_params)))
+    echo(
+        f"Rendering {len(team_params)} team report(s) for {the_month} with the {chosen} renderer "
+        f"({jobs} at a time) from {data_dir}"
+    )
+    kwargs = dict(
+        month=the_month,
+        data_dir=data_dir.resolve(),
+        renderer=chosen,
+        content_hash=ds.content_hash,
+        reports_dir=reports_dir,
+        build_dir=build_dir,
+    )
+    results: list[TeamResult] = []
+    if jobs == 1:
+        for p in team_params:
+            results.append(render_team(p, scope_name=p.display_name or names[p.team_id], **kwargs))
+            echo(_line(results[-1]))
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = [
+                pool.submit(render_team, p, scope_name=p.display_name or names[p.team_id], **kwargs)
+                for p in team_params
+            ]
+            for fut in as_completed(futures):
+                results.append(fut.result())
+                echo(_line(results[-1]))
+    results.sort(key=lambda r: r.team_id)
+    return results
+
+
+def _line(r: TeamResult) -> str:
+    if r.ok:
+        return f"  ok    {r.team_id:<16} {r.seconds:5.1f}s  " + "  ".join(str(f) for f in r.files)
+    where = f" (executed notebook: {r.executed})" if r.executed else ""
+    return f"  FAIL  {r.team_id:<16} {r.seconds:5.1f}s  {r.error}{where}"

@@ -1,0 +1,221 @@
+"""End to end: papermill executes the notebook per team, the renderer publishes HTML and PDF."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analysis.i18n import fmt_currency, fmt_percent
+from analysis.io import DataValidationError, load_dataset
+from analysis.kpis import kpis_for
+from analysis.report import choose_renderer, publish, run_monthly
+
+TEAMS = ["bangkok", "chiang-mai"]
+EXTERNAL = re.compile(
+    r"""(?:src|href|action|poster|data)\s*=\s*["']?\s*(?:https?:|//|ftp:)|url\(\s*["']?\s*(?:https?:|//)|@import""",
+    re.IGNORECASE,
+)
+THAI = re.compile(r"[\u0E00-\u0E7F]")
+
+
+@pytest.fixture(scope="module")
+def published(small_dataset, tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    results = run_monthly(
+        small_dataset,
+        teams=TEAMS,
+        renderer="builtin",
+        jobs=2,
+        reports_dir=out / "reports",
+        build_dir=out / "build",
+        echo=lambda _msg: None,
+    )
+    return out, results
+
+
+def _pdf_text(path: Path) -> str:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(path))
+    return "\n".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+
+
+def _team_names(dataset: Path) -> dict[str, str]:
+    return load_dataset(dataset)["teams"].set_index("team_id")["team_name"].to_dict()
+
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("kernels")]
+
+
+def test_both_teams_publish_html_and_pdf(published):
+    out, results = published
+    assert [r.team_id for r in results] == TEAMS
+    assert all(r.ok for r in results), [r.error for r in results]
+    for team in TEAMS:
+        for name in ("report.html", "report.pdf"):
+            path = out / "reports" / "2026-10" / team / name
+            assert path.is_file() and path.stat().st_size > 10_000, path
+        assert (out / "build" / "2026-10" / team / "monthly_team_report.ipynb").is_file()
+    leftovers = [p.name for p in (out / "reports" / "2026-10").iterdir() if p.name.startswith(".")]
+    assert leftovers == [], "staging folders must not be left behind"
+
+
+def test_html_is_self_contained_with_team_and_thai_text(published, small_dataset):
+    out, _ = published
+    names = _team_names(small_dataset)
+    for team in TEAMS:
+        page = (out / "reports" / "2026-10" / team / "report.html").read_text(encoding="utf-8")
+        assert names[team] in page
+        other = next(t for t in TEAMS if t != team)
+        assert names[other] not in page, "a team's report must not mention another team"
+        assert "ตุลาคม 2569" in page  # Thai month, Buddhist-era year
+        assert not EXTERNAL.search(page), EXTERNAL.search(page)
+        assert "<script" not in page.lower()
+        assert page.count("data:image/png;base64,") >= 2  # both figures embedded
+        assert "font-family: 'Noto Sans Thai'" in page and "data:font/ttf;base64," in page
+        assert "def " not in page and "views." not in page, "code must be hidden"
+
+
+def test_pdf_embeds_thai_font_figures_and_the_numbers(published, small_dataset):
+    from pypdf import PdfReader
+
+    out, _ = published
+    ds = load_dataset(small_dataset)
+    names = _team_names(small_dataset)
+    for team in TEAMS:
+        path = out / "reports" / "2026-10" / team / "report.pdf"
+        reader = PdfReader(path)
+        fonts, images = set(), 0
+        for page in reader.pages:
+            for font in page["/Resources"].get("/Font", {}).values():
+                fonts.add(str(font.get_object()["/BaseFont"]))
+            images += len(page.images)
+        assert any("NotoSansThai" in f for f in fonts), fonts
+        assert images >= 2, "both figures must be in the PDF"
+        assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=1)  # A4 portrait
+        # The team's name is in the document title exactly. Visible Thai text is checked through the
+        # month label: Typst writes complex Thai clusters (e.g. "ใหม่") with /ActualText, which
+        # PDFium's extraction ignores (typst/typst#7610), so a cluster-exact match on names is
+        # only reliable in Acrobat/Chrome, not in this test's extractor.
+        assert names[team] in reader.metadata.title
+        text = _pdf_text(path)
+        assert "ตุลาคม 2569" in text and THAI.search(text)
+        kpis = kpis_for(ds, ds.latest_complete_month, team=team)
+        assert fmt_currency(kpis["revenue"]) in text  # the computed figure, formatted
+        if kpis["win_rate"] is not None:
+            assert fmt_percent(kpis["win_rate"]) in text
+
+
+def test_bad_data_publishes_nothing_and_keeps_the_old_report(published, small_dataset, tmp_path):
+    out, _ = published
+    reports = tmp_path / "reports"
+    shutil.copytree(out / "reports", reports)
+    before = {
+        p: hashlib.sha256(p.read_bytes()).hexdigest() for p in reports.rglob("*") if p.is_file()
+    }
+    bad = tmp_path / "bad"
+    shutil.copytree(small_dataset, bad)
+    opps = (bad / "opportunities.csv").read_text(encoding="utf-8").splitlines()
+    header = opps[0].split(",")
+    row = opps[3].split(",")
+    row[header.index("amount")] = "-5"
+    opps[3] = ",".join(row)
+    (bad / "opportunities.csv").write_text("\n".join(opps) + "\n", encoding="utf-8")
+    with pytest.raises(DataValidationError, match=r"opportunities.amount: must be >= 0 — rows 3"):
+        run_monthly(
+            bad,
+            teams=TEAMS,
+            renderer="builtin",
+            reports_dir=reports,
+            build_dir=tmp_path / "build",
+            echo=lambda _m: None,
+        )
+    after = {
+        p: hashlib.sha256(p.read_bytes()).hexdigest() for p in reports.rglob("*") if p.is_file()
+    }
+    assert after == before
+    proc = subprocess.run(
+        [sys.executable, "-m", "analysis", "report", "--data", str(bad), "--teams", "bangkok"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2
+    assert "opportunities.amount: must be >= 0" in proc.stderr
+
+
+def test_unknown_team_and_bad_month_are_named(small_dataset, tmp_path):
+    kwargs = dict(
+        renderer="builtin",
+        reports_dir=tmp_path / "r",
+        build_dir=tmp_path / "b",
+        echo=lambda _m: None,
+    )
+    with pytest.raises(
+        ValueError, match=r"TEAMS: 'atlantis' has no params file .* \(valid: bangkok, "
+    ):
+        run_monthly(small_dataset, teams=["atlantis"], **kwargs)
+    with pytest.raises(ValueError, match="must be a slug"):
+        run_monthly(small_dataset, teams=["../etc"], **kwargs)
+    with pytest.raises(ValueError, match=r"MONTH: 2026-11 is not complete"):
+        run_monthly(small_dataset, month="2026-11", teams=["bangkok"], **kwargs)
+    with pytest.raises(ValueError, match=r"MONTH: '2026-1' is not a month"):
+        run_monthly(small_dataset, month="2026-1", teams=["bangkok"], **kwargs)
+    assert not (tmp_path / "r").exists()
+
+
+def test_publish_replaces_whole_folders(tmp_path):
+    target = tmp_path / "reports" / "2026-10" / "north"
+    target.mkdir(parents=True)
+    (target / "report.html").write_text("old")
+    staging = tmp_path / "reports" / "2026-10" / ".north.staging"
+    staging.mkdir()
+    (staging / "report.html").write_text("new")
+    (staging / "report.pdf").write_text("new pdf")
+    publish(staging, target)
+    assert (target / "report.html").read_text() == "new" and (target / "report.pdf").is_file()
+    assert sorted(p.name for p in target.parent.iterdir()) == ["north"]
+
+
+def test_publish_failure_keeps_the_old_report(tmp_path):
+    target = tmp_path / "2026-10" / "north"
+    target.mkdir(parents=True)
+    (target / "report.html").write_text("old")
+    with pytest.raises(OSError):
+        publish(tmp_path / "missing-staging", target)
+    assert (target / "report.html").read_text() == "old"
+
+
+def test_renderer_choice(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda _name: None)
+    assert choose_renderer("auto") == "builtin"
+    with pytest.raises(ValueError, match="no `quarto` executable is on PATH"):
+        choose_renderer("quarto")
+    with pytest.raises(ValueError, match="not one of auto, builtin, quarto"):
+        choose_renderer("latex")
+    monkeypatch.setattr(shutil, "which", lambda _name: "/usr/local/bin/quarto")
+    assert choose_renderer("auto") == "quarto"
+
+
+@pytest.mark.quarto
+@pytest.mark.skipif(
+    shutil.which("quarto") is None,
+    reason="quarto is not on PATH (it cannot be installed from PyPI here); the built-in renderer is tested instead",
+)
+def test_quarto_renders_the_same_files(small_dataset, tmp_path):
+    results = run_monthly(
+        small_dataset,
+        teams=["bangkok"],
+        renderer="quarto",
+        reports_dir=tmp_path / "r",
+        build_dir=tmp_path / "b",
+        echo=lambda _m: None,
+    )
+    assert results[0].ok, results[0].error
+    for name in ("report.html", "report.pdf"):
+        assert (tmp_path / "r" / "2026-10" / "bangkok" / name).is_file()
