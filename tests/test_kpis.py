@@ -183,3 +183,15 @@ def test_cli_kpis_bad_month_exits_2():
     )
     assert proc.returncode == 2
     assert "--month: '2026-13' is not a month" in proc.stderr
+
+
+def test_only_required_tables(tiny_copy):
+    """teams, reps and opportunities alone are a valid dataset; quota KPIs are then null."""
+    (tiny_copy / "quotas.csv").unlink()
+    (tiny_copy / "accounts.csv").unlink()
+    ds = load_dataset(tiny_copy)
+    assert set(ds.tables) == {"teams", "reps", "opportunities"}
+    north = kpis_for(ds, JAN, team="north")
+    assert north["revenue"] == 100_000.0
+    assert north["quota"] is None and north["quota_attainment"] is None
+    assert north["win_rate"] == pytest.approx(2 / 3)

@@ -100,25 +100,35 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict) -> Path:
     kept for diagnosis; the exception propagates.
     """
     import papermill as pm
+    from jupyter_client.manager import KernelManager
 
     output.parent.mkdir(parents=True, exist_ok=True)
     env_before = os.environ.get("MPLBACKEND")
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
-    try:
-        pm.execute_notebook(
-            str(notebook),
-            str(output),
-            parameters=parameters,
-            kernel_name=_kernel_name(),
-            progress_bar=False,
-            cwd=str(notebook.parent),
-            log_output=False,
+    # IPC (unix sockets in a private temp folder) rather than TCP: no ports opened on a shared
+    # machine, and no "running over TCP without encryption" warning per kernel in the batch log.
+    with tempfile.TemporaryDirectory(prefix="aem-kernel-") as sockets:
+        km = KernelManager(
+            kernel_name=_kernel_name(), transport="ipc", ip=os.path.join(sockets, "k")
         )
-    finally:
-        if env_before is None:
-            os.environ.pop("MPLBACKEND", None)
-        else:
-            os.environ["MPLBACKEND"] = env_before
+        try:
+            pm.execute_notebook(
+                str(notebook),
+                str(output),
+                parameters=parameters,
+                kernel_name=km.kernel_name,
+                km=km,
+                progress_bar=False,
+                cwd=str(notebook.parent),
+                log_output=False,
+            )
+        finally:
+            if km.has_kernel:  # papermill only shuts down kernels it created itself
+                km.shutdown_kernel(now=True)
+            if env_before is None:
+                os.environ.pop("MPLBACKEND", None)
+            else:
+                os.environ["MPLBACKEND"] = env_before
     return output
 
 

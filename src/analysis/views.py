@@ -32,6 +32,7 @@ from analysis.io import Dataset, load_dataset
 from analysis.kpis import KPIS, kpi_table
 from analysis.months import parse_month
 from analysis.params import PARAMS_DIR, NotebookParams, default_data_dir, load_team_params
+from analysis.paths import PROJECT_ROOT
 
 __all__ = [
     "ReportContext",
@@ -283,6 +284,15 @@ def rep_attainment(ctx: ReportContext) -> Figure:
     return _done(
         plots.plot_rep_attainment(ctx.rep_kpis[["rep_name", "quota_attainment"]], lang=ctx.lang)
     )
+
+
+def _display_path(path: Path) -> str:
+    """The dataset path relative to the project when inside it (no machine paths in reports)."""
+    resolved = Path(path).resolve()
+    try:
+        return str(resolved.relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(resolved)
 
 
 def about(ctx: ReportContext) -> Markdown:
