@@ -111,8 +111,8 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "{team} closed {revenue} of won business in {month} (no quota on record)",
     },
     "summary_change": {
-        "th": "{direction}จากเดือนก่อน {change}",
-        "en": "{direction} {change} on last month",
+        "th": " {direction}จากเดือนก่อน {change}",
+        "en": ", {direction} {change} on last month",
     },
     "up": {"th": "เพิ่มขึ้น", "en": "up"},
     "down": {"th": "ลดลง", "en": "down"},

@@ -217,7 +217,7 @@ def summary(ctx: ReportContext) -> Markdown:
     before = ctx.kpi("revenue", 1)
     if before is not None and pd.notna(before) and before > 0:
         change = revenue / before - 1
-        parts[-1] += " " + t(
+        parts[-1] += t(
             "summary_change",
             lang,
             direction=t("up" if change >= 0 else "down", lang),
