@@ -1,13 +1,18 @@
-"""KPIs on the hand-written tiny dataset; expected values are worked out by hand below.
+"""Every KPI on the hand-written tiny dataset; each expected value is worked out by hand below.
 
-tests/fixtures/tiny, January 2026 (closed_at in [2026-01-01, 2026-02-01)):
-  r1 (north): o1 won 60,000 (01-15) + o2 won 40,000 (01-31 23:59:59, still January); quota 100,000
-  r2 (north): o4 lost (01-20); o5 still open; quota 50,000
-  r3 (south): o6 won 90,000 (01-10); quota 80,000
-  o3 closes 2026-02-01 00:00:00: February, not January (half-open months).
-February 2026: r1 o3 lost, quota 100,000; r2 left 02-15 (active, no events, no quota);
-  r3 o7 won 10,000, no quota row.
-March 2026: nothing closes, no quotas.
+tests/fixtures/tiny — team north: r1, r2 (left 2026-02-15); team south: r3, r4 (hired 2026-01-20).
+The month under test is M = January 2026, i.e. [2026-01-01 00:00, 2026-02-01 00:00).
+
+Opportunities (created -> closed, stage, amount, type):
+  o1 r1 a1 2025-12-10 09:00 -> 2026-01-15 10:00 won   60,000 new_business   cycle 36 d 1 h
+  o2 r1 a1 2026-01-05 09:00 -> 2026-01-31 23:59:59 won 40,000 upsell        cycle 26 d 14:59:59
+  o3 r1 a1 2026-01-10 09:00 -> 2026-02-01 00:00 lost  30,000 cross_sell     (February: half-open M)
+  o4 r2 a2 2026-01-02 09:00 -> 2026-01-20 15:00 lost  25,000 new_business
+  o5 r2 a2 2026-01-03 09:00    open (negotiation)   70,000, expected close 2026-04-30
+  o6 r3 a3 2025-11-01 09:00 -> 2026-01-10 11:00 won   90,000 new_business   cycle 70 d 2 h
+  o7 r3 a3 2026-01-11 09:00 -> 2026-02-05 16:30 won   10,000 renewal, expected close 2026-02-05
+  o8 r1 a1 2024-12-01 -> 2025-01-20 won 50,000 (January 2025, for year-on-year)
+  o9 r3 a3 2025-11-15 -> 2025-12-20 won 45,000 (December 2025, for month-on-month)
 """
 
 from __future__ import annotations
@@ -20,10 +25,100 @@ import pandas as pd
 import pytest
 
 from analysis.io import load_dataset
-from analysis.kpis import KPIS, kpi_table, kpis_for
+from analysis.kpis import KPIS, kpi_markdown, kpi_table, kpis_for, missing_kpis
 from conftest import TINY
 
 JAN, FEB, MAR = (pd.Period(m, "M") for m in ("2026-01", "2026-02", "2026-03"))
+DAY = 86400
+CYCLE_O1 = 36 + 3600 / DAY
+CYCLE_O2 = 26 + (14 * 3600 + 59 * 60 + 59) / DAY
+CYCLE_O6 = 70 + 2 * 3600 / DAY
+
+# KPI -> (north, south, company) for January 2026, derived by hand from the fixture files.
+EXPECTED_JAN = {
+    # o1 + o2 | o6 | all three
+    "revenue": (100_000, 90_000, 190_000),
+    # December: north 0 -> null; south o9 45,000; company 45,000
+    "revenue_growth_mom": (None, 90_000 / 45_000 - 1, 190_000 / 45_000 - 1),
+    # January 2025: north o8 50,000; south 0 -> null; company 50,000
+    "revenue_growth_yoy": (100_000 / 50_000 - 1, None, 190_000 / 50_000 - 1),
+    # quotas.csv: r1 100,000 + r2 50,000 | r3 80,000
+    "quota": (150_000, 80_000, 230_000),
+    "quota_attainment": (100_000 / 150_000, 90_000 / 80_000, 190_000 / 230_000),
+    "deals_won": (2, 1, 3),
+    "deals_lost": (1, 0, 1),  # o4; o3 closes in February
+    "win_rate": (2 / 3, 1.0, 3 / 4),
+    "avg_deal_size": (50_000, 90_000, 190_000 / 3),
+    # csat c1 5, c2 3 (r1), c3 4 (r2, 23:00 on the 31st); c4 is February, c5 December
+    "csat_avg": (4.0, None, 4.0),
+    "csat_responses": (3, 0, 3),
+    # leads l1, l2, l3 (north), l5 (south) created in January; l4 created in December
+    "leads_created": (3, 1, 4),
+    # qualified_at in January: l1 (north); l4, l5 (south); l2 qualifies in February
+    "qualified_leads": (1, 2, 3),
+    # created in January and converted by its end: l1 only
+    "lead_to_opportunity_rate": (1 / 3, 0.0, 1 / 4),
+    # open at the end of January: o3 (closes 02-01 00:00) + o5 | o7
+    "open_pipeline_amount": (100_000, 10_000, 110_000),
+    "open_opportunities": (2, 1, 3),
+    # open_opportunities x win_rate x avg_deal_size / avg_sales_cycle_days
+    "pipeline_velocity": (
+        2 * (2 / 3) * 50_000 / ((CYCLE_O1 + CYCLE_O2) / 2),
+        1 * 1.0 * 90_000 / CYCLE_O6,
+        3 * 0.75 * (190_000 / 3) / ((CYCLE_O1 + CYCLE_O2 + CYCLE_O6) / 3),
+    ),
+    # open pipeline expected to close Feb-Apr: o5 70,000 (north; o3 expected 01-31) | o7 10,000 (south)
+    # quota Feb-Apr: r1 February 100,000 (north) | none (south) -> null
+    "pipeline_coverage": (70_000 / 100_000, None, 80_000 / 100_000),
+    # revenue.csv: a1 1,000 -> 1,200; a2 500 -> 0 (churned); a3 800 -> 700 (600 + 100)
+    "churned_accounts": (1, 0, 1),
+    "customer_churn_rate": (1 / 2, 0.0, 1 / 3),
+    "gross_revenue_retention": ((1_000 + 0) / 1_500, 700 / 800, (1_000 + 0 + 700) / 2_300),
+    "net_revenue_retention": ((1_200 + 0) / 1_500, 700 / 800, (1_200 + 0 + 700) / 2_300),
+    # upsell/cross-sell closed in January: o2 won (o3 closes in February)
+    "upsell_cross_sell_win_rate": (1.0, None, 1.0),
+    "expansion_revenue": (40_000, 0, 40_000),
+    # created in January on accounts with a won deal before 2026-01-01: o2, o3 (a1: o8) | o7 (a3: o9)
+    "existing_account_opportunities": (2, 1, 3),
+    "avg_sales_cycle_days": (
+        (CYCLE_O1 + CYCLE_O2) / 2,
+        CYCLE_O6,
+        (CYCLE_O1 + CYCLE_O2 + CYCLE_O6) / 3,
+    ),
+    "median_sales_cycle_days": ((CYCLE_O1 + CYCLE_O2) / 2, CYCLE_O6, CYCLE_O1),
+    # active in January: r1, r2 | r3, r4
+    "deals_won_per_rep": (2 / 2, 1 / 2, 3 / 4),
+    # accounts created before February: a1, a2 | a3 (a4 is created 2026-02-10)
+    "accounts_assigned": (2, 1, 3),
+    # activities in January: x1, x2, x3 on a1; x4 on a3 (x5 is February, x6 December)
+    "accounts_touched": (1, 1, 2),
+    "account_coverage_rate": (1 / 2, 1.0, 2 / 3),
+    "visits": (2, 0, 2),  # x1 by r1, x3 by r2; x5 is February
+    "provinces_touched": (1, 1, 2),  # เชียงใหม่ | ภูเก็ต
+    "feedback_sessions": (2, 0, 2),  # f1 4, f2 2; f3 is February
+    "avg_feedback_quality": (3.0, None, 3.0),
+    # tickets: t1 north opened and resolved in January (12 h, escalated); t2 north opened in January;
+    # t3 has no rep -> owner r3 (south), resolved in January after 72 h, reopened; t4 south opened, escalated
+    "tickets_opened": (2, 1, 3),
+    "tickets_resolved": (1, 1, 2),
+    "median_resolution_hours": (12.0, 72.0, 42.0),
+    "escalation_rate": (1 / 2, 1 / 1, 2 / 3),
+    "reopen_rate": (0.0, 1.0, 1 / 2),
+    # assignments before February: r1 NEG (done 01-15), r1 PRS (open), r2 NEG (done 02-10) | r3 NEG (done)
+    "training_completion_rate": (1 / 3, 1.0, 2 / 4),
+    "trainings_completed": (1, 0, 1),
+    # latest negotiation score before February: r1 70 (01-20), r2 50 | r3 only in February -> null
+    "avg_skill_score_negotiation": ((70 + 50) / 2, None, (70 + 50) / 2),
+    "avg_skill_score_closing": (65.0, 80.0, (65 + 80) / 2),
+    "avg_skill_score_presentation": (None, None, None),
+    "avg_skill_score_discovery": (None, None, None),
+    "avg_skill_score_product_knowledge": (None, None, None),
+    "avg_lead_score": ((80 + 40 + 60) / 3, None, (80 + 40 + 60) / 3),  # l5 has no score
+    # created in January and qualified by its end: l1 | l5
+    "lead_qualification_rate": (1 / 3, 1.0, 2 / 4),
+    # converted in January: l1 after 3 days (north), l4 after 14 days (south)
+    "avg_lead_to_opportunity_days": (3.0, 14.0, (3 + 14) / 2),
+}
 
 
 @pytest.fixture(scope="module")
@@ -31,47 +126,55 @@ def tiny():
     return load_dataset(TINY)
 
 
+@pytest.fixture(scope="module")
+def january(tiny):
+    return {
+        "north": kpis_for(tiny, JAN, team="north"),
+        "south": kpis_for(tiny, JAN, team="south"),
+        "company": kpis_for(tiny, JAN),
+    }
+
+
+def test_every_kpi_has_a_hand_computed_case():
+    assert set(EXPECTED_JAN) == set(KPIS)
+
+
+@pytest.mark.parametrize("key", list(EXPECTED_JAN))
+def test_kpi_january(key, january):
+    for scope, expected in zip(("north", "south", "company"), EXPECTED_JAN[key], strict=True):
+        got = january[scope][key]
+        if expected is None:
+            assert got is None, f"{key} for {scope}: expected null, got {got}"
+        else:
+            assert got == pytest.approx(expected, rel=1e-9), f"{key} for {scope}"
+
+
+def test_counts_are_integers(january):
+    for key, kpi in KPIS.items():
+        if kpi.unit == "count":
+            assert isinstance(january["north"][key], int), key
+
+
 def test_rep_january(tiny):
-    assert kpis_for(tiny, JAN, rep="r1") == {
-        "revenue": 100_000.0,
-        "quota": 100_000.0,
-        "quota_attainment": 1.0,
-        "deals_won": 2,
-        "deals_lost": 0,
-        "win_rate": 1.0,
-        "avg_deal_size": 50_000.0,
-    }
-    assert kpis_for(tiny, JAN, rep="r2") == {
-        "revenue": 0.0,
-        "quota": 50_000.0,
-        "quota_attainment": 0.0,
-        "deals_won": 0,
-        "deals_lost": 1,
-        "win_rate": 0.0,
-        "avg_deal_size": None,
-    }
-
-
-def test_team_january(tiny):
-    north = kpis_for(tiny, JAN, team="north")
-    assert north["revenue"] == 100_000.0
-    assert north["quota"] == 150_000.0
-    assert north["quota_attainment"] == pytest.approx(100_000 / 150_000)
-    assert (north["deals_won"], north["deals_lost"]) == (2, 1)
-    assert north["win_rate"] == pytest.approx(2 / 3)
-    assert north["avg_deal_size"] == 50_000.0
-    south = kpis_for(tiny, JAN, team="south")
-    assert south["quota_attainment"] == pytest.approx(90_000 / 80_000)
-    assert south["avg_deal_size"] == 90_000.0
-
-
-def test_company_january(tiny):
-    company = kpis_for(tiny, JAN)
-    assert company["revenue"] == 190_000.0
-    assert company["quota"] == 230_000.0
-    assert company["quota_attainment"] == pytest.approx(190_000 / 230_000)
-    assert company["win_rate"] == pytest.approx(3 / 4)
-    assert company["avg_deal_size"] == pytest.approx(190_000 / 3)
+    r1 = kpis_for(tiny, JAN, rep="r1")
+    assert (r1["revenue"], r1["quota"], r1["quota_attainment"]) == (100_000.0, 100_000.0, 1.0)
+    assert (r1["deals_won"], r1["deals_lost"], r1["win_rate"], r1["avg_deal_size"]) == (
+        2,
+        0,
+        1.0,
+        50_000.0,
+    )
+    assert r1["visits"] == 1 and r1["accounts_touched"] == 1 and r1["accounts_assigned"] == 1
+    assert r1["deals_won_per_rep"] == 2.0
+    r2 = kpis_for(tiny, JAN, rep="r2")
+    assert (r2["revenue"], r2["quota_attainment"], r2["win_rate"], r2["avg_deal_size"]) == (
+        0.0,
+        0.0,
+        0.0,
+        None,
+    )
+    r4 = kpis_for(tiny, JAN, rep="r4")  # hired 2026-01-20, nothing yet
+    assert r4["revenue"] == 0.0 and r4["quota"] is None and r4["win_rate"] is None
 
 
 def test_month_boundary_is_half_open(tiny):
@@ -81,25 +184,25 @@ def test_month_boundary_is_half_open(tiny):
 
 
 def test_null_cases(tiny):
-    # no quota row -> attainment null, not 0 or inf
     south_feb = kpis_for(tiny, FEB, team="south")
-    assert south_feb["quota"] is None
-    assert south_feb["quota_attainment"] is None
+    assert south_feb["quota"] is None and south_feb["quota_attainment"] is None
     assert south_feb["revenue"] == 10_000.0 and south_feb["win_rate"] == 1.0
-    # a rep active with no events and no quota: counts are 0, ratios are null
-    r2_feb = kpis_for(tiny, FEB, rep="r2")
+    r2_feb = kpis_for(tiny, FEB, rep="r2")  # left 02-15: active, no events, no quota
     assert (r2_feb["revenue"], r2_feb["deals_won"], r2_feb["deals_lost"]) == (0.0, 0, 0)
     assert (
         r2_feb["win_rate"] is None
         and r2_feb["avg_deal_size"] is None
         and r2_feb["quota_attainment"] is None
     )
-    # nothing closes in March
-    march = kpis_for(tiny, MAR)
+    march = kpis_for(tiny, MAR)  # nothing closes in March
     assert march["revenue"] == 0.0
-    assert march["win_rate"] is None
-    assert march["avg_deal_size"] is None
-    assert march["quota_attainment"] is None
+    assert march["revenue_growth_mom"] == pytest.approx(0 / 10_000 - 1)  # February had 10,000
+    assert (
+        march["win_rate"] is None
+        and march["avg_deal_size"] is None
+        and march["quota_attainment"] is None
+    )
+    assert march["pipeline_velocity"] is None and march["avg_sales_cycle_days"] is None
 
 
 def test_company_february(tiny):
@@ -107,7 +210,8 @@ def test_company_february(tiny):
     assert feb["revenue"] == 10_000.0
     assert feb["quota"] == 100_000.0
     assert feb["quota_attainment"] == pytest.approx(0.1)
-    assert feb["win_rate"] == pytest.approx(0.5)
+    assert feb["win_rate"] == pytest.approx(0.5)  # o7 won, o3 lost
+    assert feb["accounts_assigned"] == 4  # a4 created 2026-02-10
 
 
 def test_rep_rows_follow_employment(tiny):
@@ -115,6 +219,7 @@ def test_rep_rows_follow_employment(tiny):
     active = set(zip(reps["scope_id"], reps["month"].astype(str), strict=True))
     assert ("r2", "2026-02") in active  # left mid-February: still active in February
     assert ("r2", "2026-03") not in active
+    assert ("r4", "2026-01") in active
 
 
 def test_table_shape_and_columns(tiny):
@@ -130,23 +235,60 @@ def test_unknown_scope_is_a_clear_error(tiny):
         kpis_for(tiny, JAN, team="west")
     with pytest.raises(ValueError, match="rep: 'r9'"):
         kpis_for(tiny, JAN, rep="r9")
+    with pytest.raises(ValueError, match="level: 'region'"):
+        kpi_table(tiny, [JAN], level="region")
+
+
+ADDITIVE = [k for k, v in KPIS.items() if v.unit == "count" and k != "provinces_touched"] + [
+    "revenue",
+    "quota",
+    "open_pipeline_amount",
+    "expansion_revenue",
+]
 
 
 def test_teams_add_up_to_company(small_dataset):
     ds = load_dataset(small_dataset)
     months = list(pd.period_range("2025-10", "2026-10", freq="M"))
-    teams = (
-        kpi_table(ds, months, level="team")
-        .groupby("month")[["revenue", "deals_won", "deals_lost", "quota"]]
+    teams = kpi_table(ds, months, level="team").groupby("month")[ADDITIVE].sum(min_count=1)
+    company = kpi_table(ds, months, level="company").set_index("month")[ADDITIVE]
+    pd.testing.assert_frame_equal(teams, company, check_dtype=False, check_names=False)
+    reps = (
+        kpi_table(ds, months, level="rep")
+        .groupby("month")[["revenue", "deals_won", "visits"]]
         .sum()
     )
-    company = kpi_table(ds, months, level="company").set_index("month")
-    for col in ("revenue", "deals_won", "deals_lost", "quota"):
-        pd.testing.assert_series_equal(
-            teams[col], company[col], check_names=False, check_dtype=False
-        )
-    reps = kpi_table(ds, months, level="rep").groupby("month")["revenue"].sum()
-    pd.testing.assert_series_equal(reps, company["revenue"], check_names=False)
+    pd.testing.assert_frame_equal(
+        reps, company[["revenue", "deals_won", "visits"]], check_dtype=False
+    )
+
+
+def test_only_required_tables(tiny_copy):
+    """teams, reps and opportunities alone are a valid dataset; other families are null with a reason."""
+    keep = {"teams.csv", "reps.csv", "opportunities.csv", "dataset.yaml"}
+    for path in tiny_copy.iterdir():
+        if path.name not in keep:
+            path.unlink()
+    tiny_copy.joinpath("opportunities.csv").write_text(
+        tiny_copy.joinpath("opportunities.csv")
+        .read_text()
+        .replace(",l1,", ",,")
+        .replace(",l4,", ",,")
+    )
+    ds = load_dataset(tiny_copy)
+    assert set(ds.tables) == {"teams", "reps", "opportunities"}
+    north = kpis_for(ds, JAN, team="north")
+    assert north["revenue"] == 100_000.0 and north["win_rate"] == pytest.approx(2 / 3)
+    assert (
+        north["quota"] is None
+        and north["quota_attainment"] is None
+        and north["pipeline_coverage"] is None
+    )
+    assert north["csat_responses"] is None and north["visits"] is None  # unknown, not zero
+    reasons = missing_kpis(ds)
+    assert reasons["csat_avg"] == "no csat table in the dataset"
+    assert reasons["account_coverage_rate"] == "no accounts table / activities table in the dataset"
+    assert "revenue" not in reasons and "open_pipeline_amount" not in reasons
 
 
 def test_cli_kpis_json():
@@ -172,7 +314,33 @@ def test_cli_kpis_json():
     assert out["scope"] == {"level": "team", "month": "2026-02", "team_id": "south"}
     assert out["kpis"]["revenue"] == 10_000.0
     assert out["kpis"]["quota_attainment"] is None  # JSON null, never NaN
-    assert "NaN" not in proc.stdout
+    assert set(out["kpis"]) == set(KPIS)
+    assert out["missing"] == {}
+    assert "NaN" not in proc.stdout and "Infinity" not in proc.stdout
+
+
+def test_cli_kpis_rep_json():
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "analysis",
+            "kpis",
+            "--data",
+            str(TINY),
+            "--month",
+            "2026-01",
+            "--rep",
+            "r1",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["scope"] == {"level": "rep", "month": "2026-01", "rep_id": "r1"}
+    assert out["kpis"]["revenue"] == 100_000.0
 
 
 def test_cli_kpis_bad_month_exits_2():
@@ -185,13 +353,7 @@ def test_cli_kpis_bad_month_exits_2():
     assert "--month: '2026-13' is not a month" in proc.stderr
 
 
-def test_only_required_tables(tiny_copy):
-    """teams, reps and opportunities alone are a valid dataset; quota KPIs are then null."""
-    (tiny_copy / "quotas.csv").unlink()
-    (tiny_copy / "accounts.csv").unlink()
-    ds = load_dataset(tiny_copy)
-    assert set(ds.tables) == {"teams", "reps", "opportunities"}
-    north = kpis_for(ds, JAN, team="north")
-    assert north["revenue"] == 100_000.0
-    assert north["quota"] is None and north["quota_attainment"] is None
-    assert north["win_rate"] == pytest.approx(2 / 3)
+def test_kpi_docs_list_every_kpi():
+    text = kpi_markdown()
+    for key, kpi in KPIS.items():
+        assert f"| `{key}` | {kpi.label_en} | {kpi.label_th} |" in text

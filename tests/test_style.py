@@ -22,9 +22,9 @@ def test_ruff_format():
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_contract_docs_are_current():
+def test_generated_docs_are_current():
     proc = subprocess.run(
-        [sys.executable, "-m", "analysis", "contract-docs", "--check"],
+        [sys.executable, "-m", "analysis", "docs", "--check"],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,

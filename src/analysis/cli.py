@@ -60,8 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--renderer", default="auto", choices=["auto", "builtin", "quarto"])
     p.add_argument("--jobs", type=int, default=None, help="teams rendered at once (default: cores)")
 
-    p = sub.add_parser("contract-docs", help="write docs/data-contract.md from the contract")
-    p.add_argument("--check", action="store_true", help="exit 1 if the file is out of date")
+    p = sub.add_parser("docs", help="write docs/data-contract.md and docs/kpis.md from the code")
+    p.add_argument("--check", action="store_true", help="exit 1 if a file is out of date")
     return parser
 
 
@@ -127,7 +127,7 @@ def cmd_validate(args) -> int:
 
 def cmd_kpis(args) -> int:
     from analysis.io import load_dataset
-    from analysis.kpis import kpis_for
+    from analysis.kpis import kpis_for, missing_kpis
     from analysis.months import parse_month
 
     month = parse_month(args.month, what="--month")
@@ -142,7 +142,11 @@ def cmd_kpis(args) -> int:
     if args.json:
         print(
             json.dumps(
-                {"scope": scope, "kpis": {k: _clean(v) for k, v in values.items()}},
+                {
+                    "scope": scope,
+                    "kpis": {k: _clean(v) for k, v in values.items()},
+                    "missing": missing_kpis(ds),
+                },
                 ensure_ascii=False,
                 indent=2,
                 default=_json_default,
@@ -150,8 +154,10 @@ def cmd_kpis(args) -> int:
         )
     else:
         print(" ".join(f"{k}={v}" for k, v in scope.items()))
+        missing = missing_kpis(ds)
         for k, v in values.items():
-            print(f"  {k:<20} {'null' if v is None else v}")
+            why = f"  ({missing[k]})" if k in missing else ""
+            print(f"  {k:<34} {'null' if v is None else v}{why}")
     return 0
 
 
@@ -170,23 +176,24 @@ def cmd_report(args) -> int:
     return 1 if failed else 0
 
 
-def cmd_contract_docs(args) -> int:
+def cmd_docs(args) -> int:
     from analysis.contract import contract_markdown
+    from analysis.kpis import kpi_markdown
     from analysis.paths import PROJECT_ROOT
 
-    target = PROJECT_ROOT / "docs" / "data-contract.md"
-    text = contract_markdown()
-    if args.check:
-        current = target.read_text(encoding="utf-8") if target.exists() else ""
-        if current != text:
-            print(
-                f"{target} is out of date; run `python -m analysis contract-docs`", file=sys.stderr
-            )
-            return 1
-        return 0
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
-    print(f"wrote {target}")
+    stale = []
+    for name, text in (("data-contract.md", contract_markdown()), ("kpis.md", kpi_markdown())):
+        target = PROJECT_ROOT / "docs" / name
+        if args.check:
+            if not target.exists() or target.read_text(encoding="utf-8") != text:
+                stale.append(str(target))
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        print(f"wrote {target}")
+    if stale:
+        print(f"out of date: {', '.join(stale)}; run `python -m analysis docs`", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -195,7 +202,7 @@ COMMANDS = {
     "validate": cmd_validate,
     "kpis": cmd_kpis,
     "report": cmd_report,
-    "contract-docs": cmd_contract_docs,
+    "docs": cmd_docs,
 }
 
 

@@ -407,7 +407,7 @@ def contract_markdown() -> str:
     lines = [
         f"# Data contract (v{CONTRACT_VERSION})",
         "",
-        "<!-- Generated from src/analysis/contract.py by `python -m analysis contract-docs`. "
+        "<!-- Generated from src/analysis/contract.py by `python -m analysis docs`. "
         "Do not edit by hand. -->",
         "",
         "A dataset is a directory with one file per table, named `<table>.csv` or "

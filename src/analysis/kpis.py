@@ -1,226 +1,449 @@
-"""KPI definitions: one registry entry per KPI, computed per company, team or rep and month.
+"""Every KPI of the Account Executive Manager role, per company, team or rep and month.
 
-The computation has two steps, so every level shares one implementation:
-1. additive *components* per rep and month (sums and counts: revenue, deals won, quota, ...);
-2. roll the components up to the requested level by summing, then derive the ratios.
-A ratio whose denominator is zero or missing is NaN in frames and null in JSON, never 0 or inf.
+The definitions (labels, units, direction, formulas) are the registry in `analysis.kpi_defs`;
+this module is their one implementation, shared by the CLI, the notebooks and the reports.
 
-Month M is [first day of M, first day of M+1) in the dataset's local time; a KPI of M uses only
-events stamped before the end of M.
+Rules that hold for every KPI:
+- Month M is the half-open interval [first day of M, first day of M+1) in the dataset's local time.
+- As of: the value for M uses only events stamped before the end of M (a property test truncates
+  the data at the end of M and checks that nothing changes). Quotas of later months are plans.
+- Scope: a rep's events are those with its rep_id; a team is its reps; the company is every rep.
+  Tickets without a rep and account-level tables (revenue, accounts) belong to the account owner.
+- A ratio with a zero or missing denominator is NaN here and null in JSON, never 0 or infinity.
+- A KPI whose table is absent is NaN, and `missing_kpis` says why.
+
+How: vectorised pandas on event rows keyed by (scope_id, month ordinal). Stocks at a month's end
+(open pipeline, accounts owned, active reps, training assignments) expand each row into the months
+it is alive in; latest skill scores use an as-of merge. No Python loop runs per month.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from analysis.contract import SKILLS
 from analysis.io import Dataset
+from analysis.kpi_defs import FAMILIES, KPI, KPIS, kpi_markdown
 from analysis.months import month_end, month_range, month_start
 
-__all__ = ["KPI", "KPIS", "Level", "rep_month_components", "kpi_table", "kpis_for", "scope_reps"]
+__all__ = [
+    "KPI",
+    "KPIS",
+    "FAMILIES",
+    "Level",
+    "kpi_table",
+    "kpis_for",
+    "missing_kpis",
+    "active_reps",
+    "scope_reps",
+    "kpi_markdown",
+]
 
 Level = Literal["company", "team", "rep"]
 
-
-@dataclass(frozen=True)
-class KPI:
-    key: str
-    label_en: str
-    label_th: str
-    unit: Literal["currency", "ratio", "count", "currency_per_day", "days", "score"]
-    higher_is_better: bool
-    formula: str
-    family: str
-
-
-KPIS: dict[str, KPI] = {
-    k.key: k
-    for k in [
-        KPI(
-            "revenue",
-            "Revenue (won)",
-            "รายได้จากดีลที่ปิดได้",
-            "currency",
-            True,
-            "sum of amount of opportunities with stage closed_won and closed_at in M",
-            "revenue_growth",
-        ),
-        KPI(
-            "quota",
-            "Quota",
-            "เป้าหมายยอดขาย",
-            "currency",
-            True,
-            "sum of quota_amount for M",
-            "ae_performance",
-        ),
-        KPI(
-            "quota_attainment",
-            "Quota attainment",
-            "การบรรลุเป้าหมาย",
-            "ratio",
-            True,
-            "revenue / quota",
-            "ae_performance",
-        ),
-        KPI(
-            "deals_won",
-            "Deals won",
-            "ดีลที่ปิดได้",
-            "count",
-            True,
-            "count of closed_won with closed_at in M",
-            "ae_performance",
-        ),
-        KPI(
-            "deals_lost",
-            "Deals lost",
-            "ดีลที่เสีย",
-            "count",
-            False,
-            "count of closed_lost with closed_at in M",
-            "ae_performance",
-        ),
-        KPI(
-            "win_rate",
-            "Win rate",
-            "อัตราการปิดการขาย",
-            "ratio",
-            True,
-            "deals_won / (deals_won + deals_lost)",
-            "ae_performance",
-        ),
-        KPI(
-            "avg_deal_size",
-            "Average deal size",
-            "มูลค่าดีลเฉลี่ย",
-            "currency",
-            True,
-            "revenue / deals_won",
-            "ae_performance",
-        ),
-    ]
+_ZERO_WHEN_EMPTY = {k for k, v in KPIS.items() if v.unit == "count"} | {
+    "revenue",
+    "open_pipeline_amount",
+    "expansion_revenue",
 }
+_DAY = pd.Timedelta(days=1)
+_NEVER = np.iinfo(np.int64).max // 2
 
-_COMPONENTS = ["revenue", "deals_won", "deals_lost", "quota"]
+
+def _ord(times: pd.Series) -> np.ndarray:
+    """Monthly Period ordinals of timestamps (months since 1970-01); NaT -> _NEVER."""
+    ords = (times.dt.year - 1970) * 12 + times.dt.month - 1
+    return ords.fillna(_NEVER).astype("int64").to_numpy()
+
+
+def _ord_period(periods: pd.Series) -> np.ndarray:
+    return (
+        np.array([p.ordinal for p in periods], dtype="int64")
+        if len(periods)
+        else np.array([], "int64")
+    )
+
+
+class _Scope:
+    """Maps rep ids to the scope ids of one level."""
+
+    def __init__(self, ds: Dataset, level: Level):
+        if level not in ("company", "team", "rep"):
+            raise ValueError(f"level: {level!r} is not one of company, team, rep")
+        self.level = level
+        self.rep_team = ds["reps"].set_index("rep_id")["team_id"]
+
+    def key(self, rep_ids: pd.Series) -> np.ndarray:
+        if self.level == "company":
+            return np.full(len(rep_ids), "company", dtype=object)
+        if self.level == "team":
+            return rep_ids.map(self.rep_team).to_numpy(dtype=object)
+        return rep_ids.to_numpy(dtype=object)
+
+
+def active_reps(reps: pd.DataFrame, month: pd.Period) -> pd.DataFrame:
+    """Reps active in `month`: hired before its end and not left before its start."""
+    hired = reps["hire_date"] < month_end(month)
+    stayed = reps["left_date"].isna() | (reps["left_date"] >= month_start(month))
+    return reps[hired & stayed]
+
+
+def _group(scope, month, values, how: str, mask=None) -> pd.Series:
+    """Aggregate `values` by (scope_id, month ordinal) over the rows in `mask`."""
+    scope, month = np.asarray(scope, dtype=object), np.asarray(month)
+    values = np.broadcast_to(np.asarray(values, dtype="float64"), month.shape)
+    if mask is not None:
+        mask = np.asarray(mask, dtype=bool)
+        scope, month, values = scope[mask], month[mask], values[mask]
+    frame = pd.DataFrame({"scope_id": scope, "month": month, "v": values})
+    frame = frame[pd.notna(frame["scope_id"])]
+    return frame.groupby(["scope_id", "month"], sort=False)["v"].agg(how)
+
+
+def _expand(start: np.ndarray, stop: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+    """(row, month) pairs for each row alive in months [start, stop] clipped to [lo, hi]."""
+    s, e = np.maximum(start, lo), np.minimum(stop, hi)
+    n = np.clip(e - s + 1, 0, None)
+    rows = np.repeat(np.arange(len(s)), n)
+    offsets = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    return rows, s[rows] + offsets
 
 
 def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
-    """num / den, NaN where den is 0 or missing."""
-    den = den.astype("float64")
-    return (num.astype("float64") / den.where(den > 0)).astype("float64")
+    num, den = num.astype("float64").align(den.astype("float64"), join="outer")
+    return num / den.where(den > 0)
 
 
-def rep_month_components(ds: Dataset, months: Sequence[pd.Period]) -> pd.DataFrame:
-    """Additive KPI components per (rep_id, month) for reps active in each month or with events.
-
-    Columns: rep_id, team_id, month, revenue, deals_won, deals_lost, quota (NaN: no quota row).
-    """
-    months = list(months)
-    first, last = month_start(months[0]), month_end(months[-1])
-    reps = ds["reps"]
-    frames = []
-
+def _opportunity_kpis(ds: Dataset, months: np.ndarray, sc: _Scope) -> dict[str, pd.Series]:
     opps = ds["opportunities"]
-    closed = opps[opps["closed_at"].ge(first) & opps["closed_at"].lt(last)]
-    closed = closed.assign(month=closed["closed_at"].dt.to_period("M"))
-    won = closed["stage"].eq("closed_won")
-    frames.append(
-        closed.assign(
-            revenue=closed["amount"].where(won, 0.0),
-            deals_won=won.astype("int64"),
-            deals_lost=closed["stage"].eq("closed_lost").astype("int64"),
-        )
-        .groupby(["rep_id", "month"], observed=True)[["revenue", "deals_won", "deals_lost"]]
-        .sum()
+    lo, hi = int(months.min()), int(months.max())
+    key = sc.key(opps["rep_id"])
+    closed_m, created_m = _ord(opps["closed_at"]), _ord(opps["created_at"])
+    in_range = np.isin(closed_m, months)
+    won = (opps["stage"].eq("closed_won") & opps["closed_at"].notna()).to_numpy()
+    lost = (opps["stage"].eq("closed_lost") & opps["closed_at"].notna()).to_numpy()
+    expansion = opps["deal_type"].isin(["upsell", "cross_sell"]).to_numpy()
+    amount = opps["amount"].to_numpy()
+    cycle = ((opps["closed_at"] - opps["created_at"]) / _DAY).to_numpy()
+    w, lo_ = in_range & won, in_range & lost
+    out: dict[str, pd.Series] = {
+        "revenue": _group(key, closed_m, amount, "sum", w),
+        "deals_won": _group(key, closed_m, 1, "sum", w),
+        "deals_lost": _group(key, closed_m, 1, "sum", lo_),
+        "expansion_revenue": _group(key, closed_m, amount, "sum", w & expansion),
+        "avg_sales_cycle_days": _group(key, closed_m, cycle, "mean", w),
+        "median_sales_cycle_days": _group(key, closed_m, cycle, "median", w),
+    }
+    ex_won = _group(key, closed_m, 1, "sum", w & expansion)
+    ex_closed = _group(key, closed_m, 1, "sum", (w | lo_) & expansion)
+    out["upsell_cross_sell_win_rate"] = _ratio(
+        ex_won.reindex(ex_closed.index, fill_value=0), ex_closed
     )
+    # growth needs the revenue of M-1 and M-12, which may lie before `months`
+    ext = np.union1d(np.union1d(months, months - 1), months - 12)
+    out["_revenue_ext"] = _group(key, closed_m, amount, "sum", np.isin(closed_m, ext) & won)
+
+    first_won = opps[won].groupby("account_id")["closed_at"].min()
+    first_won_m = _ord(opps["account_id"].map(first_won))
+    existing = np.isin(created_m, months) & (first_won_m < created_m)
+    out["existing_account_opportunities"] = _group(key, created_m, 1, "sum", existing)
+
+    # open at the end of M: created in or before M, not closed by the end of M -> months [created, closed-1]
+    rows, month = _expand(created_m, np.where(closed_m == _NEVER, hi, closed_m - 1), lo, hi)
+    out["open_pipeline_amount"] = _group(key[rows], month, amount[rows], "sum")
+    out["open_opportunities"] = _group(key[rows], month, 1, "sum")
+    if ds.has("quotas"):
+        due = _ord(opps["expected_close_date"])[rows]
+        ahead = (due >= month + 1) & (due <= month + 3)
+        pipe = _group(key[rows], month, amount[rows], "sum", ahead)
+        q = ds["quotas"]
+        q_m, q_key = _ord_period(q["month"]), sc.key(q["rep_id"])
+        parts = [_group(q_key, q_m - k, q["quota_amount"].to_numpy(), "sum") for k in (1, 2, 3)]
+        quota_ahead = pd.concat(parts).groupby(level=[0, 1]).sum()
+        out["pipeline_coverage"] = _ratio(
+            pipe.reindex(quota_ahead.index, fill_value=0.0), quota_ahead
+        )
+    return out
+
+
+def _event_kpis(ds: Dataset, months: np.ndarray, sc: _Scope) -> dict[str, pd.Series]:
+    out: dict[str, pd.Series] = {}
     if ds.has("quotas"):
         q = ds["quotas"]
-        q = q[q["month"].isin(months)]
-        frames.append(
-            q.groupby(["rep_id", "month"])[["quota_amount"]]
-            .sum()
-            .rename(columns={"quota_amount": "quota"})
+        q_m = _ord_period(q["month"])
+        out["quota"] = _group(
+            sc.key(q["rep_id"]), q_m, q["quota_amount"].to_numpy(), "sum", np.isin(q_m, months)
         )
+    if ds.has("csat"):
+        c = ds["csat"]
+        m = _ord(c["responded_at"])
+        sel, key = np.isin(m, months), sc.key(c["rep_id"])
+        out["csat_avg"] = _group(key, m, c["score"].to_numpy(dtype="float64"), "mean", sel)
+        out["csat_responses"] = _group(key, m, 1, "sum", sel)
+    if ds.has("leads"):
+        ld = ds["leads"]
+        key = sc.key(ld["rep_id"])
+        cm, qm, vm = _ord(ld["created_at"]), _ord(ld["qualified_at"]), _ord(ld["converted_at"])
+        created = np.isin(cm, months)
+        n_created = _group(key, cm, 1, "sum", created)
+        out["leads_created"] = n_created
+        out["qualified_leads"] = _group(key, qm, 1, "sum", np.isin(qm, months))
+        # "by the end of M" for a lead created in M: its conversion/qualification month is M
+        conv = _group(key, cm, 1, "sum", created & (vm == cm))
+        out["lead_to_opportunity_rate"] = _ratio(
+            conv.reindex(n_created.index, fill_value=0), n_created
+        )
+        qual = _group(key, cm, 1, "sum", created & (qm == cm))
+        out["lead_qualification_rate"] = _ratio(
+            qual.reindex(n_created.index, fill_value=0), n_created
+        )
+        score = ld["lead_score"].to_numpy(dtype="float64")
+        out["avg_lead_score"] = _group(key, cm, score, "mean", created & ~np.isnan(score))
+        days = ((ld["converted_at"] - ld["created_at"]) / _DAY).to_numpy()
+        out["avg_lead_to_opportunity_days"] = _group(key, vm, days, "mean", np.isin(vm, months))
+    if ds.has("feedback"):
+        f = ds["feedback"]
+        m = _ord(f["given_at"])
+        sel, key = np.isin(m, months), sc.key(f["rep_id"])
+        out["feedback_sessions"] = _group(key, m, 1, "sum", sel)
+        out["avg_feedback_quality"] = _group(
+            key, m, f["quality_score"].to_numpy(dtype="float64"), "mean", sel
+        )
+    if ds.has("tickets"):
+        t = ds["tickets"]
+        rep = t["rep_id"]
+        if ds.has("accounts"):
+            rep = rep.fillna(
+                t["account_id"].map(ds["accounts"].set_index("account_id")["owner_rep_id"])
+            )
+        key = sc.key(rep)
+        om, rm = _ord(t["opened_at"]), _ord(t["resolved_at"])
+        osel, rsel = np.isin(om, months), np.isin(rm, months)
+        opened, resolved = _group(key, om, 1, "sum", osel), _group(key, rm, 1, "sum", rsel)
+        out["tickets_opened"], out["tickets_resolved"] = opened, resolved
+        hours = ((t["resolved_at"] - t["opened_at"]) / pd.Timedelta(hours=1)).to_numpy()
+        out["median_resolution_hours"] = _group(key, rm, hours, "median", rsel)
+        esc = _group(key, om, 1, "sum", osel & t["escalated"].fillna(False).to_numpy(dtype=bool))
+        out["escalation_rate"] = _ratio(esc.reindex(opened.index, fill_value=0), opened)
+        reo = _group(key, rm, 1, "sum", rsel & t["reopened"].fillna(False).to_numpy(dtype=bool))
+        out["reopen_rate"] = _ratio(reo.reindex(resolved.index, fill_value=0), resolved)
+    if ds.has("activities"):
+        a = ds["activities"]
+        m = _ord(a["occurred_at"])
+        visit = np.isin(m, months) & a["activity_type"].eq("visit").to_numpy()
+        out["visits"] = _group(sc.key(a["rep_id"]), m, 1, "sum", visit)
+    return out
 
-    # every rep active in a month gets a row, even with no events (zero revenue is a fact)
-    grid = pd.MultiIndex.from_tuples(
-        [
-            (r.rep_id, m)
-            for r in reps.itertuples()
-            for m in months
-            if r.hire_date < month_end(m)
-            and (pd.isna(r.left_date) or r.left_date >= month_start(m))
-        ],
-        names=["rep_id", "month"],
+
+def _account_kpis(ds: Dataset, months: np.ndarray, sc: _Scope) -> dict[str, pd.Series]:
+    lo, hi = int(months.min()), int(months.max())
+    acc = ds["accounts"]
+    acc_key, acc_m = sc.key(acc["owner_rep_id"]), _ord(acc["created_date"])
+    rows, month = _expand(acc_m, np.full(len(acc), hi), lo, hi)
+    out = {"accounts_assigned": _group(acc_key[rows], month, 1, "sum")}
+    if ds.has("activities"):
+        a = ds["activities"]
+        m = _ord(a["occurred_at"])
+        sel = np.isin(m, months)
+        pairs = pd.DataFrame(
+            {"account_id": a["account_id"].to_numpy()[sel], "month": m[sel]}
+        ).drop_duplicates()
+        info = pd.DataFrame(
+            {
+                "account_id": acc["account_id"],
+                "scope_id": acc_key,
+                "created": acc_m,
+                "province": acc["province"],
+            }
+        )
+        touched = pairs.merge(info, on="account_id")
+        touched = touched[(touched["created"] <= touched["month"]) & touched["scope_id"].notna()]
+        g = touched.groupby(["scope_id", "month"], sort=False)
+        out["accounts_touched"] = g.size().astype("float64")
+        out["provinces_touched"] = g["province"].nunique().astype("float64")
+        assigned = out["accounts_assigned"]
+        out["account_coverage_rate"] = _ratio(
+            out["accounts_touched"].reindex(assigned.index, fill_value=0), assigned
+        )
+    if ds.has("revenue"):
+        rev = ds["revenue"]
+        rev = (
+            pd.DataFrame(
+                {
+                    "account_id": rev["account_id"],
+                    "month": _ord_period(rev["month"]),
+                    "revenue": rev["revenue"],
+                }
+            )
+            .groupby(["account_id", "month"], as_index=False)
+            .sum()
+        )
+        prev = rev.assign(month=rev["month"] + 1).rename(columns={"revenue": "prev"})
+        both = prev.merge(rev, on=["account_id", "month"], how="left").fillna({"revenue": 0.0})
+        both = both[np.isin(both["month"], months) & (both["prev"] > 0)]
+        owner = pd.Series(acc_key, index=acc["account_id"])
+        both = both.assign(
+            scope_id=both["account_id"].map(owner),
+            churned=(both["revenue"] <= 0).astype("float64"),
+            kept=np.minimum(both["revenue"], both["prev"]),
+        )
+        g = both.groupby(["scope_id", "month"])
+        out["churned_accounts"] = g["churned"].sum()
+        out["customer_churn_rate"] = _ratio(g["churned"].sum(), g.size())
+        out["gross_revenue_retention"] = _ratio(g["kept"].sum(), g["prev"].sum())
+        out["net_revenue_retention"] = _ratio(g["revenue"].sum(), g["prev"].sum())
+    return out
+
+
+def _active_rep_months(ds: Dataset, months: np.ndarray) -> pd.DataFrame:
+    """One row per (rep_id, month ordinal) the rep is active in, within `months`."""
+    reps = ds["reps"]
+    left = _ord(reps["left_date"])
+    rows, month = _expand(
+        _ord(reps["hire_date"]),
+        np.where(left == _NEVER, months.max(), left),
+        int(months.min()),
+        int(months.max()),
     )
-    out = pd.concat(frames, axis=1) if frames else pd.DataFrame()
-    out = out.reindex(out.index.union(grid)) if len(out) else pd.DataFrame(index=grid)
-    for col in ("revenue", "deals_won", "deals_lost"):
-        out[col] = out[col].fillna(0) if col in out else 0
-    out["deals_won"] = out["deals_won"].astype("int64")
-    out["deals_lost"] = out["deals_lost"].astype("int64")
-    if "quota" not in out:
-        out["quota"] = np.nan
-    out = out.reset_index()
-    out["team_id"] = out["rep_id"].map(reps.set_index("rep_id")["team_id"])
-    return out[["rep_id", "team_id", "month", *_COMPONENTS]]
+    return pd.DataFrame({"rep_id": reps["rep_id"].to_numpy()[rows], "month": month})
 
 
-def _derive(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.copy()
-    frame["quota_attainment"] = _ratio(frame["revenue"], frame["quota"])
-    frame["win_rate"] = _ratio(frame["deals_won"], frame["deals_won"] + frame["deals_lost"])
-    frame["avg_deal_size"] = _ratio(frame["revenue"], frame["deals_won"])
-    return frame
+def _people_kpis(
+    ds: Dataset, months: np.ndarray, sc: _Scope, active: pd.DataFrame
+) -> dict[str, pd.Series]:
+    lo, hi = int(months.min()), int(months.max())
+    out = {"_active_reps": _group(sc.key(active["rep_id"]), active["month"], 1, "sum")}
+    if ds.has("trainings"):
+        tr = ds["trainings"]
+        key, am, cm = sc.key(tr["rep_id"]), _ord(tr["assigned_at"]), _ord(tr["completed_at"])
+        rows, month = _expand(am, np.full(len(tr), hi), lo, hi)
+        assigned = _group(key[rows], month, 1, "sum")
+        rows, month = _expand(np.maximum(am, cm), np.full(len(tr), hi), lo, hi)
+        done = _group(key[rows], month, 1, "sum")
+        out["training_completion_rate"] = _ratio(
+            done.reindex(assigned.index, fill_value=0), assigned
+        )
+        out["trainings_completed"] = _group(key, cm, 1, "sum", np.isin(cm, months))
+    if ds.has("skill_assessments"):
+        sa = ds["skill_assessments"]
+        grid = active.assign(
+            end=pd.PeriodIndex.from_ordinals(active["month"] + 1, freq="M").start_time
+        )
+        grid = grid.sort_values("end", kind="stable")
+        for skill in SKILLS:
+            right = sa[sa["skill"].eq(skill)].sort_values("assessed_at", kind="stable")[
+                ["rep_id", "assessed_at", "score"]
+            ]
+            latest = pd.merge_asof(
+                grid,
+                right,
+                left_on="end",
+                right_on="assessed_at",
+                by="rep_id",
+                allow_exact_matches=False,
+            )  # strictly before the end of M
+            out[f"avg_skill_score_{skill}"] = _group(
+                sc.key(latest["rep_id"]),
+                latest["month"],
+                latest["score"].to_numpy(dtype="float64"),
+                "mean",
+                latest["score"].notna().to_numpy(),
+            )
+    return out
+
+
+def missing_kpis(ds: Dataset) -> dict[str, str]:
+    """KPI key -> why it is null for this dataset (its table is absent)."""
+    out = {}
+    for key, kpi in KPIS.items():
+        absent = [t for t in kpi.requires if not ds.has(t)]
+        if absent:
+            out[key] = "no " + " / ".join(f"{t} table" for t in absent) + " in the dataset"
+    return out
+
+
+def _grid(ds: Dataset, months: np.ndarray, sc: _Scope, active: pd.DataFrame) -> pd.MultiIndex:
+    if sc.level == "company":
+        return pd.MultiIndex.from_product([["company"], months], names=["scope_id", "month"])
+    if sc.level == "team":
+        return pd.MultiIndex.from_product(
+            [ds["teams"]["team_id"], months], names=["scope_id", "month"]
+        )
+    opps = ds["opportunities"]
+    closed_m = _ord(opps["closed_at"])
+    sel = np.isin(closed_m, months)
+    pairs = pd.concat(
+        [active, pd.DataFrame({"rep_id": opps["rep_id"].to_numpy()[sel], "month": closed_m[sel]})]
+    )
+    pairs = pairs.drop_duplicates().sort_values(["rep_id", "month"])
+    return pd.MultiIndex.from_frame(pairs, names=["scope_id", "month"])
 
 
 def kpi_table(
-    ds: Dataset,
-    months: Sequence[pd.Period] | None = None,
-    *,
-    level: Level = "team",
+    ds: Dataset, months: Sequence[pd.Period] | None = None, *, level: Level = "team"
 ) -> pd.DataFrame:
     """Tidy KPI table: one row per scope and month, one column per KPI in `KPIS`.
 
-    `months` defaults to every month up to the latest complete one. Columns: level, scope_id,
-    month, then the KPI keys. Team rows exist for every team in `teams`, even with no reps.
-
-    >>> kpi_table(ds, [pd.Period("2026-10", "M")], level="company")  # doctest: +SKIP
+    Columns: level, scope_id, month (Period), then every KPI key. `months` defaults to every month
+    from the first opportunity to the latest complete one. Teams get rows even with no reps; reps
+    get rows for the months they were active in or closed a deal.
     """
+    sc = _Scope(ds, level)
     if months is None:
-        opps = ds["opportunities"]
-        months = month_range(opps["created_at"].min().to_period("M"), ds.latest_complete_month)
-    months = list(months)
-    comp = rep_month_components(ds, months)
-    # quota sums must stay NaN when no rep in the scope has a quota row
-    agg = {c: (lambda s: s.sum(min_count=1)) if c == "quota" else "sum" for c in _COMPONENTS}
-    if level == "rep":
-        frame = comp.rename(columns={"rep_id": "scope_id"}).drop(columns="team_id")
-    elif level == "team":
-        grid = pd.MultiIndex.from_product(
-            [ds["teams"]["team_id"], months], names=["team_id", "month"]
+        months = month_range(
+            ds["opportunities"]["created_at"].min().to_period("M"), ds.latest_complete_month
         )
-        frame = comp.groupby(["team_id", "month"]).agg(agg).reindex(grid)
-        frame[["revenue", "deals_won", "deals_lost"]] = frame[
-            ["revenue", "deals_won", "deals_lost"]
-        ].fillna(0)
-        frame = frame.reset_index().rename(columns={"team_id": "scope_id"})
-    elif level == "company":
-        frame = comp.groupby("month").agg(agg).reindex(months)
-        frame[["revenue", "deals_won", "deals_lost"]] = frame[
-            ["revenue", "deals_won", "deals_lost"]
-        ].fillna(0)
-        frame = frame.rename_axis("month").reset_index().assign(scope_id="company")
-    else:
-        raise ValueError(f"level: {level!r} is not one of company, team, rep")
-    frame["deals_won"] = frame["deals_won"].astype("int64")
-    frame["deals_lost"] = frame["deals_lost"].astype("int64")
-    frame = _derive(frame).assign(level=level)
+    ords = np.array(sorted({pd.Period(m, "M").ordinal for m in months}), dtype="int64")
+    active = _active_rep_months(ds, ords)
+    cols: dict[str, pd.Series] = {}
+    cols.update(_opportunity_kpis(ds, ords, sc))
+    cols.update(_event_kpis(ds, ords, sc))
+    if ds.has("accounts"):
+        cols.update(_account_kpis(ds, ords, sc))
+    cols.update(_people_kpis(ds, ords, sc, active))
+
+    grid = _grid(ds, ords, sc, active)
+    missing = missing_kpis(ds)
+    frame = pd.DataFrame(index=grid)
+    for key in [*KPIS, "_active_reps"]:
+        series = cols.get(key)
+        values = (
+            series.reindex(grid)
+            if series is not None and len(series)
+            else pd.Series(np.nan, index=grid)
+        )
+        if key == "_active_reps" or (key in _ZERO_WHEN_EMPTY and key not in missing):
+            values = values.fillna(0.0)
+        frame[key] = values.astype("float64")
+    for name, lag in (("revenue_growth_mom", 1), ("revenue_growth_yoy", 12)):
+        earlier = pd.MultiIndex.from_arrays(
+            [grid.get_level_values(0), grid.get_level_values(1) - lag]
+        )
+        before = cols["_revenue_ext"].reindex(earlier).fillna(0.0).to_numpy()
+        frame[name] = _ratio(frame["revenue"], pd.Series(before, index=grid)) - 1
+    frame["quota_attainment"] = _ratio(frame["revenue"], frame["quota"])
+    frame["win_rate"] = _ratio(frame["deals_won"], frame["deals_won"] + frame["deals_lost"])
+    frame["avg_deal_size"] = _ratio(frame["revenue"], frame["deals_won"])
+    cycle = frame["avg_sales_cycle_days"]
+    frame["pipeline_velocity"] = (
+        frame["open_opportunities"]
+        * frame["win_rate"]
+        * frame["avg_deal_size"]
+        / cycle.where(cycle > 0)
+    )
+    frame["deals_won_per_rep"] = _ratio(frame["deals_won"], frame["_active_reps"])
+    for key in missing:
+        frame[key] = np.nan
+    for key in _ZERO_WHEN_EMPTY - set(missing):
+        if KPIS[key].unit == "count":
+            frame[key] = frame[key].astype("int64")
+    frame = frame.drop(columns="_active_reps").reset_index()
+    frame["month"] = pd.PeriodIndex.from_ordinals(frame["month"].to_numpy(), freq="M")
+    frame["level"] = level
     return frame[["level", "scope_id", "month", *KPIS]].sort_values(
         ["scope_id", "month"], ignore_index=True
     )
@@ -246,24 +469,24 @@ def kpis_for(
     if rep is not None:
         if rep not in set(ds["reps"]["rep_id"]):
             raise ValueError(f"rep: {rep!r} is not in reps.rep_id")
-        table = kpi_table(ds, [month], level="rep")
-        row = table[table["scope_id"].eq(rep)]
-        if row.empty:  # not active that month and no events: every count is 0
-            row = _derive(
-                pd.DataFrame([{"revenue": 0.0, "deals_won": 0, "deals_lost": 0, "quota": np.nan}])
-            )
+        level, scope_id = "rep", rep
     elif team is not None:
         scope_reps(ds, team)  # validates the id
-        table = kpi_table(ds, [month], level="team")
-        row = table[table["scope_id"].eq(team)]
+        level, scope_id = "team", team
     else:
-        row = kpi_table(ds, [month], level="company")
+        level, scope_id = "company", "company"
+    table = kpi_table(ds, [month], level=level)
+    row = table[table["scope_id"].eq(scope_id)]
+    if row.empty:  # a rep neither active nor closing anything that month
+        return {
+            k: (0 if k in _ZERO_WHEN_EMPTY and k not in missing_kpis(ds) else None) for k in KPIS
+        }
     values = row.iloc[0]
     return {k: _plain(values[k]) for k in KPIS}
 
 
 def _plain(value) -> float | int | None:
-    if value is None or (isinstance(value, float) and not np.isfinite(value)) or pd.isna(value):
+    if value is None or pd.isna(value) or (isinstance(value, float) and not np.isfinite(value)):
         return None
     if isinstance(value, np.integer | int):
         return int(value)
