@@ -383,6 +383,14 @@ def _seat_reps(cfg: SynthConfig, rng: np.random.Generator, teams: pd.DataFrame):
     return reps, seat_month_rep
 
 
+def _book_account(
+    rng, seat: np.ndarray, times: np.ndarray, acc_created: np.ndarray, per_seat: int
+) -> np.ndarray:
+    """A random account of each seat's book that existed at `times` (else the seat's first, oldest one)."""
+    idx = seat * per_seat + rng.integers(0, per_seat, len(seat))
+    return np.where(acc_created[idx] > times, seat * per_seat, idx)
+
+
 def _logit(p):
     return np.log(p / (1 - p))
 
@@ -485,6 +493,7 @@ def generate(cfg: SynthConfig | None = None) -> tuple[dict[str, pd.DataFrame], d
     acc_created = start - pd.to_timedelta(rng.integers(30, 2000, n_acc), unit="D")
     # a fifth of the book is new during the window
     new_mask = rng.random(n_acc) < 0.2
+    new_mask[::acc_per_seat] = False  # each seat's first account predates everything
     acc_created = acc_created.where(
         ~new_mask,
         start
@@ -539,16 +548,7 @@ def generate(cfg: SynthConfig | None = None) -> tuple[dict[str, pd.DataFrame], d
     o_rep = np.repeat(e_rep, counts)
     n_opp = len(o_rep)
     created = _uniform_in_month(rng, ext_months, o_month)
-    # account: a random account of the seat's book created before the deal (else the oldest)
-    pick = rng.integers(0, acc_per_seat, n_opp)
-    o_acc = o_seat * acc_per_seat + pick
-    too_new = acc_created_arr[o_acc] > created
-    o_acc = np.where(
-        too_new,
-        o_seat * acc_per_seat
-        + np.argmin(acc_created_arr.reshape(n_seats, acc_per_seat), axis=1)[o_seat],
-        o_acc,
-    )
+    o_acc = _book_account(rng, o_seat, created, acc_created_arr, acc_per_seat)
     deal_type = rng.choice(DEAL_TYPES, n_opp, p=[0.5, 0.2, 0.15, 0.15])
     prod_names = list(PRODUCTS)
     product = rng.choice(prod_names, n_opp, p=[PRODUCTS[p][1] for p in prod_names])
@@ -708,8 +708,13 @@ def generate(cfg: SynthConfig | None = None) -> tuple[dict[str, pd.DataFrame], d
                     np.where(
                         rng.random(n_nc) < 0.5,
                         accounts["account_id"].to_numpy()[
-                            seat_idx[nc_seatmonth] * acc_per_seat
-                            + rng.integers(0, acc_per_seat, n_nc)
+                            _book_account(
+                                rng,
+                                seat_idx[nc_seatmonth],
+                                nc_created,
+                                acc_created_arr,
+                                acc_per_seat,
+                            )
                         ],
                         None,
                     ),
@@ -737,14 +742,15 @@ def generate(cfg: SynthConfig | None = None) -> tuple[dict[str, pd.DataFrame], d
     a_counts = rng.poisson(cfg.activities_per_rep_month * cfg.scale * ramp)
     a_sm = np.repeat(np.arange(len(seat_idx)), a_counts)
     n_act = len(a_sm)
-    a_acc = seat_idx[a_sm] * acc_per_seat + rng.integers(0, acc_per_seat, n_act)
+    a_time = _uniform_in_month(rng, months, month_idx[a_sm]).astype("datetime64[s]")
+    a_acc = _book_account(rng, seat_idx[a_sm], a_time, acc_created_arr, acc_per_seat)
     activities = pd.DataFrame(
         dict(
             activity_id=[f"X{i:07d}" for i in range(n_act)],
             rep_id=reps["rep_id"].to_numpy()[rep_of[a_sm]],
             account_id=accounts["account_id"].to_numpy()[a_acc],
             activity_type=rng.choice(ACTIVITY_TYPES, n_act, p=[0.2, 0.35, 0.3, 0.1, 0.05]),
-            occurred_at=_uniform_in_month(rng, months, month_idx[a_sm]).astype("datetime64[s]"),
+            occurred_at=a_time,
         )
     )
 
@@ -786,14 +792,15 @@ def generate(cfg: SynthConfig | None = None) -> tuple[dict[str, pd.DataFrame], d
     c_counts = rng.poisson(3 * cfg.scale, len(seat_idx))
     c_sm = np.repeat(np.arange(len(seat_idx)), c_counts)
     c_lat = 3.9 + 0.35 * ability[rep_of[c_sm]] + rng.normal(0, 0.8, len(c_sm))
+    c_time = _uniform_in_month(rng, months, month_idx[c_sm]).astype("datetime64[s]")
     csat = pd.DataFrame(
         dict(
             response_id=[f"C{i:06d}" for i in range(len(c_sm))],
             account_id=accounts["account_id"].to_numpy()[
-                seat_idx[c_sm] * acc_per_seat + rng.integers(0, acc_per_seat, len(c_sm))
+                _book_account(rng, seat_idx[c_sm], c_time, acc_created_arr, acc_per_seat)
             ],
             rep_id=reps["rep_id"].to_numpy()[rep_of[c_sm]],
-            responded_at=_uniform_in_month(rng, months, month_idx[c_sm]).astype("datetime64[s]"),
+            responded_at=c_time,
             score=np.clip(np.round(c_lat), 1, 5).astype(int),
         )
     )
@@ -811,7 +818,7 @@ def generate(cfg: SynthConfig | None = None) -> tuple[dict[str, pd.DataFrame], d
         dict(
             ticket_id=[f"T{i:06d}" for i in range(n_t)],
             account_id=accounts["account_id"].to_numpy()[
-                seat_idx[t_sm] * acc_per_seat + rng.integers(0, acc_per_seat, n_t)
+                _book_account(rng, seat_idx[t_sm], opened, acc_created_arr, acc_per_seat)
             ],
             rep_id=np.where(rng.random(n_t) < 0.8, reps["rep_id"].to_numpy()[rep_of[t_sm]], None),
             opened_at=opened,
