@@ -95,3 +95,18 @@ def test_notebook_parameters_cell_matches_the_schema():
 
 def test_params_dir_is_the_projects():
     assert PARAMS_DIR.name == "params" and (PARAMS_DIR / "_defaults.yaml").is_file()
+
+
+def test_targets_merge_over_defaults_and_reject_unknown_kpis(tmp_path):
+    (tmp_path / "_defaults.yaml").write_text(
+        "targets:\n  win_rate: 0.25\n  csat_avg: 4.0\n", encoding="utf-8"
+    )
+    (tmp_path / "north.yaml").write_text(
+        "team_id: north\ntargets:\n  win_rate: 0.3\n", encoding="utf-8"
+    )
+    assert load_team_params("north", tmp_path).targets == {"win_rate": 0.3, "csat_avg": 4.0}
+    (tmp_path / "south.yaml").write_text(
+        "team_id: south\ntargets:\n  win_rat: 0.3\n", encoding="utf-8"
+    )
+    with pytest.raises(ParamsError, match=r"south.yaml: targets: .*unknown KPI\(s\) win_rat"):
+        load_team_params("south", tmp_path)

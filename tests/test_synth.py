@@ -10,7 +10,7 @@ import pytest
 
 from analysis.contract import TABLES
 from analysis.io import load_dataset
-from analysis.synth import SynthConfig, generate
+from analysis.synth import QUOTA_PLAN_MONTHS, SynthConfig, generate
 from conftest import SMALL_CONFIG
 
 
@@ -53,7 +53,9 @@ def test_default_company_shape(default_sample):
         "phuket",
         "hat-yai",
     ]
-    assert tables["quotas"]["month"].nunique() == 36
+    quota_months = tables["quotas"]["month"]
+    assert quota_months.nunique() == 36 + QUOTA_PLAN_MONTHS  # plus the plan for the coming months
+    assert str(quota_months.max()) == "2027-04"
     active_per_month = tables["quotas"].groupby("month")["rep_id"].nunique()
     assert active_per_month.between(50, 60).all()  # 60 seats, a few vacant after attrition
     thai = tables["reps"]["rep_name"].str.contains(r"[\u0E00-\u0E7F]")

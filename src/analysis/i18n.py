@@ -82,6 +82,42 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Revenue against quota, last 12 months",
     },
     "reps": {"th": "ผลงานรายบุคคล", "en": "Account executives this month"},
+    "league": {"th": "อันดับพนักงานขายตามการบรรลุเป้าหมาย", "en": "League table: quota attainment"},
+    "coaching": {"th": "ประเด็นสำหรับการโค้ช", "en": "Where to coach"},
+    "coaching_note": {
+        "th": "ปัจจัยของความเร็วไปป์ไลน์ (จำนวนโอกาสขาย อัตราการปิด มูลค่าดีล ระยะเวลาการขาย) "
+        "ที่ต่ำกว่ามัธยฐานของทีมมากที่สุด เทียบจาก 3 เดือนล่าสุด",
+        "en": "The pipeline-velocity lever (open opportunities, win rate, deal size, cycle length) "
+        "furthest below the team median, over the last 3 months",
+    },
+    "all_kpis": {"th": "ตัวชี้วัดทั้งหมดตามหมวด", "en": "Every KPI, by family"},
+    "family": {"th": "หมวด", "en": "Family"},
+    "target": {"th": "เป้า", "en": "Target"},
+    "status": {"th": "สถานะ", "en": "Status"},
+    "status_green": {"th": "ตามเป้า", "en": "on target"},
+    "status_amber": {"th": "ใกล้เป้า", "en": "near target"},
+    "status_red": {"th": "ห่างเป้า", "en": "off target"},
+    "status_rule": {
+        "th": "สถานะเทียบกับเป้าใน params/ — เขียว: ถึงเป้าหรือดีกว่า; เหลือง: ยังไม่ถึงแต่ห่างไม่เกิน 10% "
+        'ของเป้า; แดง: ห่างกว่านั้น (ทิศทาง "ดี" ของแต่ละตัวชี้วัดดูใน docs/kpis.md)',
+        "en": "Status against the targets in params/. {rule}",
+    },
+    "summary_at_risk": {"th": "ตัวชี้วัดที่ห่างเป้า: {kpis}", "en": "Off target: {kpis}"},
+    "rank": {"th": "อันดับ", "en": "Rank"},
+    "rank_change": {"th": "อันดับเปลี่ยน", "en": "Rank change"},
+    "vs_team_median": {"th": "เทียบมัธยฐานทีม", "en": "vs team median"},
+    "weakest_lever": {"th": "ปัจจัยที่ควรพัฒนา", "en": "Lever to work on"},
+    "of_team_median": {"th": "ของมัธยฐานทีม", "en": "of team median"},
+    "small_sample": {
+        "th": "ข้อมูลน้อย ({n} ดีลที่ปิด) ตีความด้วยความระมัดระวัง",
+        "en": "small sample ({n} closed deals), read with caution",
+    },
+    "tenure_months": {"th": "อายุงาน (เดือน)", "en": "Tenure (months)"},
+    "ramp_adjusted": {"th": "การบรรลุเป้าเทียบคนอายุงานเท่ากัน", "en": "Attainment vs same-tenure reps"},
+    "required_coverage": {
+        "th": "ความครอบคลุมที่ต้องการ (1/อัตราปิด)",
+        "en": "Coverage needed (1 / win rate)",
+    },
     "rep_chart": {"th": "การบรรลุเป้าหมายรายบุคคล", "en": "Quota attainment by account executive"},
     "about": {"th": "เกี่ยวกับรายงานนี้", "en": "About this report"},
     "kpi": {"th": "ตัวชี้วัด", "en": "KPI"},
@@ -137,7 +173,7 @@ def t(key: str, lang: Lang, **values) -> str:
 
 
 def kpi_label(key: str, lang: Lang) -> str:
-    from analysis.kpis import KPIS
+    from analysis.kpi_defs import KPIS
 
     kpi = KPIS[key]
     return kpi.label_th if lang == "th" else kpi.label_en
@@ -189,13 +225,16 @@ def fmt_date(day: pd.Timestamp, lang: Lang = "en", *, buddhist_era: bool = True)
 
 def fmt_value(key: str, value, lang: Lang = "en", currency: str = "THB") -> str:
     """Format a KPI value by its unit."""
-    from analysis.kpis import KPIS
+    from analysis.kpi_defs import KPIS
 
     unit = KPIS[key].unit
-    if unit in ("currency", "currency_per_day"):
+    if unit == "currency":
         return fmt_currency(value, currency, lang)
+    if unit == "currency_per_day":
+        text = fmt_currency(value, currency, lang)
+        return text if text == "–" else text + ("/วัน" if lang == "th" else "/day")
     if unit == "ratio":
         return fmt_percent(value, lang)
     if unit == "count":
         return fmt_number(value, lang)
-    return fmt_number(value, lang, digits=1)
+    return fmt_number(value, lang, digits=2 if unit == "number" else 1)

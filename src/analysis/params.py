@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from analysis.months import parse_month
-from analysis.paths import PARAMS_DIR, SAMPLE_DATA_DIR
+from analysis.paths import PARAMS_DIR, PROJECT_ROOT, SAMPLE_DATA_DIR
 
 __all__ = [
     "TeamParams",
@@ -56,12 +56,28 @@ class TeamParams(BaseModel):
         True, description="Thai reports show the Buddhist-era year (2569 = 2026)"
     )
     recipients: list[str] = Field(default_factory=list, description="who the report is sent to")
+    targets: dict[str, float] = Field(
+        default_factory=dict,
+        description="KPI key -> target, for red/amber/green status (docs/kpis.md)",
+    )
     notes: str | None = Field(None, description="free text for the team's analyst")
 
     @field_validator("team_id")
     @classmethod
     def _team_id(cls, v: str) -> str:
         return validate_team_id(v)
+
+    @field_validator("targets")
+    @classmethod
+    def _targets(cls, v: dict[str, float]) -> dict[str, float]:
+        from analysis.kpi_defs import KPIS
+
+        unknown = sorted(set(v) - set(KPIS))
+        if unknown:
+            raise ValueError(
+                f"unknown KPI(s) {', '.join(unknown)}; valid keys are listed in docs/kpis.md"
+            )
+        return v
 
 
 class NotebookParams(BaseModel):
@@ -88,8 +104,9 @@ class NotebookParams(BaseModel):
 
 
 def default_data_dir() -> Path:
-    """AEM_DATA_DIR when set (tests, batch runs), else data/sample."""
-    return Path(os.environ.get("AEM_DATA_DIR", SAMPLE_DATA_DIR))
+    """AEM_DATA_DIR when set (tests, batch runs; relative to the project root), else data/sample."""
+    value = os.environ.get("AEM_DATA_DIR")
+    return SAMPLE_DATA_DIR if not value else PROJECT_ROOT / value
 
 
 def _read_yaml(path: Path) -> dict:
@@ -119,7 +136,11 @@ def load_team_params(team_id: str, params_dir: Path = PARAMS_DIR) -> TeamParams:
     defaults_path = params_dir / DEFAULTS_FILE
     merged = _read_yaml(defaults_path) if defaults_path.is_file() else {}
     own = _read_yaml(path)
+    # targets merge key by key, so a team overrides one target without restating the others
+    targets = {**(merged.get("targets") or {}), **(own.get("targets") or {})}
     merged.update(own)
+    if targets:
+        merged["targets"] = targets
     merged.setdefault("team_id", team_id)
     if merged["team_id"] != team_id:
         raise ParamsError(f"{path}: team_id {merged['team_id']!r} does not match the file name")

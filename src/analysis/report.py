@@ -221,7 +221,7 @@ def render_builtin(executed: Path, out_dir: Path, page: PageInfo) -> dict[str, P
         proc = subprocess.run(
             [
                 pypandoc.get_pandoc_path(),
-                "--from=html",
+                "--from=html-native_divs",  # flatten nbconvert's wrappers so headings stay with content
                 "--to=typst",
                 "--extract-media=media",
                 "--output=body.typ",

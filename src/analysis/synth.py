@@ -273,6 +273,7 @@ FEEDBACK_TOPICS = [
 ]
 
 BURN_IN = 3  # months of deals created before the window
+QUOTA_PLAN_MONTHS = 6  # quotas are planned this far beyond the last month
 MONTH_FACTORS = (0.95, 1.00, 1.10, 0.75, 0.95, 1.00, 0.95, 1.00, 1.05, 1.05, 1.10, 1.25)
 
 
@@ -882,9 +883,21 @@ def generate(cfg: SynthConfig | None = None) -> tuple[dict[str, pd.DataFrame], d
     )
     q_base = cfg.opps_per_rep_month * cfg.scale * win_p * avg_deal * 1.12
     q_amount = np.round(q_base * month_factor[month_idx] * growth[month_idx] * ramp, -4)
+    # quotas are plans set in advance: reps in seat at the end already have the next months' quotas
+    last = month_idx == n_months - 1
+    k = np.tile(np.arange(1, QUOTA_PLAN_MONTHS + 1), int(last.sum()))
+    plan_rep = np.repeat(rep_of[last], QUOTA_PLAN_MONTHS)
+    plan_month = pd.period_range(months[-1] + 1, periods=QUOTA_PLAN_MONTHS, freq="M")[k - 1]
+    plan_ramp = np.clip((np.repeat(tenure[last], QUOTA_PLAN_MONTHS) + k + 1) / 3, 0.33, 1.0)
+    plan_factor = np.array([MONTH_FACTORS[p.month - 1] for p in plan_month])
+    plan_amount = np.round(
+        q_base * plan_factor * (1 + cfg.annual_growth) ** ((n_months - 1 + k) / 12) * plan_ramp, -4
+    )
     quotas = pd.DataFrame(
         dict(
-            rep_id=reps["rep_id"].to_numpy()[rep_of], month=months[month_idx], quota_amount=q_amount
+            rep_id=reps["rep_id"].to_numpy()[np.concatenate([rep_of, plan_rep])],
+            month=months[month_idx].append(plan_month),
+            quota_amount=np.concatenate([q_amount, plan_amount]),
         )
     )
 

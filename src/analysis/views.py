@@ -9,7 +9,7 @@ Text from the data is HTML-escaped before it reaches a report.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -23,16 +23,25 @@ from analysis.i18n import (
     fmt_currency,
     fmt_date,
     fmt_month,
+    fmt_number,
     fmt_percent,
     fmt_value,
     kpi_label,
     t,
 )
 from analysis.io import Dataset, load_dataset
+from analysis.kpi_defs import FAMILIES
 from analysis.kpis import KPIS, kpi_table
 from analysis.months import parse_month
 from analysis.params import PARAMS_DIR, NotebookParams, default_data_dir, load_team_params
 from analysis.paths import PROJECT_ROOT
+from analysis.scorecards import (
+    RAG_RULE,
+    attainment_distribution,
+    coaching_view,
+    league_table,
+    rag_status,
+)
 
 __all__ = [
     "ReportContext",
@@ -42,12 +51,33 @@ __all__ = [
     "kpi_overview",
     "summary",
     "revenue_trend",
-    "rep_table",
+    "league",
     "rep_attainment",
+    "coaching",
+    "all_kpis",
+    "status_rule",
     "about",
+    "HEADLINE",
 ]
 
 TREND_MONTHS = 12
+HEADLINE = [
+    "revenue",
+    "revenue_growth_mom",
+    "quota_attainment",
+    "win_rate",
+    "avg_deal_size",
+    "open_pipeline_amount",
+    "pipeline_coverage",
+    "pipeline_velocity",
+    "avg_sales_cycle_days",
+    "net_revenue_retention",
+    "customer_churn_rate",
+    "account_coverage_rate",
+    "csat_avg",
+    "training_completion_rate",
+]
+STATUS_COLORS = {"green": "#d7f0dd", "amber": "#fcebc5", "red": "#f8d4d0"}
 
 
 @dataclass
@@ -58,13 +88,13 @@ class ReportContext:
     ds: Dataset
     month: pd.Period
     lang: Lang
+    team: str | None
     scope_name: str
     manager_name: str | None
     region: str | None
     buddhist_era: bool
+    targets: dict[str, float]
     team_kpis: pd.DataFrame  # the scope's KPI rows for the trend window, by month
-    rep_kpis: pd.DataFrame  # the scope's reps in `month`, with rep_name
-    extra: dict = field(default_factory=dict)
 
     @property
     def month_label(self) -> str:
@@ -72,7 +102,8 @@ class ReportContext:
 
     def kpi(self, key: str, offset: int = 0):
         row = self.team_kpis[self.team_kpis["month"].eq(self.month - offset)]
-        return None if row.empty else row.iloc[0][key]
+        value = None if row.empty else row.iloc[0][key]
+        return None if value is None or pd.isna(value) else value
 
 
 def open_report(
@@ -92,11 +123,17 @@ def open_report(
             f"the latest complete month is {latest}"
         )
     months = pd.period_range(the_month - (TREND_MONTHS - 1), the_month, freq="M")
-    buddhist_era = True
+    buddhist_era, targets = True, {}
     if params.team is None:
         scope = kpi_table(ds, months, level="company")
         name, manager, region = t("company", params.lang), None, None
-        reps = ds["reps"]
+        defaults = PARAMS_DIR / "_defaults.yaml"
+        if defaults.is_file():
+            import yaml
+
+            targets = (yaml.safe_load(defaults.read_text(encoding="utf-8")) or {}).get(
+                "targets"
+            ) or {}
     else:
         teams = ds["teams"].set_index("team_id")
         if params.team not in teams.index:
@@ -110,23 +147,19 @@ def open_report(
         if (PARAMS_DIR / f"{params.team}.yaml").is_file():
             team_params = load_team_params(params.team)
             name = team_params.display_name or name
-            buddhist_era = team_params.buddhist_era
-        reps = ds["reps"][ds["reps"]["team_id"].eq(params.team)]
-    rep_rows = kpi_table(ds, [the_month], level="rep")
-    rep_rows = rep_rows[rep_rows["scope_id"].isin(reps["rep_id"])].merge(
-        reps[["rep_id", "rep_name"]], left_on="scope_id", right_on="rep_id"
-    )
+            buddhist_era, targets = team_params.buddhist_era, team_params.targets
     return ReportContext(
         params=params,
         ds=ds,
         month=the_month,
         lang=params.lang,
+        team=params.team,
         scope_name=name,
         manager_name=manager,
         region=region,
         buddhist_era=buddhist_era,
+        targets=dict(targets),
         team_kpis=scope.reset_index(drop=True),
-        rep_kpis=rep_rows.reset_index(drop=True),
     )
 
 
@@ -154,28 +187,23 @@ def heading(key: str, ctx: ReportContext) -> Markdown:
     return Markdown(f"## {t(key, ctx.lang)}")
 
 
-def _table(frame: pd.DataFrame, css_class: str) -> HTML:
-    return HTML(
-        frame.to_html(
-            index=False, escape=True, border=0, classes=["report-table", css_class], na_rep="–"
-        )
-    )
+def text(key: str, ctx: ReportContext) -> Markdown:
+    """A sentence from the translation table, in the report's language."""
+    return Markdown(t(key, ctx.lang))
 
 
-def kpi_overview(ctx: ReportContext) -> HTML:
-    """The headline KPIs: this month, last month and the change."""
-    rows = []
-    for key in KPIS:
-        now, before = ctx.kpi(key), ctx.kpi(key, 1)
-        rows.append(
-            {
-                t("kpi", ctx.lang): kpi_label(key, ctx.lang),
-                t("this_month", ctx.lang): fmt_value(key, now, ctx.lang, ctx.ds.currency),
-                t("last_month", ctx.lang): fmt_value(key, before, ctx.lang, ctx.ds.currency),
-                t("change", ctx.lang): _change(key, now, before, ctx.lang),
-            }
-        )
-    return _table(pd.DataFrame(rows), "kpi-table")
+def _table(
+    frame: pd.DataFrame, css_class: str, status_col: str | None = None, statuses: list | None = None
+) -> HTML:
+    """An escaped HTML table; when given, status cells are tinted red/amber/green."""
+    styler = frame.style.hide(axis="index").format(escape="html", na_rep="–")
+    styler = styler.set_uuid(css_class).set_table_attributes(f'class="report-table {css_class}"')
+    if status_col is not None and statuses is not None:
+        colors = [
+            f"background-color: {STATUS_COLORS[s]}" if s in STATUS_COLORS else "" for s in statuses
+        ]
+        styler = styler.apply(lambda _col: colors, subset=[status_col])
+    return HTML(styler.to_html())
 
 
 def _change(key: str, now, before, lang: Lang) -> str:
@@ -187,13 +215,63 @@ def _change(key: str, now, before, lang: Lang) -> str:
     return "–" if before == 0 else fmt_percent(now / before - 1, lang, signed=True)
 
 
+def _status_label(status, lang: Lang) -> str:
+    return t(f"status_{status}", lang) if status else "–"
+
+
+def _kpi_rows(
+    ctx: ReportContext, keys: list[str], with_family: bool = False
+) -> tuple[pd.DataFrame, list]:
+    rows, statuses = [], []
+    cur = ctx.ds.currency
+    for key in keys:
+        now, before = ctx.kpi(key), ctx.kpi(key, 1)
+        target = ctx.targets.get(key)
+        status = rag_status(now, target, KPIS[key].higher_is_better)
+        row = {}
+        if with_family:
+            en, th = FAMILIES[KPIS[key].family]
+            row[t("family", ctx.lang)] = th if ctx.lang == "th" else en
+        row.update(
+            {
+                t("kpi", ctx.lang): kpi_label(key, ctx.lang),
+                t("this_month", ctx.lang): fmt_value(key, now, ctx.lang, cur),
+                t("last_month", ctx.lang): fmt_value(key, before, ctx.lang, cur),
+                t("change", ctx.lang): _change(key, now, before, ctx.lang),
+                t("target", ctx.lang): fmt_value(key, target, ctx.lang, cur)
+                if target is not None
+                else "–",
+                t("status", ctx.lang): _status_label(status, ctx.lang),
+            }
+        )
+        rows.append(row)
+        statuses.append(status)
+    return pd.DataFrame(rows), statuses
+
+
+def kpi_overview(ctx: ReportContext) -> HTML:
+    """The headline KPIs: this month, last month, change, target and red/amber/green status."""
+    frame, statuses = _kpi_rows(ctx, HEADLINE)
+    return _table(frame, "kpi-table", t("status", ctx.lang), statuses)
+
+
+def all_kpis(ctx: ReportContext) -> HTML:
+    """Every KPI of the role, grouped by family (KPIs whose data is absent show '–')."""
+    frame, statuses = _kpi_rows(ctx, list(KPIS), with_family=True)
+    return _table(frame, "all-kpis", t("status", ctx.lang), statuses)
+
+
+def status_rule(ctx: ReportContext) -> Markdown:
+    """How the red/amber/green status is decided, and where the targets come from."""
+    return Markdown(t("status_rule", ctx.lang, rule=RAG_RULE))
+
+
 def summary(ctx: ReportContext) -> Markdown:
     """One paragraph, every number computed: revenue vs quota, change, deals, reps at quota."""
     lang, cur = ctx.lang, ctx.ds.currency
-    revenue, quota = ctx.kpi("revenue"), ctx.kpi("quota")
-    parts = []
-    if quota is not None and pd.notna(quota):
-        parts.append(
+    revenue, quota = ctx.kpi("revenue") or 0.0, ctx.kpi("quota")
+    if quota is not None:
+        parts = [
             t(
                 "summary_revenue",
                 lang,
@@ -203,9 +281,9 @@ def summary(ctx: ReportContext) -> Markdown:
                 attainment=fmt_percent(ctx.kpi("quota_attainment")),
                 quota=fmt_currency(quota, cur),
             )
-        )
+        ]
     else:
-        parts.append(
+        parts = [
             t(
                 "summary_no_quota",
                 lang,
@@ -213,9 +291,9 @@ def summary(ctx: ReportContext) -> Markdown:
                 revenue=fmt_currency(revenue, cur),
                 month=ctx.month_label,
             )
-        )
+        ]
     before = ctx.kpi("revenue", 1)
-    if before is not None and pd.notna(before) and before > 0:
+    if before:
         change = revenue / before - 1
         parts[-1] += t(
             "summary_change",
@@ -232,16 +310,18 @@ def summary(ctx: ReportContext) -> Markdown:
             win_rate=fmt_percent(ctx.kpi("win_rate")),
         )
     )
-    with_quota = ctx.rep_kpis.dropna(subset=["quota_attainment"])
-    if len(with_quota):
+    dist = attainment_distribution(ctx.ds, ctx.month, ctx.team)
+    if dist["n_reps"]:
         parts.append(
-            t(
-                "summary_reps",
-                lang,
-                at_quota=int((with_quota["quota_attainment"] >= 1).sum()),
-                n_reps=len(with_quota),
-            )
+            t("summary_reps", lang, at_quota=dist["n_at_or_above_quota"], n_reps=dist["n_reps"])
         )
+    off = [
+        kpi_label(k, lang)
+        for k in HEADLINE
+        if rag_status(ctx.kpi(k), ctx.targets.get(k), KPIS[k].higher_is_better) == "red"
+    ]
+    if off:
+        parts.append(t("summary_at_risk", lang, kpis=", ".join(off)))
     sep = " " if lang == "th" else ". "
     return Markdown(sep.join(parts) + ("" if lang == "th" else "."))
 
@@ -262,28 +342,73 @@ def revenue_trend(ctx: ReportContext) -> Figure:
     )
 
 
-def rep_table(ctx: ReportContext) -> HTML:
-    """Each rep's revenue, quota, attainment, deals and win rate this month."""
+def league(ctx: ReportContext) -> HTML:
+    """The team's reps ranked by quota attainment, with last month's rank and the team median."""
     lang, cur = ctx.lang, ctx.ds.currency
-    data = ctx.rep_kpis.sort_values("revenue", ascending=False)
+    table = league_table(ctx.ds, ctx.month, ctx.team)
+
+    def move(v) -> str:
+        return "–" if pd.isna(v) else ("=" if v == 0 else f"{v:+.0f}")
+
     frame = pd.DataFrame(
         {
-            t("rep", lang): data["rep_name"],
-            kpi_label("revenue", lang): [fmt_currency(v, cur) for v in data["revenue"]],
-            kpi_label("quota", lang): [fmt_currency(v, cur) for v in data["quota"]],
-            kpi_label("quota_attainment", lang): [fmt_percent(v) for v in data["quota_attainment"]],
-            kpi_label("deals_won", lang): data["deals_won"],
-            kpi_label("win_rate", lang): [fmt_percent(v) for v in data["win_rate"]],
+            t("rank", lang): [fmt_number(v) for v in table["rank"]],
+            t("rep", lang): table["rep_name"],
+            kpi_label("revenue", lang): [fmt_currency(v, cur) for v in table["revenue"]],
+            kpi_label("quota_attainment", lang): [
+                fmt_percent(v) for v in table["quota_attainment"]
+            ],
+            t("vs_team_median", lang): [
+                "–" if pd.isna(v) else f"{v * 100:+.0f} pp"
+                for v in table["attainment_vs_team_median"]
+            ],
+            t("rank_change", lang): [move(v) for v in table["rank_change"]],
+            kpi_label("deals_won", lang): table["deals_won"],
+            kpi_label("win_rate", lang): [fmt_percent(v) for v in table["win_rate"]],
         }
     )
-    return _table(frame, "rep-table")
+    return _table(frame, "league-table")
 
 
 def rep_attainment(ctx: ReportContext) -> Figure:
     """Quota attainment per rep this month."""
-    return _done(
-        plots.plot_rep_attainment(ctx.rep_kpis[["rep_name", "quota_attainment"]], lang=ctx.lang)
+    table = league_table(ctx.ds, ctx.month, ctx.team)
+    return _done(plots.plot_rep_attainment(table[["rep_name", "quota_attainment"]], lang=ctx.lang))
+
+
+def coaching(ctx: ReportContext) -> HTML:
+    """Per rep: the velocity lever that lags the team most, with small-sample caution, ramp and coverage."""
+    lang = ctx.lang
+    view = coaching_view(ctx.ds, ctx.month, ctx.team)
+
+    def lever(row) -> str:
+        if pd.isna(row["weakest_lever"]):
+            return "–"
+        ratio = row[f"{row['weakest_lever']}_vs_team"]
+        text = f"{kpi_label(row['weakest_lever'], lang)} ({fmt_percent(ratio, digits=0)} {t('of_team_median', lang)})"
+        return text + (
+            f" — {t('small_sample', lang, n=int(row['closed_deals']))}"
+            if row["small_sample"]
+            else ""
+        )
+
+    frame = pd.DataFrame(
+        {
+            t("rep", lang): view["rep_name"],
+            t("weakest_lever", lang): [lever(r) for _, r in view.iterrows()],
+            t("tenure_months", lang): view["tenure"],
+            t("ramp_adjusted", lang): [
+                fmt_percent(v, digits=0) for v in view["ramp_adjusted_attainment"]
+            ],
+            t("required_coverage", lang): [
+                "–" if pd.isna(v) else f"{v:.1f}x" for v in view["required_coverage"]
+            ],
+            kpi_label("pipeline_coverage", lang): [
+                "–" if pd.isna(v) else f"{v:.1f}x" for v in view["pipeline_coverage"]
+            ],
+        }
     )
+    return _table(frame, "coaching-table")
 
 
 def _display_path(path: Path) -> str:
@@ -302,7 +427,7 @@ def about(ctx: ReportContext) -> Markdown:
         "team": p.team or "company",
         "month": str(ctx.month),
         "lang": p.lang,
-        "data_dir": p.data_dir or "(sample)",
+        "data_dir": _display_path(ctx.ds.path),
     }
     lines = [
         f"- {t('dataset', ctx.lang)}: {_e(ctx.ds.name)}",
