@@ -22,7 +22,7 @@ export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export JUPYTER_PLATFORM_DIRS := 1
 
-.PHONY: help setup monthly-report test test-fast lab data lint format lock clean distclean
+.PHONY: help setup monthly-report test test-fast bench lab data lint format lock clean distclean
 
 help: ## List the entry points
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
@@ -55,17 +55,20 @@ test: $(STAMP) ## Run the whole test suite (unit, notebooks with nbval, end-to-e
 test-fast: $(STAMP) ## Unit tests only (no notebook execution or rendering)
 	$(PY) -m pytest -m "not e2e"
 
+bench: $(STAMP) ## Benchmarks (not part of make test); results in bench/results/
+	$(PY) bench/bench_kpis.py
+
 lab: $(STAMP) ## Open JupyterLab on the project kernel
 	@if [ ! -f data/sample/dataset.yaml ]; then $(MAKE) --no-print-directory data/sample/dataset.yaml; fi
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
 
 lint: $(STAMP) ## ruff lint and format check
-	$(VENV)/bin/ruff check src tests notebooks
-	$(VENV)/bin/ruff format --check src tests
+	$(VENV)/bin/ruff check src tests notebooks bench
+	$(VENV)/bin/ruff format --check src tests bench
 
 format: $(STAMP) ## ruff format and safe fixes
-	$(VENV)/bin/ruff check --fix src tests notebooks
-	$(VENV)/bin/ruff format src tests
+	$(VENV)/bin/ruff check --fix src tests notebooks bench
+	$(VENV)/bin/ruff format src tests bench
 
 lock: ## Re-resolve requirements.lock from pyproject.toml in a throwaway venv
 	rm -rf build/lockenv && $(PYTHON) -m venv build/lockenv

@@ -26,6 +26,7 @@ import pytest
 
 from analysis.io import load_dataset
 from analysis.kpis import KPIS, kpi_markdown, kpi_table, kpis_for, missing_kpis
+from analysis.params import load_targets
 from conftest import TINY
 
 JAN, FEB, MAR = (pd.Period(m, "M") for m in ("2026-01", "2026-02", "2026-03"))
@@ -316,6 +317,10 @@ def test_cli_kpis_json():
     assert out["kpis"]["quota_attainment"] is None  # JSON null, never NaN
     assert set(out["kpis"]) == set(KPIS)
     assert out["missing"] == {}
+    # a team without a params file is scored against the defaults in params/_defaults.yaml
+    assert out["targets"] == load_targets(None) and "win_rate" in out["targets"]
+    assert out["status"]["win_rate"] == "green"  # o7 won, nothing lost: 100% vs the target
+    assert out["status"]["quota_attainment"] is None  # no quota in February for south
     assert "NaN" not in proc.stdout and "Infinity" not in proc.stdout
 
 

@@ -127,8 +127,10 @@ def cmd_validate(args) -> int:
 
 def cmd_kpis(args) -> int:
     from analysis.io import load_dataset
-    from analysis.kpis import kpis_for, missing_kpis
+    from analysis.kpis import KPIS, kpis_for, missing_kpis
     from analysis.months import parse_month
+    from analysis.params import load_targets
+    from analysis.scorecards import rag_status
 
     month = parse_month(args.month, what="--month")
     ds = load_dataset(args.data)
@@ -139,6 +141,8 @@ def cmd_kpis(args) -> int:
         scope["team_id"] = args.team
     if args.rep:
         scope["rep_id"] = args.rep
+    # targets apply to teams and the company (params/); reps are coached, not scored against them
+    targets = {} if args.rep else load_targets(args.team)
     if args.json:
         print(
             json.dumps(
@@ -146,6 +150,11 @@ def cmd_kpis(args) -> int:
                     "scope": scope,
                     "kpis": {k: _clean(v) for k, v in values.items()},
                     "missing": missing_kpis(ds),
+                    "targets": targets,
+                    "status": {
+                        k: rag_status(values[k], v, KPIS[k].higher_is_better)
+                        for k, v in targets.items()
+                    },
                 },
                 ensure_ascii=False,
                 indent=2,

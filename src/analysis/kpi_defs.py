@@ -540,4 +540,25 @@ def kpi_markdown() -> str:
                 f"{'yes' if k.higher_is_better else 'no'} | {k.formula} | {', '.join(k.requires)} |"
             )
         lines.append("")
+    lines += [
+        "## Scorecards and coaching (`analysis.scorecards`)",
+        "",
+        "- **Targets and status**: `params/_defaults.yaml` sets company-wide targets under `targets:`; a "
+        "team's file overrides single keys. Status: **green** at or better than the target; **amber** worse "
+        "but within 10% of the target; **red** further off. 'Better' follows the KPI's direction above. "
+        "`kpis --json` prints `targets` and `status` for a team or the company.",
+        "- **League table**: reps ranked by quota attainment (ties by revenue), with last month's rank, the "
+        "rank change (positive = moved up) and the gap to the median attainment of the rep's team. Reps "
+        "without a quota are listed unranked.",
+        "- **Attainment distribution**: of the reps with a quota, how many reached 100%, and the quartiles.",
+        "- **Coaching levers**: the four levers of pipeline velocity (open opportunities at month end; win "
+        "rate, average deal size and sales cycle over the last 3 months) as ratios to the team median "
+        "(cycle inverted, so below 1 is always behind). The weakest lever is the lowest ratio; fewer than "
+        "10 closed deals in the window is flagged as a small sample.",
+        "- **Ramp-adjusted attainment**: attainment / the median attainment over the last 12 months of all "
+        "reps with the same tenure (0-2, 3-5, 6-11, 12+ months since hire).",
+        "- **Required coverage**: 1 / win rate, the pipeline a rep needs per unit of quota at their win "
+        "rate, shown beside `pipeline_coverage`.",
+        "",
+    ]
     return "\n".join(lines)

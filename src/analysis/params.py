@@ -22,6 +22,7 @@ __all__ = [
     "NotebookParams",
     "ParamsError",
     "load_team_params",
+    "load_targets",
     "list_team_ids",
     "default_data_dir",
     "validate_team_id",
@@ -117,6 +118,21 @@ def _read_yaml(path: Path) -> dict:
     if not isinstance(data, dict):
         raise ParamsError(f"{path}: must be a mapping of keys to values")
     return data
+
+
+def load_targets(team_id: str | None, params_dir: Path = PARAMS_DIR) -> dict[str, float]:
+    """KPI targets of a team (its params over the defaults), or the defaults for the company.
+
+    A team without a params file gets the defaults too.
+    """
+    if team_id is not None and (params_dir / f"{team_id}.yaml").is_file():
+        return dict(load_team_params(team_id, params_dir).targets)
+    defaults_path = params_dir / DEFAULTS_FILE
+    defaults = _read_yaml(defaults_path) if defaults_path.is_file() else {}
+    try:
+        return dict(TeamParams(team_id="company", targets=defaults.get("targets") or {}).targets)
+    except ValidationError as exc:
+        raise ParamsError(f"{defaults_path}: targets: {exc.errors()[0]['msg']}") from None
 
 
 def list_team_ids(params_dir: Path = PARAMS_DIR) -> list[str]:

@@ -33,7 +33,13 @@ from analysis.io import Dataset, load_dataset
 from analysis.kpi_defs import FAMILIES
 from analysis.kpis import KPIS, kpi_table
 from analysis.months import parse_month
-from analysis.params import PARAMS_DIR, NotebookParams, default_data_dir, load_team_params
+from analysis.params import (
+    PARAMS_DIR,
+    NotebookParams,
+    default_data_dir,
+    load_targets,
+    load_team_params,
+)
 from analysis.paths import PROJECT_ROOT
 from analysis.scorecards import (
     RAG_RULE,
@@ -123,17 +129,10 @@ def open_report(
             f"the latest complete month is {latest}"
         )
     months = pd.period_range(the_month - (TREND_MONTHS - 1), the_month, freq="M")
-    buddhist_era, targets = True, {}
+    buddhist_era, targets = True, load_targets(params.team)
     if params.team is None:
         scope = kpi_table(ds, months, level="company")
         name, manager, region = t("company", params.lang), None, None
-        defaults = PARAMS_DIR / "_defaults.yaml"
-        if defaults.is_file():
-            import yaml
-
-            targets = (yaml.safe_load(defaults.read_text(encoding="utf-8")) or {}).get(
-                "targets"
-            ) or {}
     else:
         teams = ds["teams"].set_index("team_id")
         if params.team not in teams.index:
@@ -147,7 +146,7 @@ def open_report(
         if (PARAMS_DIR / f"{params.team}.yaml").is_file():
             team_params = load_team_params(params.team)
             name = team_params.display_name or name
-            buddhist_era, targets = team_params.buddhist_era, team_params.targets
+            buddhist_era = team_params.buddhist_era
     return ReportContext(
         params=params,
         ds=ds,
