@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from analysis.i18n import fmt_currency, fmt_percent
@@ -147,6 +148,27 @@ def test_bad_data_publishes_nothing_and_keeps_the_old_report(published, small_da
     )
     assert proc.returncode == 2
     assert "opportunities.amount: must be >= 0" in proc.stderr
+
+
+def test_required_tables_only_render_and_say_what_is_missing(small_dataset, tmp_path):
+    data = tmp_path / "minimal"
+    data.mkdir()
+    for name in ("teams.csv", "reps.csv", "dataset.yaml"):
+        shutil.copy(small_dataset / name, data / name)
+    opps = pd.read_csv(small_dataset / "opportunities.csv", dtype=str).assign(lead_id=None)
+    opps.to_csv(data / "opportunities.csv", index=False)
+    results = run_monthly(
+        data,
+        teams=["chiang-mai"],
+        renderer="builtin",
+        reports_dir=tmp_path / "r",
+        build_dir=tmp_path / "b",
+        echo=lambda _m: None,
+    )
+    assert results[0].ok, results[0].error
+    page = (tmp_path / "r" / "2026-10" / "chiang-mai" / "report.html").read_text(encoding="utf-8")
+    assert "ชุดข้อมูลนี้ไม่มีตาราง <code>quotas</code>" in page  # the team's params say Thai
+    assert (tmp_path / "r" / "2026-10" / "chiang-mai" / "report.pdf").is_file()
 
 
 def test_unknown_team_and_bad_month_are_named(small_dataset, tmp_path):

@@ -102,6 +102,12 @@ TEXT: dict[str, dict[str, str]] = {
         'ของเป้า; แดง: ห่างกว่านั้น (ทิศทาง "ดี" ของแต่ละตัวชี้วัดดูใน docs/kpis.md)',
         "en": "Status against the targets in params/. {rule}",
     },
+    "data_gaps": {
+        "th": "ชุดข้อมูลนี้ไม่มีตาราง {tables} ตัวชี้วัดต่อไปนี้จึงว่าง: {kpis} "
+        "(เพิ่มไฟล์ตามรูปแบบใน docs/data-contract.md เพื่อให้แสดงผล)",
+        "en": "This dataset has no {tables} table(s), so these KPIs are empty: {kpis}. "
+        "Add the files described in docs/data-contract.md to fill them.",
+    },
     "summary_at_risk": {"th": "ตัวชี้วัดที่ห่างเป้า: {kpis}", "en": "Off target: {kpis}"},
     "rank": {"th": "อันดับ", "en": "Rank"},
     "rank_change": {"th": "อันดับเปลี่ยน", "en": "Rank change"},

@@ -18,6 +18,7 @@ from IPython.display import HTML, Markdown
 from matplotlib.figure import Figure
 
 from analysis import __version__, plots
+from analysis.contract import TABLES
 from analysis.i18n import (
     Lang,
     fmt_currency,
@@ -31,7 +32,7 @@ from analysis.i18n import (
 )
 from analysis.io import Dataset, load_dataset
 from analysis.kpi_defs import FAMILIES
-from analysis.kpis import KPIS, kpi_table
+from analysis.kpis import KPIS, kpi_table, missing_kpis
 from analysis.months import parse_month
 from analysis.params import (
     PARAMS_DIR,
@@ -62,6 +63,8 @@ __all__ = [
     "coaching",
     "all_kpis",
     "status_rule",
+    "data_gaps",
+    "text",
     "about",
     "HEADLINE",
 ]
@@ -263,6 +266,22 @@ def all_kpis(ctx: ReportContext) -> HTML:
 def status_rule(ctx: ReportContext) -> Markdown:
     """How the red/amber/green status is decided, and where the targets come from."""
     return Markdown(t("status_rule", ctx.lang, rule=RAG_RULE))
+
+
+def data_gaps(ctx: ReportContext) -> Markdown:
+    """Which optional tables the dataset lacks and which KPIs are therefore empty ('' when none)."""
+    absent = [name for name in TABLES if not ctx.ds.has(name)]
+    if not absent:
+        return Markdown("")
+    affected = [kpi_label(k, ctx.lang) for k in missing_kpis(ctx.ds)]
+    return Markdown(
+        t(
+            "data_gaps",
+            ctx.lang,
+            tables=", ".join(f"`{a}`" for a in absent),
+            kpis=", ".join(affected),
+        )
+    )
 
 
 def summary(ctx: ReportContext) -> Markdown:
