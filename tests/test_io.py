@@ -29,7 +29,7 @@ def _error(path: Path) -> DataValidationError:
 
 def test_tiny_fixture_loads_with_types():
     ds = load_dataset(TINY)
-    assert set(ds.tables) == set(TABLES) - {"stage_history"}
+    assert set(ds.tables) == set(TABLES) - {"stage_history", "opportunity_snapshots"}
     opps = ds["opportunities"]
     assert len(opps) == 9
     assert pd.api.types.is_datetime64_any_dtype(opps["closed_at"])

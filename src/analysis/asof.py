@@ -55,6 +55,9 @@ def as_of(ds: Dataset, cutoff: pd.Timestamp) -> Dataset:
         closed_at=opps["closed_at"].where(~later),
         loss_reason=opps["loss_reason"].where(~later),
     )
+    if "opportunity_snapshots" in src:
+        snaps = src["opportunity_snapshots"]
+        t["opportunity_snapshots"] = snaps[snaps["snapshot_date"] < cutoff]
     t["teams"] = src["teams"]
     t["reps"] = _undo_after(src["reps"], "left_date", cutoff)
     if "quotas" in src:

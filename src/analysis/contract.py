@@ -284,6 +284,29 @@ TABLES: dict[str, Table] = {
             key=("opportunity_id", "stage", "entered_at"),
         ),
         Table(
+            "opportunity_snapshots",
+            "Periodic (e.g. weekly) snapshots of open opportunities, as pipeline reports or CRM field "
+            "history give them. With them the pipeline waterfall shows amount changes and slipped or "
+            "pulled-in close dates, and month-end pipeline uses the amounts recorded then.",
+            (
+                _c(
+                    "snapshot_date",
+                    "date",
+                    "Date of the snapshot (state at the start of that day).",
+                ),
+                _c(
+                    "opportunity_id",
+                    "id",
+                    "Opportunity.",
+                    references="opportunities.opportunity_id",
+                ),
+                _c("stage", "id", "Stage on that date.", enum=STAGES),
+                _c("amount", "float", "Amount on that date.", ge=0),
+                _c("expected_close_date", "date", "Expected close date on that date."),
+            ),
+            key=("snapshot_date", "opportunity_id"),
+        ),
+        Table(
             "activities",
             "Sales activities: visits, calls, emails, meetings and demos.",
             (

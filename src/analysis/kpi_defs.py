@@ -193,7 +193,8 @@ KPIS: dict[str, KPI] = {
             "มูลค่าไปป์ไลน์ที่เปิดอยู่",
             "currency",
             True,
-            "amount of opportunities created before the end of M and not closed by then",
+            "amount of opportunities created before the end of M and not closed by then (amount as the "
+            "latest snapshot before the end of M recorded it, when opportunity_snapshots exist)",
             "pipeline",
         ),
         _K(

@@ -31,6 +31,7 @@ from analysis.kpi_defs import FAMILIES, KPI, KPIS, kpi_markdown
 from analysis.months import month_end, month_range, month_start
 
 __all__ = [
+    "open_pipeline",
     "KPI",
     "KPIS",
     "FAMILIES",
@@ -118,6 +119,63 @@ def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
     return num / den.where(den > 0)
 
 
+def _open_at_month_end(ds: Dataset, lo: int, hi: int):
+    """Deals open at the end of each month in [lo, hi] (ordinals), with their amount and due month.
+
+    Open at the end of M: created before it and not closed by then, i.e. alive in months
+    [created, closed - 1]. Amount and expected close date are as the latest snapshot before the
+    end of M recorded them when the dataset has `opportunity_snapshots` (else, or for a deal with
+    no snapshot yet, the current values). Returns (row positions in opportunities, month
+    ordinals, amounts, expected-close month ordinals).
+    """
+    opps = ds["opportunities"]
+    closed_m = _ord(opps["closed_at"])
+    rows, month = _expand(
+        _ord(opps["created_at"]), np.where(closed_m == _NEVER, hi, closed_m - 1), lo, hi
+    )
+    amount = opps["amount"].to_numpy()[rows]
+    due = _ord(opps["expected_close_date"])[rows]
+    if ds.has("opportunity_snapshots") and len(rows):
+        snaps = ds["opportunity_snapshots"].sort_values("snapshot_date", kind="stable")
+        left = pd.DataFrame(
+            {
+                "opportunity_id": opps["opportunity_id"].to_numpy()[rows],
+                "end": pd.PeriodIndex.from_ordinals(month + 1, freq="M").start_time,
+                "i": np.arange(len(rows)),
+            }
+        ).sort_values("end", kind="stable")
+        seen = pd.merge_asof(
+            left,
+            snaps[["snapshot_date", "opportunity_id", "amount", "expected_close_date"]],
+            left_on="end",
+            right_on="snapshot_date",
+            by="opportunity_id",
+            allow_exact_matches=False,
+        ).sort_values("i")
+        has = seen["snapshot_date"].notna().to_numpy()
+        amount = np.where(has, seen["amount"].to_numpy(), amount)
+        due = np.where(has, _ord(seen["expected_close_date"]), due)
+    return rows, month, amount, due
+
+
+def open_pipeline(ds: Dataset, months: Sequence[pd.Period]) -> pd.DataFrame:
+    """One row per deal open at the end of each month: opportunity_id, rep_id, month, amount,
+    expected_close_month — the rows the open-pipeline KPIs and the funnel waterfall both sum."""
+    ords = np.array(sorted({pd.Period(m, "M").ordinal for m in months}), dtype="int64")
+    rows, month, amount, due = _open_at_month_end(ds, int(ords.min()), int(ords.max()))
+    keep = np.isin(month, ords)
+    opps = ds["opportunities"]
+    return pd.DataFrame(
+        {
+            "opportunity_id": opps["opportunity_id"].to_numpy()[rows][keep],
+            "rep_id": opps["rep_id"].to_numpy()[rows][keep],
+            "month": pd.PeriodIndex.from_ordinals(month[keep], freq="M"),
+            "amount": amount[keep],
+            "expected_close_month": pd.PeriodIndex.from_ordinals(due[keep], freq="M"),
+        }
+    )
+
+
 def _opportunity_kpis(ds: Dataset, months: np.ndarray, sc: _Scope) -> dict[str, pd.Series]:
     opps = ds["opportunities"]
     lo, hi = int(months.min()), int(months.max())
@@ -152,14 +210,12 @@ def _opportunity_kpis(ds: Dataset, months: np.ndarray, sc: _Scope) -> dict[str, 
     existing = np.isin(created_m, months) & (first_won_m < created_m)
     out["existing_account_opportunities"] = _group(key, created_m, 1, "sum", existing)
 
-    # open at the end of M: created in or before M, not closed by the end of M -> months [created, closed-1]
-    rows, month = _expand(created_m, np.where(closed_m == _NEVER, hi, closed_m - 1), lo, hi)
-    out["open_pipeline_amount"] = _group(key[rows], month, amount[rows], "sum")
+    rows, month, open_amount, due = _open_at_month_end(ds, lo, hi)
+    out["open_pipeline_amount"] = _group(key[rows], month, open_amount, "sum")
     out["open_opportunities"] = _group(key[rows], month, 1, "sum")
     if ds.has("quotas"):
-        due = _ord(opps["expected_close_date"])[rows]
         ahead = (due >= month + 1) & (due <= month + 3)
-        pipe = _group(key[rows], month, amount[rows], "sum", ahead)
+        pipe = _group(key[rows], month, open_amount, "sum", ahead)
         q = ds["quotas"]
         q_m, q_key = _ord_period(q["month"]), sc.key(q["rep_id"])
         parts = [_group(q_key, q_m - k, q["quota_amount"].to_numpy(), "sum") for k in (1, 2, 3)]

@@ -10,9 +10,13 @@ The data-generating process, in short:
   month and then filled by a new hire who ramps up over three months.
 - Each active rep-month creates Poisson(opps_per_rep_month x seasonality x ramp x growth)
   opportunities. A deal moves prospecting -> qualification -> proposal -> negotiation -> won, each
-  step taken with the manifest's probability (shifted on the logit scale by the rep's ability);
-  a failed step closes the deal as lost. With `skip_qualification_prob` a deal jumps from
-  prospecting straight to proposal (no qualification row in stage_history).
+  step taken with the manifest's probability;
+  a failed step closes the deal as lost. Each rep's step probabilities are shifted linearly by
+  ability, so the average over reps is the configured value. With `skip_qualification_prob` a deal
+  that passes qualification leaves no qualification row in stage_history (a skip counts as passed).
+- Expected close dates are planned at creation, sometimes pulled in, and pushed each time they
+  pass while the deal is open; a third of deals change amount once. Weekly snapshots (Mondays)
+  record each open deal's stage, amount and expected close date.
 - Completing the negotiation course raises the negotiation -> won probability by
   `training_effect.negotiation_close_pp` for every deal that reaches negotiation afterwards.
 - Skill scores = 60 + loading x 10 x ability + course bump (after completion) + noise. Only the
@@ -308,7 +312,11 @@ class SynthConfig:
         }
     )
     skip_qualification_prob: float = 0.05
-    ability_logit_shift: float = 0.35  # per SD of rep ability, on every stage step
+    ability_prob_shift: float = (
+        0.06  # per SD of rep ability, added to every stage step's probability
+    )
+    pull_in_prob: float = 0.08  # share of deals whose expected close date is pulled in once
+    rescope_prob: float = 0.35  # share of deals whose amount changes once while open
     negotiation_close_pp: float = (
         0.12  # injected: completing NEG-101 adds this to P(negotiation -> won)
     )
@@ -392,12 +400,9 @@ def _book_account(
     return np.where(acc_created[idx] > times, seat * per_seat, idx)
 
 
-def _logit(p):
-    return np.log(p / (1 - p))
-
-
-def _expit(x):
-    return 1 / (1 + np.exp(-x))
+def _days(values) -> np.ndarray:
+    """Days (float or array) as numpy second-resolution timedeltas."""
+    return (np.asarray(values) * 86400).astype("timedelta64[s]")
 
 
 def _uniform_in_month(rng, months: pd.PeriodIndex, month_idx: np.ndarray) -> np.ndarray:
@@ -557,23 +562,26 @@ def generate(cfg: SynthConfig | None = None) -> tuple[dict[str, pd.DataFrame], d
     type_factor = np.select([deal_type == "new_business", deal_type == "renewal"], [1.2, 0.6], 0.9)
     amount = np.round(median * type_factor * rng.lognormal(0, 0.45, n_opp), -3)
 
-    # stage walk
+    # stage walk: each step passes with the configured probability, shifted linearly by rep
+    # ability (so the average over reps is exactly the configured value)
     steps = list(cfg.stage_probs)
     base = np.array([cfg.stage_probs[s] for s in steps])
-    shift = cfg.ability_logit_shift * ability[o_rep]
-    p_step = _expit(_logit(base)[None, :] + shift[:, None])
+    p_step = np.clip(base[None, :] + cfg.ability_prob_shift * ability[o_rep][:, None], 0.02, 0.98)
     mean_days = np.array([cfg.stage_mean_days[s] for s in STAGES[:4]])
     durations = rng.gamma(2.0, mean_days[None, :] / 2.0, (n_opp, 4))
-    skip_q = rng.random(n_opp) < cfg.skip_qualification_prob
+    u = rng.random((n_opp, 4))
+    # a deal that passes qualification may skip recording it (no qualification row in the history);
+    # skipping changes the record, not the outcome
+    skip_q = (u[:, 0] < p_step[:, 0]) & (u[:, 1] < p_step[:, 1])
+    skip_q &= rng.random(n_opp) < cfg.skip_qualification_prob
     durations[skip_q, 1] = 0.0
-    p_step[skip_q, 1] = 1.0
     enter = created.astype("datetime64[s]")[:, None] + np.cumsum(
         np.concatenate([np.zeros((n_opp, 1)), durations[:, :3]], axis=1) * 86400, axis=1
     ).astype("timedelta64[s]")
     # training effect on the last step, for deals entering negotiation after completion
     trained = ~np.isnat(neg_done[o_rep]) & (neg_done[o_rep] <= enter[:, 3])
-    p_step[:, 3] = np.clip(p_step[:, 3] + cfg.negotiation_close_pp * trained, 0, 0.97)
-    passed = rng.random((n_opp, 4)) < p_step
+    p_step[:, 3] = np.clip(p_step[:, 3] + cfg.negotiation_close_pp * trained, 0, 0.98)
+    passed = u < p_step
     reached = np.cumprod(passed, axis=1).astype(bool)  # reached[:, k]: passed step k
     n_passed = reached.sum(axis=1)  # 0..4
     won = n_passed == 4
@@ -610,17 +618,33 @@ def generate(cfg: SynthConfig | None = None) -> tuple[dict[str, pd.DataFrame], d
         stage_reached_idx = np.where(entered_before[:, k] & (k <= last_stage), k, stage_reached_idx)
     open_stage = np.array(STAGES)[stage_reached_idx]
     stage_now = np.where(is_closed, stage_now, open_stage)
-    planned = created.astype("datetime64[s]") + (rng.gamma(4.0, 12.0, n_opp) * 86400).astype(
-        "timedelta64[s]"
-    )
-    expected_close = np.where(is_closed, close_time, planned)
-    slipped = ~is_closed & (expected_close < np.datetime64(as_of_end, "s"))
-    expected_close = np.where(
-        slipped,
-        np.datetime64(as_of_end, "s")
-        + (rng.integers(1, 60, n_opp) * 86400).astype("timedelta64[s]"),
-        expected_close,
-    )
+    # expected close date: planned at creation, sometimes pulled in, pushed each time it passes
+    # while the deal is still open (up to three times; after that the CRM date goes stale)
+    end_open = np.where(is_closed, close_time, np.datetime64(as_of_end, "s"))
+    e_cur = created.astype("datetime64[s]") + _days(rng.gamma(4.0, 12.0, n_opp))
+    e_first = e_cur.copy()
+    ev_time = np.full((n_opp, 4), np.datetime64("NaT"), dtype="datetime64[s]")
+    ev_value = np.full((n_opp, 4), np.datetime64("NaT"), dtype="datetime64[s]")
+    pull_time = created.astype("datetime64[s]") + (
+        (e_cur - created.astype("datetime64[s]")) * rng.uniform(0.2, 0.7, n_opp)
+    ).astype("timedelta64[s]")
+    pulled_to = np.maximum(e_cur - _days(rng.uniform(10, 30, n_opp)), pull_time + _days(3))
+    pull_in = (rng.random(n_opp) < cfg.pull_in_prob) & (pull_time < end_open) & (pulled_to < e_cur)
+    ev_time[pull_in, 0], ev_value[pull_in, 0] = pull_time[pull_in], pulled_to[pull_in]
+    e_cur = np.where(pull_in, pulled_to, e_cur)
+    for k in range(1, 4):
+        push = e_cur < end_open
+        pushed_to = e_cur + _days(rng.uniform(10, 45, n_opp))
+        ev_time[push, k], ev_value[push, k] = e_cur[push], pushed_to[push]
+        e_cur = np.where(push, pushed_to, e_cur)
+    # the CRM records the actual date on closing
+    expected_close = np.where(is_closed, close_time, e_cur)
+    # amounts: a third of deals are re-scoped once while open
+    rescoped = rng.random(n_opp) < cfg.rescope_prob
+    amount_first = np.where(rescoped, np.round(amount * rng.uniform(0.75, 1.25, n_opp), -3), amount)
+    rescope_time = created.astype("datetime64[s]") + (
+        (end_open - created.astype("datetime64[s]")) * rng.uniform(0.2, 0.9, n_opp)
+    ).astype("timedelta64[s]")
     loss = np.where(is_closed & ~won, rng.choice(LOSS_REASONS, n_opp), None)
     opp_ids = np.array([f"O{i:06d}" for i in range(n_opp)])
     opportunities = pd.DataFrame(
@@ -660,6 +684,37 @@ def generate(cfg: SynthConfig | None = None) -> tuple[dict[str, pd.DataFrame], d
     stage_history = pd.concat(sh_parts, ignore_index=True).sort_values(
         ["opportunity_id", "entered_at"], kind="stable", ignore_index=True
     )
+
+    # weekly pipeline snapshots (Mondays) of open deals: stage, amount and expected close that day
+    snap_days = (
+        pd.date_range(months[0].start_time, as_of, freq="W-MON").to_numpy().astype("datetime64[s]")
+    )
+    first = np.searchsorted(snap_days, created.astype("datetime64[s]"), side="left")
+    count = np.where(keep, np.searchsorted(snap_days, end_open, side="left") - first, 0).clip(0)
+    s_opp = np.repeat(np.arange(n_opp), count)
+    s_day = snap_days[
+        np.repeat(first, count)
+        + np.arange(count.sum())
+        - np.repeat(np.cumsum(count) - count, count)
+    ]
+    s_stage = np.zeros(len(s_opp), dtype=int)
+    for k in range(4):
+        s_stage = np.where((k <= last_stage[s_opp]) & (enter[s_opp, k] <= s_day), k, s_stage)
+    s_expected = e_first[s_opp]
+    for j in range(4):
+        s_expected = np.where(ev_time[s_opp, j] <= s_day, ev_value[s_opp, j], s_expected)
+    s_amount = np.where(
+        rescoped[s_opp] & (s_day < rescope_time[s_opp]), amount_first[s_opp], amount[s_opp]
+    )
+    opportunity_snapshots = pd.DataFrame(
+        dict(
+            snapshot_date=pd.DatetimeIndex(s_day).normalize(),
+            opportunity_id=opp_ids[s_opp],
+            stage=np.array(STAGES)[s_stage],
+            amount=s_amount,
+            expected_close_date=pd.DatetimeIndex(s_expected).normalize(),
+        )
+    ).sort_values(["snapshot_date", "opportunity_id"], ignore_index=True)
 
     # leads: 60% of deals come from a lead; plus leads that never convert -----------------------
     src_names = list(LEAD_SOURCES)
@@ -909,6 +964,7 @@ def generate(cfg: SynthConfig | None = None) -> tuple[dict[str, pd.DataFrame], d
         leads=leads,
         opportunities=opportunities.reset_index(drop=True),
         stage_history=stage_history,
+        opportunity_snapshots=opportunity_snapshots,
         activities=activities,
         revenue=revenue,
         csat=csat,
@@ -923,9 +979,10 @@ def generate(cfg: SynthConfig | None = None) -> tuple[dict[str, pd.DataFrame], d
         "as_of": str(as_of.date()),
         "truth": {
             "stage_conversion": cfg.stage_probs,
-            "stage_conversion_note": "probabilities for a rep of average ability (logit shift "
-            f"{cfg.ability_logit_shift} per SD of ability); skipped "
-            "qualifications count as passed",
+            "stage_conversion_note": "average over reps (each rep's probability is shifted by "
+            f"{cfg.ability_prob_shift} per SD of ability, mean zero); a skipped qualification "
+            "counts as passed; negotiation->closed_won is raised for reps after negotiation "
+            "training (negotiation_training_close_rate_pp)",
             "skip_qualification_prob": cfg.skip_qualification_prob,
             "overall_win_probability_average_rep": round(win_p, 4),
             "month_factors": dict(zip(range(1, 13), MONTH_FACTORS, strict=True)),
