@@ -59,10 +59,19 @@ def test_both_teams_publish_html_and_pdf(published):
     assert [r.team_id for r in results] == TEAMS
     assert all(r.ok for r in results), [r.error for r in results]
     for team in TEAMS:
-        for name in ("report.html", "report.pdf"):
+        for name in (
+            "report.html",
+            "report.pdf",
+            "pipeline_conversion.html",
+            "pipeline_conversion.pdf",
+        ):
             path = out / "reports" / "2026-10" / team / name
             assert path.is_file() and path.stat().st_size > 10_000, path
         assert (out / "build" / "2026-10" / team / "monthly_team_report.ipynb").is_file()
+        funnel_page = (out / "reports" / "2026-10" / team / "pipeline_conversion.html").read_text(
+            encoding="utf-8"
+        )
+        assert not EXTERNAL.search(funnel_page) and funnel_page.count("data:image/png;base64,") >= 5
     leftovers = [p.name for p in (out / "reports" / "2026-10").iterdir() if p.name.startswith(".")]
     assert leftovers == [], "staging folders must not be left behind"
 

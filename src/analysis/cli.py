@@ -49,6 +49,12 @@ def _parser() -> argparse.ArgumentParser:
     scope.add_argument("--rep", help="rep_id")
     p.add_argument("--json", action="store_true", help="print JSON")
 
+    p = sub.add_parser("funnel", help="pipeline conversion, waterfall and win rates for one month")
+    _add_data(p)
+    p.add_argument("--month", required=True, help="YYYY-MM")
+    p.add_argument("--team", help="team_id (default: the whole company)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
     p = sub.add_parser("report", help="render the monthly reports for every team in params/")
     _add_data(p)
     p.add_argument(
@@ -170,6 +176,69 @@ def cmd_kpis(args) -> int:
     return 0
 
 
+def _records(frame) -> list[dict]:
+    """DataFrame rows as JSON-ready dicts: NaN -> null, periods and timestamps -> strings."""
+    import pandas as pd
+
+    out = []
+    for row in frame.to_dict(orient="records"):
+        clean = {}
+        for key, value in row.items():
+            if isinstance(value, pd.Period | pd.Timestamp):
+                value = str(value)
+            elif hasattr(value, "item"):
+                value = value.item()
+            clean[key] = None if isinstance(value, float) and not math.isfinite(value) else value
+        out.append(clean)
+    return out
+
+
+def cmd_funnel(args) -> int:
+    from analysis import funnel
+    from analysis.io import load_dataset
+    from analysis.months import parse_month
+
+    month = parse_month(args.month, what="--month")
+    ds = load_dataset(args.data)
+    fd = funnel.prepare(ds, month, args.team)
+    payload = {
+        "scope": {"level": "team" if args.team else "company", "month": str(month)}
+        | ({"team_id": args.team} if args.team else {}),
+        "waterfall": {k: _clean(v) for k, v in funnel.waterfall(fd).items()},
+        "pipeline": {k: _clean(v) for k, v in funnel.pipeline_health(fd).items()},
+        "step_conversion": _records(funnel.step_conversion(fd)),
+        "flow_conversion": _records(funnel.flow_conversion(fd)),
+        "flow_transitions": _records(funnel.flow_transitions(fd)),
+        "cohorts": _records(funnel.cohort_conversion(fd)),
+        "win_rates": {
+            by: _records(funnel.win_rates(fd, by))
+            for by in ("stage_reached", "product", "deal_type", "lead_source", "rep")
+        },
+        "rep_win_rate_test": _records(funnel.rep_win_rate_test(fd))[0],
+        "time_in_stage": _records(funnel.time_in_stage(fd)),
+        "slippage": _records(funnel.slippage(fd)),
+        "lead_funnel": _records(funnel.lead_funnel(fd)),
+    }
+    if args.json:
+        print(json.dumps(payload, ensure_ascii=False, indent=2, default=_json_default))
+    else:
+        w = payload["waterfall"]
+        moves = (
+            f" + increased {w['increased']:,.0f} - decreased {w['decreased']:,.0f}"
+            if w["increased"] is not None
+            else ""
+        )
+        print(
+            f"{payload['scope']}: open {w['open_start']:,.0f} + created {w['created']:,.0f}{moves} "
+            f"- won {w['won']:,.0f} - lost {w['lost']:,.0f} = {w['open_end']:,.0f}"
+        )
+        for row in payload["step_conversion"]:
+            print(
+                f"  {row['step']:<32} {row['rate']:.1%} ({row['ci_low']:.1%}-{row['ci_high']:.1%}, n={row['resolved']})"
+            )
+    return 0
+
+
 def cmd_report(args) -> int:
     from analysis.report import run_monthly
 
@@ -212,6 +281,7 @@ COMMANDS = {
     "kpis": cmd_kpis,
     "report": cmd_report,
     "docs": cmd_docs,
+    "funnel": cmd_funnel,
 }
 
 

@@ -108,6 +108,114 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "This dataset has no {tables} table(s), so these KPIs are empty: {kpis}. "
         "Add the files described in docs/data-contract.md to fill them.",
     },
+    "stage_prospecting": {"th": "ค้นหาลูกค้า", "en": "Prospecting"},
+    "stage_qualification": {"th": "คัดกรอง", "en": "Qualification"},
+    "stage_proposal": {"th": "เสนอราคา", "en": "Proposal"},
+    "stage_negotiation": {"th": "เจรจา", "en": "Negotiation"},
+    "stage_closed_won": {"th": "ปิดการขายได้", "en": "Won"},
+    "stage_closed_lost": {"th": "เสียการขาย", "en": "Lost"},
+    "lost_at_stage": {"th": "เสียในขั้นนี้", "en": "lost at this stage"},
+    "cohort_of": {
+        "th": "ดีลที่สร้างใน 12 เดือนล่าสุด (ที่ผลชัดเจนแล้ว):",
+        "en": "Deals created in the last 12 months (resolved):",
+    },
+    "wf_open_start": {"th": "ต้นเดือน", "en": "Start"},
+    "wf_created": {"th": "สร้างใหม่", "en": "Created"},
+    "wf_increased": {"th": "เพิ่มมูลค่า", "en": "Increased"},
+    "wf_decreased": {"th": "ลดมูลค่า", "en": "Decreased"},
+    "wf_won": {"th": "ปิดได้", "en": "Won"},
+    "wf_lost": {"th": "เสีย", "en": "Lost"},
+    "wf_open_end": {"th": "สิ้นเดือน", "en": "End"},
+    "win_rate_ci": {
+        "th": "อัตราการปิดการขาย (ช่วงความเชื่อมั่น 95% แบบ Wilson)",
+        "en": "Win rate (95% Wilson interval)",
+    },
+    "won": {"th": "ปิดได้", "en": "won"},
+    "lost": {"th": "เสีย", "en": "lost"},
+    "median": {"th": "มัธยฐาน", "en": "median"},
+    "cycle_days": {"th": "ระยะเวลาการขาย (วัน)", "en": "Sales cycle (days)"},
+    "days_since_created": {"th": "วันนับจากสร้างดีล", "en": "Days since the deal was created"},
+    "still_open": {"th": "ยังไม่ปิด", "en": "Still open"},
+    "funnel_title": {"th": "การแปลงไปป์ไลน์", "en": "Pipeline conversion"},
+    "funnel": {
+        "th": "กรวยการขาย (ตามรุ่นดีลที่สร้าง 12 เดือนล่าสุด)",
+        "en": "Funnel: deals created in the last 12 months",
+    },
+    "flow": {"th": "การไหลระหว่างขั้น: อัตราผ่านแต่ละขั้น", "en": "Stage flow: conversion at each step"},
+    "step_table": {"th": "อัตราผ่านแต่ละขั้น (มุมมองรุ่น)", "en": "Step conversion (cohort view)"},
+    "flow_table": {
+        "th": "การเปลี่ยนขั้นที่เกิดขึ้นในเดือนนี้ (มุมมองการไหล)",
+        "en": "Transitions this month (flow view)",
+    },
+    "cohorts": {"th": "รุ่นดีลตามเดือนที่สร้าง", "en": "Cohorts by creation month"},
+    "skip_rule": {
+        "th": "ดีลที่ข้ามขั้น (เช่น ค้นหาลูกค้า → เสนอราคา) นับว่าผ่านขั้นที่ข้ามในมุมมองรุ่น "
+        "และนับเป็น 'ข้ามขั้น' ครั้งเดียวในมุมมองการไหล ดีลที่เปิดใหม่หลังปิดนับเป็น 'เปิดใหม่'",
+        "en": "A deal that skips a stage (e.g. prospecting → proposal) counts as having passed it in "
+        "the cohort view, and once as a 'skip' in the flow view; a closed deal that reopens "
+        "counts as 'reopened'.",
+    },
+    "waterfall": {"th": "การเคลื่อนไหวของไปป์ไลน์ในเดือน", "en": "Pipeline movement this month"},
+    "waterfall_balance": {
+        "th": "ต้นเดือน {start} + สร้างใหม่ {created}{changes} − ปิดได้ {won} − เสีย {lost} = สิ้นเดือน {end}",
+        "en": "Start {start} + created {created}{changes} − won {won} − lost {lost} = end {end}",
+    },
+    "waterfall_timing": {
+        "th": "เลื่อนวันปิดออกจากเดือนนี้ {slipped} ({n_slipped} ดีล); ดึงเข้ามา {pulled_in} ({n_pulled_in} ดีล) "
+        "— ย้ายมูลค่าระหว่างเดือน ไม่เปลี่ยนยอดรวม",
+        "en": "Slipped out of this month: {slipped} ({n_slipped} deals); pulled in: {pulled_in} "
+        "({n_pulled_in} deals) — these move value between months, not in or out of the pipeline.",
+    },
+    "waterfall_no_snapshots": {
+        "th": "ไม่มีตาราง opportunity_snapshots: มูลค่าที่เพิ่ม/ลด และดีลที่เลื่อนหรือดึงวันปิด "
+        "จะแสดงได้เมื่อมีข้อมูลสแนปช็อตรายสัปดาห์",
+        "en": "No opportunity_snapshots table: with weekly snapshots the waterfall would also "
+        "show increased and decreased amounts and slipped or pulled-in deals.",
+    },
+    "slippage": {
+        "th": "การเลื่อนวันปิดการขาย (3 เดือนล่าสุด)",
+        "en": "Close-date slippage (last 3 months)",
+    },
+    "win_by_rep": {"th": "อัตราการปิดการขายรายบุคคล (12 เดือน)", "en": "Win rate by rep (12 months)"},
+    "win_by": {"th": "อัตราการปิดการขายตาม{dim}", "en": "Win rate by {dim}"},
+    "dim_stage_reached": {"th": "ขั้นที่ไปถึง", "en": "stage reached"},
+    "dim_product": {"th": "ผลิตภัณฑ์", "en": "product"},
+    "dim_deal_type": {"th": "ประเภทดีล", "en": "deal type"},
+    "dim_lead_source": {"th": "แหล่งที่มาของลีด", "en": "lead source"},
+    "rep_test": {
+        "th": "ผลต่างของอัตราการปิดระหว่างพนักงานเกินกว่าความบังเอิญหรือไม่: {test}, p = {p} (n = {n} ดีล, {reps} คน). {verdict}",
+        "en": "Do reps' win rates differ beyond chance? {test}, p = {p} (n = {n} deals, {reps} reps). {verdict}",
+    },
+    "rep_test_yes": {"th": "แตกต่างอย่างมีนัยสำคัญที่ระดับ 5%", "en": "Yes, at the 5% level."},
+    "rep_test_no": {
+        "th": "ไม่พบหลักฐานเพียงพอว่าแตกต่าง",
+        "en": "Not enough evidence that they differ.",
+    },
+    "time_in_stage": {"th": "ระยะเวลาในแต่ละขั้น (วัน)", "en": "Time in each stage (days)"},
+    "cycle": {"th": "การกระจายของระยะเวลาการขาย", "en": "Sales cycle: won vs lost"},
+    "survival": {
+        "th": "เวลาจนปิดดีล (Kaplan-Meier; ดีลที่ยังเปิดนับเป็นข้อมูลถูกตัด)",
+        "en": "Time to close (Kaplan-Meier; open deals are censored, not dropped)",
+    },
+    "leads": {"th": "กรวยลีด (12 เดือน)", "en": "Lead funnel (12 months)"},
+    "lead_deciles": {
+        "th": "คะแนนลีดกับการเปลี่ยนเป็นโอกาสขาย (เดไซล์)",
+        "en": "Lead score deciles vs conversion",
+    },
+    "pipeline_health": {"th": "ความครอบคลุมและความเร็วของไปป์ไลน์", "en": "Coverage and velocity"},
+    "health_text": {
+        "th": "ไปป์ไลน์ที่ครบกำหนดใน 3 เดือนข้างหน้าครอบคลุมเป้า {coverage} เท่า ขณะที่อัตราการปิด {win_rate} "
+        "ต้องการ {required} เท่า ความเร็วไปป์ไลน์ {velocity}",
+        "en": "Pipeline due in the next 3 months covers {coverage}x its quota; at a {win_rate} win rate "
+        "it needs {required}x. Pipeline velocity: {velocity}.",
+    },
+    "step": {"th": "ขั้น", "en": "Step"},
+    "slip_deals": {"th": "ดีลที่เลื่อนวันปิด", "en": "Deals pushed"},
+    "slip_rate": {"th": "สัดส่วนที่เลื่อน", "en": "Share pushed"},
+    "slip_days": {"th": "เลื่อนเฉลี่ย (วัน)", "en": "Avg push (days)"},
+    "n": {"th": "จำนวน", "en": "n"},
+    "rate": {"th": "อัตรา", "en": "Rate"},
+    "interval": {"th": "ช่วงความเชื่อมั่น 95%", "en": "95% interval"},
     "summary_at_risk": {"th": "ตัวชี้วัดที่ห่างเป้า: {kpis}", "en": "Off target: {kpis}"},
     "rank": {"th": "อันดับ", "en": "Rank"},
     "rank_change": {"th": "อันดับเปลี่ยน", "en": "Rank change"},

@@ -85,3 +85,172 @@ def plot_rep_attainment(reps: pd.DataFrame, *, lang: Lang = "en", ax=None) -> Fi
     ax.grid(axis="y", visible=False)
     sns.despine(ax=ax)
     return fig
+
+
+def _stage_labels(stages, lang: Lang) -> list[str]:
+    return [t(f"stage_{s}", lang) for s in stages]
+
+
+def plot_funnel(steps: pd.DataFrame, *, lang: Lang = "en", ax=None) -> Figure:
+    """Deals reaching each stage (cohort view). `steps`: stage, reached (from cohort_conversion summed)."""
+    fig, ax = _axes(ax, figsize=(8, 3.4))
+    y = np.arange(len(steps))[::-1]
+    width = steps["reached"].to_numpy(dtype=float)
+    ax.barh(y, width, left=(width.max() - width) / 2, color=PALETTE["primary"], height=0.7)
+    for yi, w, s in zip(y, width, steps["stage"], strict=True):
+        share = w / width[0] if width[0] else np.nan
+        ax.text(
+            width.max() / 2,
+            yi,
+            f"{t(f'stage_{s}', lang)}  {w:,.0f} ({share:.0%})",
+            ha="center",
+            va="center",
+            color="white",
+            fontsize=9,
+            fontweight="bold",
+        )
+    ax.set_axis_off()
+    return fig
+
+
+def plot_stage_flow(steps: pd.DataFrame, *, lang: Lang = "en", ax=None) -> Figure:
+    """Alluvial-style flow: at each stage, deals moving on (blue band) and lost there (red).
+    `steps`: from_stage, resolved, passed (step_conversion)."""
+    fig, ax = _axes(ax, figsize=(8, 3.6))
+    n0 = float(steps["resolved"].iloc[0]) or 1.0
+    top = 1.0
+    for i, row in enumerate(steps.itertuples()):
+        rate = row.passed / row.resolved if row.resolved else 0.0
+        nxt = top * rate
+        x0, x1 = i, i + 1
+        ax.fill_between(
+            [x0, x1],
+            [0.5 - top / 2, 0.5 - nxt / 2],
+            [0.5 + top / 2, 0.5 + nxt / 2],
+            color=PALETTE["primary"],
+            alpha=0.8,
+            lw=0,
+        )
+        lost = top - nxt
+        ax.fill_between(
+            [x0, x0 + 0.6],
+            [0.5 - top / 2, -0.25 - lost / 2],
+            [0.5 - top / 2 + lost, -0.25 + lost / 2],
+            color=PALETTE["bad"],
+            alpha=0.45,
+            lw=0,
+        )
+        ax.text(
+            x0 + 0.5,
+            0.5,
+            f"{rate:.0%}",
+            ha="center",
+            va="center",
+            color="white",
+            fontsize=9,
+            fontweight="bold",
+        )
+        top = nxt
+    stages = [*steps["from_stage"], steps["to_stage"].iloc[-1]]
+    ax.set_xticks(range(len(stages)), _stage_labels(stages, lang), fontsize=8)
+    ax.set_yticks([])
+    ax.set_ylim(-0.6, 1.05)
+    ax.text(0.3, -0.5, t("lost_at_stage", lang), color=PALETTE["bad"], fontsize=8)
+    ax.set_title(f"{t('cohort_of', lang)} {n0:,.0f}", fontsize=9, loc="left")
+    sns.despine(ax=ax, left=True)
+    return fig
+
+
+def plot_waterfall(w: dict, *, lang: Lang = "en", ax=None) -> Figure:
+    """Pipeline movement in the month: start, + created, + increased, - decreased, - won, - lost, end."""
+    fig, ax = _axes(ax, figsize=(8, 3.6))
+    steps = [("open_start", w["open_start"], "total"), ("created", w["created"], "up")]
+    if w.get("increased") is not None:
+        steps += [("increased", w["increased"], "up"), ("decreased", -w["decreased"], "down")]
+    steps += [
+        ("won", -w["won"], "down"),
+        ("lost", -w["lost"], "down"),
+        ("open_end", w["open_end"], "total"),
+    ]
+    level = 0.0
+    for i, (_key, value, kind) in enumerate(steps):
+        if kind == "total":
+            bottom, height, color = 0.0, value, PALETTE["muted"]
+            level = value
+        else:
+            bottom = level if value >= 0 else level + value
+            height, color = abs(value), PALETTE["good"] if value >= 0 else PALETTE["bad"]
+            level += value
+        ax.bar(i, height, bottom=bottom, color=color, width=0.65)
+        ax.text(
+            i,
+            bottom + height,
+            _millions(value).replace("-", "−"),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
+    ax.set_xticks(range(len(steps)), [t(f"wf_{k}", lang) for k, _, _ in steps], fontsize=8)
+    ax.yaxis.set_major_formatter(FuncFormatter(_millions))
+    ax.grid(axis="x", visible=False)
+    sns.despine(ax=ax)
+    return fig
+
+
+def plot_rate_intervals(
+    rates: pd.DataFrame, *, lang: Lang = "en", label: str = "group", ax=None
+) -> Figure:
+    """Rates with Wilson intervals as horizontal error bars. `rates`: group, rate, ci_low, ci_high, closed."""
+    data = rates.dropna(subset=["rate"]).sort_values("rate")
+    fig, ax = _axes(ax, figsize=(8, 0.32 * max(len(data), 3) + 1.0))
+    y = np.arange(len(data))
+    ax.errorbar(
+        data["rate"],
+        y,
+        xerr=[data["rate"] - data["ci_low"], data["ci_high"] - data["rate"]],
+        fmt="o",
+        color=PALETTE["primary"],
+        ecolor=PALETTE["muted"],
+        capsize=3,
+    )
+    ax.set_yticks(
+        y, [f"{g} (n={n})" for g, n in zip(data[label], data["closed"], strict=True)], fontsize=8
+    )
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlim(0, 1)
+    ax.set_xlabel(t("win_rate_ci", lang))
+    sns.despine(ax=ax)
+    return fig
+
+
+def plot_cycle_lengths(cycles: pd.DataFrame, *, lang: Lang = "en", ax=None) -> Figure:
+    """Distribution of sales-cycle days for won and lost deals. `cycles`: outcome, days."""
+    fig, ax = _axes(ax, figsize=(8, 3.2))
+    for outcome, color in (("won", PALETTE["good"]), ("lost", PALETTE["bad"])):
+        days = cycles.loc[cycles["outcome"].eq(outcome), "days"]
+        if len(days):
+            sns.histplot(
+                days,
+                ax=ax,
+                color=color,
+                alpha=0.45,
+                binwidth=7,
+                stat="density",
+                label=f"{t(outcome, lang)} (n={len(days)}, {t('median', lang)} {days.median():.0f})",
+            )
+    ax.set_xlabel(t("cycle_days", lang))
+    ax.set_ylabel("")
+    ax.legend(frameon=False)
+    sns.despine(ax=ax)
+    return fig
+
+
+def plot_survival(curve: pd.DataFrame, *, lang: Lang = "en", ax=None) -> Figure:
+    """Kaplan-Meier step curve: share of deals still open after t days."""
+    fig, ax = _axes(ax, figsize=(8, 3.2))
+    ax.step(curve["t"], curve["survival"], where="post", color=PALETTE["primary"])
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel(t("days_since_created", lang))
+    ax.set_ylabel(t("still_open", lang))
+    sns.despine(ax=ax)
+    return fig

@@ -41,6 +41,7 @@ from analysis.paths import BUILD_DIR, NOTEBOOKS_DIR, PARAMS_DIR, REPORTS_DIR, TE
 __all__ = [
     "KERNEL_NAME",
     "REPORT_NOTEBOOK",
+    "REPORT_NOTEBOOKS",
     "RenderError",
     "TeamResult",
     "choose_renderer",
@@ -54,6 +55,11 @@ __all__ = [
 
 KERNEL_NAME = "aem-analysis"
 REPORT_NOTEBOOK = NOTEBOOKS_DIR / "monthly_team_report.ipynb"
+# output name -> (notebook, title key): every team gets each of these, published together
+REPORT_NOTEBOOKS: dict[str, tuple[Path, str]] = {
+    "report": (REPORT_NOTEBOOK, "report_title"),
+    "pipeline_conversion": (NOTEBOOKS_DIR / "pipeline_conversion.ipynb", "funnel_title"),
+}
 Renderer = Literal["builtin", "quarto"]
 REMOVE_TAGS = {"remove-cell", "parameters", "injected-parameters"}
 
@@ -195,8 +201,10 @@ def _jinja():
     )
 
 
-def render_builtin(executed: Path, out_dir: Path, page: PageInfo) -> dict[str, Path]:
-    """Render an executed notebook to report.html and report.pdf in `out_dir` (PyPI tools only)."""
+def render_builtin(
+    executed: Path, out_dir: Path, page: PageInfo, name: str = "report"
+) -> dict[str, Path]:
+    """Render an executed notebook to <name>.html and <name>.pdf in `out_dir` (PyPI tools only)."""
     import pypandoc
     import typst
 
@@ -212,7 +220,7 @@ def render_builtin(executed: Path, out_dir: Path, page: PageInfo) -> dict[str, P
     )
     # subset the embedded fonts to exactly the characters this page uses
     page_text = page_text.replace("/*FONT_FACES*/", fonts.css_font_faces(page_text), 1)
-    html_path = out_dir / "report.html"
+    html_path = out_dir / f"{name}.html"
     html_path.write_text(page_text, encoding="utf-8")
 
     with tempfile.TemporaryDirectory(prefix="typst-") as tmp:
@@ -245,7 +253,7 @@ def render_builtin(executed: Path, out_dir: Path, page: PageInfo) -> dict[str, P
             thai=fonts.THAI_FAMILY,
         )
         (tmpdir / "main.typ").write_text(main, encoding="utf-8")
-        pdf_path = out_dir / "report.pdf"
+        pdf_path = out_dir / f"{name}.pdf"
         try:
             typst.compile(
                 str(tmpdir / "main.typ"),
@@ -264,7 +272,9 @@ def _typst_str(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def render_quarto(executed: Path, out_dir: Path, page: PageInfo) -> dict[str, Path]:
+def render_quarto(
+    executed: Path, out_dir: Path, page: PageInfo, name: str = "report"
+) -> dict[str, Path]:
     """Render with Quarto (must be on PATH): HTML self-contained, PDF via Quarto's Typst format."""
     quarto = shutil.which("quarto")
     if quarto is None:
@@ -320,7 +330,7 @@ def render_quarto(executed: Path, out_dir: Path, page: PageInfo) -> dict[str, Pa
             produced = Path(tmp) / f"report.{fmt}"
             if not produced.is_file():
                 raise RenderError(f"quarto did not produce {produced.name}")
-            target = out_dir / f"report.{fmt}"
+            target = out_dir / f"{name}.{fmt}"
             shutil.move(produced, target)
             outputs[fmt] = target
     return outputs
@@ -361,39 +371,39 @@ def render_team(
     """Execute, render and publish one team's report. Never raises: failures come back in the result."""
     start = dt.datetime.now()
     month_dir = build_dir / str(month) / team.team_id
+    parameters = {
+        "team": team.team_id,
+        "month": str(month),
+        "data_dir": str(data_dir),
+        "lang": team.lang,
+    }
+    month_label = fmt_month(month, team.lang, buddhist_era=team.buddhist_era)
+    render = render_quarto if renderer == "quarto" else render_builtin
     executed = month_dir / REPORT_NOTEBOOK.name
     try:
-        execute_notebook(
-            REPORT_NOTEBOOK,
-            executed,
-            {
-                "team": team.team_id,
-                "month": str(month),
-                "data_dir": str(data_dir),
-                "lang": team.lang,
-            },
-        )
         staging_root = reports_dir / str(month)
         staging_root.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{team.team_id}.staging-", dir=staging_root))
+        files: list[Path] = []
         try:
-            page = PageInfo(
-                title=f"{t('report_title', team.lang)}: {scope_name} — "
-                f"{fmt_month(month, team.lang, buddhist_era=team.buddhist_era)}",
-                scope_name=scope_name,
-                month_label=fmt_month(month, team.lang, buddhist_era=team.buddhist_era),
-                lang=team.lang,
-                content_hash=content_hash,
-                renderer=renderer,
-            )
-            render = render_quarto if renderer == "quarto" else render_builtin
-            files = render(executed, staging, page)
+            for name, (notebook, title_key) in REPORT_NOTEBOOKS.items():
+                executed = month_dir / notebook.name
+                execute_notebook(notebook, executed, parameters)
+                page = PageInfo(
+                    title=f"{t(title_key, team.lang)}: {scope_name} — {month_label}",
+                    scope_name=scope_name,
+                    month_label=month_label,
+                    lang=team.lang,
+                    content_hash=content_hash,
+                    renderer=renderer,
+                )
+                files += render(executed, staging, page, name).values()
             target = reports_dir / str(month) / team.team_id
             publish(staging, target)
         finally:
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
-        published = tuple(target / p.name for p in files.values())
+        published = tuple(target / p.name for p in files)
         return TeamResult(team.team_id, True, _seconds(start), published, executed=executed)
     except Exception as exc:
         message = f"{type(exc).__name__}: {exc}"

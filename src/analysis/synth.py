@@ -11,8 +11,8 @@ The data-generating process, in short:
 - Each active rep-month creates Poisson(opps_per_rep_month x seasonality x ramp x growth)
   opportunities. A deal moves prospecting -> qualification -> proposal -> negotiation -> won, each
   step taken with the manifest's probability;
-  a failed step closes the deal as lost. Each rep's step probabilities are shifted linearly by
-  ability, so the average over reps is the configured value. With `skip_qualification_prob` a deal
+  a failed step closes the deal as lost. Rep ability shifts only the closing step (linearly,
+  centred over all deals), so the earlier steps convert at exactly the configured rates. With `skip_qualification_prob` a deal
   that passes qualification leaves no qualification row in stage_history (a skip counts as passed).
 - Expected close dates are planned at creation, sometimes pulled in, and pushed each time they
   pass while the deal is open; a third of deals change amount once. Weekly snapshots (Mondays)
@@ -566,7 +566,13 @@ def generate(cfg: SynthConfig | None = None) -> tuple[dict[str, pd.DataFrame], d
     # ability (so the average over reps is exactly the configured value)
     steps = list(cfg.stage_probs)
     base = np.array([cfg.stage_probs[s] for s in steps])
-    p_step = np.clip(base[None, :] + cfg.ability_prob_shift * ability[o_rep][:, None], 0.02, 0.98)
+    # Rep ability moves only the closing step (negotiation -> won), centred over the deals: the
+    # earlier steps are then the same for every deal, so the configured probabilities are exactly
+    # what a stage-by-stage conversion should recover (a shift on every step would select better
+    # reps into later stages and bias the later steps upwards).
+    deal_ability = ability[o_rep] - ability[o_rep].mean()
+    p_step = np.repeat(base[None, :], n_opp, axis=0)
+    p_step[:, 3] = np.clip(p_step[:, 3] + cfg.ability_prob_shift * deal_ability, 0.02, 0.98)
     mean_days = np.array([cfg.stage_mean_days[s] for s in STAGES[:4]])
     durations = rng.gamma(2.0, mean_days[None, :] / 2.0, (n_opp, 4))
     u = rng.random((n_opp, 4))
@@ -979,10 +985,11 @@ def generate(cfg: SynthConfig | None = None) -> tuple[dict[str, pd.DataFrame], d
         "as_of": str(as_of.date()),
         "truth": {
             "stage_conversion": cfg.stage_probs,
-            "stage_conversion_note": "average over reps (each rep's probability is shifted by "
-            f"{cfg.ability_prob_shift} per SD of ability, mean zero); a skipped qualification "
-            "counts as passed; negotiation->closed_won is raised for reps after negotiation "
-            "training (negotiation_training_close_rate_pp)",
+            "stage_conversion_note": "the first three steps are the same for every deal; "
+            "negotiation->closed_won is shifted by rep ability "
+            f"({cfg.ability_prob_shift} per SD, centred over deals) and raised by "
+            "negotiation_training_close_rate_pp for deals entering negotiation after the rep "
+            "completed NEG-101; a skipped qualification counts as passed",
             "skip_qualification_prob": cfg.skip_qualification_prob,
             "overall_win_probability_average_rep": round(win_p, 4),
             "month_factors": dict(zip(range(1, 13), MONTH_FACTORS, strict=True)),

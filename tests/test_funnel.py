@@ -1,0 +1,297 @@
+"""Funnel analysis on the hand-written tests/fixtures/funnel dataset (month under test: March 2026).
+
+Deals (rep; created; stage history; amount now):
+  p1 r1 02-02: prospecting, qualification 02-10, proposal 02-20, negotiation 03-05, won 03-20; 100
+  p2 r1 02-05: prospecting, proposal 02-12 (qualification skipped), lost 03-10; 50
+  p3 r2 02-07: prospecting, lost 02-20; 30
+  p4 r2 03-03: prospecting, qualification 03-15; open; 40
+  p5 r1 01-10: prospecting, qualification 01-20, lost 02-05, proposal 03-02 (reopened); open; 60
+  p6 r2 03-10: prospecting, won 03-25 (straight from prospecting); 20
+All at 09:00. Furthest stage (skips count as passed): p1 4, p2 2, p3 0, p4 1, p5 2, p6 4.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analysis import funnel as f
+from analysis.io import load_dataset
+from analysis.kpis import kpis_for
+from analysis.synth import SynthConfig, write_sample
+from conftest import FIXTURES, SMALL_CONFIG
+
+MARCH = pd.Period("2026-03", "M")
+FUNNEL = FIXTURES / "funnel"
+
+
+@pytest.fixture(scope="module")
+def fd():
+    return f.prepare(load_dataset(FUNNEL), MARCH)
+
+
+@pytest.fixture(scope="module")
+def fd_snap(tmp_path_factory):
+    path = tmp_path_factory.mktemp("funnel") / "data"
+    shutil.copytree(FUNNEL, path)
+    (path / "snapshots.csv.txt").rename(path / "opportunity_snapshots.csv")
+    return f.prepare(load_dataset(path), MARCH)
+
+
+def _rows(frame, key):
+    return frame.set_index(key)
+
+
+def test_cohort_conversion_counts_skips_as_passed(fd):
+    c = f.cohort_conversion(fd)
+    feb = _rows(c[c["cohort"].eq(pd.Period("2026-02", "M"))], "stage")
+    # February cohort: p1, p2, p3; p2 skipped qualification and counts as having reached it
+    assert feb["created"].tolist() == [3] * 5
+    assert feb["reached"].tolist() == [3, 2, 2, 1, 1]
+    assert feb.loc["qualification", "rate"] == pytest.approx(2 / 3)
+    assert (feb["age_months"] == 1).all() and (feb["still_open"] == 0).all()
+    mar = _rows(c[c["cohort"].eq(MARCH)], "stage")
+    # March cohort: p4 (open at qualification), p6 (won straight from prospecting)
+    assert mar["reached"].tolist() == [2, 2, 1, 1, 1]
+    assert mar["still_open"].iloc[0] == pytest.approx(0.5) and (mar["age_months"] == 0).all()
+
+
+def test_step_conversion(fd):
+    s = _rows(f.step_conversion(fd), "from_stage")
+    # step 0: all 6 reached; passed p1 p2 p4 p5 p6; resolved all (p3 lost at prospecting)
+    assert (s.loc["prospecting", "passed"], s.loc["prospecting", "resolved"]) == (5, 6)
+    # step 1: reached 5; passed p1 p2 p5 p6; p4 still open at qualification -> not resolved
+    assert (s.loc["qualification", "passed"], s.loc["qualification", "resolved"]) == (4, 4)
+    # step 2: reached p1 p2 p5 p6; passed p1 p6; p2 lost at proposal; p5 open (reopened)
+    assert (s.loc["proposal", "passed"], s.loc["proposal", "resolved"]) == (2, 3)
+    assert s.loc["proposal", "rate"] == pytest.approx(2 / 3)
+    assert (s.loc["negotiation", "passed"], s.loc["negotiation", "resolved"]) == (2, 2)
+
+
+def test_flow_transitions_in_the_month(fd):
+    t = f.flow_transitions(fd)
+    got = {(r.from_stage, r.to_stage, r.kind): r.n for r in t.itertuples()}
+    assert got == {
+        ("proposal", "negotiation", "forward"): 1,  # p1 03-05
+        ("negotiation", "closed_won", "won"): 1,  # p1 03-20
+        ("proposal", "closed_lost", "lost"): 1,  # p2 03-10
+        ("prospecting", "qualification", "forward"): 1,  # p4 03-15
+        ("closed_lost", "proposal", "reopened"): 1,  # p5 03-02
+        ("prospecting", "closed_won", "won"): 1,  # p6 03-25
+    }
+    conv = _rows(f.flow_conversion(fd), "stage")
+    assert conv.loc["prospecting", "rate"] == 1.0 and conv.loc["proposal", "rate"] == 0.5
+    assert conv.loc["qualification", "exits"] == 0 and np.isnan(conv.loc["qualification", "rate"])
+
+
+def test_waterfall_without_snapshots_balances(fd):
+    w = f.waterfall(fd)
+    # start of March: p1 100, p2 50, p5 60 (open in the current data) | created p4 40, p6 20
+    # won p1 100 + p6 20 | lost p2 50 | end: p4 40, p5 60
+    assert (w["open_start"], w["created"], w["won"], w["lost"], w["open_end"]) == (
+        210,
+        60,
+        120,
+        50,
+        100,
+    )
+    assert w["increased"] is None and w["slipped"] is None and not w["has_snapshots"]
+    assert w["open_start"] + w["created"] - w["won"] - w["lost"] == w["open_end"]
+    assert w["open_end"] == kpis_for(fd.ds, MARCH, team="north")["open_pipeline_amount"]
+
+
+def test_waterfall_with_snapshots(fd_snap):
+    w = f.waterfall(fd_snap)
+    # start = last snapshot before 03-01: p1 80, p2 50; p5 has none -> current 60
+    assert w["open_start"] == 190
+    assert w["created"] == 65  # first snapshots: p4 45, p6 20
+    # p1 80 -> 100 when won (+20); p4 45 -> 40 (-5)
+    assert (w["increased"], w["decreased"]) == (20, 5)
+    assert (w["won"], w["lost"], w["open_end"]) == (120, 50, 100)
+    assert w["open_end"] == 190 + 65 + 20 - 5 - 120 - 50 and w["balance_gap"] == 0
+    # p4 was due in March when created (03-30) and is open at the end due 04-20: slipped 40
+    assert (w["slipped"], w["n_slipped"]) == (40, 1)
+    # p6 was due in April when created and was won in March: pulled in 20
+    assert (w["pulled_in"], w["n_pulled_in"]) == (20, 1)
+    assert w["open_end"] == kpis_for(fd_snap.ds, MARCH, team="north")["open_pipeline_amount"]
+
+
+def test_slippage_per_rep(fd_snap):
+    s = _rows(f.slippage(fd_snap), "rep_id")
+    # r1: p1 pushed 03-15 -> 03-31 (16 days), p2 03-05 -> 03-25 (20 days); p5 never; 3 deals seen
+    assert (s.loc["r1", "open_deals"], s.loc["r1", "deals_pushed"], s.loc["r1", "pushes"]) == (
+        3,
+        2,
+        2,
+    )
+    assert s.loc["r1", "avg_push_days"] == 18 and s.loc["r1", "push_rate"] == pytest.approx(2 / 3)
+    # r2: p4 pushed 03-30 -> 04-20 (21 days); p3, p6 not
+    assert (
+        s.loc["r2", "open_deals"],
+        s.loc["r2", "deals_pushed"],
+        s.loc["r2", "avg_push_days"],
+    ) == (3, 1, 21)
+    assert f.slippage(f.prepare(load_dataset(FUNNEL), MARCH)).empty  # needs snapshots
+
+
+def test_win_rates(fd):
+    by_stage = _rows(f.win_rates(fd, "stage_reached"), "group")
+    # closed in the window: p1 won (reached 4), p2 lost (2), p3 lost (0), p6 won (4); p5 reopened
+    assert (by_stage.loc["prospecting", "won"], by_stage.loc["prospecting", "closed"]) == (2, 4)
+    assert (by_stage.loc["qualification", "won"], by_stage.loc["qualification", "closed"]) == (2, 3)
+    assert by_stage.loc["negotiation", "rate"] == 1.0
+    by_rep = _rows(f.win_rates(fd, "rep"), "group")
+    assert by_rep.loc["r1", "rate"] == 0.5 and by_rep.loc["r2", "rate"] == 0.5
+    by_source = _rows(f.win_rates(fd, "lead_source"), "group")
+    assert by_source.loc["referral", "won"] == 1 and by_source.loc["(no lead)", "closed"] == 3
+    with pytest.raises(ValueError, match="by: 'region'"):
+        f.win_rates(fd, "region")
+
+
+def test_time_in_stage_and_cycles(fd):
+    t = _rows(f.time_in_stage(fd), "stage")
+    # prospecting stays: 8 (p1), 7 (p2), 13 (p3), 12 (p4), 10 (p5), 15 (p6)
+    assert t.loc["prospecting", "n"] == 6 and t.loc["prospecting", "median_days"] == 11.0
+    assert t.loc["prospecting", "p80_days"] == pytest.approx(13.0)
+    assert t.loc["proposal", "median_days"] == pytest.approx((13 + 26) / 2)  # p1, p2
+    cycles = f.cycle_lengths(fd).set_index("opportunity_id")
+    assert cycles.loc["p1", "days"] == 46 and cycles.loc["p1", "outcome"] == "won"
+    assert (
+        cycles.loc["p2", "days"] == 33
+        and cycles.loc["p3", "days"] == 13
+        and cycles.loc["p6", "days"] == 15
+    )
+
+
+def test_kaplan_meier_keeps_open_deals_as_censored(fd):
+    km = f.time_to_close(fd)
+    # events 13, 15, 33, 46; censored p4 at 28.625 days and p5 at 80.625 days (end of March)
+    assert km["t"].tolist() == [0, 13, 15, 28.625, 33, 46, 80.625]
+    expected = [
+        1,
+        5 / 6,
+        5 / 6 * 4 / 5,
+        5 / 6 * 4 / 5,
+        5 / 6 * 4 / 5 * 2 / 3,
+        5 / 6 * 4 / 5 * 2 / 3 * 1 / 2,
+        5 / 6 * 4 / 5 * 2 / 3 * 1 / 2,
+    ]
+    assert km["survival"].to_numpy() == pytest.approx(expected)
+    assert km["at_risk"].tolist() == [6, 6, 5, 4, 3, 2, 1]
+
+
+def test_lead_funnel_and_deciles(fd):
+    lf = _rows(f.lead_funnel(fd), "step")
+    assert lf["n"].tolist() == [3, 2, 1]
+    assert lf.loc["qualified", "median_days"] == pytest.approx(1.25)  # 0.5 (l1) and 2.0 (l3)
+    assert lf.loc["converted", "median_days"] == 1.0
+    assert f.lead_score_deciles(fd).empty  # fewer than 10 scored leads: no deciles
+    ttc = f.time_to_convert(fd)
+    assert ttc["events"].sum() == 1 and ttc["censored"].sum() == 2
+
+
+def test_rep_test_uses_fisher_for_small_tables(fd):
+    row = f.rep_win_rate_test(fd).iloc[0]
+    # 2 reps, 1 won and 1 lost each: every expected count is 1 -> Fisher's exact, p = 1
+    assert row["test"] == "Fisher's exact" and row["p"] == pytest.approx(1.0) and row["n"] == 4
+
+
+def test_wilson_reference_values():
+    # Newcombe (1998), Statistics in Medicine 17:857-872, Table I: 81/263 -> Wilson 0.2553 to 0.3662
+    low, high = f.wilson_interval([81], [263])
+    assert (round(low[0], 4), round(high[0], 4)) == (0.2553, 0.3662)
+    low, high = f.wilson_interval([0], [0])
+    assert np.isnan(low[0]) and np.isnan(high[0])
+
+
+def test_wilson_interval_covers_at_its_nominal_rate():
+    rng = np.random.default_rng(7)
+    p, n, sims = 0.3, 40, 2000
+    k = rng.binomial(n, p, sims)
+    low, high = f.wilson_interval(k, np.full(sims, n))
+    coverage = np.mean((low <= p) & (p <= high))
+    assert 0.93 <= coverage <= 0.97, coverage
+
+
+@pytest.fixture(scope="module")
+def small(small_dataset):
+    return load_dataset(small_dataset)
+
+
+MONTHS = list(
+    pd.period_range(pd.Period(SMALL_CONFIG.end_month, "M") - 11, SMALL_CONFIG.end_month, freq="M")
+)
+
+
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(month=st.sampled_from(MONTHS), team=st.sampled_from([None, "bangkok", "chiang-mai"]))
+def test_waterfall_always_balances_and_matches_the_kpi(small, month, team):
+    w = f.waterfall(f.prepare(small, month, team))
+    assert abs(w["balance_gap"]) < 0.5  # to the currency unit
+    kpi = kpis_for(small, month, team=team)["open_pipeline_amount"]
+    assert w["open_end"] == pytest.approx(kpi)
+    assert w["open_start"] == pytest.approx(
+        kpis_for(small, month - 1, team=team)["open_pipeline_amount"]
+    )
+
+
+def test_sample_recovers_the_configured_stage_probabilities(tmp_path):
+    """On the default sample, each step's cohort conversion interval contains the configured
+    probability (the closing step also depends on rep ability and training, so it is checked
+    against the rate implied by the manifest instead)."""
+    cfg = SynthConfig()
+    ds = load_dataset(write_sample(tmp_path / "sample", cfg))
+    steps = f.step_conversion(f.prepare(ds, pd.Period(cfg.end_month, "M")), cohorts=cfg.months)
+    for row, (name, p) in zip(steps.itertuples(), list(cfg.stage_probs.items())[:3], strict=False):
+        assert row.step == name.replace("->", " -> ")
+        assert row.ci_low <= p <= row.ci_high, (name, p, row.rate, row.ci_low, row.ci_high)
+    closing = steps.iloc[3]
+    assert closing.rate > cfg.stage_probs["negotiation->closed_won"]  # training lifts it
+
+
+def test_cli_funnel_json():
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "analysis",
+            "funnel",
+            "--data",
+            str(FUNNEL),
+            "--month",
+            "2026-03",
+            "--team",
+            "north",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    w = out["waterfall"]
+    assert (w["open_start"], w["created"], w["won"], w["lost"], w["open_end"]) == (
+        210,
+        60,
+        120,
+        50,
+        100,
+    )
+    assert w["increased"] is None  # no snapshots in this fixture
+    rows = {r["from_stage"]: r for r in out["step_conversion"]}
+    assert (
+        rows["proposal"]["rate"] == pytest.approx(2 / 3) and 0 < rows["proposal"]["ci_low"] < 2 / 3
+    )
+    assert {r["group"] for r in out["win_rates"]["rep"]} == {"r1", "r2"}
+    assert out["rep_win_rate_test"]["test"] == "Fisher's exact"
+    assert "NaN" not in proc.stdout
