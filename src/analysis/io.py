@@ -188,111 +188,50 @@ def _validate_table(
 
     raw = raw.reset_index(drop=True)
     out = pd.DataFrame(index=raw.index)
+
+    def flag(column: str, rule: str, bad: pd.Series, values: pd.Series | None = None) -> None:
+        if bad.any():
+            rows, n = _rows(bad)
+            shown = _values(values, bad) if values is not None else ()
+            issues.append(Issue(fname, table.name, column, rule, rows, n, shown))
+
     for col in table.columns:
         src = raw[col.name]
         parsed = _parse_column(src, col)
         present = src.notna() & ~(src.astype("str").str.strip() == "")
-        bad_type = present & parsed.isna()
-        if bad_type.any():
-            rows, n = _rows(bad_type)
-            issues.append(
-                Issue(
-                    fname,
-                    table.name,
-                    col.name,
-                    f"is not a valid {col.kind}",
-                    rows,
-                    n,
-                    _values(src, bad_type),
-                )
-            )
+        flag(col.name, f"is not a valid {col.kind}", present & parsed.isna(), src)
         if not col.nullable:
-            empty = ~present
-            if empty.any():
-                rows, n = _rows(empty)
-                issues.append(Issue(fname, table.name, col.name, "must not be empty", rows, n))
+            flag(col.name, "must not be empty", ~present)
         ok = parsed.notna()
         if col.enum is not None:
-            bad = ok & ~parsed.isin(col.enum)
-            if bad.any():
-                rows, n = _rows(bad)
-                issues.append(
-                    Issue(
-                        fname,
-                        table.name,
-                        col.name,
-                        "must be one of " + ", ".join(col.enum),
-                        rows,
-                        n,
-                        _values(src, bad),
-                    )
-                )
+            flag(
+                col.name, "must be one of " + ", ".join(col.enum), ok & ~parsed.isin(col.enum), src
+            )
         if col.ge is not None:
-            bad = ok & (parsed < col.ge).fillna(False).astype(bool)
-            if bad.any():
-                rows, n = _rows(bad)
-                issues.append(
-                    Issue(
-                        fname,
-                        table.name,
-                        col.name,
-                        f"must be >= {col.ge:g}",
-                        rows,
-                        n,
-                        _values(src, bad),
-                    )
-                )
+            flag(
+                col.name,
+                f"must be >= {col.ge:g}",
+                ok & (parsed < col.ge).fillna(False).astype(bool),
+                src,
+            )
         if col.le is not None:
-            bad = ok & (parsed > col.le).fillna(False).astype(bool)
-            if bad.any():
-                rows, n = _rows(bad)
-                issues.append(
-                    Issue(
-                        fname,
-                        table.name,
-                        col.name,
-                        f"must be <= {col.le:g}",
-                        rows,
-                        n,
-                        _values(src, bad),
-                    )
-                )
+            flag(
+                col.name,
+                f"must be <= {col.le:g}",
+                ok & (parsed > col.le).fillna(False).astype(bool),
+                src,
+            )
         if col.pattern is not None and col.kind in ("id", "text"):
-            bad = ok & ~parsed.str.fullmatch(col.pattern).fillna(False).astype(bool)
-            if bad.any():
-                rows, n = _rows(bad)
-                issues.append(
-                    Issue(
-                        fname,
-                        table.name,
-                        col.name,
-                        f"must match {col.pattern}",
-                        rows,
-                        n,
-                        _values(src, bad),
-                    )
-                )
+            matches = parsed.str.fullmatch(col.pattern).fillna(False).astype(bool)
+            flag(col.name, f"must match {col.pattern}", ok & ~matches, src)
         out[col.name] = parsed
 
     if table.key:
-        dup = out.duplicated(list(table.key), keep=False) & out[list(table.key)].notna().all(axis=1)
-        if dup.any():
-            rows, n = _rows(dup)
-            issues.append(
-                Issue(
-                    fname,
-                    table.name,
-                    ", ".join(table.key),
-                    "duplicate key (must be unique)",
-                    rows,
-                    n,
-                )
-            )
+        keys = list(table.key)
+        dup = out.duplicated(keys, keep=False) & out[keys].notna().all(axis=1)
+        flag(", ".join(keys), "duplicate key (must be unique)", dup)
     for rule in table.rules:
-        bad = ~rule.check(out).fillna(True).astype(bool)
-        if bad.any():
-            rows, n = _rows(bad)
-            issues.append(Issue(fname, table.name, ", ".join(rule.columns), rule.name, rows, n))
+        flag(", ".join(rule.columns), rule.name, ~rule.check(out).fillna(True).astype(bool))
     return out, issues
 
 

@@ -80,6 +80,17 @@ def _ci(low, high) -> str:
     return "–" if pd.isna(low) else f"{low:.0%}–{high:.0%}"
 
 
+def _rate_columns(lang: Lang, n: pd.Series, rates: pd.DataFrame) -> dict:
+    """n, rate and its 95% interval as display columns (rates: rate, ci_low, ci_high)."""
+    return {
+        t("n", lang): n,
+        t("rate", lang): [fmt_percent(v) for v in rates["rate"]],
+        t("interval", lang): [
+            _ci(a, b) for a, b in zip(rates["ci_low"], rates["ci_high"], strict=True)
+        ],
+    }
+
+
 def funnel_chart(ctx: FunnelContext) -> Figure:
     """Deals created in the last 12 months and how many reached each stage."""
     cohorts = funnel.cohort_conversion(ctx.fd)
@@ -99,11 +110,7 @@ def step_table(ctx: FunnelContext) -> HTML:
                 f"{_stage(a, lang)} → {_stage(b, lang)}"
                 for a, b in zip(s["from_stage"], s["to_stage"], strict=True)
             ],
-            t("n", lang): s["resolved"],
-            t("rate", lang): [fmt_percent(v) for v in s["rate"]],
-            t("interval", lang): [
-                _ci(a, b) for a, b in zip(s["ci_low"], s["ci_high"], strict=True)
-            ],
+            **_rate_columns(lang, s["resolved"], s),
         }
     )
     return _table(frame, "step-table")
@@ -114,11 +121,7 @@ def flow_table(ctx: FunnelContext) -> HTML:
     frame = pd.DataFrame(
         {
             t("step", lang): [_stage(s, lang) for s in f["stage"]],
-            t("n", lang): f["exits"],
-            t("rate", lang): [fmt_percent(v) for v in f["rate"]],
-            t("interval", lang): [
-                _ci(a, b) for a, b in zip(f["ci_low"], f["ci_high"], strict=True)
-            ],
+            **_rate_columns(lang, f["exits"], f),
         }
     )
     return _table(frame, "flow-table")
@@ -226,11 +229,7 @@ def win_rates_by(by: str, ctx: FunnelContext) -> HTML:
     frame = pd.DataFrame(
         {
             t(f"dim_{by}", lang).capitalize(): groups,
-            t("n", lang): rates["closed"],
-            t("rate", lang): [fmt_percent(v) for v in rates["rate"]],
-            t("interval", lang): [
-                _ci(a, b) for a, b in zip(rates["ci_low"], rates["ci_high"], strict=True)
-            ],
+            **_rate_columns(lang, rates["closed"], rates),
         }
     )
     return _table(frame, f"win-by-{by}")
@@ -264,11 +263,7 @@ def lead_funnel(ctx: FunnelContext) -> HTML | Markdown:
     frame = pd.DataFrame(
         {
             t("step", lang): lf["step"],
-            t("n", lang): lf["n"],
-            t("rate", lang): [fmt_percent(v) for v in lf["rate"]],
-            t("interval", lang): [
-                _ci(a, b) for a, b in zip(lf["ci_low"], lf["ci_high"], strict=True)
-            ],
+            **_rate_columns(lang, lf["n"], lf),
             t("median", lang): [fmt_number(v, digits=1) for v in lf["median_days"]],
         }
     )
