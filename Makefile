@@ -61,7 +61,7 @@ bench: $(STAMP) ## Benchmarks (not part of make test); results in bench/results/
 
 lab: $(STAMP) ## Open JupyterLab on the project kernel
 	@if [ ! -f data/sample/dataset.yaml ]; then $(MAKE) --no-print-directory data/sample/dataset.yaml; fi
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lint: $(STAMP) ## ruff lint and format check
 	$(VENV)/bin/ruff check src tests notebooks bench
