@@ -20,6 +20,7 @@ __all__ = [
 ]
 
 THAI_FAMILY = _thai.FAMILY  # "Noto Sans Thai"
+THAI_BLOCK = frozenset(chr(c) for c in range(0x0E01, 0x0E5C))
 LATIN_FAMILY = _latin.FAMILY  # "Noto Sans"
 
 
@@ -54,7 +55,9 @@ def css_font_faces(text: str) -> str:
     The HTML report then renders Thai offline with no external request, and carries a few tens of
     kB of font instead of the 2 MB variable Noto Sans file.
     """
-    chars = frozenset(text) | frozenset(chr(c) for c in range(0x20, 0x7F))
+    # The whole Thai block is always kept: browsers decompose SARA AM (U+0E33) into NIKHAHIT +
+    # SARA AA while shaping, so glyphs for characters not in the text are needed to draw "ทำ".
+    chars = frozenset(text) | frozenset(chr(c) for c in range(0x20, 0x7F)) | THAI_BLOCK
     rules = []
     for family, path in font_files().items():
         data = base64.b64encode(_subset(path, "".join(sorted(chars)))).decode("ascii")
