@@ -17,7 +17,7 @@ import pandas as pd
 import yaml
 
 from analysis.contract import REQUIRED_TABLES, TABLES, Column, Table
-from analysis.months import latest_complete_month
+from analysis.months import latest_complete_month, parse_month
 
 __all__ = [
     "Dataset",
@@ -99,6 +99,18 @@ class Dataset:
     def latest_complete_month(self) -> pd.Period:
         """The last month fully covered by the data (see `months.latest_complete_month`)."""
         return latest_complete_month(self.as_of)
+
+    def resolve_month(self, month: str | None, *, what: str = "month") -> pd.Period:
+        """`month` ('YYYY-MM') parsed, or the latest complete month when None. A month the data
+        does not fully cover is an error naming `what`."""
+        latest = self.latest_complete_month
+        the_month = parse_month(month, what=what) if month else latest
+        if the_month > latest:
+            raise ValueError(
+                f"{what}: {the_month} is not complete in {self.path} (data as of "
+                f"{self.as_of.date()}; the latest complete month is {latest})"
+            )
+        return the_month
 
 
 def dataset_files(path: Path) -> dict[str, Path]:

@@ -34,7 +34,6 @@ import pandas as pd
 from analysis import __version__, fonts
 from analysis.i18n import Lang, fmt_month, t
 from analysis.io import Dataset, load_dataset
-from analysis.months import parse_month
 from analysis.params import TeamParams, list_team_ids, load_team_params, validate_team_id
 from analysis.paths import BUILD_DIR, NOTEBOOKS_DIR, PARAMS_DIR, REPORTS_DIR, TEMPLATES_DIR
 
@@ -442,12 +441,7 @@ def run_monthly(
     """
     chosen = choose_renderer(renderer)
     ds: Dataset = load_dataset(data_dir)
-    the_month = parse_month(month, what="MONTH") if month else ds.latest_complete_month
-    if the_month > ds.latest_complete_month:
-        raise ValueError(
-            f"MONTH: {the_month} is not complete in {data_dir} (data as of "
-            f"{ds.as_of.date()}; the latest complete month is {ds.latest_complete_month})"
-        )
+    the_month = ds.resolve_month(month, what="MONTH")
     available = list_team_ids(params_dir)
     team_ids = teams if teams else available
     for team_id in team_ids:

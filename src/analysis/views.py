@@ -32,8 +32,7 @@ from analysis.i18n import (
 )
 from analysis.io import Dataset, load_dataset
 from analysis.kpi_defs import FAMILIES
-from analysis.kpis import KPIS, kpi_table, missing_kpis
-from analysis.months import parse_month
+from analysis.kpis import KPIS, kpi_table, missing_kpis, scope_reps
 from analysis.params import (
     PARAMS_DIR,
     NotebookParams,
@@ -124,24 +123,15 @@ def open_report(
     """Validate the notebook parameters, load and validate the dataset, compute the scope's KPIs."""
     params = NotebookParams(team=team, month=month, data_dir=data_dir, lang=lang)
     ds = load_dataset(Path(params.data_dir) if params.data_dir else default_data_dir())
-    latest = ds.latest_complete_month
-    the_month = parse_month(params.month) if params.month else latest
-    if the_month > latest:
-        raise ValueError(
-            f"month: {the_month} is not complete in the data (as of {ds.as_of.date()}); "
-            f"the latest complete month is {latest}"
-        )
+    the_month = ds.resolve_month(params.month)
     months = pd.period_range(the_month - (TREND_MONTHS - 1), the_month, freq="M")
     buddhist_era, targets = True, load_targets(params.team)
     if params.team is None:
         scope = kpi_table(ds, months, level="company")
         name, manager, region = t("company", params.lang), None, None
     else:
+        scope_reps(ds, params.team)  # validates the id against the dataset's teams
         teams = ds["teams"].set_index("team_id")
-        if params.team not in teams.index:
-            raise ValueError(
-                f"team: {params.team!r} is not in teams.team_id (valid: {', '.join(teams.index)})"
-            )
         scope = kpi_table(ds, months, level="team")
         scope = scope[scope["scope_id"].eq(params.team)]
         row = teams.loc[params.team]

@@ -9,7 +9,7 @@ from IPython.display import HTML, Markdown
 from matplotlib.figure import Figure
 
 from analysis import funnel, plots
-from analysis.i18n import Lang, fmt_currency, fmt_number, fmt_percent, t
+from analysis.i18n import Lang, fmt_currency, fmt_number, fmt_percent, fmt_value, t
 from analysis.views import ReportContext, _done, _e, _table, open_report
 
 __all__ = [
@@ -290,7 +290,6 @@ def pipeline_health(ctx: FunnelContext) -> Markdown:
     def x(v) -> str:
         return "–" if v is None else f"{v:.1f}"
 
-    velocity = fmt_currency(h["pipeline_velocity"], ctx.report.ds.currency)
     return Markdown(
         t(
             "health_text",
@@ -298,6 +297,8 @@ def pipeline_health(ctx: FunnelContext) -> Markdown:
             coverage=x(h["pipeline_coverage"]),
             win_rate=fmt_percent(h["win_rate"]),
             required=x(h["required_coverage"]),
-            velocity=velocity + ("/วัน" if lang == "th" else "/day"),
+            velocity=fmt_value(
+                "pipeline_velocity", h["pipeline_velocity"], lang, ctx.report.ds.currency
+            ),
         )
     )
