@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -103,6 +104,11 @@ class ReportContext:
     buddhist_era: bool
     targets: dict[str, float]
     team_kpis: pd.DataFrame  # the scope's KPI rows for the trend window, by month
+
+    @cached_property
+    def league(self) -> pd.DataFrame:
+        """The scope's league table, computed once for the table and the chart that show it."""
+        return league_table(self.ds, self.month, self.team)
 
     @property
     def month_label(self) -> str:
@@ -353,7 +359,7 @@ def revenue_trend(ctx: ReportContext) -> Figure:
 def league(ctx: ReportContext) -> HTML:
     """The team's reps ranked by quota attainment, with last month's rank and the team median."""
     lang, cur = ctx.lang, ctx.ds.currency
-    table = league_table(ctx.ds, ctx.month, ctx.team)
+    table = ctx.league
 
     def move(v) -> str:
         return "–" if pd.isna(v) else ("=" if v == 0 else f"{v:+.0f}")
@@ -380,7 +386,7 @@ def league(ctx: ReportContext) -> HTML:
 
 def rep_attainment(ctx: ReportContext) -> Figure:
     """Quota attainment per rep this month."""
-    table = league_table(ctx.ds, ctx.month, ctx.team)
+    table = ctx.league
     return _done(plots.plot_rep_attainment(table[["rep_name", "quota_attainment"]], lang=ctx.lang))
 
 

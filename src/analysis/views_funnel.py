@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import pandas as pd
 from IPython.display import HTML, Markdown
@@ -46,6 +47,19 @@ class FunnelContext:
     @property
     def lang(self) -> Lang:
         return self.report.lang
+
+    # each result is shown by a figure and a table: compute it once per notebook run
+    @cached_property
+    def steps(self) -> pd.DataFrame:
+        return funnel.step_conversion(self.fd)
+
+    @cached_property
+    def cohorts(self) -> pd.DataFrame:
+        return funnel.cohort_conversion(self.fd)
+
+    @cached_property
+    def waterfall(self) -> dict:
+        return funnel.waterfall(self.fd)
 
 
 def open_funnel(
@@ -93,17 +107,17 @@ def _rate_columns(lang: Lang, n: pd.Series, rates: pd.DataFrame) -> dict:
 
 def funnel_chart(ctx: FunnelContext) -> Figure:
     """Deals created in the last 12 months and how many reached each stage."""
-    cohorts = funnel.cohort_conversion(ctx.fd)
+    cohorts = ctx.cohorts
     reached = cohorts.groupby("stage", sort=False)["reached"].sum().reset_index()
     return _done(plots.plot_funnel(reached, lang=ctx.lang))
 
 
 def stage_flow(ctx: FunnelContext) -> Figure:
-    return _done(plots.plot_stage_flow(funnel.step_conversion(ctx.fd), lang=ctx.lang))
+    return _done(plots.plot_stage_flow(ctx.steps, lang=ctx.lang))
 
 
 def step_table(ctx: FunnelContext) -> HTML:
-    s, lang = funnel.step_conversion(ctx.fd), ctx.lang
+    s, lang = ctx.steps, ctx.lang
     frame = pd.DataFrame(
         {
             t("step", lang): [
@@ -129,7 +143,7 @@ def flow_table(ctx: FunnelContext) -> HTML:
 
 def cohort_table(ctx: FunnelContext) -> HTML:
     """Share of each creation cohort that reached each stage, with the cohort's age and open share."""
-    c, lang = funnel.cohort_conversion(ctx.fd), ctx.lang
+    c, lang = ctx.cohorts, ctx.lang
     wide = c.pivot(index=["cohort", "age_months", "still_open"], columns="stage", values="rate")
     wide = wide[[s for s in funnel.STAGE_INDEX if s in wide.columns]].reset_index()
     frame = pd.DataFrame(
@@ -146,12 +160,12 @@ def cohort_table(ctx: FunnelContext) -> HTML:
 
 
 def waterfall_chart(ctx: FunnelContext) -> Figure:
-    return _done(plots.plot_waterfall(funnel.waterfall(ctx.fd), lang=ctx.lang))
+    return _done(plots.plot_waterfall(ctx.waterfall, lang=ctx.lang))
 
 
 def waterfall_text(ctx: FunnelContext) -> Markdown:
     """The waterfall's equation in numbers, and what snapshots add (or would add)."""
-    w, lang, cur = funnel.waterfall(ctx.fd), ctx.lang, ctx.report.ds.currency
+    w, lang, cur = ctx.waterfall, ctx.lang, ctx.report.ds.currency
     changes = ""
     if w["increased"] is not None:
         changes = f" + {fmt_currency(w['increased'], cur)} − {fmt_currency(w['decreased'], cur)}"
