@@ -55,6 +55,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--team", help="team_id (default: the whole company)")
     p.add_argument("--json", action="store_true", help="print JSON")
 
+    p = sub.add_parser("forecast", help="revenue forecast with its backtest, for one month")
+    _add_data(p)
+    p.add_argument("--month", required=True, help="YYYY-MM: the last month of history used")
+    p.add_argument("--team", help="team_id (default: the whole company)")
+    p.add_argument("--horizon", type=int, default=None, help="months ahead (default: params)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
     p = sub.add_parser("report", help="render the monthly reports for every team in params/")
     _add_data(p)
     p.add_argument(
@@ -239,6 +246,64 @@ def cmd_funnel(args) -> int:
     return 0
 
 
+def cmd_forecast(args) -> int:
+    from analysis import forecast
+    from analysis.io import load_dataset
+    from analysis.months import parse_month
+    from analysis.params import load_forecast_params
+
+    month = parse_month(args.month, what="--month")
+    if args.horizon is not None and not 1 <= args.horizon <= 24:
+        raise ValueError(f"--horizon: {args.horizon} must be between 1 and 24 months")
+    options = load_forecast_params(args.team).options(args.horizon)
+    ds = load_dataset(args.data)
+    ds.resolve_month(str(month), what="--month")
+    data = forecast.prepare(ds, month)
+    result = forecast.forecast_scope(data, args.team, options)
+    metrics = result.metrics
+    rollup = forecast.category_rollup(data, args.team)
+    payload = {
+        "scope": {"level": "team" if args.team else "company", "month": str(month)}
+        | ({"team_id": args.team} if args.team else {}),
+        "horizon": result.horizon,
+        "prophet_status": result.prophet_status,
+        "notes": result.notes,
+        "forecast": _records(result.forecast),
+        "backtest": {
+            "cutoffs": result.cutoffs,
+            "models": {
+                model: {
+                    k: _clean(v)
+                    for k, v in metrics[(metrics["model"] == model) & (metrics["h"] == 0)]
+                    .iloc[0][["mape", "smape", "mase", "coverage_80", "n"]]
+                    .to_dict()
+                    .items()
+                }
+                for model in forecast.MODELS
+                if ((metrics["model"] == model) & (metrics["h"] == 0)).any()
+            },
+            "by_horizon": _records(metrics[metrics["h"] > 0]),
+        },
+        "blend_weights": _records(result.weights),
+        "quota_outlook": {k: _clean(v) for k, v in result.quota.items()},
+        "forecast_categories": None if rollup is None else _records(rollup),
+    }
+    if args.json:
+        print(json.dumps(payload, ensure_ascii=False, indent=2, default=_json_default))
+        return 0
+    print(f"{payload['scope']} — Prophet: {result.prophet_status}")
+    print(f"  {'month':<8} " + " ".join(f"{m:>15}" for m in forecast.MODELS))
+    table = result.forecast.pivot(index="month", columns="model", values="yhat")
+    for month_, row in table.iterrows():
+        print(
+            f"  {str(month_):<8} "
+            + " ".join(f"{row.get(m, float('nan')):>15,.0f}" for m in forecast.MODELS)
+        )
+    for model, m in payload["backtest"]["models"].items():
+        print(f"  backtest {model:<15} MASE {m['mase']:.2f}  sMAPE {m['smape']:.1%}")
+    return 0
+
+
 def cmd_report(args) -> int:
     from analysis.report import run_monthly
 
@@ -282,6 +347,7 @@ COMMANDS = {
     "report": cmd_report,
     "docs": cmd_docs,
     "funnel": cmd_funnel,
+    "forecast": cmd_forecast,
 }
 
 

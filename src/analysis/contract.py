@@ -15,6 +15,7 @@ import pandas as pd
 __all__ = [
     "CONTRACT_VERSION",
     "DEAL_TYPES",
+    "FORECAST_CATEGORIES",
     "OPEN_STAGES",
     "CLOSED_STAGES",
     "STAGES",
@@ -42,6 +43,9 @@ SKILLS: tuple[str, ...] = (
     "product_knowledge",
     "closing",
 )
+# the sales forecast categories reps assign to open deals, as CRMs name them (Salesforce's
+# ForecastCategoryName: Pipeline, Best Case, Commit, Omitted; "Closed" is implied by the stage)
+FORECAST_CATEGORIES: tuple[str, ...] = ("commit", "best_case", "pipeline", "omitted")
 TICKET_PRIORITIES: tuple[str, ...] = ("low", "medium", "high", "urgent")
 
 Kind = Literal["id", "text", "int", "float", "date", "datetime", "month", "bool"]
@@ -252,6 +256,14 @@ TABLES: dict[str, Table] = {
                 _c("product", "text", "Product line."),
                 _c("deal_type", "id", "Kind of deal.", enum=DEAL_TYPES),
                 _c("loss_reason", "text", "Why it was lost (closed_lost only).", nullable=True),
+                _c(
+                    "forecast_category",
+                    "id",
+                    "The rep's forecast call for an open deal; optional column (commit and "
+                    "best-case roll-ups in the forecast report use it when present).",
+                    nullable=True,
+                    enum=FORECAST_CATEGORIES,
+                ),
             ),
             key=("opportunity_id",),
             required=True,
@@ -303,6 +315,13 @@ TABLES: dict[str, Table] = {
                 _c("stage", "id", "Stage on that date.", enum=STAGES),
                 _c("amount", "float", "Amount on that date.", ge=0),
                 _c("expected_close_date", "date", "Expected close date on that date."),
+                _c(
+                    "forecast_category",
+                    "id",
+                    "Forecast category on that date; optional column.",
+                    nullable=True,
+                    enum=FORECAST_CATEGORIES,
+                ),
             ),
             key=("snapshot_date", "opportunity_id"),
         ),

@@ -19,6 +19,9 @@ from analysis.paths import PARAMS_DIR, PROJECT_ROOT, SAMPLE_DATA_DIR
 
 __all__ = [
     "TeamParams",
+    "ForecastParams",
+    "ForecastNotebookParams",
+    "load_forecast_params",
     "NotebookParams",
     "ParamsError",
     "load_team_params",
@@ -43,6 +46,43 @@ def validate_team_id(value: str) -> str:
     return value
 
 
+class ForecastParams(BaseModel):
+    """Forecast settings (`forecast:` in params files); the defaults were chosen by the backtest
+    on the sample data (`make bench`, bench/bench_forecast.py compares the variants)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    horizon: int = Field(6, ge=1, le=24, description="months to forecast after the report month")
+    folds: int = Field(12, ge=3, le=36, description="backtest cutoffs (the last N months)")
+    trailing_months: int = Field(6, ge=1, le=24, description="window of the trailing-mean baseline")
+    yearly_fourier_order: int = Field(
+        3, ge=0, le=10, description="Prophet yearly seasonality terms (0 = none)"
+    )
+    working_days_regressor: bool = Field(
+        False, description="Prophet regressor: Thai working days per month (TH public holidays)"
+    )
+    changepoint_prior_scale: float = Field(
+        0.05, gt=0, le=10, description="Prophet trend flexibility"
+    )
+    min_months: int = Field(
+        24, ge=12, description="below: Prophet is low-confidence and fits no seasonality"
+    )
+    min_months_prophet: int = Field(12, ge=3, description="below: Prophet is withheld")
+    calibration_months: int = Field(
+        12, ge=3, le=36, description="origins the pipeline model learns its rates from"
+    )
+    samples: int = Field(1000, ge=100, le=10000, description="Prophet predictive samples")
+
+    def options(self, horizon: int | None = None):
+        """The `forecast.ForecastOptions` these settings describe (`horizon` overrides)."""
+        from analysis.forecast import ForecastOptions
+
+        values = self.model_dump()
+        if horizon is not None:
+            values["horizon"] = horizon
+        return ForecastOptions(**values)
+
+
 class TeamParams(BaseModel):
     """One team's report settings (params/<team_id>.yaml over params/_defaults.yaml)."""
 
@@ -62,6 +102,9 @@ class TeamParams(BaseModel):
         description="KPI key -> target, for red/amber/green status (docs/kpis.md)",
     )
     notes: str | None = Field(None, description="free text for the team's analyst")
+    forecast: ForecastParams = Field(
+        default_factory=ForecastParams, description="forecast settings (see ForecastParams)"
+    )
 
     @field_validator("team_id")
     @classmethod
@@ -104,6 +147,14 @@ class NotebookParams(BaseModel):
         return v
 
 
+class ForecastNotebookParams(NotebookParams):
+    """The revenue-forecast notebook's parameters: the common ones plus the horizon."""
+
+    horizon: int | None = Field(
+        None, ge=1, le=24, description="months to forecast; None = the team's params"
+    )
+
+
 def default_data_dir() -> Path:
     """AEM_DATA_DIR when set (tests, batch runs; relative to the project root), else data/sample."""
     value = os.environ.get("AEM_DATA_DIR")
@@ -135,6 +186,22 @@ def load_targets(team_id: str | None, params_dir: Path = PARAMS_DIR) -> dict[str
         raise ParamsError(f"{defaults_path}: targets: {exc.errors()[0]['msg']}") from None
 
 
+def load_forecast_params(team_id: str | None, params_dir: Path = PARAMS_DIR) -> ForecastParams:
+    """A team's forecast settings (its params over the defaults); the defaults for the company or a
+    team without a params file."""
+    if team_id is not None and (params_dir / f"{team_id}.yaml").is_file():
+        return load_team_params(team_id, params_dir).forecast
+    defaults_path = params_dir / DEFAULTS_FILE
+    defaults = _read_yaml(defaults_path) if defaults_path.is_file() else {}
+    try:
+        return ForecastParams(**(defaults.get("forecast") or {}))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"forecast.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise ParamsError(f"{defaults_path}: {problems}") from None
+
+
 def list_team_ids(params_dir: Path = PARAMS_DIR) -> list[str]:
     """Team ids with a params file, sorted."""
     return sorted(p.stem for p in params_dir.glob("*.yaml") if not p.name.startswith("_"))
@@ -152,11 +219,13 @@ def load_team_params(team_id: str, params_dir: Path = PARAMS_DIR) -> TeamParams:
     defaults_path = params_dir / DEFAULTS_FILE
     merged = _read_yaml(defaults_path) if defaults_path.is_file() else {}
     own = _read_yaml(path)
-    # targets merge key by key, so a team overrides one target without restating the others
-    targets = {**(merged.get("targets") or {}), **(own.get("targets") or {})}
+    # targets and forecast settings merge key by key, so a team overrides one without restating
+    # the others
+    nested = {
+        key: {**(merged.get(key) or {}), **(own.get(key) or {})} for key in ("targets", "forecast")
+    }
     merged.update(own)
-    if targets:
-        merged["targets"] = targets
+    merged.update({key: value for key, value in nested.items() if value})
     merged.setdefault("team_id", team_id)
     if merged["team_id"] != team_id:
         raise ParamsError(f"{path}: team_id {merged['team_id']!r} does not match the file name")

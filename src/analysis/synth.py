@@ -405,6 +405,25 @@ def _days(values) -> np.ndarray:
     return (np.asarray(values) * 86400).astype("timedelta64[s]")
 
 
+def _forecast_category(stage_idx: np.ndarray, won: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """A rep's forecast call for an open deal at stage index 0-3, informed but not decided by
+    whether the deal will be won: `u` is the deal's fixed uniform draw (one per deal, so the call
+    changes only when the stage does)."""
+    return np.select(
+        [
+            stage_idx == 3,
+            stage_idx == 2,
+            u > 0.92,
+        ],
+        [
+            np.where(u < np.where(won, 0.75, 0.3), "commit", "best_case"),
+            np.where(u < np.where(won, 0.5, 0.25), "best_case", "pipeline"),
+            "omitted",
+        ],
+        "pipeline",
+    )
+
+
 def _uniform_in_month(rng, months: pd.PeriodIndex, month_idx: np.ndarray) -> np.ndarray:
     starts = months.start_time.values[month_idx]
     days = months.days_in_month.values[month_idx]
@@ -643,6 +662,8 @@ def generate(cfg: SynthConfig | None = None) -> tuple[dict[str, pd.DataFrame], d
         pushed_to = e_cur + _days(rng.uniform(10, 45, n_opp))
         ev_time[push, k], ev_value[push, k] = e_cur[push], pushed_to[push]
         e_cur = np.where(push, pushed_to, e_cur)
+    # forecast calls: their own generator, so adding them left every other table unchanged
+    u_call = np.random.default_rng([cfg.seed, 7]).random(n_opp)
     # the CRM records the actual date on closing
     expected_close = np.where(is_closed, close_time, e_cur)
     # amounts: a third of deals are re-scoped once while open
@@ -667,6 +688,9 @@ def generate(cfg: SynthConfig | None = None) -> tuple[dict[str, pd.DataFrame], d
             product=product,
             deal_type=deal_type,
             loss_reason=loss,
+            forecast_category=np.where(
+                is_closed, None, _forecast_category(stage_reached_idx, won, u_call)
+            ),
         )
     )[keep]
 
@@ -719,6 +743,7 @@ def generate(cfg: SynthConfig | None = None) -> tuple[dict[str, pd.DataFrame], d
             stage=np.array(STAGES)[s_stage],
             amount=s_amount,
             expected_close_date=pd.DatetimeIndex(s_expected).normalize(),
+            forecast_category=_forecast_category(s_stage, won[s_opp], u_call[s_opp]),
         )
     ).sort_values(["snapshot_date", "opportunity_id"], ignore_index=True)
 

@@ -1,0 +1,372 @@
+"""Revenue forecasting: models on known series, metrics and weights by hand, no leakage."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from analysis import forecast as F
+from analysis.cli import main
+from analysis.io import load_dataset, write_dataset
+from analysis.months import month_end
+from analysis.synth import SynthConfig, write_sample
+
+# 30 months, two teams: enough history for a 12-fold backtest with 18 months before the first fold
+FORECAST_CONFIG = SynthConfig(n_teams=2, reps_per_team=4, months=30, scale=0.6)
+FAST = F.ForecastOptions(samples=300, folds=6)
+
+pytestmark = pytest.mark.xdist_group("forecast")
+
+
+@pytest.fixture(scope="module")
+def forecast_ds(tmp_path_factory):
+    return load_dataset(write_sample(tmp_path_factory.mktemp("fc") / "data", FORECAST_CONFIG))
+
+
+def _series(values, start="2022-01") -> pd.Series:
+    return pd.Series(
+        np.asarray(values, dtype="float64"),
+        index=pd.period_range(start, periods=len(values), freq="M"),
+    )
+
+
+def _rewrite(ds, tables, path):
+    """`tables` written as a dataset with `ds`'s dataset.yaml (same as_of), loaded back."""
+    meta = yaml.safe_load((ds.path / "dataset.yaml").read_text(encoding="utf-8"))
+    return load_dataset(write_dataset(tables, path, meta=meta, fmt="parquet"))
+
+
+# --- models on known series ---------------------------------------------------------------------
+
+
+def test_prophet_recovers_known_trend_and_seasonality():
+    t = np.arange(48)
+    rng = np.random.default_rng(1)
+    truth = lambda k: 1000 + 20 * k + 200 * np.sin(2 * np.pi * k / 12)  # noqa: E731
+    y = _series(truth(t) + rng.normal(0, 10, len(t)))
+    fitted: list = []
+    fc, samples = F.prophet_forecast(y, 6, F.ForecastOptions(samples=200), model_out=fitted)
+    expected = truth(np.arange(48, 54))
+    assert np.allclose(fc["yhat"], expected, rtol=0.05), (fc["yhat"].tolist(), expected)
+    assert (fc["yhat_lower"] <= fc["yhat"]).all() and (fc["yhat"] <= fc["yhat_upper"]).all()
+    assert samples.shape == (6, 200)
+    _, pred = fitted
+    slope = np.polyfit(t, pred["trend"].to_numpy(), 1)[0]
+    assert slope == pytest.approx(20, rel=0.15)
+    amplitude = (pred["yearly"].max() - pred["yearly"].min()) / 2
+    assert amplitude == pytest.approx(200, rel=0.15)
+
+
+def test_seasonal_naive_and_trailing_mean_by_hand():
+    y = _series(np.arange(1, 25))  # 1..24
+    sn = F.seasonal_naive(y, 14)
+    # month 25 repeats month 13 (value 13), month 37 repeats month 25 -> again 13
+    assert sn["yhat"].tolist() == [*range(13, 25), 13.0, 14.0]
+    # in-sample seasonal errors are all 12: the 80% band is [point + 12, point + 12]
+    assert (sn["yhat_lower"] == sn["yhat"] + 12).all()
+    tm = F.trailing_mean(y, 2, window=4)
+    assert tm["yhat"].tolist() == [22.5, 22.5]  # (21 + 22 + 23 + 24) / 4
+    assert tm["month"].astype(str).tolist() == ["2024-01", "2024-02"]
+    with pytest.raises(ValueError, match="needs 12 months"):
+        F.seasonal_naive(_series([1.0] * 11), 3)
+
+
+def test_thai_working_days_count_songkran():
+    days = F.thai_working_days(pd.period_range("2026-04", "2026-05", freq="M"))
+    # April 2026: 22 weekdays; Chakri Day (Mon 6) and Songkran (Mon 13 - Wed 15) are holidays
+    assert days[0] == 22 - 4
+    assert 18 <= days[1] <= 21  # May: Labour Day, Coronation Day, Visakha Bucha (by the calendar)
+
+
+# --- metrics and weights by hand ----------------------------------------------------------------
+
+
+def test_accuracy_metrics_by_hand():
+    errors = pd.DataFrame(
+        {
+            "model": ["m"] * 4,
+            "h": [1, 1, 2, 2],
+            "actual": [100.0, 0.0, 200.0, 50.0],
+            "yhat": [110.0, 0.0, 150.0, 60.0],
+            "yhat_lower": [90.0, 1.0, 160.0, np.nan],
+            "yhat_upper": [120.0, 2.0, 240.0, np.nan],
+        }
+    )
+    m = F.accuracy(errors, scale=20.0).set_index("h")
+    # h=1: APE only where actual != 0 -> 10/100; sMAPE 2*10/210 and 0 (0 vs 0)
+    assert m.loc[1, "mape"] == pytest.approx(0.1)
+    assert m.loc[1, "smape"] == pytest.approx((20 / 210 + 0) / 2)
+    assert m.loc[1, "mase"] == pytest.approx((10 + 0) / 2 / 20)
+    assert m.loc[1, "coverage_80"] == pytest.approx(0.5)  # 100 in [90,120]; 0 not in [1,2]
+    # all horizons: MAPE over 10/100, 50/200, 10/50
+    assert m.loc[0, "mape"] == pytest.approx((0.1 + 0.25 + 0.2) / 3)
+    assert m.loc[0, "mase"] == pytest.approx((10 + 0 + 50 + 10) / 4 / 20)
+    assert m.loc[0, "coverage_80"] == pytest.approx(2 / 3)  # 3 rows with a band, 200 inside
+    assert m.loc[0, "n"] == 4
+
+
+def test_blend_weights_are_inverse_mse_by_horizon():
+    errors = pd.DataFrame(
+        {
+            "model": ["prophet", "prophet", "pipeline", "pipeline", "prophet"],
+            "h": [1, 1, 1, 1, 2],
+            "actual": [10.0, 10.0, 10.0, 10.0, 10.0],
+            "yhat": [11.0, 9.0, 12.0, 8.0, 13.0],
+        }
+    )
+    w = F.blend_weights(errors, 3).set_index(["h", "model"])["weight"]
+    # h=1: MSE prophet 1, pipeline 4 -> 1/1 : 1/4 = 0.8 : 0.2
+    assert w[(1, "prophet")] == pytest.approx(0.8)
+    assert w[(1, "pipeline")] == pytest.approx(0.2)
+    # h=2 lacks pipeline errors: pooled MSE prophet (1+1+9)/3, pipeline 4
+    inv_p, inv_q = 3 / 11, 1 / 4
+    assert w[(2, "prophet")] == pytest.approx(inv_p / (inv_p + inv_q))
+    assert F.blend_weights(errors.iloc[:0], 1)["weight"].tolist() == [0.5, 0.5]
+
+
+def test_pipeline_forecast_by_hand():
+    # cutoff 2026-03 (c); one calibration origin (c - 1 = 2026-02) for h = 1
+    c = pd.Period("2026-03", "M")
+    o = (c - 1).ordinal
+    rows = [(f"N{i}", "negotiation", 1, 100.0) for i in range(6)]  # 6 deals, 600 open
+    rows += [("P0", "prospecting", 1, 100.0), ("P1", "prospecting", 1, 100.0)]
+    pipe = pd.DataFrame(rows, columns=["opportunity_id", "stage", "due", "amount"]).assign(origin=o)
+    now = pd.DataFrame(
+        [("X0", "negotiation", 1, 300.0), ("X1", "negotiation", 1, 300.0)]
+        + [("X2", "prospecting", 1, 100.0)],
+        columns=["opportunity_id", "stage", "due", "amount"],
+    ).assign(origin=c.ordinal)
+    pipe = pd.concat([pipe, now], ignore_index=True)
+    won = pd.DataFrame(
+        {
+            "opportunity_id": ["N0", "N1", "N2", "NEW"],
+            "created": [o - 1, o - 1, o - 1, c.ordinal],
+            "closed": [c.ordinal] * 4,
+            "amount": [100.0, 120.0, 100.0, 50.0],  # N1 was re-scoped up before it was won
+        }
+    )
+    actual = _series([500.0, 600.0, 370.0], start="2026-01")
+    fc = F.pipeline_forecast(pipe, won, actual, c, 1, calibration_months=1)
+    # negotiation/due 1: 6 deals, 320 won of 600 open; prospecting has 2 (< 5) deals: it backs
+    # off to all pipeline, 320 of 800; deals created after the origin added 50 in month c
+    expected = 600 * 320 / 600 + 100 * 320 / 800 + 50
+    assert fc["yhat"].iloc[0] == pytest.approx(expected)
+    assert str(fc["month"].iloc[0]) == "2026-04"
+
+
+# --- end to end on generated data ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def company(forecast_ds):
+    month = forecast_ds.latest_complete_month
+    data = F.prepare(forecast_ds, month)
+    return data, F.forecast_scope(data, None, FAST)
+
+
+def test_forecast_result_shape(company):
+    data, r = company
+    assert r.prophet_status == "ok" and r.notes == []
+    assert set(r.forecast["model"]) == set(F.MODELS)
+    assert (r.forecast.groupby("model").size() == FAST.horizon).all()
+    assert r.cutoffs == [str(data.month - k) for k in range(FAST.folds, 0, -1)]
+    assert (r.backtest["month"] <= data.month).all()
+    assert (r.backtest["month"] > r.backtest["cutoff"]).all()
+    overall = r.metrics[r.metrics["h"].eq(0)].set_index("model")
+    assert set(overall.index) == set(F.MODELS)
+    assert overall["coverage_80"].between(0, 1).all()
+    # the company's history is the KPI engine's revenue
+    from analysis.kpis import kpi_table
+
+    k = kpi_table(data.ds, [data.month], level="company")
+    assert r.history["revenue"].iloc[-1] == pytest.approx(k["revenue"].iloc[0])
+    team_sum = sum(
+        F.forecast_scope(data, t, replace(FAST, folds=3)).history["revenue"].iloc[-1]
+        for t in data.ds["teams"]["team_id"]
+    )
+    assert team_sum == pytest.approx(r.history["revenue"].iloc[-1])
+
+
+def test_blend_weights_come_from_backtest_errors_only(company):
+    _, r = company
+    bt = r.backtest
+    # final weights: inverse MSE over all folds, recomputed here by hand for h = 1
+    mse = {
+        m: float(((g["actual"] - g["yhat"]) ** 2).mean())
+        for m, g in bt[bt["h"].eq(1) & bt["model"].isin(F.COMPONENTS)].groupby("model")
+    }
+    w_prophet = (1 / mse["prophet"]) / (1 / mse["prophet"] + 1 / mse["pipeline"])
+    final = r.weights.set_index(["h", "model"])["weight"]
+    assert final[(1, "prophet")] == pytest.approx(w_prophet)
+    # the blend in fold c uses only errors whose month was observed by c
+    c = sorted(bt["cutoff"].unique())[-1]
+    seen = bt[(bt["month"] <= c) & bt["h"].eq(1) & bt["model"].isin(F.COMPONENTS)]
+    mse_c = {m: float(((g["actual"] - g["yhat"]) ** 2).mean()) for m, g in seen.groupby("model")}
+    wp = (1 / mse_c["prophet"]) / (1 / mse_c["prophet"] + 1 / mse_c["pipeline"])
+    at = bt[bt["cutoff"].eq(c) & bt["h"].eq(1)].set_index("model")["yhat"]
+    assert at["blend"] == pytest.approx(wp * at["prophet"] + (1 - wp) * at["pipeline"])
+    # and the final blend applies the final weights
+    f = r.forecast[r.forecast["h"].eq(1)].set_index("model")["yhat"]
+    assert f["blend"] == pytest.approx(w_prophet * f["prophet"] + (1 - w_prophet) * f["pipeline"])
+
+
+def test_backtest_fold_equals_the_forecast_made_at_its_cutoff(forecast_ds, company):
+    """A fold sees only what was known at its cutoff: its forecasts equal a live run then."""
+    data, r = company
+    cutoff = data.month - 3
+    live = F.forecast_scope(F.prepare(forecast_ds, cutoff), None, FAST).forecast
+    fold = r.backtest[r.backtest["cutoff"].eq(cutoff)]
+    for model in ("prophet", "seasonal_naive", "trailing_mean", "pipeline"):
+        a = fold[fold["model"].eq(model)].set_index("h")["yhat"]
+        b = live[live["model"].eq(model)].set_index("h")["yhat"].reindex(a.index)
+        assert np.allclose(a.to_numpy(), b.to_numpy(), rtol=1e-6), model
+
+
+def test_changing_data_after_the_month_changes_nothing(forecast_ds, tmp_path):
+    month = forecast_ds.latest_complete_month - 4
+    after = month_end(month)
+    t = {k: v.copy() for k, v in forecast_ds.tables.items()}
+    o = t["opportunities"]
+    later = o["closed_at"] > after
+    # outcomes after the month flip, amounts change, and a new deal appears
+    o.loc[later, "stage"] = np.where(
+        o.loc[later, "stage"].eq("closed_won"), "closed_lost", "closed_won"
+    )
+    o.loc[later, "loss_reason"] = np.where(o.loc[later, "stage"].eq("closed_lost"), "price", None)
+    created_later = o["created_at"] > after
+    o.loc[created_later, "amount"] *= 3
+    s = t["opportunity_snapshots"]
+    s.loc[s["snapshot_date"] > after, "amount"] *= 5
+    h = t["stage_history"]
+    flip = h["entered_at"] > after
+    h.loc[flip & h["stage"].isin(["closed_won", "closed_lost"]), "stage"] = h.loc[
+        flip & h["stage"].isin(["closed_won", "closed_lost"]), "stage"
+    ].map({"closed_won": "closed_lost", "closed_lost": "closed_won"})
+    changed = _rewrite(forecast_ds, t, tmp_path / "changed")
+    a = F.forecast_scope(F.prepare(forecast_ds, month), None, FAST)
+    b = F.forecast_scope(F.prepare(changed, month), None, FAST)
+    pd.testing.assert_frame_equal(a.forecast, b.forecast)
+    pd.testing.assert_frame_equal(a.backtest, b.backtest)
+
+
+def test_quota_outlook(company):
+    data, r = company
+    q = r.quota
+    quarter = (data.month + 1).asfreq("Q")
+    assert q["quarter"] == str(quarter)
+    months = pd.period_range(quarter.asfreq("M", "start"), quarter.asfreq("M", "end"), freq="M")
+    rev = data.revenue[data.revenue["scope_id"].eq("company")].set_index("month")
+    assert q["quota"] == pytest.approx(rev["quota"].reindex(months).sum())
+    booked = rev["revenue"].reindex([m for m in months if m <= data.month]).fillna(0).sum()
+    assert q["booked"] == pytest.approx(booked)
+    assert 0 <= q["probability"] <= 1
+    assert q["remaining_months"] == [str(m) for m in months if m > data.month]
+
+
+def test_short_history_is_marked_or_withheld(tmp_path):
+    short = load_dataset(write_sample(tmp_path / "s", replace(FORECAST_CONFIG, months=18)))
+    data = F.prepare(short, short.latest_complete_month)
+    r = F.forecast_scope(data, "bangkok", FAST)
+    assert r.prophet_status == "low_confidence" and "prophet_low_confidence" in r.notes
+    assert r.components is not None and r.components["yearly"].isna().all()  # no seasonality fit
+    data = F.prepare(short, short.latest_complete_month - 10)
+    r = F.forecast_scope(data, "bangkok", FAST)
+    assert len(r.history) < FAST.min_months_prophet
+    assert r.prophet_status == "withheld" and "prophet_withheld" in r.notes
+    assert "prophet" not in set(r.forecast["model"])
+    assert "backtest_short" in r.notes
+    assert r.forecast[r.forecast["model"].eq("blend")]["yhat"].notna().all()
+
+
+def test_zero_revenue_months_and_a_team_without_revenue(forecast_ds, tmp_path):
+    t = {k: v.copy() for k, v in forecast_ds.tables.items()}
+    o, reps = t["opportunities"], t["reps"]
+    team_reps = set(reps.loc[reps["team_id"].eq("chiang-mai"), "rep_id"])
+    bkk = set(reps.loc[reps["team_id"].eq("bangkok"), "rep_id"])
+    month = forecast_ds.latest_complete_month
+    # bangkok wins nothing in three recent months; chiang-mai never wins anything
+    zero = o["closed_at"].dt.to_period("M").isin([month - 2, month - 5, month - 7])
+    lose = o["stage"].eq("closed_won") & (
+        (o["rep_id"].isin(bkk) & zero) | o["rep_id"].isin(team_reps)
+    )
+    o.loc[lose, "stage"] = "closed_lost"
+    o.loc[lose, "loss_reason"] = "price"
+    h = t["stage_history"]
+    h.loc[
+        h["opportunity_id"].isin(o.loc[lose, "opportunity_id"]) & h["stage"].eq("closed_won"),
+        "stage",
+    ] = "closed_lost"
+    data = F.prepare(_rewrite(forecast_ds, t, tmp_path / "z"), month)
+    r = F.forecast_scope(data, "bangkok", FAST)
+    assert (r.history["revenue"] == 0).sum() >= 3
+    m = r.metrics.dropna(subset=["smape"])
+    assert np.isfinite(m["smape"]).all() and np.isfinite(m["mape"].dropna()).all()
+    none = F.forecast_scope(data, "chiang-mai", FAST)
+    assert none.notes == ["no_revenue"] and none.forecast.empty
+
+
+def test_category_rollup_by_hand(forecast_ds):
+    month = forecast_ds.latest_complete_month - 1
+    data = F.prepare(forecast_ds, month)
+    roll = F.category_rollup(data, None).set_index("category")
+    end = month_end(month)
+    quarter_end = (month + 1).asfreq("Q").asfreq("M", "end").end_time
+    o = forecast_ds["opportunities"]
+    open_then = o[(o["created_at"] <= end) & ~(o["closed_at"] <= end)]
+    snaps = forecast_ds["opportunity_snapshots"]
+    last = (
+        snaps[snaps["snapshot_date"] <= end]
+        .sort_values("snapshot_date")
+        .groupby("opportunity_id")
+        .last()
+    )
+    rows = open_then.set_index("opportunity_id").join(last, suffixes=("", "_snap"))
+    due = rows["expected_close_date_snap"].fillna(rows["expected_close_date"])
+    category = rows["forecast_category_snap"]
+    amount = rows["amount_snap"].fillna(rows["amount"])
+    in_quarter = due <= quarter_end
+    commit = amount[in_quarter & category.eq("commit")].sum()
+    assert roll.loc["commit", "amount"] == pytest.approx(commit)
+    assert roll.loc["commit", "deals"] == (in_quarter & category.eq("commit")).sum()
+    won = o[o["stage"].eq("closed_won") & (o["closed_at"] <= end)]
+    q_start = (month + 1).asfreq("Q").asfreq("M", "start").start_time
+    assert roll.loc["won", "amount"] == pytest.approx(
+        won[won["closed_at"] >= q_start]["amount"].sum()
+    )
+    assert roll.loc["best_case", "cumulative"] == pytest.approx(
+        roll.loc["won", "amount"] + commit + roll.loc["best_case", "amount"]
+    )
+
+
+def test_cli_forecast_json(capsys, forecast_ds):
+    month = str(forecast_ds.latest_complete_month)
+    code = main(
+        [
+            "forecast",
+            "--data",
+            str(forecast_ds.path),
+            "--month",
+            month,
+            "--team",
+            "bangkok",
+            "--horizon",
+            "2",
+            "--json",
+        ]
+    )
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    rows = out["forecast"]
+    assert {r["model"] for r in rows} == set(F.MODELS)
+    assert set(rows[0]) == {"model", "month", "h", "yhat", "yhat_lower", "yhat_upper"}
+    models = out["backtest"]["models"]
+    assert set(models) == set(F.MODELS)
+    assert set(models["blend"]) == {"mape", "smape", "mase", "coverage_80", "n"}
+    assert len(out["backtest"]["cutoffs"]) == 12
+    assert main(["forecast", "--data", str(forecast_ds.path), "--month", "2099-01"]) == 2
+    assert "not complete" in capsys.readouterr().err
