@@ -370,3 +370,38 @@ def test_cli_forecast_json(capsys, forecast_ds):
     assert len(out["backtest"]["cutoffs"]) == 12
     assert main(["forecast", "--data", str(forecast_ds.path), "--month", "2099-01"]) == 2
     assert "not complete" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+def test_every_view_renders_on_a_full_history(forecast_ds, lang, monkeypatch):
+    """The notebook's cells, called directly (the nbval run covers the short-history path)."""
+    from matplotlib.figure import Figure
+
+    from analysis import views_forecast as views
+
+    monkeypatch.setenv("AEM_DATA_DIR", str(forecast_ds.path))
+    ctx = views.open_forecast(team="bangkok", lang=lang, horizon=3)
+    assert ctx.options.horizon == 3 and ctx.result.prophet_status == "ok"
+    outputs = [
+        views.title(ctx),
+        views.summary(ctx),
+        views.forecast_chart(ctx),
+        views.forecast_table(ctx),
+        views.quota_outlook(ctx),
+        views.category_table(ctx),
+        views.backtest_chart(ctx),
+        views.backtest_table(ctx),
+        views.backtest_verdict(ctx),
+        views.tracking_table(ctx),
+        views.components_chart(ctx),
+        views.method(ctx),
+    ]
+    figures = [o for o in outputs if isinstance(o, Figure)]
+    assert len(figures) == 3
+    text = " ".join(o.data for o in outputs if not isinstance(o, Figure))
+    q = ctx.result.quota
+    from analysis.i18n import fmt_currency, fmt_percent
+
+    assert fmt_percent(q["probability"], digits=0) in text
+    assert fmt_currency(q["booked"]) in text
+    assert ("ไตรมาส" in text) == (lang == "th")

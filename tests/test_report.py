@@ -64,6 +64,8 @@ def test_both_teams_publish_html_and_pdf(published):
             "report.pdf",
             "pipeline_conversion.html",
             "pipeline_conversion.pdf",
+            "revenue_forecast.html",
+            "revenue_forecast.pdf",
         ):
             path = out / "reports" / "2026-10" / team / name
             assert path.is_file() and path.stat().st_size > 10_000, path
@@ -72,6 +74,12 @@ def test_both_teams_publish_html_and_pdf(published):
             encoding="utf-8"
         )
         assert not EXTERNAL.search(funnel_page) and funnel_page.count("data:image/png;base64,") >= 5
+        forecast_page = (out / "reports" / "2026-10" / team / "revenue_forecast.html").read_text(
+            encoding="utf-8"
+        )
+        assert not EXTERNAL.search(forecast_page)
+        assert forecast_page.count("data:image/png;base64,") >= 3  # forecast, backtest, components
+        assert "cmdstanpy" not in forecast_page and "INFO" not in forecast_page  # quiet
     leftovers = [p.name for p in (out / "reports" / "2026-10").iterdir() if p.name.startswith(".")]
     assert leftovers == [], "staging folders must not be left behind"
 
@@ -118,6 +126,9 @@ def test_pdf_embeds_thai_font_figures_and_the_numbers(published, small_dataset):
         assert "ตุลาคม 2569" in text and THAI.search(text)
         kpis = kpis_for(ds, ds.latest_complete_month, team=team)
         assert fmt_currency(kpis["revenue"]) in text  # the computed figure, formatted
+        # the forecast report's quarter so far (October opens Q4) is the same KPI figure
+        forecast_text = _pdf_text(out / "reports" / "2026-10" / team / "revenue_forecast.pdf")
+        assert fmt_currency(kpis["revenue"]) in forecast_text
         if kpis["win_rate"] is not None:
             assert fmt_percent(kpis["win_rate"]) in text
 

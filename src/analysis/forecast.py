@@ -782,8 +782,10 @@ def quarter_of(month: pd.Period) -> pd.Period:
 def _quota_outlook(
     rev: pd.DataFrame, month: pd.Period, fc: pd.DataFrame, samples: np.ndarray | None
 ) -> dict:
-    """P(won revenue in the current quarter >= its quota), simulated from Prophet's predictive
-    samples for the quarter's remaining months plus what is already won in the quarter."""
+    """P(won revenue in the current quarter >= its quota): what is already won in the quarter
+    plus joint sample paths for its remaining months. The paths are Prophet's predictive samples
+    re-centred month by month on the blend (so the probability agrees with the blend forecast
+    shown beside it, while keeping Prophet's spread and its correlation across months)."""
     quarter = quarter_of(month)
     q_months = pd.period_range(quarter.asfreq("M", "start"), quarter.asfreq("M", "end"), freq="M")
     r = rev.set_index("month")
@@ -795,19 +797,24 @@ def _quota_outlook(
         "quota": None if not np.isfinite(quota) or quota <= 0 else quota,
         "booked": booked,
         "remaining_months": [str(m) for m in remaining],
-        "method": "prophet_samples",
+        "method": "prophet_samples_recentred_on_blend",
         "probability": None,
         "forecast_remaining": None,
-        "blend_remaining": None,
+        "samples": None,
     }
-    blend = fc[fc["model"].eq("blend")].set_index("month")["yhat"]
-    if remaining and blend.reindex(remaining).notna().all():
-        out["blend_remaining"] = float(blend.reindex(remaining).sum())
+    blend = fc[fc["model"].eq("blend")].set_index("month")["yhat"].reindex(remaining)
+    if remaining and blend.notna().all():
+        out["forecast_remaining"] = float(blend.sum())
     if samples is None or out["quota"] is None or not remaining:
         return out
     idx = [int((m - (month + 1)).n) for m in remaining]
-    paths = samples[idx].sum(axis=0)
-    out["forecast_remaining"] = float(np.mean(paths))
-    out["probability"] = float(np.mean(booked + paths >= out["quota"]))
+    paths = samples[idx]
+    if blend.notna().all():
+        paths = np.clip(
+            paths - paths.mean(axis=1, keepdims=True) + blend.to_numpy()[:, None], 0, None
+        )
+    else:
+        out["method"] = "prophet_samples"
+    out["probability"] = float(np.mean(booked + paths.sum(axis=0) >= out["quota"]))
     out["samples"] = int(samples.shape[1])
     return out

@@ -270,6 +270,142 @@ TEXT: dict[str, dict[str, str]] = {
         "th": "ปิดได้ {won} ดีล เสีย {lost} ดีล อัตราการปิดการขาย {win_rate}",
         "en": "{won} deals won and {lost} lost, a win rate of {win_rate}",
     },
+    # --- revenue forecast ---
+    "forecast_title": {"th": "พยากรณ์รายได้", "en": "Revenue forecast"},
+    "forecast_from": {"th": "ใช้ข้อมูลถึงสิ้นเดือน{month}", "en": "From data up to the end of {month}"},
+    "fc_section_summary": {"th": "สรุปการพยากรณ์", "en": "The forecast in brief"},
+    "fc_section_forecast": {
+        "th": "รายได้จริงและพยากรณ์ (ช่วง 80%) เทียบเป้าหมาย",
+        "en": "Actual and forecast revenue (80% interval) against quota",
+    },
+    "fc_section_table": {"th": "พยากรณ์รายเดือนของแต่ละแบบจำลอง", "en": "Monthly forecast by model"},
+    "fc_section_backtest": {
+        "th": "ความแม่นยำย้อนหลัง: ความคลาดเคลื่อนตามระยะพยากรณ์",
+        "en": "Backtest: error by forecast horizon",
+    },
+    "fc_section_quota": {"th": "โอกาสทำได้ตามเป้าไตรมาสนี้", "en": "Quarter quota outlook"},
+    "fc_section_categories": {
+        "th": "การคาดการณ์ของพนักงานขาย (Forecast categories)",
+        "en": "The reps' forecast categories",
+    },
+    "fc_section_tracking": {
+        "th": "ติดตามผล: พยากรณ์ล่วงหน้า 1 เดือนเทียบกับที่เกิดขึ้นจริง",
+        "en": "Tracking: one-month-ahead forecasts against what happened",
+    },
+    "fc_section_components": {
+        "th": "องค์ประกอบของ Prophet: แนวโน้มและฤดูกาลรายปี",
+        "en": "Prophet components: trend and yearly seasonality",
+    },
+    "fc_section_method": {"th": "วิธีการ", "en": "Method"},
+    "model": {"th": "แบบจำลอง", "en": "Model"},
+    "model_prophet": {"th": "Prophet", "en": "Prophet"},
+    "model_seasonal_naive": {"th": "ค่าเดือนเดียวกันปีก่อน", "en": "Seasonal naive"},
+    "model_trailing_mean": {"th": "ค่าเฉลี่ยย้อนหลัง", "en": "Trailing mean"},
+    "model_pipeline": {"th": "จากไปป์ไลน์", "en": "Pipeline"},
+    "model_blend": {"th": "ผสม (Prophet + ไปป์ไลน์)", "en": "Blend (Prophet + pipeline)"},
+    "actual": {"th": "จริง", "en": "Actual"},
+    "error": {"th": "คลาดเคลื่อน", "en": "Error"},
+    "blend_interval": {"th": "ช่วง 80% ของแบบผสม", "en": "Blend 80% interval"},
+    "coverage_80": {"th": "ครอบคลุมในช่วง 80%", "en": "Inside 80% interval"},
+    "horizon_months": {"th": "ระยะพยากรณ์ (เดือน)", "en": "Months ahead"},
+    "fc_trend": {"th": "แนวโน้ม", "en": "Trend"},
+    "yearly_seasonality": {"th": "ฤดูกาลรายปี", "en": "Yearly seasonality"},
+    "quarter": {"th": "ไตรมาส", "en": "Quarter"},
+    "quarter_label": {"th": "ไตรมาส {q}/{year}", "en": "Q{q} {year}"},
+    "category": {"th": "หมวดการคาดการณ์", "en": "Category"},
+    "deals": {"th": "ดีล", "en": "Deals"},
+    "amount": {"th": "มูลค่า", "en": "Amount"},
+    "cumulative": {"th": "สะสม", "en": "Cumulative"},
+    "cat_won": {"th": "ปิดได้แล้วในไตรมาส", "en": "Won this quarter"},
+    "cat_commit": {"th": "มั่นใจ (Commit)", "en": "Commit"},
+    "cat_best_case": {"th": "กรณีดีที่สุด (Best case)", "en": "Best case"},
+    "cat_pipeline": {"th": "ไปป์ไลน์ (Pipeline)", "en": "Pipeline"},
+    "cat_omitted": {"th": "ไม่นับ (Omitted)", "en": "Omitted"},
+    "cat_uncategorised": {"th": "ไม่ได้ระบุ", "en": "Not categorised"},
+    "fc_next_month": {
+        "th": "คาดว่ารายได้เดือน{month} จะอยู่ที่ {value}{band}",
+        "en": "Revenue in {month} is forecast at {value}{band}.",
+    },
+    "fc_band": {"th": " (ช่วง 80%: {low} – {high})", "en": " (80% interval {low} – {high})"},
+    "fc_quota_sentence": {
+        "th": " โอกาสทำได้ตามเป้า{quarter} ({quota}) ประมาณ {probability}",
+        "en": "The chance of meeting the {quarter} quota of {quota} is about {probability}.",
+    },
+    "fc_best_model": {
+        "th": " ในการทดสอบย้อนหลัง {folds} เดือน แบบจำลองที่แม่นที่สุดคือ{model} (MASE {mase})",
+        "en": "Over the {folds}-month backtest the most accurate model was {model} (MASE {mase}).",
+    },
+    "fc_beats": {
+        "th": " {model} แม่นกว่าแบบพื้นฐานที่ดีที่สุด ({baseline}): sMAPE {error} เทียบ {base_error}",
+        "en": "{model} beat the best baseline ({baseline}): sMAPE {error} against {base_error}.",
+    },
+    "fc_not_beats": {
+        "th": " {model} ไม่แม่นกว่าแบบพื้นฐาน ({baseline}): sMAPE {error} เทียบ {base_error} "
+        "ควรใช้ตัวเลขนี้อย่างระมัดระวัง",
+        "en": "{model} did not beat the simple baseline ({baseline}): sMAPE {error} against "
+        "{base_error}; treat its numbers with care.",
+    },
+    "fc_booked": {"th": "ปิดได้แล้วในไตรมาส", "en": "Won so far this quarter"},
+    "fc_blend_remaining": {
+        "th": "พยากรณ์เดือนที่เหลือ (แบบผสม)",
+        "en": "Forecast for the remaining months (blend)",
+    },
+    "fc_probability": {"th": "โอกาสทำได้ตามเป้า", "en": "Probability of meeting quota"},
+    "fc_probability_method": {
+        "th": "จำลองจากตัวอย่างพยากรณ์ของ Prophet {samples} เส้นทาง ปรับค่ากลางให้ตรงกับแบบผสม",
+        "en": "simulated from {samples} Prophet predictive sample paths, re-centred on the blend",
+    },
+    "fc_quarter_closed": {
+        "th": "ไตรมาสนี้ปิดแล้ว: ไม่มีเดือนที่ต้องพยากรณ์",
+        "en": "The quarter is complete: nothing left to forecast.",
+    },
+    "fc_no_probability": {
+        "th": "ไม่มีการประเมินโอกาส: ต้องใช้พยากรณ์ของ Prophet",
+        "en": "No probability: it needs the Prophet forecast, which is withheld.",
+    },
+    "fc_no_quota": {
+        "th": "ไม่มีเป้าหมาย (ตาราง quotas) สำหรับไตรมาสนี้",
+        "en": "No quota for this quarter (quotas table).",
+    },
+    "fc_no_categories": {
+        "th": "ข้อมูลไม่มีคอลัมน์ forecast_category: เพิ่มในตาราง opportunities "
+        "(commit, best_case, pipeline, omitted) เพื่อแสดงยอดตามการคาดการณ์ของพนักงานขาย",
+        "en": "The data has no forecast_category: add it to opportunities (commit, best_case, "
+        "pipeline, omitted) to see the reps' commit and best-case roll-ups here.",
+    },
+    "fc_no_revenue": {
+        "th": "ไม่มีรายได้จากดีลที่ปิดได้ในประวัติ จึงไม่มีสิ่งที่จะพยากรณ์",
+        "en": "There is no won revenue in the history, so there is nothing to forecast.",
+    },
+    "fc_note_prophet_withheld": {
+        "th": " ไม่แสดงพยากรณ์ของ Prophet: ประวัติสั้นเกินไป (น้อยกว่า 12 เดือน)",
+        "en": "The Prophet forecast is withheld: under 12 months of history.",
+    },
+    "fc_note_prophet_low_confidence": {
+        "th": " ความเชื่อมั่นต่ำ: ประวัติน้อยกว่า 2 ปี Prophet จึงไม่ประมาณฤดูกาลรายปี",
+        "en": "Low confidence: under two years of history, so Prophet fits no yearly seasonality.",
+    },
+    "fc_note_backtest_short": {
+        "th": " ประวัติสั้นเกินกว่าจะทดสอบย้อนหลังได้ครบ (น้อยกว่า 3 เดือนให้ทดสอบ)",
+        "en": "Too little history for a full backtest (fewer than 3 test months).",
+    },
+    "fc_method": {
+        "th": "ทดสอบย้อนหลังแบบ rolling origin {folds} จุดตัด แต่ละจุดใช้เฉพาะข้อมูลถึงจุดตัด "
+        "พยากรณ์ล่วงหน้า {horizon} เดือน; Prophet ใช้รายได้รายเดือน ฤดูกาลรายปี {fourier} พจน์ "
+        "(ต้องมีประวัติ {min_months} เดือน; น้อยกว่า {min_prophet} เดือนจะไม่แสดง); "
+        "แบบพื้นฐาน: ค่าเดือนเดียวกันปีก่อน และค่าเฉลี่ย {trailing} เดือนล่าสุด; "
+        "แบบไปป์ไลน์: ดีลที่เปิดอยู่ × สัดส่วนมูลค่าที่เคยปิดได้ตามขั้นและวันปิดที่คาด "
+        "บวกรายได้จากดีลที่ยังไม่ถูกสร้าง; แบบผสมถ่วงน้ำหนักด้วยส่วนกลับของ MSE ย้อนหลัง "
+        "(เดือนหน้า: {weights}); MASE ต่ำกว่า 1 คือแม่นกว่าค่าเดือนเดียวกันปีก่อน",
+        "en": "Rolling-origin backtest over {folds} cutoffs, each using only data up to its "
+        "cutoff, {horizon} months ahead. Prophet on monthly won revenue with {fourier} yearly "
+        "Fourier terms (needs {min_months} months; withheld under {min_prophet}). Baselines: the "
+        "same month last year, and the mean of the last {trailing} months. Pipeline: open deals "
+        "× the share of value historically won by stage and expected-close timing, plus revenue "
+        "from deals not yet created. The blend weights Prophet and the pipeline by the inverse "
+        "of their backtest mean squared error (next month: {weights}). MASE below 1 beats the "
+        "seasonal naive forecast.",
+    },
     "summary_reps": {
         "th": "พนักงานขาย {at_quota} จาก {n_reps} คนทำได้ตามเป้าหมาย",
         "en": "{at_quota} of {n_reps} account executives reached quota",

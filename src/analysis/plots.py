@@ -15,7 +15,16 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 from analysis import fonts
 from analysis.i18n import Lang, fmt_month, t
 
-__all__ = ["PALETTE", "plot_revenue_vs_quota", "plot_rep_attainment", "setup_style"]
+__all__ = [
+    "PALETTE",
+    "MODEL_COLORS",
+    "plot_revenue_vs_quota",
+    "plot_rep_attainment",
+    "plot_forecast",
+    "plot_backtest_errors",
+    "plot_forecast_components",
+    "setup_style",
+]
 
 PALETTE = {
     "primary": "#1f5fa8",
@@ -23,6 +32,15 @@ PALETTE = {
     "good": "#2e8540",
     "bad": "#c0392b",
     "muted": "#8c96a0",
+}
+
+
+MODEL_COLORS = {
+    "prophet": "#1f5fa8",
+    "pipeline": "#2e8540",
+    "blend": "#6a3d9a",
+    "seasonal_naive": "#8c96a0",
+    "trailing_mean": "#c0a060",
 }
 
 
@@ -253,4 +271,132 @@ def plot_survival(curve: pd.DataFrame, *, lang: Lang = "en", ax=None) -> Figure:
     ax.set_xlabel(t("days_since_created", lang))
     ax.set_ylabel(t("still_open", lang))
     sns.despine(ax=ax)
+    return fig
+
+
+def _month_ticks(ax, months, lang: Lang, buddhist_era: bool, every: int = 1) -> None:
+    x = np.arange(len(months))
+    labels = [
+        fmt_month(m, lang, buddhist_era=buddhist_era, short=True) if i % every == 0 else ""
+        for i, m in enumerate(months)
+    ]
+    ax.set_xticks(x, labels, rotation=0, fontsize=8)
+
+
+def plot_forecast(
+    history: pd.DataFrame,
+    forecast: pd.DataFrame,
+    *,
+    models: tuple[str, ...] = ("blend", "prophet"),
+    lang: Lang = "en",
+    buddhist_era: bool = True,
+    ax=None,
+) -> Figure:
+    """History (bars), each model's forecast (line) with its 80% band, and the quota (line).
+
+    `history`: month, revenue, quota (the quota may run into the forecast months);
+    `forecast`: model, month, yhat, yhat_lower, yhat_upper.
+    """
+    fig, ax = _axes(ax, figsize=(8, 3.8))
+    months = sorted(set(history["month"]) | set(forecast["month"]))
+    pos = {m: i for i, m in enumerate(months)}
+    past = history.dropna(subset=["revenue"])
+    ax.bar(
+        [pos[m] for m in past["month"]],
+        past["revenue"],
+        color=PALETTE["muted"],
+        alpha=0.6,
+        width=0.7,
+        label=t("actual", lang),
+    )
+    for model in models:
+        f = forecast[forecast["model"].eq(model)]
+        if f.empty:
+            continue
+        x = [pos[m] for m in f["month"]]
+        color = MODEL_COLORS[model]
+        ax.plot(x, f["yhat"], color=color, marker="o", ms=3, lw=2, label=t(f"model_{model}", lang))
+        if f["yhat_lower"].notna().all():
+            ax.fill_between(x, f["yhat_lower"], f["yhat_upper"], color=color, alpha=0.15, lw=0)
+    quota = history.dropna(subset=["quota"])
+    quota = quota[quota["month"].isin(pos)]
+    if not quota.empty:
+        ax.plot(
+            [pos[m] for m in quota["month"]],
+            quota["quota"],
+            color=PALETTE["quota"],
+            ls="--",
+            lw=1.5,
+            label=t("quota", lang),
+        )
+    _month_ticks(ax, months, lang, buddhist_era, every=2 if len(months) > 14 else 1)
+    ax.yaxis.set_major_formatter(FuncFormatter(_millions))
+    ax.set_ylabel(f"{t('revenue', lang)} (M)")
+    # above the axes: tall months would hide behind a legend inside them
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False, ncols=4, fontsize=8)
+    ax.set_ylim(bottom=0)
+    ax.grid(axis="x", visible=False)
+    sns.despine(ax=ax)
+    return fig
+
+
+def plot_backtest_errors(metrics: pd.DataFrame, *, lang: Lang = "en", ax=None) -> Figure:
+    """Backtest MASE by forecast horizon, one line per model (below 1 beats a seasonal naive
+    forecast made in-sample). `metrics`: model, h (>= 1), mase."""
+    fig, ax = _axes(ax, figsize=(8, 3.2))
+    m = metrics[metrics["h"] > 0]
+    for model, g in m.groupby("model", sort=False):
+        ax.plot(
+            g["h"],
+            g["mase"],
+            marker="o",
+            lw=2.4 if model in ("blend", "prophet") else 1.4,
+            ls="-" if model in ("blend", "prophet", "pipeline") else "--",
+            color=MODEL_COLORS.get(model, PALETTE["muted"]),
+            label=t(f"model_{model}", lang),
+        )
+    ax.axhline(1.0, color=PALETTE["muted"], lw=0.8)
+    ax.set_xlabel(t("horizon_months", lang))
+    ax.set_ylabel("MASE")
+    ax.set_xticks(sorted(m["h"].unique()))
+    ax.set_ylim(bottom=0)
+    ax.legend(frameon=False, fontsize=8, ncols=3, loc="lower right")
+    sns.despine(ax=ax)
+    return fig
+
+
+def plot_forecast_components(
+    components: pd.DataFrame, *, lang: Lang = "en", buddhist_era: bool = True
+) -> Figure:
+    """Prophet's trend over the history and its yearly seasonality by calendar month.
+
+    `components`: month, trend, yearly (NaN when no seasonality was fitted).
+    """
+    has_yearly = components["yearly"].notna().any()
+    fig, axes = plt.subplots(
+        1, 2 if has_yearly else 1, figsize=(8, 3.0), layout="constrained", squeeze=False
+    )
+    ax = axes[0][0]
+    ax.plot(np.arange(len(components)), components["trend"], color=MODEL_COLORS["prophet"], lw=2)
+    _month_ticks(ax, list(components["month"]), lang, buddhist_era, every=6)
+    ax.yaxis.set_major_formatter(FuncFormatter(_millions))
+    ax.set_title(t("fc_trend", lang), fontsize=10)
+    sns.despine(ax=ax)
+    if has_yearly:
+        ax = axes[0][1]
+        by_month = components.groupby(components["month"].dt.month)["yearly"].mean()
+        ax.bar(
+            by_month.index,
+            by_month.to_numpy(),
+            color=[PALETTE["good"] if v >= 0 else PALETTE["bad"] for v in by_month],
+        )
+        names = [
+            fmt_month(pd.Period(f"2026-{k:02d}", "M"), lang, short=True).split()[0]
+            for k in by_month.index
+        ]
+        ax.set_xticks(by_month.index, names, fontsize=7)
+        ax.yaxis.set_major_formatter(FuncFormatter(_millions))
+        ax.axhline(0, color=PALETTE["muted"], lw=0.8)
+        ax.set_title(t("yearly_seasonality", lang), fontsize=10)
+        sns.despine(ax=ax)
     return fig
