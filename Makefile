@@ -58,6 +58,7 @@ test-fast: $(STAMP) ## Unit tests only (no notebook execution or rendering)
 bench: $(STAMP) ## Benchmarks (not part of make test); results in bench/results/
 	$(PY) bench/bench_kpis.py
 	$(PY) bench/bench_notebooks.py
+	$(PY) bench/bench_forecast.py
 
 lab: $(STAMP) ## Open JupyterLab on the project kernel
 	@if [ ! -f data/sample/dataset.yaml ]; then $(MAKE) --no-print-directory data/sample/dataset.yaml; fi

@@ -45,6 +45,21 @@ def test_parameters_cell_comes_first_and_is_typed(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_parameters_cell_matches_the_typed_schema(path):
+    """The parameters cell declares exactly the schema's fields, and its defaults validate."""
+    from analysis.params import ForecastNotebookParams, NotebookParams
+
+    schema = {"revenue_forecast.ipynb": ForecastNotebookParams}.get(path.name, NotebookParams)
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    namespace: dict = {}
+    exec(compile(cell.source, path.name, "exec"), {}, namespace)
+    values = {k: v for k, v in namespace.items() if not k.startswith("__")}
+    assert set(values) == set(schema.model_fields), path.name
+    schema(**values)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_thin_only_calls_into_analysis(path):
     nb = nbformat.read(path, as_version=4)
     for cell in [c for c in nb.cells if c.cell_type == "code"][1:]:

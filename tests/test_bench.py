@@ -1,0 +1,29 @@
+"""Benchmarks are not part of `make test`, but a smoke-size run of each keeps them working."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from analysis.paths import PROJECT_ROOT
+
+
+@pytest.mark.xdist_group("forecast")
+def test_forecast_benchmark_smoke(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "bench/bench_forecast.py", "--smoke", "--out", str(tmp_path)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    (result,) = tmp_path.glob("forecast-*.json")
+    data = json.loads(result.read_text())
+    assert data["time"]["scopes"] == 3  # the company and two teams
+    assert data["time"]["seconds_median"] > 0 and data["time"]["prophet_fits"] > 0
+    assert set(data["mean_mase_by_variant"]["default"]) >= {"prophet", "blend", "pipeline"}
+    assert "cmdstanpy" not in proc.stderr  # quiet
