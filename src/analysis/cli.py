@@ -62,6 +62,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--horizon", type=int, default=None, help="months ahead (default: params)")
     p.add_argument("--json", action="store_true", help="print JSON")
 
+    p = sub.add_parser("effects", help="skill-assessment and training effects, for one month")
+    _add_data(p)
+    p.add_argument("--month", required=True, help="YYYY-MM: the last month of data used")
+    p.add_argument("--team", help="team_id (default: the whole company)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
     p = sub.add_parser("report", help="render the monthly reports for every team in params/")
     _add_data(p)
     p.add_argument(
@@ -304,6 +310,34 @@ def cmd_forecast(args) -> int:
     return 0
 
 
+def cmd_effects(args) -> int:
+    from analysis import effects
+    from analysis.io import load_dataset
+    from analysis.months import parse_month
+
+    month = parse_month(args.month, what="--month")
+    ds = load_dataset(args.data)
+    ds.resolve_month(str(month), what="--month")
+    table = effects.effects_table(effects.prepare(ds, month), args.team)
+    payload = {
+        "scope": {"level": "team" if args.team else "company", "month": str(month)}
+        | ({"team_id": args.team} if args.team else {}),
+        "results": _records(table),
+    }
+    if args.json:
+        print(json.dumps(payload, ensure_ascii=False, indent=2, default=_json_default))
+        return 0
+    print(payload["scope"])
+    for r in payload["results"]:
+        what = r["course_id"] or r["skill"]
+        print(
+            f"  {r['question']:<23} {what:<18} {r['outcome']:<21} {r['estimate']:>8.3f} "
+            f"[{r['ci_low']:.3f}, {r['ci_high']:.3f}] p_adj={r['p_adjusted']:.3f} n={r['n']:<3} "
+            f"{r['verdict']}{' (company)' if r['pooled'] else ''}"
+        )
+    return 0
+
+
 def cmd_report(args) -> int:
     from analysis.report import run_monthly
 
@@ -348,6 +382,7 @@ COMMANDS = {
     "docs": cmd_docs,
     "funnel": cmd_funnel,
     "forecast": cmd_forecast,
+    "effects": cmd_effects,
 }
 
 

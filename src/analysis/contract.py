@@ -406,6 +406,14 @@ TABLES: dict[str, Table] = {
                 _c("course_name", "text", "Course name."),
                 _c("assigned_at", "datetime", "When it was assigned."),
                 _c("completed_at", "datetime", "When it was completed.", nullable=True),
+                _c(
+                    "skill",
+                    "id",
+                    "The assessed skill the course trains; optional column (without it the "
+                    "skill-effects report cannot test the course's effect on a skill score).",
+                    nullable=True,
+                    enum=SKILLS,
+                ),
             ),
             key=("rep_id", "course_id"),
             rules=(

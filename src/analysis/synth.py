@@ -495,6 +495,7 @@ def generate(cfg: SynthConfig | None = None) -> tuple[dict[str, pd.DataFrame], d
                     course_name=cname,
                     assigned_at=assigned,
                     completed_at=completed,
+                    skill=skill,
                 )
             )
             if completed is not None:
@@ -502,7 +503,8 @@ def generate(cfg: SynthConfig | None = None) -> tuple[dict[str, pd.DataFrame], d
                 if cid == "NEG-101":
                     neg_done[r] = np.datetime64(completed, "s")
     trainings = pd.DataFrame(
-        tr_rows, columns=["rep_id", "course_id", "course_name", "assigned_at", "completed_at"]
+        tr_rows,
+        columns=["rep_id", "course_id", "course_name", "assigned_at", "completed_at", "skill"],
     )
 
     # accounts: each seat has a book of accounts; owner = the seat's rep at the end ------------------

@@ -1,0 +1,136 @@
+"""Skill and training effects: recovery of the sample's injected truth, pooling, and the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import effects as E
+from analysis.cli import main
+from analysis.contract import SKILLS
+from analysis.io import load_dataset
+from analysis.synth import SynthConfig, write_sample
+
+pytestmark = pytest.mark.xdist_group("effects")
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    """The default sample (6 teams, 36 months) and its manifest of injected effects."""
+    path = write_sample(tmp_path_factory.mktemp("fx") / "data", SynthConfig())
+    truth = json.loads((path / "manifest.json").read_text(encoding="utf-8"))["truth"]
+    return load_dataset(path), truth
+
+
+@pytest.fixture(scope="module")
+def company(sample):
+    ds, _ = sample
+    return E.effects_table(E.prepare(ds, ds.latest_complete_month))
+
+
+def test_table_shape_and_fdr(company):
+    assert list(company.columns) == E.RESULT_COLUMNS
+    assert set(company["question"]) == {
+        "skill_outcome",
+        "skill_outcome_adjusted",
+        "training_skill",
+        "training_outcome",
+        "pre_trend",
+    }
+    assert (
+        company["verdict"].isin(["positive", "negative", "no_effect", "not_enough_evidence"]).all()
+    )
+    assert (company["ci_low"] <= company["estimate"]).all()
+    assert (company["estimate"] <= company["ci_high"]).all()
+    # Benjamini-Hochberg by hand over the non-diagnostic rows: p_(k) * m / k, made monotone
+    main_rows = company[company["question"] != "pre_trend"].sort_values("p")
+    m = len(main_rows)
+    raw = main_rows["p"].to_numpy() * m / np.arange(1, m + 1)
+    expected = np.minimum(1, np.minimum.accumulate(raw[::-1])[::-1])
+    assert np.allclose(main_rows["p_adjusted"].to_numpy(), expected)
+
+
+def test_training_raises_the_trained_skill_by_the_injected_amount(company, sample):
+    _, truth = sample
+    rows = company[company["question"].eq("training_skill")].set_index("skill")
+    assert set(rows.index) == set(SKILLS)
+    for skill, gain in truth["course_skill_gain_points"].items():
+        r = rows.loc[skill]
+        assert r["ci_low"] <= gain <= r["ci_high"], (skill, gain, r["ci_low"], r["ci_high"])
+    assert rows.loc["negotiation", "verdict"] == "positive"
+    for skill in ("discovery", "closing"):  # courses with no injected gain
+        assert rows.loc[skill, "verdict"] in ("no_effect", "not_enough_evidence")
+
+
+def test_negotiation_training_lifts_the_closing_step_by_the_injected_amount(company, sample):
+    _, truth = sample
+    rows = company[company["course_id"].eq("NEG-101")].set_index(["question", "outcome"])
+    did = rows.loc[("training_outcome", "negotiation_win_rate")]
+    lift = truth["negotiation_training_close_rate_pp"]
+    assert did["ci_low"] <= lift <= did["ci_high"] and did["estimate"] > 0
+    pre = rows.loc[("pre_trend", "negotiation_win_rate")]
+    assert pre["ci_low"] <= 0 <= pre["ci_high"]  # no trend before the training
+
+
+def test_skills_without_an_injected_effect_are_not_significant_after_fdr(company, sample):
+    _, truth = sample
+    q1 = company[company["question"].isin(["skill_outcome", "skill_outcome_adjusted"])]
+    null = q1[q1["skill"].isin(truth["skills_without_outcome_relation"])]
+    assert len(null) == 3 * 3 * 2
+    assert (null["p_adjusted"] >= 0.05).all(), null[["skill", "outcome", "p", "p_adjusted"]]
+    # and the skills that track ability relate to the negotiation-stage win rate
+    real = q1[
+        q1["skill"].isin(["negotiation", "closing"]) & q1["outcome"].eq("negotiation_win_rate")
+    ]
+    assert (real["verdict"] == "positive").all()
+
+
+def test_a_small_team_is_pooled_to_the_company_and_says_so(sample, company):
+    ds, _ = sample
+    team = E.effects_table(E.prepare(ds, ds.latest_complete_month), "bangkok")
+    pooled = team[team["pooled"]]
+    assert len(pooled) and (pooled["scope"] == "company").all()
+    n_team = ds["reps"]["team_id"].eq("bangkok").sum()
+    q1 = team[team["question"].eq("skill_outcome")]
+    assert (q1["pooled"] == (n_team < E.MIN_N["skill_outcome"])).all() or (q1["n"] >= 15).all()
+    own = team[~team["pooled"]]
+    assert (own["scope"] == "bangkok").all()
+    assert (own["n"] >= own["question"].map(E.MIN_N)).all()
+    keys = ["question", "skill", "course_id", "outcome"]
+    merged = pooled.merge(company, on=keys, suffixes=("", "_company"))
+    assert np.allclose(merged["estimate"], merged["estimate_company"])
+
+
+def test_without_assessments_or_trainings_the_table_is_empty_not_an_error(tmp_path):
+    from tests.conftest import SMALL_CONFIG
+
+    path = write_sample(tmp_path / "d", SMALL_CONFIG)
+    for name in ("skill_assessments.csv", "trainings.csv"):
+        (path / name).unlink()
+    ds = load_dataset(path)
+    table = E.effects_table(E.prepare(ds, ds.latest_complete_month))
+    assert table.empty and list(table.columns) == E.RESULT_COLUMNS
+
+
+def test_cli_effects_json(sample, capsys):
+    ds, _ = sample
+    code = main(
+        ["effects", "--data", str(ds.path), "--month", str(ds.latest_complete_month), "--json"]
+    )
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    keys = {"question", "skill", "outcome", "estimate", "ci_low", "ci_high", "test", "p"}
+    keys |= {"p_adjusted", "n", "verdict"}
+    assert out["results"] and all(keys <= set(r) for r in out["results"])
+    assert main(["effects", "--data", str(ds.path), "--month", "2026-10", "--team", "nope"]) == 2
+    assert "not in teams.team_id" in capsys.readouterr().err
+
+
+def test_results_are_reproducible(sample):
+    ds, _ = sample
+    data = E.prepare(ds, ds.latest_complete_month)
+    a, b = E.effects_table(data, "hat-yai"), E.effects_table(data, "hat-yai")
+    pd.testing.assert_frame_equal(a, b)
