@@ -13,6 +13,7 @@ from analysis.cli import main
 from analysis.contract import SKILLS
 from analysis.io import load_dataset
 from analysis.synth import SynthConfig, write_sample
+from conftest import SMALL_CONFIG
 
 pytestmark = pytest.mark.xdist_group("effects")
 
@@ -105,7 +106,6 @@ def test_a_small_team_is_pooled_to_the_company_and_says_so(sample, company):
 
 
 def test_without_assessments_or_trainings_the_table_is_empty_not_an_error(tmp_path):
-    from tests.conftest import SMALL_CONFIG
 
     path = write_sample(tmp_path / "d", SMALL_CONFIG)
     for name in ("skill_assessments.csv", "trainings.csv"):
@@ -134,3 +134,30 @@ def test_results_are_reproducible(sample):
     data = E.prepare(ds, ds.latest_complete_month)
     a, b = E.effects_table(data, "hat-yai"), E.effects_table(data, "hat-yai")
     pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+def test_every_view_renders(sample, lang, monkeypatch):
+    """The notebook's cells, called directly, on the default sample."""
+    from matplotlib.figure import Figure
+
+    from analysis import views_effects as views
+
+    ds, _ = sample
+    monkeypatch.setenv("AEM_DATA_DIR", str(ds.path))
+    ctx = views.open_effects(team="phuket", lang=lang)
+    outputs = [views.title(ctx), views.summary(ctx), views.pooled_note(ctx)]
+    for q in ("skill_outcome", "skill_outcome_adjusted", "training_skill", "training_outcome"):
+        outputs += [
+            views.forest_chart(q, ctx),
+            views.results_table(q, ctx),
+            views.sentences(q, ctx),
+        ]
+    outputs += [views.results_table("pre_trend", ctx), views.method(ctx)]
+    assert sum(isinstance(o, Figure) for o in outputs) == 4
+    text = " ".join(o.data for o in outputs if not isinstance(o, Figure))
+    rows = ctx.table[ctx.table["question"].ne("pre_trend")]
+    # one sentence per row of each question with sentences, each naming its n
+    assert text.count("n = ") >= len(rows[rows["question"].ne("skill_outcome_adjusted")])
+    assert ("ทักษะ" in text) == (lang == "th")
+    assert str(len(rows)) in views.method(ctx).data  # the number of tests adjusted for

@@ -66,6 +66,8 @@ def test_both_teams_publish_html_and_pdf(published):
             "pipeline_conversion.pdf",
             "revenue_forecast.html",
             "revenue_forecast.pdf",
+            "skill_effects.html",
+            "skill_effects.pdf",
         ):
             path = out / "reports" / "2026-10" / team / name
             assert path.is_file() and path.stat().st_size > 10_000, path

@@ -23,6 +23,7 @@ __all__ = [
     "plot_forecast",
     "plot_backtest_errors",
     "plot_forecast_components",
+    "plot_forest",
     "setup_style",
 ]
 
@@ -398,5 +399,43 @@ def plot_forecast_components(
         ax.yaxis.set_major_formatter(FuncFormatter(_millions))
         ax.axhline(0, color=PALETTE["muted"], lw=0.8)
         ax.set_title(t("yearly_seasonality", lang), fontsize=10)
+        sns.despine(ax=ax)
+    return fig
+
+
+def plot_forest(results: pd.DataFrame, *, lang: Lang = "en") -> Figure:
+    """Estimates with their 95% intervals, one panel per question (their units differ), a row per
+    test; filled markers where the BH-adjusted p is below 0.05.
+
+    `results`: question, label (row text), estimate, ci_low, ci_high, p_adjusted.
+    """
+    questions = list(dict.fromkeys(results["question"]))
+    heights = [max(len(results[results["question"].eq(q)]), 1) for q in questions]
+    fig, axes = plt.subplots(
+        len(questions),
+        1,
+        figsize=(8, 0.24 * sum(heights) + 0.7 * len(questions) + 0.4),
+        gridspec_kw={"height_ratios": heights},
+        layout="constrained",
+        squeeze=False,
+    )
+    for ax, q in zip(axes[:, 0], questions, strict=True):
+        d = results[results["question"].eq(q)].iloc[::-1]
+        y = np.arange(len(d))
+        strong = (d["p_adjusted"] < 0.05).to_numpy()
+        ax.hlines(y, d["ci_low"], d["ci_high"], color=PALETTE["muted"], lw=1.5)
+        ax.scatter(d["estimate"][strong], y[strong], color=PALETTE["primary"], zorder=3, s=22)
+        ax.scatter(
+            d["estimate"][~strong],
+            y[~strong],
+            facecolor="white",
+            edgecolor=PALETTE["primary"],
+            zorder=3,
+            s=22,
+        )
+        ax.axvline(0, color=PALETTE["bad"], lw=0.8, ls="--")
+        ax.set_yticks(y, d["label"], fontsize=7)
+        ax.set_title(t(f"q_{q}", lang), fontsize=9, loc="left")
+        ax.tick_params(axis="x", labelsize=7)
         sns.despine(ax=ax)
     return fig

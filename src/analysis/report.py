@@ -59,6 +59,7 @@ REPORT_NOTEBOOKS: dict[str, tuple[Path, str]] = {
     "report": (REPORT_NOTEBOOK, "report_title"),
     "pipeline_conversion": (NOTEBOOKS_DIR / "pipeline_conversion.ipynb", "funnel_title"),
     "revenue_forecast": (NOTEBOOKS_DIR / "revenue_forecast.ipynb", "forecast_title"),
+    "skill_effects": (NOTEBOOKS_DIR / "skill_effects.ipynb", "effects_title"),
 }
 Renderer = Literal["builtin", "quarto"]
 REMOVE_TAGS = {"remove-cell", "parameters", "injected-parameters"}

@@ -1,0 +1,461 @@
+"""The translation table: every Thai and English text the reports show, by key (see `i18n.t`)."""
+
+__all__ = ["TEXT"]
+
+TEXT: dict[str, dict[str, str]] = {
+    "report_title": {"th": "รายงานผลการขายประจำเดือน", "en": "Monthly sales report"},
+    "company": {"th": "ทั้งบริษัท", "en": "Company"},
+    "manager": {"th": "ผู้จัดการทีม", "en": "Manager"},
+    "region": {"th": "ภูมิภาค", "en": "Region"},
+    "data_as_of": {"th": "ข้อมูล ณ วันที่", "en": "Data as of"},
+    "headline": {"th": "ตัวชี้วัดหลักของเดือน", "en": "This month's headline KPIs"},
+    "summary": {"th": "สรุป", "en": "Summary"},
+    "trend": {
+        "th": "รายได้เทียบกับเป้าหมาย 12 เดือนล่าสุด",
+        "en": "Revenue against quota, last 12 months",
+    },
+    "reps": {"th": "ผลงานรายบุคคล", "en": "Account executives this month"},
+    "league": {"th": "อันดับพนักงานขายตามการบรรลุเป้าหมาย", "en": "League table: quota attainment"},
+    "coaching": {"th": "ประเด็นสำหรับการโค้ช", "en": "Where to coach"},
+    "coaching_note": {
+        "th": "ปัจจัยของความเร็วไปป์ไลน์ (จำนวนโอกาสขาย อัตราการปิด มูลค่าดีล ระยะเวลาการขาย) "
+        "ที่ต่ำกว่ามัธยฐานของทีมมากที่สุด เทียบจาก 3 เดือนล่าสุด",
+        "en": "The pipeline-velocity lever (open opportunities, win rate, deal size, cycle length) "
+        "furthest below the team median, over the last 3 months",
+    },
+    "all_kpis": {"th": "ตัวชี้วัดทั้งหมดตามหมวด", "en": "Every KPI, by family"},
+    "family": {"th": "หมวด", "en": "Family"},
+    "target": {"th": "เป้า", "en": "Target"},
+    "status": {"th": "สถานะ", "en": "Status"},
+    "status_green": {"th": "ตามเป้า", "en": "on target"},
+    "status_amber": {"th": "ใกล้เป้า", "en": "near target"},
+    "status_red": {"th": "ห่างเป้า", "en": "off target"},
+    "status_rule": {
+        "th": "สถานะเทียบกับเป้าใน params/ — เขียว: ถึงเป้าหรือดีกว่า; เหลือง: ยังไม่ถึงแต่ห่างไม่เกิน 10% "
+        'ของเป้า; แดง: ห่างกว่านั้น (ทิศทาง "ดี" ของแต่ละตัวชี้วัดดูใน docs/kpis.md)',
+        "en": "Status against the targets in params/. {rule}",
+    },
+    "data_gaps": {
+        "th": "ชุดข้อมูลนี้ไม่มีตาราง {tables} ตัวชี้วัดต่อไปนี้จึงว่าง: {kpis} "
+        "(เพิ่มไฟล์ตามรูปแบบใน docs/data-contract.md เพื่อให้แสดงผล)",
+        "en": "This dataset has no {tables} table(s), so these KPIs are empty: {kpis}. "
+        "Add the files described in docs/data-contract.md to fill them.",
+    },
+    "stage_prospecting": {"th": "ค้นหาลูกค้า", "en": "Prospecting"},
+    "stage_qualification": {"th": "คัดกรอง", "en": "Qualification"},
+    "stage_proposal": {"th": "เสนอราคา", "en": "Proposal"},
+    "stage_negotiation": {"th": "เจรจา", "en": "Negotiation"},
+    "stage_closed_won": {"th": "ปิดการขายได้", "en": "Won"},
+    "stage_closed_lost": {"th": "เสียการขาย", "en": "Lost"},
+    "lost_at_stage": {"th": "เสียในขั้นนี้", "en": "lost at this stage"},
+    "cohort_of": {
+        "th": "ดีลที่สร้างใน 12 เดือนล่าสุด (ที่ผลชัดเจนแล้ว):",
+        "en": "Deals created in the last 12 months (resolved):",
+    },
+    "wf_open_start": {"th": "ต้นเดือน", "en": "Start"},
+    "wf_created": {"th": "สร้างใหม่", "en": "Created"},
+    "wf_increased": {"th": "เพิ่มมูลค่า", "en": "Increased"},
+    "wf_decreased": {"th": "ลดมูลค่า", "en": "Decreased"},
+    "wf_won": {"th": "ปิดได้", "en": "Won"},
+    "wf_lost": {"th": "เสีย", "en": "Lost"},
+    "wf_open_end": {"th": "สิ้นเดือน", "en": "End"},
+    "win_rate_ci": {
+        "th": "อัตราการปิดการขาย (ช่วงความเชื่อมั่น 95% แบบ Wilson)",
+        "en": "Win rate (95% Wilson interval)",
+    },
+    "won": {"th": "ปิดได้", "en": "won"},
+    "lost": {"th": "เสีย", "en": "lost"},
+    "median": {"th": "มัธยฐาน", "en": "median"},
+    "cycle_days": {"th": "ระยะเวลาการขาย (วัน)", "en": "Sales cycle (days)"},
+    "days_since_created": {"th": "วันนับจากสร้างดีล", "en": "Days since the deal was created"},
+    "still_open": {"th": "ยังไม่ปิด", "en": "Still open"},
+    "funnel_title": {"th": "การแปลงไปป์ไลน์", "en": "Pipeline conversion"},
+    "funnel": {
+        "th": "กรวยการขาย (ตามรุ่นดีลที่สร้าง 12 เดือนล่าสุด)",
+        "en": "Funnel: deals created in the last 12 months",
+    },
+    "flow": {"th": "การไหลระหว่างขั้น: อัตราผ่านแต่ละขั้น", "en": "Stage flow: conversion at each step"},
+    "step_table": {"th": "อัตราผ่านแต่ละขั้น (มุมมองรุ่น)", "en": "Step conversion (cohort view)"},
+    "flow_table": {
+        "th": "การเปลี่ยนขั้นที่เกิดขึ้นในเดือนนี้ (มุมมองการไหล)",
+        "en": "Transitions this month (flow view)",
+    },
+    "cohorts": {"th": "รุ่นดีลตามเดือนที่สร้าง", "en": "Cohorts by creation month"},
+    "skip_rule": {
+        "th": "ดีลที่ข้ามขั้น (เช่น ค้นหาลูกค้า → เสนอราคา) นับว่าผ่านขั้นที่ข้ามในมุมมองรุ่น "
+        "และนับเป็น 'ข้ามขั้น' ครั้งเดียวในมุมมองการไหล ดีลที่เปิดใหม่หลังปิดนับเป็น 'เปิดใหม่'",
+        "en": "A deal that skips a stage (e.g. prospecting → proposal) counts as having passed it in "
+        "the cohort view, and once as a 'skip' in the flow view; a closed deal that reopens "
+        "counts as 'reopened'.",
+    },
+    "waterfall": {"th": "การเคลื่อนไหวของไปป์ไลน์ในเดือน", "en": "Pipeline movement this month"},
+    "waterfall_balance": {
+        "th": "ต้นเดือน {start} + สร้างใหม่ {created}{changes} − ปิดได้ {won} − เสีย {lost} = สิ้นเดือน {end}",
+        "en": "Start {start} + created {created}{changes} − won {won} − lost {lost} = end {end}",
+    },
+    "waterfall_timing": {
+        "th": "เลื่อนวันปิดออกจากเดือนนี้ {slipped} ({n_slipped} ดีล); ดึงเข้ามา {pulled_in} ({n_pulled_in} ดีล) "
+        "— ย้ายมูลค่าระหว่างเดือน ไม่เปลี่ยนยอดรวม",
+        "en": "Slipped out of this month: {slipped} ({n_slipped} deals); pulled in: {pulled_in} "
+        "({n_pulled_in} deals) — these move value between months, not in or out of the pipeline.",
+    },
+    "waterfall_no_snapshots": {
+        "th": "ไม่มีตาราง opportunity_snapshots: มูลค่าที่เพิ่ม/ลด และดีลที่เลื่อนหรือดึงวันปิด "
+        "จะแสดงได้เมื่อมีข้อมูลสแนปช็อตรายสัปดาห์",
+        "en": "No opportunity_snapshots table: with weekly snapshots the waterfall would also "
+        "show increased and decreased amounts and slipped or pulled-in deals.",
+    },
+    "slippage": {
+        "th": "การเลื่อนวันปิดการขาย (3 เดือนล่าสุด)",
+        "en": "Close-date slippage (last 3 months)",
+    },
+    "win_by_rep": {"th": "อัตราการปิดการขายรายบุคคล (12 เดือน)", "en": "Win rate by rep (12 months)"},
+    "win_by": {"th": "อัตราการปิดการขายตาม{dim}", "en": "Win rate by {dim}"},
+    "dim_stage_reached": {"th": "ขั้นที่ไปถึง", "en": "stage reached"},
+    "dim_product": {"th": "ผลิตภัณฑ์", "en": "product"},
+    "dim_deal_type": {"th": "ประเภทดีล", "en": "deal type"},
+    "dim_lead_source": {"th": "แหล่งที่มาของลีด", "en": "lead source"},
+    "rep_test": {
+        "th": "ผลต่างของอัตราการปิดระหว่างพนักงานเกินกว่าความบังเอิญหรือไม่: {test}, p = {p} (n = {n} ดีล, {reps} คน). {verdict}",
+        "en": "Do reps' win rates differ beyond chance? {test}, p = {p} (n = {n} deals, {reps} reps). {verdict}",
+    },
+    "rep_test_yes": {"th": "แตกต่างอย่างมีนัยสำคัญที่ระดับ 5%", "en": "Yes, at the 5% level."},
+    "rep_test_no": {
+        "th": "ไม่พบหลักฐานเพียงพอว่าแตกต่าง",
+        "en": "Not enough evidence that they differ.",
+    },
+    "time_in_stage": {"th": "ระยะเวลาในแต่ละขั้น (วัน)", "en": "Time in each stage (days)"},
+    "cycle": {"th": "การกระจายของระยะเวลาการขาย", "en": "Sales cycle: won vs lost"},
+    "survival": {
+        "th": "เวลาจนปิดดีล (Kaplan-Meier; ดีลที่ยังเปิดนับเป็นข้อมูลถูกตัด)",
+        "en": "Time to close (Kaplan-Meier; open deals are censored, not dropped)",
+    },
+    "leads": {"th": "กรวยลีด (12 เดือน)", "en": "Lead funnel (12 months)"},
+    "lead_deciles": {
+        "th": "คะแนนลีดกับการเปลี่ยนเป็นโอกาสขาย (เดไซล์)",
+        "en": "Lead score deciles vs conversion",
+    },
+    "pipeline_health": {"th": "ความครอบคลุมและความเร็วของไปป์ไลน์", "en": "Coverage and velocity"},
+    "health_text": {
+        "th": "ไปป์ไลน์ที่ครบกำหนดใน 3 เดือนข้างหน้าครอบคลุมเป้า {coverage} เท่า ขณะที่อัตราการปิด {win_rate} "
+        "ต้องการ {required} เท่า ความเร็วไปป์ไลน์ {velocity}",
+        "en": "Pipeline due in the next 3 months covers {coverage}x its quota; at a {win_rate} win rate "
+        "it needs {required}x. Pipeline velocity: {velocity}.",
+    },
+    "step": {"th": "ขั้น", "en": "Step"},
+    "slip_deals": {"th": "ดีลที่เลื่อนวันปิด", "en": "Deals pushed"},
+    "slip_rate": {"th": "สัดส่วนที่เลื่อน", "en": "Share pushed"},
+    "slip_days": {"th": "เลื่อนเฉลี่ย (วัน)", "en": "Avg push (days)"},
+    "n": {"th": "จำนวน", "en": "n"},
+    "rate": {"th": "อัตรา", "en": "Rate"},
+    "interval": {"th": "ช่วงความเชื่อมั่น 95%", "en": "95% interval"},
+    "summary_at_risk": {"th": "ตัวชี้วัดที่ห่างเป้า: {kpis}", "en": "Off target: {kpis}"},
+    "rank": {"th": "อันดับ", "en": "Rank"},
+    "rank_change": {"th": "อันดับเปลี่ยน", "en": "Rank change"},
+    "vs_team_median": {"th": "เทียบมัธยฐานทีม", "en": "vs team median"},
+    "weakest_lever": {"th": "ปัจจัยที่ควรพัฒนา", "en": "Lever to work on"},
+    "of_team_median": {"th": "ของมัธยฐานทีม", "en": "of team median"},
+    "small_sample": {
+        "th": "ข้อมูลน้อย ({n} ดีลที่ปิด) ตีความด้วยความระมัดระวัง",
+        "en": "small sample ({n} closed deals), read with caution",
+    },
+    "tenure_months": {"th": "อายุงาน (เดือน)", "en": "Tenure (months)"},
+    "ramp_adjusted": {"th": "การบรรลุเป้าเทียบคนอายุงานเท่ากัน", "en": "Attainment vs same-tenure reps"},
+    "required_coverage": {
+        "th": "ความครอบคลุมที่ต้องการ (1/อัตราปิด)",
+        "en": "Coverage needed (1 / win rate)",
+    },
+    "rep_chart": {"th": "การบรรลุเป้าหมายรายบุคคล", "en": "Quota attainment by account executive"},
+    "about": {"th": "เกี่ยวกับรายงานนี้", "en": "About this report"},
+    "kpi": {"th": "ตัวชี้วัด", "en": "KPI"},
+    "this_month": {"th": "เดือนนี้", "en": "This month"},
+    "last_month": {"th": "เดือนก่อน", "en": "Last month"},
+    "change": {"th": "เปลี่ยนแปลง", "en": "Change"},
+    "rep": {"th": "พนักงานขาย", "en": "Account executive"},
+    "month": {"th": "เดือน", "en": "Month"},
+    "revenue": {"th": "รายได้", "en": "Revenue"},
+    "quota": {"th": "เป้าหมาย", "en": "Quota"},
+    "no_data": {"th": "ไม่มีข้อมูล", "en": "no data"},
+    "missing_table": {
+        "th": "ไม่มีตาราง {table} ในชุดข้อมูล ส่วนนี้จึงไม่แสดง",
+        "en": "The dataset has no {table} table, so this section is left out.",
+    },
+    "dataset": {"th": "ชุดข้อมูล", "en": "Dataset"},
+    "content_hash": {"th": "แฮชของข้อมูล", "en": "Data content hash"},
+    "package_version": {"th": "เวอร์ชันของแพ็กเกจ", "en": "Package version"},
+    "parameters": {"th": "พารามิเตอร์", "en": "Parameters"},
+    "generated": {"th": "สร้างเมื่อ", "en": "Generated"},
+    "summary_revenue": {
+        "th": "{team} ปิดการขายได้ {revenue} ใน{month} คิดเป็น {attainment} ของเป้าหมาย {quota}",
+        "en": "{team} closed {revenue} of won business in {month}, {attainment} of its {quota} quota",
+    },
+    "summary_no_quota": {
+        "th": "{team} ปิดการขายได้ {revenue} ใน{month} (ไม่มีข้อมูลเป้าหมาย)",
+        "en": "{team} closed {revenue} of won business in {month} (no quota on record)",
+    },
+    "summary_change": {
+        "th": " {direction}จากเดือนก่อน {change}",
+        "en": ", {direction} {change} on last month",
+    },
+    "up": {"th": "เพิ่มขึ้น", "en": "up"},
+    "down": {"th": "ลดลง", "en": "down"},
+    "summary_deals": {
+        "th": "ปิดได้ {won} ดีล เสีย {lost} ดีล อัตราการปิดการขาย {win_rate}",
+        "en": "{won} deals won and {lost} lost, a win rate of {win_rate}",
+    },
+    # --- revenue forecast ---
+    "forecast_title": {"th": "พยากรณ์รายได้", "en": "Revenue forecast"},
+    "forecast_from": {"th": "ใช้ข้อมูลถึงสิ้นเดือน{month}", "en": "From data up to the end of {month}"},
+    "fc_section_summary": {"th": "สรุปการพยากรณ์", "en": "The forecast in brief"},
+    "fc_section_forecast": {
+        "th": "รายได้จริงและพยากรณ์ (ช่วง 80%) เทียบเป้าหมาย",
+        "en": "Actual and forecast revenue (80% interval) against quota",
+    },
+    "fc_section_table": {"th": "พยากรณ์รายเดือนของแต่ละแบบจำลอง", "en": "Monthly forecast by model"},
+    "fc_section_backtest": {
+        "th": "ความแม่นยำย้อนหลัง: ความคลาดเคลื่อนตามระยะพยากรณ์",
+        "en": "Backtest: error by forecast horizon",
+    },
+    "fc_section_quota": {"th": "โอกาสทำได้ตามเป้าไตรมาสนี้", "en": "Quarter quota outlook"},
+    "fc_section_categories": {
+        "th": "การคาดการณ์ของพนักงานขาย (Forecast categories)",
+        "en": "The reps' forecast categories",
+    },
+    "fc_section_tracking": {
+        "th": "ติดตามผล: พยากรณ์ล่วงหน้า 1 เดือนเทียบกับที่เกิดขึ้นจริง",
+        "en": "Tracking: one-month-ahead forecasts against what happened",
+    },
+    "fc_section_components": {
+        "th": "องค์ประกอบของ Prophet: แนวโน้มและฤดูกาลรายปี",
+        "en": "Prophet components: trend and yearly seasonality",
+    },
+    "fc_section_method": {"th": "วิธีการ", "en": "Method"},
+    "model": {"th": "แบบจำลอง", "en": "Model"},
+    "model_prophet": {"th": "Prophet", "en": "Prophet"},
+    "model_seasonal_naive": {"th": "ค่าเดือนเดียวกันปีก่อน", "en": "Seasonal naive"},
+    "model_trailing_mean": {"th": "ค่าเฉลี่ยย้อนหลัง", "en": "Trailing mean"},
+    "model_pipeline": {"th": "จากไปป์ไลน์", "en": "Pipeline"},
+    "model_blend": {"th": "ผสม (Prophet + ไปป์ไลน์)", "en": "Blend (Prophet + pipeline)"},
+    "actual": {"th": "จริง", "en": "Actual"},
+    "error": {"th": "คลาดเคลื่อน", "en": "Error"},
+    "blend_interval": {"th": "ช่วง 80% ของแบบผสม", "en": "Blend 80% interval"},
+    "coverage_80": {"th": "ครอบคลุมในช่วง 80%", "en": "Inside 80% interval"},
+    "horizon_months": {"th": "ระยะพยากรณ์ (เดือน)", "en": "Months ahead"},
+    "fc_trend": {"th": "แนวโน้ม", "en": "Trend"},
+    "yearly_seasonality": {"th": "ฤดูกาลรายปี", "en": "Yearly seasonality"},
+    "quarter": {"th": "ไตรมาส", "en": "Quarter"},
+    "quarter_label": {"th": "ไตรมาส {q}/{year}", "en": "Q{q} {year}"},
+    "category": {"th": "หมวดการคาดการณ์", "en": "Category"},
+    "deals": {"th": "ดีล", "en": "Deals"},
+    "amount": {"th": "มูลค่า", "en": "Amount"},
+    "cumulative": {"th": "สะสม", "en": "Cumulative"},
+    "cat_won": {"th": "ปิดได้แล้วในไตรมาส", "en": "Won this quarter"},
+    "cat_commit": {"th": "มั่นใจ (Commit)", "en": "Commit"},
+    "cat_best_case": {"th": "กรณีดีที่สุด (Best case)", "en": "Best case"},
+    "cat_pipeline": {"th": "ไปป์ไลน์ (Pipeline)", "en": "Pipeline"},
+    "cat_omitted": {"th": "ไม่นับ (Omitted)", "en": "Omitted"},
+    "cat_uncategorised": {"th": "ไม่ได้ระบุ", "en": "Not categorised"},
+    "fc_next_month": {
+        "th": "คาดว่ารายได้เดือน{month} จะอยู่ที่ {value}{band}",
+        "en": "Revenue in {month} is forecast at {value}{band}.",
+    },
+    "fc_band": {"th": " (ช่วง 80%: {low} – {high})", "en": " (80% interval {low} – {high})"},
+    "fc_quota_sentence": {
+        "th": " โอกาสทำได้ตามเป้า{quarter} ({quota}) ประมาณ {probability}",
+        "en": "The chance of meeting the {quarter} quota of {quota} is about {probability}.",
+    },
+    "fc_best_model": {
+        "th": " ในการทดสอบย้อนหลัง {folds} เดือน แบบจำลองที่แม่นที่สุดคือ{model} (MASE {mase})",
+        "en": "Over the {folds}-month backtest the most accurate model was {model} (MASE {mase}).",
+    },
+    "fc_beats": {
+        "th": " {model} แม่นกว่าแบบพื้นฐานที่ดีที่สุด ({baseline}): sMAPE {error} เทียบ {base_error}",
+        "en": "{model} beat the best baseline ({baseline}): sMAPE {error} against {base_error}.",
+    },
+    "fc_not_beats": {
+        "th": " {model} ไม่แม่นกว่าแบบพื้นฐาน ({baseline}): sMAPE {error} เทียบ {base_error} "
+        "ควรใช้ตัวเลขนี้อย่างระมัดระวัง",
+        "en": "{model} did not beat the simple baseline ({baseline}): sMAPE {error} against "
+        "{base_error}; treat its numbers with care.",
+    },
+    "fc_booked": {"th": "ปิดได้แล้วในไตรมาส", "en": "Won so far this quarter"},
+    "fc_blend_remaining": {
+        "th": "พยากรณ์เดือนที่เหลือ (แบบผสม)",
+        "en": "Forecast for the remaining months (blend)",
+    },
+    "fc_probability": {"th": "โอกาสทำได้ตามเป้า", "en": "Probability of meeting quota"},
+    "fc_probability_method": {
+        "th": "จำลองจากตัวอย่างพยากรณ์ของ Prophet {samples} เส้นทาง ปรับค่ากลางให้ตรงกับแบบผสม",
+        "en": "simulated from {samples} Prophet predictive sample paths, re-centred on the blend",
+    },
+    "fc_quarter_closed": {
+        "th": "ไตรมาสนี้ปิดแล้ว: ไม่มีเดือนที่ต้องพยากรณ์",
+        "en": "The quarter is complete: nothing left to forecast.",
+    },
+    "fc_no_probability": {
+        "th": "ไม่มีการประเมินโอกาส: ต้องใช้พยากรณ์ของ Prophet",
+        "en": "No probability: it needs the Prophet forecast, which is withheld.",
+    },
+    "fc_no_quota": {
+        "th": "ไม่มีเป้าหมาย (ตาราง quotas) สำหรับไตรมาสนี้",
+        "en": "No quota for this quarter (quotas table).",
+    },
+    "fc_no_categories": {
+        "th": "ข้อมูลไม่มีคอลัมน์ forecast_category: เพิ่มในตาราง opportunities "
+        "(commit, best_case, pipeline, omitted) เพื่อแสดงยอดตามการคาดการณ์ของพนักงานขาย",
+        "en": "The data has no forecast_category: add it to opportunities (commit, best_case, "
+        "pipeline, omitted) to see the reps' commit and best-case roll-ups here.",
+    },
+    "fc_no_revenue": {
+        "th": "ไม่มีรายได้จากดีลที่ปิดได้ในประวัติ จึงไม่มีสิ่งที่จะพยากรณ์",
+        "en": "There is no won revenue in the history, so there is nothing to forecast.",
+    },
+    "fc_note_prophet_withheld": {
+        "th": " ไม่แสดงพยากรณ์ของ Prophet: ประวัติสั้นเกินไป (น้อยกว่า 12 เดือน)",
+        "en": "The Prophet forecast is withheld: under 12 months of history.",
+    },
+    "fc_note_prophet_low_confidence": {
+        "th": " ความเชื่อมั่นต่ำ: ประวัติน้อยกว่า 2 ปี Prophet จึงไม่ประมาณฤดูกาลรายปี",
+        "en": "Low confidence: under two years of history, so Prophet fits no yearly seasonality.",
+    },
+    "fc_note_backtest_short": {
+        "th": " ประวัติสั้นเกินกว่าจะทดสอบย้อนหลังได้ครบ (น้อยกว่า 3 เดือนให้ทดสอบ)",
+        "en": "Too little history for a full backtest (fewer than 3 test months).",
+    },
+    "fc_method": {
+        "th": "ทดสอบย้อนหลังแบบ rolling origin {folds} จุดตัด แต่ละจุดใช้เฉพาะข้อมูลถึงจุดตัด "
+        "พยากรณ์ล่วงหน้า {horizon} เดือน; Prophet ใช้รายได้รายเดือน ฤดูกาลรายปี {fourier} พจน์ "
+        "(ต้องมีประวัติ {min_months} เดือน; น้อยกว่า {min_prophet} เดือนจะไม่แสดง); "
+        "แบบพื้นฐาน: ค่าเดือนเดียวกันปีก่อน และค่าเฉลี่ย {trailing} เดือนล่าสุด; "
+        "แบบไปป์ไลน์: ดีลที่เปิดอยู่ × สัดส่วนมูลค่าที่เคยปิดได้ตามขั้นและวันปิดที่คาด "
+        "บวกรายได้จากดีลที่ยังไม่ถูกสร้าง; แบบผสมถ่วงน้ำหนักด้วยส่วนกลับของ MSE ย้อนหลัง "
+        "(เดือนหน้า: {weights}); MASE ต่ำกว่า 1 คือแม่นกว่าค่าเดือนเดียวกันปีก่อน",
+        "en": "Rolling-origin backtest over {folds} cutoffs, each using only data up to its "
+        "cutoff, {horizon} months ahead. Prophet on monthly won revenue with {fourier} yearly "
+        "Fourier terms (needs {min_months} months; withheld under {min_prophet}). Baselines: the "
+        "same month last year, and the mean of the last {trailing} months. Pipeline: open deals "
+        "× the share of value historically won by stage and expected-close timing, plus revenue "
+        "from deals not yet created. The blend weights Prophet and the pipeline by the inverse "
+        "of their backtest mean squared error (next month: {weights}). MASE below 1 beats the "
+        "seasonal naive forecast.",
+    },
+    # --- skill and training effects ---
+    "effects_title": {
+        "th": "ทักษะและการฝึกอบรม: อะไรส่งผลต่อยอดขาย",
+        "en": "Skills and training: what moves results",
+    },
+    "fx_section_summary": {"th": "ข้อค้นพบหลัก", "en": "Key findings"},
+    "fx_section_skill_outcome": {
+        "th": "1. ทักษะสัมพันธ์กับผลงานใน 12 เดือนถัดมาหรือไม่",
+        "en": "1. Do skill scores go with results over the following 12 months?",
+    },
+    "fx_section_training_skill": {
+        "th": "2. การฝึกอบรมเพิ่มคะแนนทักษะที่ฝึกหรือไม่",
+        "en": "2. Did training raise the trained skill?",
+    },
+    "fx_section_training_outcome": {
+        "th": "3. การฝึกอบรมเปลี่ยนผลงานหรือไม่ (เทียบกับผู้ที่ยังไม่ได้ฝึก)",
+        "en": "3. Did training change results (against reps not trained)?",
+    },
+    "fx_section_pre_trend": {
+        "th": "ตรวจแนวโน้มก่อนการฝึก (ควรใกล้ 0)",
+        "en": "Pre-trend check: the same comparison before training (should be near 0)",
+    },
+    "fx_section_method": {"th": "วิธีการทางสถิติ", "en": "Statistical method"},
+    "skill_negotiation": {"th": "การเจรจาต่อรอง", "en": "Negotiation"},
+    "skill_presentation": {"th": "การนำเสนอ", "en": "Presentation"},
+    "skill_discovery": {"th": "การค้นหาความต้องการ", "en": "Discovery"},
+    "skill_product_knowledge": {"th": "ความรู้ผลิตภัณฑ์", "en": "Product knowledge"},
+    "skill_closing": {"th": "การปิดการขาย", "en": "Closing"},
+    "outcome_win_rate": {"th": "อัตราการปิดการขาย", "en": "win rate"},
+    "outcome_negotiation_win_rate": {
+        "th": "อัตราปิดได้ของดีลที่ถึงขั้นเจรจา",
+        "en": "win rate of deals that reached negotiation",
+    },
+    "outcome_quota_attainment": {"th": "การบรรลุเป้าหมาย", "en": "quota attainment"},
+    "outcome_score_change": {"th": "คะแนนทักษะที่ฝึก", "en": "trained skill score"},
+    "q_skill_outcome": {"th": "ทักษะกับผลงาน (Spearman)", "en": "Skill vs results (Spearman)"},
+    "q_skill_outcome_adjusted": {
+        "th": "ทักษะกับผลงาน ปรับด้วยอายุงาน (ต่อ 10 คะแนน)",
+        "en": "Skill vs results, tenure-adjusted (per 10 points)",
+    },
+    "q_training_skill": {
+        "th": "การฝึกกับคะแนนทักษะ (คะแนน)",
+        "en": "Training vs skill score (points)",
+    },
+    "q_training_outcome": {"th": "การฝึกกับผลงาน (ผลต่างของผลต่าง)", "en": "Training vs results (DiD)"},
+    "q_pre_trend": {"th": "แนวโน้มก่อนการฝึก", "en": "Pre-trend (placebo)"},
+    "estimate": {"th": "ค่าประมาณ", "en": "Estimate"},
+    "p_adjusted": {"th": "p ปรับ (BH)", "en": "p (BH)"},
+    "mde": {"th": "MDE", "en": "MDE"},
+    "verdict": {"th": "สรุป", "en": "Verdict"},
+    "course": {"th": "หลักสูตร", "en": "Course"},
+    "skill": {"th": "ทักษะ", "en": "Skill"},
+    "outcome": {"th": "ผลลัพธ์", "en": "Outcome"},
+    "pp": {"th": " จุด", "en": " pp"},
+    "company_pooled": {"th": " (ข้อมูลทั้งบริษัท)", "en": " (company data)"},
+    "v_positive": {"th": "มีหลักฐานว่าเพิ่มขึ้น", "en": "evidence of an increase"},
+    "v_negative": {"th": "มีหลักฐานว่าลดลง", "en": "evidence of a decrease"},
+    "v_no_effect": {"th": "ไม่พบผลที่มีนัยสำคัญในทางปฏิบัติ", "en": "no effect that matters"},
+    "v_not_enough_evidence": {"th": "หลักฐานยังไม่พอ", "en": "not enough evidence"},
+    "fx_sentence_positive": {
+        "th": "{subject}: {what} สูงขึ้นอย่างมีหลักฐาน ({estimate}, ช่วง 95% {low} ถึง {high}, n = {n}){pooled}",
+        "en": "{subject}: {what} is higher, with evidence ({estimate}, 95% interval {low} to {high}, n = {n}){pooled}.",
+    },
+    "fx_sentence_negative": {
+        "th": "{subject}: {what} ต่ำลงอย่างมีหลักฐาน ({estimate}, ช่วง 95% {low} ถึง {high}, n = {n}){pooled}",
+        "en": "{subject}: {what} is lower, with evidence ({estimate}, 95% interval {low} to {high}, n = {n}){pooled}.",
+    },
+    "fx_sentence_no_effect": {
+        "th": "{subject}: ไม่มีผลต่อ{what}ในระดับที่มีความหมาย ({estimate}, ช่วง 95% {low} ถึง {high}, n = {n}){pooled}",
+        "en": "{subject}: no effect on {what} large enough to matter ({estimate}, 95% interval {low} to {high}, n = {n}){pooled}.",
+    },
+    "fx_sentence_not_enough_evidence": {
+        "th": "{subject}: หลักฐานยังไม่พอจะสรุปผลต่อ{what} ({estimate}, ช่วง 95% {low} ถึง {high}, n = {n}){pooled}",
+        "en": "{subject}: not enough evidence about {what} ({estimate}, 95% interval {low} to {high}, n = {n}){pooled}.",
+    },
+    "fx_subject_skill": {"th": "คะแนน{skill}", "en": "{skill} score"},
+    "fx_subject_course": {"th": "หลักสูตร {course} ({skill})", "en": "Course {course} ({skill})"},
+    "fx_none": {
+        "th": "ไม่มีผลที่มีหลักฐานหลังปรับการทดสอบหลายครั้ง",
+        "en": "No result holds up after adjusting for the number of tests.",
+    },
+    "fx_no_data": {
+        "th": "ข้อมูลไม่มีตาราง skill_assessments หรือ trainings: เพิ่มคะแนนประเมินทักษะรายไตรมาสและ"
+        "ประวัติการฝึกอบรม (ดู docs/data-contract.md) เพื่อดูการวิเคราะห์นี้",
+        "en": "The data has no skill_assessments or trainings table: add quarterly skill scores and "
+        "the training records (see docs/data-contract.md) to see this analysis.",
+    },
+    "fx_pooled_note": {
+        "th": "แถวที่มีเครื่องหมาย † ใช้ข้อมูลทั้งบริษัท เพราะทีมมีพนักงานขายน้อยเกินไปสำหรับคำถามนั้น",
+        "en": "Rows marked † use the whole company's data: the team has too few reps for that question.",
+    },
+    "fx_method": {
+        "th": "(1) สหสัมพันธ์ Spearman ระหว่างคะแนนเฉลี่ยของทักษะใน 12 เดือนก่อน กับผลงานใน 12 เดือนล่าสุด "
+        "ช่วง 95% จาก bootstrap {boot} ครั้ง และ OLS ปรับอายุงาน (robust HC3) เมื่อมีอย่างน้อย 20 คน; "
+        "(2) paired t-test คะแนนทักษะครั้งแรกหลังจบหลักสูตรเทียบครั้งสุดท้ายก่อนจบ; "
+        "(3) ผลต่างของผลต่าง: ผลงาน 6 เดือนหลังจบหลักสูตรเทียบ 6 เดือนก่อน เทียบกับผู้ที่ไม่ได้ฝึกในเดือนเดียวกัน "
+        "ช่วง 95% จาก bootstrap และค่า p จากการสลับกลุ่ม {perm} ครั้ง; ตรวจแนวโน้มก่อนการฝึกด้วยวิธีเดียวกัน; "
+        "(4) ปรับค่า p ด้วย Benjamini-Hochberg ({tests} การทดสอบ); "
+        "(5) ผลเล็กสุดที่ตรวจพบได้ที่ power 80% และ 5%; "
+        "'ไม่พบผลที่มีความหมาย' เมื่อช่วง 95% ทั้งช่วงเล็กกว่าขนาดที่มีความหมาย "
+        "(สหสัมพันธ์ 0.3, 5 คะแนน, 5 จุดของอัตราการปิด, 10 จุดของการบรรลุเป้า) มิฉะนั้น 'หลักฐานยังไม่พอ'; "
+        "ทีมที่มีพนักงานขายน้อยใช้ข้อมูลทั้งบริษัท",
+        "en": "(1) Spearman correlation between a rep's mean score on a skill over the 12 months before "
+        "and their results over the last 12 months, 95% interval from {boot} bootstrap resamples, "
+        "and an OLS adjusted for tenure (HC3 robust errors) where there are at least 20 reps; "
+        "(2) paired t-test of the first score after completing the course against the last one "
+        "before; (3) difference in differences: results in the 6 months after completion against "
+        "the 6 months before, compared with reps not trained over the same months; 95% bootstrap "
+        "interval and a permutation p-value ({perm} permutations); the same comparison on the two "
+        "half-years before training checks for pre-existing trends; (4) p-values adjusted with "
+        "Benjamini-Hochberg over the {tests} tests; (5) the minimum detectable effect at 80% power "
+        "and 5%. 'No effect that matters' means the whole 95% interval is smaller than a relevant "
+        "size (a correlation of 0.3, 5 score points, 5 points of win rate, 10 points of quota "
+        "attainment); otherwise 'not enough evidence'. Teams with too few reps use company data.",
+    },
+    "summary_reps": {
+        "th": "พนักงานขาย {at_quota} จาก {n_reps} คนทำได้ตามเป้าหมาย",
+        "en": "{at_quota} of {n_reps} account executives reached quota",
+    },
+}
