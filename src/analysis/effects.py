@@ -114,7 +114,7 @@ class EffectsData:
 def prepare(ds: Dataset, month: pd.Period) -> EffectsData:
     """Cut at the end of `month` and build the rep x month panels of deals, revenue and quota."""
     month = pd.Period(month, "M")
-    cut = as_of(ds, month_end(month) + pd.Timedelta(1, "ns"))
+    cut = as_of(ds, month_end(month))  # month_end: the first instant after the month
     reps = cut["reps"][["rep_id", "team_id", "hire_date"]].reset_index(drop=True)
     opps = cut["opportunities"]
     first = opps["created_at"].min().to_period("M")

@@ -111,7 +111,7 @@ def prepare(ds: Dataset, month: pd.Period) -> ForecastData:
     The dataset is first cut at the end of `month` (`asof.as_of`): nothing later is read, except
     the quotas, which are a plan made in advance."""
     month = pd.Period(month, "M")
-    ds = as_of(ds, month_end(month) + pd.Timedelta(1, "ns"))
+    ds = as_of(ds, month_end(month))  # month_end: the first instant after the month
     opps = ds["opportunities"]
     first = opps["created_at"].min().to_period("M")
     # quotas are planned ahead: keep two quarters past the month for the quota outlook
@@ -141,7 +141,7 @@ def prepare(ds: Dataset, month: pd.Period) -> ForecastData:
             ),
         }
     )
-    is_won = opps["stage"].eq("closed_won") & (opps["closed_at"] <= month_end(month))
+    is_won = opps["stage"].eq("closed_won") & (opps["closed_at"] < month_end(month))
     w = opps[is_won]
     won = pd.DataFrame(
         {
