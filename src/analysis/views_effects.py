@@ -102,9 +102,9 @@ def summary(ctx: EffectsContext) -> Markdown:
     table, lang = ctx.table, ctx.lang
     if table.empty:
         return Markdown(t("fx_no_data", lang))
-    main = table[
-        table["question"].ne("pre_trend") & table["verdict"].isin(["positive", "negative"])
-    ]
+    # the headline questions; the tenure-adjusted regression (per 10 points) stays in its table
+    headline = table["question"].isin(["skill_outcome", "training_skill", "training_outcome"])
+    main = table[headline & table["verdict"].isin(["positive", "negative"])]
     if main.empty:
         return Markdown(t("fx_none", lang))
     return Markdown("\n".join(f"- {_sentence(r, lang)}" for _, r in main.iterrows()))
