@@ -44,10 +44,11 @@ $(DATA)/dataset.yaml: | $(STAMP)
 data: $(STAMP) ## Regenerate the sample dataset in data/sample
 	$(PY) -m analysis synth --out data/sample --overwrite
 
-monthly-report: $(STAMP) ## Render every team's report: [MONTH=YYYY-MM] [TEAMS=a,b] [RENDERER=auto|builtin|quarto] [JOBS=N]
+monthly-report: $(STAMP) ## Render every team's report: [MONTH=YYYY-MM] [TEAMS=a,b] [RENDERER=auto|builtin|quarto] [JOBS=N] [FORCE=1]
 	@if [ "$(DATA)" = "data/sample" ] && [ ! -f data/sample/dataset.yaml ]; then $(MAKE) --no-print-directory $(DATA)/dataset.yaml; fi
 	$(PY) -m analysis report --data $(DATA) --renderer $(RENDERER) \
-		$(if $(MONTH),--month $(MONTH)) $(if $(TEAMS),--teams $(TEAMS)) $(if $(JOBS),--jobs $(JOBS))
+		$(if $(MONTH),--month $(MONTH)) $(if $(TEAMS),--teams $(TEAMS)) $(if $(JOBS),--jobs $(JOBS)) \
+		$(if $(FORCE),--force)
 
 test: $(STAMP) ## Run the whole test suite (unit, notebooks with nbval, end-to-end reports)
 	$(PY) -m pytest -n 2 --dist loadgroup

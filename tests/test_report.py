@@ -172,6 +172,70 @@ def test_bad_data_publishes_nothing_and_keeps_the_old_report(published, small_da
     assert "opportunities.amount: must be >= 0" in proc.stderr
 
 
+def _hashes(root: Path) -> dict:
+    return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in root.rglob("*") if p.is_file()}
+
+
+def test_unchanged_inputs_are_skipped_and_force_re_renders(published, small_dataset, tmp_path):
+    out, _ = published
+    reports = tmp_path / "reports"
+    shutil.copytree(out / "reports", reports)
+    before = _hashes(reports)
+    for team in TEAMS:
+        mode = (reports / "2026-10" / team).stat().st_mode & 0o777
+        assert mode & 0o044 == 0o044, "a published report is readable by others (umask 022)"
+    lines: list[str] = []
+    again = run_monthly(
+        small_dataset,
+        teams=TEAMS,
+        renderer="builtin",
+        jobs=1,
+        reports_dir=reports,
+        build_dir=tmp_path / "build",
+        echo=lines.append,
+    )
+    assert [r.skipped for r in again] == [True, True] and all(r.ok for r in again)
+    assert _hashes(reports) == before
+    assert sum(line.lstrip().startswith("same") for line in lines) == 2
+    # FORCE re-renders: here the renderer crashes half way, so the old report must survive whole
+    import analysis.report as report
+
+    def crash(executed, staging, page, name):
+        (staging / f"{name}.html").write_text("half written", encoding="utf-8")
+        raise report.RenderError("renderer crashed (test)")
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(report, "render_builtin", crash)
+        forced = run_monthly(
+            small_dataset,
+            teams=["bangkok"],
+            renderer="builtin",
+            jobs=1,
+            reports_dir=reports,
+            build_dir=tmp_path / "build",
+            echo=lambda _m: None,
+            force=True,
+        )
+    assert not forced[0].ok and not forced[0].skipped and "renderer crashed" in forced[0].error
+    assert forced[0].executed is not None and forced[0].executed.is_file()  # kept for diagnosis
+    assert _hashes(reports) == before
+    assert not [p for p in (reports / "2026-10").iterdir() if p.name.startswith(".")]
+
+
+def test_input_key_changes_with_params_data_and_renderer():
+    from analysis.params import TeamParams
+    from analysis.report import input_key
+
+    month = pd.Period("2026-10", "M")
+    team = TeamParams(team_id="bangkok")
+    key = input_key(team, month, "abc", "builtin")
+    assert key == input_key(TeamParams(team_id="bangkok"), month, "abc", "builtin")
+    assert key != input_key(TeamParams(team_id="bangkok", lang="en"), month, "abc", "builtin")
+    assert key != input_key(team, month, "abd", "builtin")
+    assert key != input_key(team, month, "abc", "quarto")
+    assert key != input_key(team, month + 1, "abc", "builtin")
+
+
 def test_required_tables_only_render_and_say_what_is_missing(small_dataset, tmp_path):
     data = tmp_path / "minimal"
     data.mkdir()
@@ -263,3 +327,22 @@ def test_quarto_renders_the_same_files(small_dataset, tmp_path):
     assert results[0].ok, results[0].error
     for name in ("report.html", "report.pdf"):
         assert (tmp_path / "r" / "2026-10" / "bangkok" / name).is_file()
+
+
+@pytest.mark.parametrize("enabled", [False, True])
+def test_progress_counts_done_running_and_failed(enabled, capsys):
+    from analysis.report import TeamResult, _Progress
+
+    lines: list[str] = []
+    bar = _Progress(3, 2, lines.append, enabled=enabled)
+    bar.started()
+    bar.started()
+    assert (bar.done, bar.running, bar.failed) == (0, 2, 0)
+    bar.finished(TeamResult("a", True, 1.0, (Path("r/a/report.html"),)))
+    bar.started()
+    bar.finished(TeamResult("b", False, 1.0, error="boom"))
+    bar.finished(TeamResult("c", True, 0.0, (Path("r/c/report.html"),), skipped=True))
+    bar.close()
+    assert (bar.done, bar.running, bar.failed) == (3, 0, 1)
+    shown = "\n".join(lines) + capsys.readouterr().out
+    assert "FAIL  b" in shown and "same  c" in shown and "ok    a" in shown

@@ -78,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--renderer", default="auto", choices=["auto", "builtin", "quarto"])
     p.add_argument("--jobs", type=int, default=None, help="teams rendered at once (default: cores)")
+    p.add_argument(
+        "--force", action="store_true", help="re-render teams whose inputs have not changed"
+    )
 
     p = sub.add_parser("docs", help="write docs/data-contract.md and docs/kpis.md from the code")
     p.add_argument("--check", action="store_true", help="exit 1 if a file is out of date")
@@ -343,11 +346,19 @@ def cmd_report(args) -> int:
 
     teams = [t.strip() for t in args.teams.split(",") if t.strip()] if args.teams else None
     results = run_monthly(
-        args.data, month=args.month, teams=teams, renderer=args.renderer, jobs=args.jobs
+        args.data,
+        month=args.month,
+        teams=teams,
+        renderer=args.renderer,
+        jobs=args.jobs,
+        force=args.force,
+        progress=sys.stderr.isatty(),
     )
     failed = [r for r in results if not r.ok]
+    kept = [r for r in results if r.skipped]
     print(
         f"{len(results) - len(failed)} of {len(results)} team report(s) published"
+        + (f" ({len(kept)} unchanged, kept; FORCE=1 re-renders them)" if kept else "")
         + (f"; failed: {', '.join(r.team_id for r in failed)}" if failed else "")
     )
     return 1 if failed else 0

@@ -9,6 +9,7 @@ __all__ = [
     "BUILD_DIR",
     "DATA_DIR",
     "NOTEBOOKS_DIR",
+    "PACKAGE_DIR",
     "PARAMS_DIR",
     "PROJECT_ROOT",
     "REPORTS_DIR",
@@ -25,4 +26,5 @@ PARAMS_DIR = PROJECT_ROOT / "params"
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 BUILD_DIR = PROJECT_ROOT / "build"
 REPORTS_DIR = PROJECT_ROOT / "reports"
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+PACKAGE_DIR = Path(__file__).resolve().parent
+TEMPLATES_DIR = PACKAGE_DIR / "templates"

@@ -3,7 +3,9 @@
 One team's report is: execute `notebooks/monthly_team_report.ipynb` with the team's parameters
 into build/<month>/<team>/ (the record of the run), render that executed notebook to HTML and PDF
 in a staging folder without executing it again, then move the pair into reports/<month>/<team>/
-in one step. A failure at any point leaves the previously published report as it was.
+in one step. A failure at any point leaves the previously published report as it was. A team
+whose published report carries the same input key (`input_key`: data hash, params, renderer,
+code) is skipped unless forced.
 
 Renderers:
 - builtin (default where Quarto is absent; PyPI packages only): nbconvert turns the executed
@@ -77,6 +79,52 @@ class TeamResult:
     files: tuple[Path, ...] = ()
     error: str | None = None
     executed: Path | None = None
+    skipped: bool = False  # published already from the same inputs (see `input_key`)
+
+
+INPUTS_FILE = ".inputs.json"  # published with each report: the key of what made it
+
+
+def _code_digest() -> str:
+    """Hash of the package's code and templates, the notebooks and the lock file: a change to any
+    of them can change a report, so it counts as a changed input."""
+    import hashlib
+
+    from analysis.paths import PACKAGE_DIR, PROJECT_ROOT
+
+    h = hashlib.sha256(__version__.encode())
+    files = sorted(PACKAGE_DIR.rglob("*.py")) + sorted(TEMPLATES_DIR.rglob("*"))
+    files += sorted(NOTEBOOKS_DIR.glob("*.ipynb")) + [PROJECT_ROOT / "requirements.lock"]
+    for f in files:
+        if f.is_file():
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def input_key(team: TeamParams, month: pd.Period, content_hash: str, renderer: str) -> dict:
+    """What a team's report depends on: the data, the team's params, the renderer, the code."""
+    return {
+        "month": str(month),
+        "team": team.model_dump(mode="json"),
+        "data": content_hash,
+        "renderer": renderer,
+        "code": _code_digest(),
+    }
+
+
+def _is_current(target: Path, key: dict) -> bool:
+    import json
+
+    stamp = target / INPUTS_FILE
+    if not stamp.is_file():
+        return False
+    try:
+        published = json.loads(stamp.read_text(encoding="utf-8"))
+    except ValueError:
+        return False
+    expected = [f"{name}.{fmt}" for name in REPORT_NOTEBOOKS for fmt in ("html", "pdf")]
+    return published == key and all((target / f).is_file() for f in expected)
 
 
 def choose_renderer(requested: str = "auto") -> Renderer:
@@ -368,9 +416,21 @@ def render_team(
     content_hash: str,
     reports_dir: Path = REPORTS_DIR,
     build_dir: Path = BUILD_DIR,
+    force: bool = False,
 ) -> TeamResult:
-    """Execute, render and publish one team's report. Never raises: failures come back in the result."""
+    """Execute, render and publish one team's report. Never raises: failures come back in the result.
+
+    Skipped (ok, skipped=True) when the published report was made from the same inputs
+    (`input_key`), unless `force`.
+    """
+    import json
+
     start = dt.datetime.now()
+    target = reports_dir / str(month) / team.team_id
+    key = input_key(team, month, content_hash, renderer)
+    if not force and _is_current(target, key):
+        files = tuple(sorted(p for p in target.iterdir() if not p.name.startswith(".")))
+        return TeamResult(team.team_id, True, _seconds(start), files, skipped=True)
     month_dir = build_dir / str(month) / team.team_id
     parameters = {
         "team": team.team_id,
@@ -385,6 +445,11 @@ def render_team(
         staging_root = reports_dir / str(month)
         staging_root.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{team.team_id}.staging-", dir=staging_root))
+        # mkdtemp makes the folder private (0700); a published report is read from file shares
+        # and static hosts, so give it the usual permissions for the user's umask
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(staging, 0o777 & ~umask)
         files: list[Path] = []
         try:
             for name, (notebook, title_key) in REPORT_NOTEBOOKS.items():
@@ -399,7 +464,7 @@ def render_team(
                     renderer=renderer,
                 )
                 files += render(executed, staging, page, name).values()
-            target = reports_dir / str(month) / team.team_id
+            (staging / INPUTS_FILE).write_text(json.dumps(key, indent=1), encoding="utf-8")
             publish(staging, target)
         finally:
             if staging.exists():
@@ -434,12 +499,16 @@ def run_monthly(
     build_dir: Path = BUILD_DIR,
     params_dir: Path = PARAMS_DIR,
     echo: Callable[[str], None] = print,
+    force: bool = False,
+    progress: bool = False,
 ) -> list[TeamResult]:
     """Render every team's report for `month` (default: the latest complete month in the data).
 
     Validates the dataset, the month and every team's params before anything runs; a problem there
     raises ValueError (or DataValidationError) and nothing is rendered or published. Team failures
-    after that are isolated and returned in the results.
+    after that are isolated and returned in the results. A team whose published report was made
+    from the same inputs is skipped unless `force`. `progress` shows a bar of teams done, running
+    and failed (on stderr).
     """
     chosen = choose_renderer(renderer)
     ds: Dataset = load_dataset(data_dir)
@@ -475,25 +544,72 @@ def run_monthly(
         reports_dir=reports_dir,
         build_dir=build_dir,
     )
+    kwargs["force"] = force
     results: list[TeamResult] = []
+    bar = _Progress(len(team_params), jobs, echo, enabled=progress)
     if jobs == 1:
         for p in team_params:
+            bar.started()
             results.append(render_team(p, scope_name=p.display_name or names[p.team_id], **kwargs))
-            echo(_line(results[-1]))
+            bar.finished(results[-1])
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             futures = [
                 pool.submit(render_team, p, scope_name=p.display_name or names[p.team_id], **kwargs)
                 for p in team_params
             ]
+            for _ in range(min(jobs, len(futures))):
+                bar.started()
             for fut in as_completed(futures):
                 results.append(fut.result())
-                echo(_line(results[-1]))
+                bar.finished(results[-1])
+                if bar.done + bar.running < len(futures):
+                    bar.started()
+    bar.close()
     results.sort(key=lambda r: r.team_id)
     return results
 
 
+class _Progress:
+    """Teams done, running and failed: a tqdm bar on stderr, and one line per finished team."""
+
+    def __init__(self, total: int, jobs: int, echo: Callable[[str], None], *, enabled: bool):
+        self.total, self.done, self.running, self.failed, self.echo = total, 0, 0, 0, echo
+        self.bar = None
+        if enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="team", desc="teams", leave=True, dynamic_ncols=True)
+            self.echo = self.bar.write
+        self._show()
+
+    def _show(self) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix(running=self.running, failed=self.failed, refresh=True)
+
+    def started(self) -> None:
+        self.running += 1
+        self._show()
+
+    def finished(self, result: TeamResult) -> None:
+        self.running -= 1
+        self.done += 1
+        self.failed += not result.ok
+        if self.bar is not None:
+            self.bar.update(1)
+        self._show()
+        self.echo(_line(result))
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 def _line(r: TeamResult) -> str:
+    if r.skipped:
+        return (
+            f"  same  {r.team_id:<16} {r.seconds:5.1f}s  unchanged inputs: kept {r.files[0].parent}"
+        )
     if r.ok:
         return f"  ok    {r.team_id:<16} {r.seconds:5.1f}s  " + "  ".join(str(f) for f in r.files)
     where = f" (executed notebook: {r.executed})" if r.executed else ""
