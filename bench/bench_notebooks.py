@@ -30,7 +30,7 @@ def main(argv=None) -> int:
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         data = write_sample(Path(tmp) / "data", SynthConfig())
-        for name, (notebook, _title) in REPORT_NOTEBOOKS.items():
+        for name, notebook in REPORT_NOTEBOOKS.items():
             times = []
             for i in range(args.runs):
                 start = time.perf_counter()

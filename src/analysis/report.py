@@ -43,6 +43,8 @@ __all__ = [
     "KERNEL_NAME",
     "REPORT_NOTEBOOK",
     "REPORT_NOTEBOOKS",
+    "COMBINED_NOTEBOOK",
+    "combine_notebooks",
     "RenderError",
     "TeamResult",
     "choose_renderer",
@@ -57,12 +59,15 @@ __all__ = [
 KERNEL_NAME = "aem-analysis"
 REPORT_NOTEBOOK = NOTEBOOKS_DIR / "monthly_team_report.ipynb"
 # output name -> (notebook, title key): every team gets each of these, published together
-REPORT_NOTEBOOKS: dict[str, tuple[Path, str]] = {
-    "report": (REPORT_NOTEBOOK, "report_title"),
-    "pipeline_conversion": (NOTEBOOKS_DIR / "pipeline_conversion.ipynb", "funnel_title"),
-    "revenue_forecast": (NOTEBOOKS_DIR / "revenue_forecast.ipynb", "forecast_title"),
-    "skill_effects": (NOTEBOOKS_DIR / "skill_effects.ipynb", "effects_title"),
+# the parts of every team's report, in order; their executed copies are combined into one
+# notebook (COMBINED_NOTEBOOK) and rendered once, as report.html and report.pdf
+REPORT_NOTEBOOKS: dict[str, Path] = {
+    "report": REPORT_NOTEBOOK,
+    "pipeline_conversion": NOTEBOOKS_DIR / "pipeline_conversion.ipynb",
+    "revenue_forecast": NOTEBOOKS_DIR / "revenue_forecast.ipynb",
+    "skill_effects": NOTEBOOKS_DIR / "skill_effects.ipynb",
 }
+COMBINED_NOTEBOOK = "report.ipynb"
 Renderer = Literal["builtin", "quarto"]
 REMOVE_TAGS = {"remove-cell", "parameters", "injected-parameters"}
 
@@ -123,7 +128,7 @@ def _is_current(target: Path, key: dict) -> bool:
         published = json.loads(stamp.read_text(encoding="utf-8"))
     except ValueError:
         return False
-    expected = [f"{name}.{fmt}" for name in REPORT_NOTEBOOKS for fmt in ("html", "pdf")]
+    expected = ["report.html", "report.pdf"]
     return published == key and all((target / f).is_file() for f in expected)
 
 
@@ -184,6 +189,17 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict) -> Path:
                 os.environ.pop("MPLBACKEND", None)
             else:
                 os.environ["MPLBACKEND"] = env_before
+    return output
+
+
+def combine_notebooks(executed: list[Path], output: Path) -> Path:
+    """One notebook with the cells of every executed part, in order (the first part's metadata);
+    each part's title becomes a top-level section of the combined report."""
+    parts = [nbformat.read(path, as_version=4) for path in executed]
+    combined = parts[0]
+    for part in parts[1:]:
+        combined.cells.extend(part.cells)
+    nbformat.write(combined, output)
     return output
 
 
@@ -452,18 +468,21 @@ def render_team(
         os.chmod(staging, 0o777 & ~umask)
         files: list[Path] = []
         try:
-            for name, (notebook, title_key) in REPORT_NOTEBOOKS.items():
+            parts = []
+            for notebook in REPORT_NOTEBOOKS.values():
                 executed = month_dir / notebook.name
                 execute_notebook(notebook, executed, parameters)
-                page = PageInfo(
-                    title=f"{t(title_key, team.lang)}: {scope_name} — {month_label}",
-                    scope_name=scope_name,
-                    month_label=month_label,
-                    lang=team.lang,
-                    content_hash=content_hash,
-                    renderer=renderer,
-                )
-                files += render(executed, staging, page, name).values()
+                parts.append(executed)
+            executed = combine_notebooks(parts, month_dir / COMBINED_NOTEBOOK)
+            page = PageInfo(
+                title=f"{t('report_title', team.lang)}: {scope_name} — {month_label}",
+                scope_name=scope_name,
+                month_label=month_label,
+                lang=team.lang,
+                content_hash=content_hash,
+                renderer=renderer,
+            )
+            files += render(executed, staging, page, "report").values()
             (staging / INPUTS_FILE).write_text(json.dumps(key, indent=1), encoding="utf-8")
             publish(staging, target)
         finally:
