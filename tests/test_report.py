@@ -30,7 +30,7 @@ def published(small_dataset, tmp_path_factory):
     out = tmp_path_factory.mktemp("run")
     results = run_monthly(
         small_dataset,
-        teams=TEAMS,
+        teams=[*TEAMS, "company"],
         renderer="builtin",
         jobs=2,
         reports_dir=out / "reports",
@@ -56,7 +56,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("kernels")]
 
 def test_both_teams_publish_html_and_pdf(published):
     out, results = published
-    assert [r.team_id for r in results] == TEAMS
+    assert [r.team_id for r in results] == sorted([*TEAMS, "company"])
     assert all(r.ok for r in results), [r.error for r in results]
     from analysis.i18n import t
     from analysis.report import REPORT_NOTEBOOKS
@@ -82,6 +82,21 @@ def test_both_teams_publish_html_and_pdf(published):
         assert "cmdstanpy" not in page and "INFO" not in page  # Prophet's logging kept out
     leftovers = [p.name for p in (out / "reports" / "2026-10").iterdir() if p.name.startswith(".")]
     assert leftovers == [], "staging folders must not be left behind"
+
+
+def test_company_report_compares_the_teams(published, small_dataset):
+    out, _ = published
+    folder = out / "reports" / "2026-10" / "company"
+    assert sorted(p.name for p in folder.iterdir()) == [".inputs.json", "report.html", "report.pdf"]
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    names = _team_names(small_dataset)
+    table = page[page.index('class="report-table team-comparison"') :]
+    table = table[: table.index("</table>")]
+    assert all(names[team] in table for team in TEAMS)  # the only cross-team report
+    ds = load_dataset(small_dataset)
+    for team in TEAMS:  # each team's revenue, as the KPI engine computes it
+        assert fmt_currency(kpis_for(ds, ds.latest_complete_month, team=team)["revenue"]) in table
+    assert "ทั้งบริษัท" in page and not EXTERNAL.search(page)
 
 
 def test_html_is_self_contained_with_team_and_thai_text(published, small_dataset):

@@ -203,6 +203,17 @@ TEXT: dict[str, dict[str, str]] = {
         "th": "ปิดได้ {won} ดีล เสีย {lost} ดีล อัตราการปิดการขาย {win_rate}",
         "en": "{won} deals won and {lost} lost, a win rate of {win_rate}",
     },
+    # --- company comparison ---
+    "cmp_title": {"th": "เปรียบเทียบทีมขาย", "en": "Teams compared"},
+    "cmp_section_table": {
+        "th": "ตัวชี้วัดหลักของแต่ละทีมในเดือนนี้ (สีตามเป้าหมายของบริษัท)",
+        "en": "Each team's headline KPIs this month (colours against the company targets)",
+    },
+    "cmp_section_multiples": {
+        "th": "รายได้เทียบกับเป้าหมายของแต่ละทีม 12 เดือนล่าสุด",
+        "en": "Each team's revenue against quota, last 12 months",
+    },
+    "team": {"th": "ทีม", "en": "Team"},
     # --- revenue forecast ---
     "forecast_title": {"th": "พยากรณ์รายได้", "en": "Revenue forecast"},
     "forecast_from": {"th": "ใช้ข้อมูลถึงสิ้นเดือน{month}", "en": "From data up to the end of {month}"},

@@ -22,6 +22,8 @@ __all__ = [
     "ForecastParams",
     "ForecastNotebookParams",
     "load_forecast_params",
+    "load_company_params",
+    "COMPANY_ID",
     "NotebookParams",
     "ParamsError",
     "load_team_params",
@@ -198,6 +200,23 @@ def load_forecast_params(team_id: str | None, params_dir: Path = PARAMS_DIR) -> 
     except ValidationError as exc:
         problems = "; ".join(
             f"forecast.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise ParamsError(f"{defaults_path}: {problems}") from None
+
+
+COMPANY_ID = "company"  # reports/<month>/company/: the company-wide report
+
+
+def load_company_params(params_dir: Path = PARAMS_DIR) -> TeamParams:
+    """The company report's settings: params/_defaults.yaml alone (no team overrides)."""
+    defaults_path = params_dir / DEFAULTS_FILE
+    defaults = _read_yaml(defaults_path) if defaults_path.is_file() else {}
+    defaults.pop("team_id", None)
+    try:
+        return TeamParams(team_id=COMPANY_ID, **defaults)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(file)'}: {e['msg']}" for e in exc.errors()
         )
         raise ParamsError(f"{defaults_path}: {problems}") from None
 

@@ -24,6 +24,7 @@ __all__ = [
     "plot_backtest_errors",
     "plot_forecast_components",
     "plot_forest",
+    "plot_team_small_multiples",
     "setup_style",
 ]
 
@@ -438,4 +439,39 @@ def plot_forest(results: pd.DataFrame, *, lang: Lang = "en") -> Figure:
         ax.set_title(t(f"q_{q}", lang), fontsize=9, loc="left")
         ax.tick_params(axis="x", labelsize=7)
         sns.despine(ax=ax)
+    return fig
+
+
+def plot_team_small_multiples(
+    trend: pd.DataFrame, *, lang: Lang = "en", buddhist_era: bool = True, cols: int = 3
+) -> Figure:
+    """Revenue (bars) against quota (line) per team, same y scale. `trend`: team_name, month,
+    revenue, quota."""
+    teams = list(dict.fromkeys(trend.sort_values("team_name")["team_name"]))
+    rows = -(-len(teams) // cols)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(8, 2.1 * rows + 0.3), sharey=True, layout="constrained", squeeze=False
+    )
+    for ax, team in zip(axes.flat, teams, strict=False):
+        d = trend[trend["team_name"].eq(team)].sort_values("month")
+        x = np.arange(len(d))
+        ax.bar(x, d["revenue"], color=PALETTE["primary"], width=0.7)
+        if d["quota"].notna().any():
+            ax.plot(x, d["quota"], color=PALETTE["quota"], lw=1.5)
+        ticks = [0, len(d) - 1] if len(d) > 1 else [0]
+        ax.set_xticks(
+            ticks,
+            [
+                fmt_month(d["month"].iloc[i], lang, buddhist_era=buddhist_era, short=True)
+                for i in ticks
+            ],
+            fontsize=7,
+        )
+        ax.yaxis.set_major_formatter(FuncFormatter(_millions))
+        ax.tick_params(axis="y", labelsize=7)
+        ax.set_title(team, fontsize=9)
+        ax.grid(axis="x", visible=False)
+        sns.despine(ax=ax)
+    for ax in list(axes.flat)[len(teams) :]:
+        ax.set_visible(False)
     return fig

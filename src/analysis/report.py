@@ -36,7 +36,14 @@ import pandas as pd
 from analysis import __version__, fonts
 from analysis.i18n import Lang, fmt_month, t
 from analysis.io import Dataset, load_dataset
-from analysis.params import TeamParams, list_team_ids, load_team_params, validate_team_id
+from analysis.params import (
+    COMPANY_ID,
+    TeamParams,
+    list_team_ids,
+    load_company_params,
+    load_team_params,
+    validate_team_id,
+)
 from analysis.paths import BUILD_DIR, NOTEBOOKS_DIR, PARAMS_DIR, REPORTS_DIR, TEMPLATES_DIR
 
 __all__ = [
@@ -68,6 +75,12 @@ REPORT_NOTEBOOKS: dict[str, Path] = {
     "skill_effects": NOTEBOOKS_DIR / "skill_effects.ipynb",
 }
 COMBINED_NOTEBOOK = "report.ipynb"
+# the company report adds the team comparison after its KPI part
+COMPANY_NOTEBOOKS: dict[str, Path] = {
+    "report": REPORT_NOTEBOOK,
+    "company_comparison": NOTEBOOKS_DIR / "company_comparison.ipynb",
+    **{k: v for k, v in REPORT_NOTEBOOKS.items() if k != "report"},
+}
 Renderer = Literal["builtin", "quarto"]
 REMOVE_TAGS = {"remove-cell", "parameters", "injected-parameters"}
 
@@ -448,8 +461,9 @@ def render_team(
         files = tuple(sorted(p for p in target.iterdir() if not p.name.startswith(".")))
         return TeamResult(team.team_id, True, _seconds(start), files, skipped=True)
     month_dir = build_dir / str(month) / team.team_id
+    is_company = team.team_id == COMPANY_ID
     parameters = {
-        "team": team.team_id,
+        "team": None if is_company else team.team_id,
         "month": str(month),
         "data_dir": str(data_dir),
         "lang": team.lang,
@@ -469,7 +483,7 @@ def render_team(
         files: list[Path] = []
         try:
             parts = []
-            for notebook in REPORT_NOTEBOOKS.values():
+            for notebook in (COMPANY_NOTEBOOKS if is_company else REPORT_NOTEBOOKS).values():
                 executed = month_dir / notebook.name
                 execute_notebook(notebook, executed, parameters)
                 parts.append(executed)
@@ -533,22 +547,35 @@ def run_monthly(
     ds: Dataset = load_dataset(data_dir)
     the_month = ds.resolve_month(month, what="MONTH")
     available = list_team_ids(params_dir)
-    team_ids = teams if teams else available
+    team_ids = list(teams) if teams else [*available, COMPANY_ID]
     for team_id in team_ids:
         validate_team_id(team_id)
-        if team_id not in available:
+        if team_id not in available and team_id != COMPANY_ID:
             raise ValueError(
                 f"TEAMS: {team_id!r} has no params file in {params_dir} "
-                f"(valid: {', '.join(available)})"
+                f"(valid: {', '.join([*available, COMPANY_ID])})"
             )
-    team_params = [load_team_params(tid, params_dir) for tid in team_ids]
     names = ds["teams"].set_index("team_id")["team_name"]
+    if COMPANY_ID in names.index:
+        raise ValueError(
+            f"{data_dir}/teams: the team id {COMPANY_ID!r} is reserved for the company report"
+        )
+    team_params = [
+        load_company_params(params_dir) if tid == COMPANY_ID else load_team_params(tid, params_dir)
+        for tid in team_ids
+    ]
     unknown = [p.team_id for p in team_params if p.team_id not in names.index]
+    unknown = [u for u in unknown if u != COMPANY_ID]
     if unknown:
         raise ValueError(
             f"params: team(s) {', '.join(unknown)} are not in {data_dir}/teams "
             f"(dataset teams: {', '.join(names.index)})"
         )
+
+    def scope_name(p: TeamParams) -> str:
+        if p.team_id == COMPANY_ID:
+            return p.display_name or t("company", p.lang)
+        return p.display_name or names[p.team_id]
 
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(team_params)))
     echo(
@@ -569,13 +596,12 @@ def run_monthly(
     if jobs == 1:
         for p in team_params:
             bar.started()
-            results.append(render_team(p, scope_name=p.display_name or names[p.team_id], **kwargs))
+            results.append(render_team(p, scope_name=scope_name(p), **kwargs))
             bar.finished(results[-1])
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             futures = [
-                pool.submit(render_team, p, scope_name=p.display_name or names[p.team_id], **kwargs)
-                for p in team_params
+                pool.submit(render_team, p, scope_name=scope_name(p), **kwargs) for p in team_params
             ]
             for _ in range(min(jobs, len(futures))):
                 bar.started()
