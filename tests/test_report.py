@@ -65,6 +65,7 @@ def test_both_teams_publish_html_and_pdf(published):
         folder = out / "reports" / "2026-10" / team
         assert sorted(p.name for p in folder.iterdir()) == [
             ".inputs.json",
+            "headline.json",
             "report.html",
             "report.pdf",
         ]
@@ -87,7 +88,7 @@ def test_both_teams_publish_html_and_pdf(published):
 def test_company_report_compares_the_teams(published, small_dataset):
     out, _ = published
     folder = out / "reports" / "2026-10" / "company"
-    assert sorted(p.name for p in folder.iterdir()) == [".inputs.json", "report.html", "report.pdf"]
+    assert (folder / "report.html").is_file() and (folder / "report.pdf").is_file()
     page = (folder / "report.html").read_text(encoding="utf-8")
     names = _team_names(small_dataset)
     table = page[page.index('class="report-table team-comparison"') :]
@@ -97,6 +98,53 @@ def test_company_report_compares_the_teams(published, small_dataset):
     for team in TEAMS:  # each team's revenue, as the KPI engine computes it
         assert fmt_currency(kpis_for(ds, ds.latest_complete_month, team=team)["revenue"]) in table
     assert "ทั้งบริษัท" in page and not EXTERNAL.search(page)
+
+
+def test_index_lists_every_report_with_working_links_and_headlines(published, small_dataset):
+    import html as html_lib
+
+    out, _ = published
+    index = out / "reports" / "index.html"
+    page = index.read_text(encoding="utf-8")
+    links = re.findall(r'href="([^"]+)"', page)
+    assert len(links) == 2 * (len(TEAMS) + 1)  # HTML and PDF for each team and the company
+    for link in links:  # relative, and each resolves to a published file
+        assert (
+            not link.startswith(("/", "http"))
+            and (index.parent / html_lib.unescape(link)).is_file()
+        )
+    assert "ตุลาคม 2569" in page and not EXTERNAL.search(page) and "<script" not in page.lower()
+    ds = load_dataset(small_dataset)
+    for team in TEAMS:
+        k = kpis_for(ds, ds.latest_complete_month, team=team)
+        assert _team_names(small_dataset)[team] in page
+        assert fmt_currency(k["revenue"]) in page and fmt_percent(k["quota_attainment"]) in page
+
+
+def test_text_from_the_data_is_escaped(small_dataset, tmp_path, monkeypatch):
+    """A rep or team called <script>... shows as text in the report's tables and the index."""
+    from analysis import views
+    from analysis.site import write_index
+
+    data = tmp_path / "d"
+    shutil.copytree(small_dataset, data)
+    reps = pd.read_csv(data / "reps.csv", dtype=str)
+    team_reps = reps["team_id"].eq("bangkok")
+    reps.loc[team_reps.idxmax(), "rep_name"] = "<script>alert(1)</script>"
+    reps.to_csv(data / "reps.csv", index=False)
+    monkeypatch.setenv("AEM_DATA_DIR", str(data))
+    ctx = views.open_report(team="bangkok", lang="en")
+    shown = views.league(ctx).data  # the league table names every rep of the team
+    assert (
+        "<script>alert(1)</script>" not in shown
+        and "&lt;script&gt;alert(1)&lt;/script&gt;" in shown
+    )
+    folder = tmp_path / "reports" / "2026-10" / "bangkok"
+    folder.mkdir(parents=True)
+    (folder / "report.html").write_text("x", encoding="utf-8")
+    (folder / "headline.json").write_text('{"scope_name": "<b>x</b>"}', encoding="utf-8")
+    index = write_index(tmp_path / "reports", "en").read_text(encoding="utf-8")
+    assert "<b>x</b>" not in index and "&lt;b&gt;x&lt;/b&gt;" in index
 
 
 def test_html_is_self_contained_with_team_and_thai_text(published, small_dataset):

@@ -203,6 +203,12 @@ TEXT: dict[str, dict[str, str]] = {
         "th": "ปิดได้ {won} ดีล เสีย {lost} ดีล อัตราการปิดการขาย {win_rate}",
         "en": "{won} deals won and {lost} lost, a win rate of {win_rate}",
     },
+    # --- report index ---
+    "index_title": {"th": "รายงานการขายประจำเดือน", "en": "Monthly sales reports"},
+    "index_report": {"th": "รายงาน", "en": "Report"},
+    "index_files": {"th": "ไฟล์", "en": "Files"},
+    "index_empty": {"th": "ยังไม่มีรายงานที่เผยแพร่", "en": "No report has been published yet."},
+    "quota_attainment_short": {"th": "บรรลุเป้า", "en": "Attainment"},
     # --- company comparison ---
     "cmp_title": {"th": "เปรียบเทียบทีมขาย", "en": "Teams compared"},
     "cmp_section_table": {

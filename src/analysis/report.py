@@ -45,6 +45,7 @@ from analysis.params import (
     validate_team_id,
 )
 from analysis.paths import BUILD_DIR, NOTEBOOKS_DIR, PARAMS_DIR, REPORTS_DIR, TEMPLATES_DIR
+from analysis.site import HEADLINE_FILE, headlines, write_index
 
 __all__ = [
     "KERNEL_NAME",
@@ -446,6 +447,7 @@ def render_team(
     reports_dir: Path = REPORTS_DIR,
     build_dir: Path = BUILD_DIR,
     force: bool = False,
+    headline: dict | None = None,
 ) -> TeamResult:
     """Execute, render and publish one team's report. Never raises: failures come back in the result.
 
@@ -498,6 +500,10 @@ def render_team(
             )
             files += render(executed, staging, page, "report").values()
             (staging / INPUTS_FILE).write_text(json.dumps(key, indent=1), encoding="utf-8")
+            (staging / HEADLINE_FILE).write_text(
+                json.dumps({**(headline or {}), "scope_name": scope_name}, ensure_ascii=False),
+                encoding="utf-8",
+            )
             publish(staging, target)
         finally:
             if staging.exists():
@@ -591,17 +597,23 @@ def run_monthly(
         build_dir=build_dir,
     )
     kwargs["force"] = force
+    heads = headlines(ds, the_month, [p.team_id for p in team_params])
     results: list[TeamResult] = []
     bar = _Progress(len(team_params), jobs, echo, enabled=progress)
     if jobs == 1:
         for p in team_params:
             bar.started()
-            results.append(render_team(p, scope_name=scope_name(p), **kwargs))
+            results.append(
+                render_team(p, scope_name=scope_name(p), headline=heads[p.team_id], **kwargs)
+            )
             bar.finished(results[-1])
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             futures = [
-                pool.submit(render_team, p, scope_name=scope_name(p), **kwargs) for p in team_params
+                pool.submit(
+                    render_team, p, scope_name=scope_name(p), headline=heads[p.team_id], **kwargs
+                )
+                for p in team_params
             ]
             for _ in range(min(jobs, len(futures))):
                 bar.started()
@@ -611,6 +623,9 @@ def run_monthly(
                 if bar.done + bar.running < len(futures):
                     bar.started()
     bar.close()
+    defaults = load_company_params(params_dir)
+    index = write_index(reports_dir, defaults.lang, defaults.buddhist_era)
+    echo(f"Index: {index}")
     results.sort(key=lambda r: r.team_id)
     return results
 
