@@ -203,6 +203,8 @@ TEXT: dict[str, dict[str, str]] = {
         "th": "ปิดได้ {won} ดีล เสีย {lost} ดีล อัตราการปิดการขาย {win_rate}",
         "en": "{won} deals won and {lost} lost, a win rate of {win_rate}",
     },
+    "targets_used": {"th": "เป้าหมายที่ใช้", "en": "Targets used"},
+    "forecast_settings": {"th": "การตั้งค่าการพยากรณ์", "en": "Forecast settings"},
     # --- report index ---
     "index_title": {"th": "รายงานการขายประจำเดือน", "en": "Monthly sales reports"},
     "index_report": {"th": "รายงาน", "en": "Report"},

@@ -38,6 +38,7 @@ from analysis.params import (
     PARAMS_DIR,
     NotebookParams,
     default_data_dir,
+    load_forecast_params,
     load_targets,
     load_team_params,
 )
@@ -449,4 +450,13 @@ def about(ctx: ReportContext) -> Markdown:
         f"- {t('package_version', ctx.lang)}: `analysis {__version__}`",
         f"- {t('parameters', ctx.lang)}: " + ", ".join(f"{k}=`{_e(v)}`" for k, v in shown.items()),
     ]
+    own = p.team is not None and (PARAMS_DIR / f"{p.team}.yaml").is_file()
+    source = f"params/{p.team}.yaml" if own else "params/_defaults.yaml"
+    targets = ", ".join(f"{k}=`{v:g}`" for k, v in sorted(ctx.targets.items())) or "–"
+    lines.append(f"- {t('targets_used', ctx.lang)} ({_e(source)}): {targets}")
+    forecast = load_forecast_params(p.team).model_dump()
+    lines.append(
+        f"- {t('forecast_settings', ctx.lang)}: "
+        + ", ".join(f"{k}=`{_e(v)}`" for k, v in forecast.items())
+    )
     return Markdown("\n".join(lines))
