@@ -192,3 +192,34 @@ def test_every_contract_table_is_documented():
         assert f"## `{name}`" in doc
         for col in table.column_names:
             assert f"| `{col}` |" in doc
+
+
+def test_a_validated_dataset_is_cached_and_a_changed_one_revalidated(
+    tiny_copy, tmp_path, monkeypatch
+):
+    import analysis.io as io_module
+
+    monkeypatch.setenv("AEM_CACHE_DIR", str(tmp_path / "cache"))
+    first = load_dataset(tiny_copy)
+    assert len(list((tmp_path / "cache").glob("dataset-*.pkl"))) == 1
+
+    def no_validation(*_a, **_k):
+        raise AssertionError("validated again although nothing changed")
+
+    with monkeypatch.context() as m:
+        m.setattr(io_module, "_validate_table", no_validation)
+        again = load_dataset(tiny_copy)
+    assert again.content_hash == first.content_hash and again.path == first.path
+    for name, frame in first.tables.items():
+        pd.testing.assert_frame_equal(again.tables[name], frame)
+    # a changed file has a new content hash: parsed and validated again, errors and all
+    opps = tiny_copy / "opportunities.csv"
+    lines = opps.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    row = lines[1].split(",")
+    row[header.index("amount")] = "-1"
+    opps.write_text("\n".join([lines[0], ",".join(row), *lines[2:]]) + "\n", encoding="utf-8")
+    with pytest.raises(DataValidationError, match="must be >= 0"):
+        load_dataset(tiny_copy)
+    monkeypatch.setenv("AEM_CACHE_DIR", "off")
+    assert io_module._cache_file("x") is None
