@@ -15,6 +15,7 @@ import pytest
 from analysis.i18n import fmt_currency, fmt_percent
 from analysis.io import DataValidationError, load_dataset
 from analysis.kpis import kpis_for
+from analysis.paths import PARAMS_DIR as PROJECT_PARAMS
 from analysis.report import choose_renderer, publish, run_monthly
 
 TEAMS = ["bangkok", "chiang-mai"]
@@ -411,3 +412,50 @@ def test_progress_counts_done_running_and_failed(enabled, capsys):
     assert (bar.done, bar.running, bar.failed) == (3, 0, 1)
     shown = "\n".join(lines) + capsys.readouterr().out
     assert "FAIL  b" in shown and "same  c" in shown and "ok    a" in shown
+
+
+def test_a_failing_team_does_not_stop_the_others(small_dataset, tmp_path, monkeypatch, capsys):
+    """Bad params for one team and a notebook exception for another: each fails alone, with its
+    reason (and the executed notebook with the traceback); the third team is published; the
+    command exits 1. The report parts are a small stand-in notebook to keep this test fast."""
+    import analysis.report as report
+    from analysis.cli import main
+
+    params = tmp_path / "params"
+    shutil.copytree(PROJECT_PARAMS, params)
+    (params / "phuket.yaml").write_text("team_id: phuket\nlangauge: en\n", encoding="utf-8")
+    (params / "hat-yai.yaml").unlink()
+    (params / "khon-kaen.yaml").unlink()
+    (params / "chonburi.yaml").unlink()
+    part = Path(__file__).parent / "fixtures" / "notebooks" / "part.ipynb"
+    monkeypatch.setattr(report, "REPORT_NOTEBOOKS", {"report": part})
+    results = run_monthly(
+        small_dataset,
+        teams=["bangkok", "chiang-mai", "phuket"],
+        renderer="builtin",
+        jobs=1,
+        reports_dir=tmp_path / "r",
+        build_dir=tmp_path / "b",
+        params_dir=params,
+        echo=lambda _m: None,
+    )
+    by_team = {r.team_id: r for r in results}
+    assert (
+        by_team["bangkok"].ok and (tmp_path / "r" / "2026-10" / "bangkok" / "report.pdf").is_file()
+    )
+    bad = by_team["phuket"]
+    assert not bad.ok and "phuket.yaml" in bad.error and "langauge" in bad.error
+    crashed = by_team["chiang-mai"]
+    assert not crashed.ok and "fails on purpose" in crashed.error
+    assert "fails on purpose" in crashed.executed.read_text(encoding="utf-8")  # the traceback
+    assert not (tmp_path / "r" / "2026-10" / "chiang-mai").exists()
+    assert not (tmp_path / "r" / "2026-10" / "phuket").exists()
+    # the command line: the same run exits 1 and names the failed teams
+    monkeypatch.setattr(report, "PARAMS_DIR", params)
+    monkeypatch.setattr(report, "REPORTS_DIR", tmp_path / "r2")
+    monkeypatch.setattr(report, "BUILD_DIR", tmp_path / "b2")
+    code = main(
+        ["report", "--data", str(small_dataset), "--teams", "bangkok,chiang-mai", "--jobs", "1"]
+    )
+    out = capsys.readouterr().out
+    assert code == 1 and "failed: chiang-mai" in out

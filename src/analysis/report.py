@@ -38,6 +38,7 @@ from analysis.i18n import Lang, fmt_month, t
 from analysis.io import Dataset, load_dataset
 from analysis.params import (
     COMPANY_ID,
+    ParamsError,
     TeamParams,
     list_team_ids,
     load_company_params,
@@ -534,9 +535,9 @@ def run_monthly(
     teams: list[str] | None = None,
     renderer: str = "auto",
     jobs: int | None = None,
-    reports_dir: Path = REPORTS_DIR,
-    build_dir: Path = BUILD_DIR,
-    params_dir: Path = PARAMS_DIR,
+    reports_dir: Path | None = None,
+    build_dir: Path | None = None,
+    params_dir: Path | None = None,
     echo: Callable[[str], None] = print,
     force: bool = False,
     progress: bool = False,
@@ -549,6 +550,10 @@ def run_monthly(
     from the same inputs is skipped unless `force`. `progress` shows a bar of teams done, running
     and failed (on stderr).
     """
+    # the project folders by default, looked up now (so a caller or test can point them elsewhere)
+    reports_dir = reports_dir or REPORTS_DIR
+    build_dir = build_dir or BUILD_DIR
+    params_dir = params_dir or PARAMS_DIR
     chosen = choose_renderer(renderer)
     ds: Dataset = load_dataset(data_dir)
     the_month = ds.resolve_month(month, what="MONTH")
@@ -566,10 +571,18 @@ def run_monthly(
         raise ValueError(
             f"{data_dir}/teams: the team id {COMPANY_ID!r} is reserved for the company report"
         )
-    team_params = [
-        load_company_params(params_dir) if tid == COMPANY_ID else load_team_params(tid, params_dir)
-        for tid in team_ids
-    ]
+    # a team whose params file breaks the schema fails alone, before anything runs, with the
+    # file and key named; the other teams go on
+    team_params, bad_params = [], []
+    for tid in team_ids:
+        try:
+            team_params.append(
+                load_company_params(params_dir)
+                if tid == COMPANY_ID
+                else load_team_params(tid, params_dir)
+            )
+        except ParamsError as exc:
+            bad_params.append(TeamResult(tid, False, 0.0, error=f"ParamsError: {exc}"))
     unknown = [p.team_id for p in team_params if p.team_id not in names.index]
     unknown = [u for u in unknown if u != COMPANY_ID]
     if unknown:
@@ -583,7 +596,9 @@ def run_monthly(
             return p.display_name or t("company", p.lang)
         return p.display_name or names[p.team_id]
 
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(team_params)))
+    for r in bad_params:
+        echo(_line(r))
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(team_params) or 1))
     echo(
         f"Rendering {len(team_params)} team report(s) for {the_month} with the {chosen} renderer "
         f"({jobs} at a time) from {data_dir}"
@@ -626,7 +641,7 @@ def run_monthly(
     defaults = load_company_params(params_dir)
     index = write_index(reports_dir, defaults.lang, defaults.buddhist_era)
     echo(f"Index: {index}")
-    results.sort(key=lambda r: r.team_id)
+    results = sorted([*results, *bad_params], key=lambda r: r.team_id)
     return results
 
 
