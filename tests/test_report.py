@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ from analysis.paths import PARAMS_DIR as PROJECT_PARAMS
 from analysis.report import choose_renderer, publish, run_monthly
 
 TEAMS = ["bangkok", "chiang-mai"]
+SOURCE_DATE_EPOCH = "1790000000"  # 2026-09-21 14:13:20 UTC
 EXTERNAL = re.compile(
     r"""(?:src|href|action|poster|data)\s*=\s*["']?\s*(?:https?:|//|ftp:)|url\(\s*["']?\s*(?:https?:|//)|@import""",
     re.IGNORECASE,
@@ -29,6 +31,9 @@ THAI = re.compile(r"[\u0E00-\u0E7F]")
 @pytest.fixture(scope="module")
 def published(small_dataset, tmp_path_factory):
     out = tmp_path_factory.mktemp("run")
+    # a fixed generation time: test_same_inputs_give_the_same_html renders again and compares
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = SOURCE_DATE_EPOCH
     results = run_monthly(
         small_dataset,
         teams=[*TEAMS, "company"],
@@ -38,7 +43,33 @@ def published(small_dataset, tmp_path_factory):
         build_dir=out / "build",
         echo=lambda _msg: None,
     )
+    if previous is None:
+        os.environ.pop("SOURCE_DATE_EPOCH")
+    else:
+        os.environ["SOURCE_DATE_EPOCH"] = previous
     return out, results
+
+
+def test_same_inputs_give_the_same_html(published, small_dataset, tmp_path, monkeypatch):
+    """Reproducible: the same data, params and environment give byte-identical HTML (with
+    SOURCE_DATE_EPOCH fixing the generation time), forecasts and bootstraps included."""
+    out, _ = published
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+    again = run_monthly(
+        small_dataset,
+        teams=["bangkok"],
+        renderer="builtin",
+        jobs=1,
+        reports_dir=tmp_path / "r",
+        build_dir=tmp_path / "b",
+        echo=lambda _m: None,
+        force=True,
+    )
+    assert again[0].ok, again[0].error
+    first = (out / "reports" / "2026-10" / "bangkok" / "report.html").read_bytes()
+    second = (tmp_path / "r" / "2026-10" / "bangkok" / "report.html").read_bytes()
+    assert first == second
+    assert b"2026-09-21 14:13 UTC" in first  # the fixed time, not now
 
 
 def _pdf_text(path: Path) -> str:
