@@ -22,7 +22,7 @@ export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export JUPYTER_PLATFORM_DIRS := 1
 
-.PHONY: help setup monthly-report test test-fast bench lab data lint format lock clean distclean
+.PHONY: help setup monthly-report test test-fast bench bench-report lab data lint format lock clean distclean
 
 help: ## List the entry points
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
@@ -60,6 +60,9 @@ bench: $(STAMP) ## Benchmarks (not part of make test); results in bench/results/
 	$(PY) bench/bench_kpis.py
 	$(PY) bench/bench_notebooks.py
 	$(PY) bench/bench_forecast.py
+
+bench-report: $(STAMP) ## Monthly-report benchmark: cold, no-change re-run and sequential (minutes)
+	$(PY) bench/bench_report.py
 
 lab: $(STAMP) ## Open JupyterLab on the project kernel
 	@if [ ! -f data/sample/dataset.yaml ]; then $(MAKE) --no-print-directory data/sample/dataset.yaml; fi

@@ -1,0 +1,152 @@
+"""Monthly-report benchmark: the batch (cold and no-change re-run) against running papermill and
+the renderer sequentially per notebook with nothing shared.
+
+Run with `make bench-report` (or `python bench/bench_report.py [--runs N] [--teams a,b]`). On a
+fresh copy of the default sample it times:
+
+- cold: `run_monthly` for every team and the company, empty dataset cache, JOBS = cores;
+- no-change: the same call again (every report is kept: its inputs did not change);
+- sequential: each part notebook of each report executed by papermill and rendered on its own,
+  one after the other, with the dataset cache off (the way a notebook-per-report script would).
+
+Targets (issue 7): sequential / cold >= 2.5, no-change / cold <= 5%, cold < 3 minutes. Prints
+medians over the runs and writes bench/results/report-<timestamp>.json with machine info.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from analysis import __version__
+from analysis.i18n import fmt_month, t
+from analysis.params import COMPANY_ID, list_team_ids, load_company_params, load_team_params
+from analysis.report import (
+    COMPANY_NOTEBOOKS,
+    REPORT_NOTEBOOKS,
+    PageInfo,
+    execute_notebook,
+    render_builtin,
+    run_monthly,
+)
+from analysis.synth import SynthConfig, write_sample
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def _batch(data: Path, work: Path, teams: list[str]) -> float:
+    start = time.perf_counter()
+    results = run_monthly(
+        data,
+        teams=teams,
+        renderer="builtin",
+        reports_dir=work / "reports",
+        build_dir=work / "build",
+        echo=lambda _m: None,
+    )
+    seconds = time.perf_counter() - start
+    failed = [r.team_id for r in results if not r.ok]
+    if failed:
+        raise SystemExit(f"benchmark run failed for {failed}")
+    return seconds
+
+
+def _sequential(data: Path, work: Path, teams: list[str], month) -> float:
+    start = time.perf_counter()
+    for team_id in teams:
+        company = team_id == COMPANY_ID
+        params = load_company_params() if company else load_team_params(team_id)
+        parts = COMPANY_NOTEBOOKS if company else REPORT_NOTEBOOKS
+        for name, notebook in parts.items():
+            executed = work / "build" / team_id / notebook.name
+            execute_notebook(
+                notebook,
+                executed,
+                {
+                    "team": None if company else team_id,
+                    "month": str(month),
+                    "data_dir": str(data),
+                    "lang": params.lang,
+                },
+            )
+            page = PageInfo(
+                title=f"{name}: {team_id}",
+                scope_name=team_id,
+                month_label=fmt_month(month, params.lang),
+                lang=params.lang,
+                content_hash="-",
+                renderer="builtin",
+            )
+            render_builtin(executed, work / "reports" / team_id, page, name)
+    return time.perf_counter() - start
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=1, help="repetitions (each takes minutes)")
+    parser.add_argument(
+        "--teams", default=None, help="comma-separated ids (default: all + company)"
+    )
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results directory")
+    args = parser.parse_args(argv)
+    teams = args.teams.split(",") if args.teams else [*list_team_ids(), COMPANY_ID]
+    cold, same, seq = [], [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        data = write_sample(root / "data", SynthConfig())
+        from analysis.io import load_dataset
+
+        month = load_dataset(data).latest_complete_month
+        for i in range(args.runs):
+            work = root / f"run{i}"
+            os.environ["AEM_CACHE_DIR"] = str(work / "cache")  # empty: a cold start
+            cold.append(_batch(data, work, teams))
+            same.append(_batch(data, work, teams))
+            os.environ["AEM_CACHE_DIR"] = "off"
+            seq.append(_sequential(data, root / f"seq{i}", teams, month))
+            shutil.rmtree(work, ignore_errors=True)
+            shutil.rmtree(root / f"seq{i}", ignore_errors=True)
+        os.environ.pop("AEM_CACHE_DIR")
+    med = {k: statistics.median(v) for k, v in (("cold", cold), ("same", same), ("seq", seq))}
+    result = {
+        "benchmark": "report",
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "analysis": __version__,
+        },
+        "reports": teams,
+        "runs": args.runs,
+        "seconds": {"cold": cold, "no_change": same, "sequential": seq},
+        "median_seconds": med,
+        "speedup_vs_sequential": med["seq"] / med["cold"],
+        "no_change_share_of_cold": med["same"] / med["cold"],
+        "targets": {"speedup_vs_sequential": 2.5, "no_change_share_of_cold": 0.05, "cold": 180},
+    }
+    print(
+        f"{len(teams)} reports ({t('company', 'en')} included: {COMPANY_ID in teams}), "
+        f"median of {args.runs} run(s): cold {med['cold']:.0f} s (target < 180 s); "
+        f"no-change re-run {med['same']:.1f} s = {result['no_change_share_of_cold']:.1%} of cold "
+        f"(target <= 5%); sequential per notebook {med['seq']:.0f} s = "
+        f"{result['speedup_vs_sequential']:.2f}x the cold batch (target >= 2.5x)"
+    )
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"report-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    path.write_text(json.dumps(result, indent=2))
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
