@@ -1,9 +1,10 @@
 """Monthly reports: papermill execution, rendering (Quarto or built-in), atomic publishing.
 
-One team's report is: execute `notebooks/monthly_team_report.ipynb` with the team's parameters
-into build/<month>/<team>/ (the record of the run), render that executed notebook to HTML and PDF
-in a staging folder without executing it again, then move the pair into reports/<month>/<team>/
-in one step. A failure at any point leaves the previously published report as it was. A team
+One team's report is: compose its parts (REPORT_NOTEBOOKS: KPIs, pipeline conversion, forecast,
+skills; the company report adds the team comparison) into one notebook, execute it with papermill
+and the team's parameters in one kernel into build/<month>/<team>/report.ipynb (the record of the
+run), render that executed notebook to HTML and PDF in a staging folder without executing it
+again, then move the folder into reports/<month>/<team>/ in one step. A failure at any point leaves the previously published report as it was. A team
 whose published report carries the same input key (`input_key`: data hash, params, renderer,
 code) is skipped unless forced.
 
@@ -68,8 +69,8 @@ __all__ = [
 KERNEL_NAME = "aem-analysis"
 REPORT_NOTEBOOK = NOTEBOOKS_DIR / "monthly_team_report.ipynb"
 # output name -> (notebook, title key): every team gets each of these, published together
-# the parts of every team's report, in order; their executed copies are combined into one
-# notebook (COMBINED_NOTEBOOK) and rendered once, as report.html and report.pdf
+# the parts of every team's report, in order: composed into one notebook (`combine_notebooks`),
+# executed once into build/<month>/<team>/report.ipynb and rendered as report.html and report.pdf
 REPORT_NOTEBOOKS: dict[str, Path] = {
     "report": REPORT_NOTEBOOK,
     "pipeline_conversion": NOTEBOOKS_DIR / "pipeline_conversion.ipynb",
@@ -207,13 +208,33 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict) -> Path:
     return output
 
 
-def combine_notebooks(executed: list[Path], output: Path) -> Path:
-    """One notebook with the cells of every executed part, in order (the first part's metadata);
-    each part's title becomes a top-level section of the combined report."""
-    parts = [nbformat.read(path, as_version=4) for path in executed]
-    combined = parts[0]
-    for part in parts[1:]:
-        combined.cells.extend(part.cells)
+def combine_notebooks(parts: list[Path], output: Path) -> Path:
+    """Compose one notebook from the report's parts, to execute in one kernel: one parameters
+    cell declaring every part's parameters (first declaration wins), then each part's other
+    cells in order; each part's title becomes a top-level section of the report.
+
+    One kernel per report instead of one per part: the heavy imports (Prophet, statsmodels,
+    matplotlib) and the dataset load happen once, which is most of a small part's run time.
+    """
+    notebooks = [nbformat.read(path, as_version=4) for path in parts]
+    combined = nbformat.v4.new_notebook(metadata=notebooks[0].metadata)
+    declared: dict[str, str] = {}
+    body = []
+    for part, nb in zip(parts, notebooks, strict=True):
+        for i, cell in enumerate(nb.cells):
+            if "parameters" in cell.metadata.get("tags", []):
+                for line in cell.source.splitlines():
+                    declared.setdefault(line.split(":", 1)[0].strip(), line)
+                continue
+            cell = nbformat.from_dict(dict(cell))
+            cell.id = f"{part.stem}-{i:02d}".replace("_", "-")
+            body.append(cell)
+    params = nbformat.v4.new_code_cell(
+        "\n".join(declared.values()), metadata={"tags": ["parameters"]}
+    )
+    params.id = "report-parameters"
+    combined.cells = [params, *body]
+    output.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(combined, output)
     return output
 
@@ -473,7 +494,7 @@ def render_team(
     }
     month_label = fmt_month(month, team.lang, buddhist_era=team.buddhist_era)
     render = render_quarto if renderer == "quarto" else render_builtin
-    executed = month_dir / REPORT_NOTEBOOK.name
+    executed = month_dir / COMBINED_NOTEBOOK
     try:
         staging_root = reports_dir / str(month)
         staging_root.mkdir(parents=True, exist_ok=True)
@@ -485,12 +506,10 @@ def render_team(
         os.chmod(staging, 0o777 & ~umask)
         files: list[Path] = []
         try:
-            parts = []
-            for notebook in (COMPANY_NOTEBOOKS if is_company else REPORT_NOTEBOOKS).values():
-                executed = month_dir / notebook.name
-                execute_notebook(notebook, executed, parameters)
-                parts.append(executed)
-            executed = combine_notebooks(parts, month_dir / COMBINED_NOTEBOOK)
+            parts = list((COMPANY_NOTEBOOKS if is_company else REPORT_NOTEBOOKS).values())
+            source = combine_notebooks(parts, month_dir / f"source-{COMBINED_NOTEBOOK}")
+            executed = month_dir / COMBINED_NOTEBOOK
+            execute_notebook(source, executed, parameters)
             page = PageInfo(
                 title=f"{t('report_title', team.lang)}: {scope_name} — {month_label}",
                 scope_name=scope_name,
