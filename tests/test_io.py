@@ -222,4 +222,6 @@ def test_a_validated_dataset_is_cached_and_a_changed_one_revalidated(
     with pytest.raises(DataValidationError, match="must be >= 0"):
         load_dataset(tiny_copy)
     monkeypatch.setenv("AEM_CACHE_DIR", "off")
-    assert io_module._cache_file("x") is None
+    from analysis import cache
+
+    assert cache.entry("dataset", "x") is None

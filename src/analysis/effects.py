@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis import cache
 from analysis.asof import as_of
 from analysis.contract import SKILLS
 from analysis.inference import (
@@ -109,6 +110,7 @@ class EffectsData:
     panel: dict[str, np.ndarray]  # won, closed, neg_won, neg_closed, revenue, quota: reps x months
     assessments: pd.DataFrame | None  # rep_id, month (ordinal), skill, score, assessed_at
     trainings: pd.DataFrame | None  # rep_id, course_id, skill, completed_at, month (ordinal)
+    source_hash: str = ""  # content hash of the uncut dataset (the cache key)
 
 
 def prepare(ds: Dataset, month: pd.Period) -> EffectsData:
@@ -154,7 +156,9 @@ def prepare(ds: Dataset, month: pd.Period) -> EffectsData:
     if cut.has("trainings"):
         tr = cut["trainings"].dropna(subset=["completed_at"])
         trainings = tr.assign(month=tr["completed_at"].dt.to_period("M").astype("int64"))
-    return EffectsData(cut, month, reps, months, panel, assessments, trainings)
+    return EffectsData(
+        cut, month, reps, months, panel, assessments, trainings, source_hash=ds.content_hash
+    )
 
 
 # --- the questions ------------------------------------------------------------------------------
@@ -377,9 +381,12 @@ def effects_table(data: EffectsData, team: str | None = None, seed: int = 0) -> 
     """Every question's rows for a team (pooled to the company where the team is too small) or
     the company; with Benjamini-Hochberg adjusted p-values and a verdict per row."""
     keys = ["question", "skill", "course_id", "outcome"]
-    company = _scope_rows(data, np.arange(len(data.reps)), seed).assign(
-        scope="company", pooled=False
-    )
+    # the company's rows are part of every team's table (pooling): computed once per dataset
+    company = cache.memo(
+        "effects-company",
+        (data.source_hash, str(data.month), str(seed)),
+        lambda: _scope_rows(data, np.arange(len(data.reps)), seed),
+    ).assign(scope="company", pooled=False)
     if team is None:
         table = company
     else:

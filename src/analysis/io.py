@@ -8,11 +8,7 @@ coercion twice and then runs the value checks on the uncoerced column (a TypeErr
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import os
-import pickle
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +16,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from analysis import cache
 from analysis.contract import REQUIRED_TABLES, TABLES, Column, Table
 from analysis.months import latest_complete_month, parse_month
 
@@ -303,68 +300,6 @@ def _latest_timestamp(tables: dict[str, pd.DataFrame]) -> pd.Timestamp:
     return latest.normalize()
 
 
-def _cache_dir() -> Path | None:
-    """Where validated datasets are cached: $AEM_CACHE_DIR, else build/cache ("off" disables)."""
-    from analysis.paths import BUILD_DIR
-
-    value = os.environ.get("AEM_CACHE_DIR")
-    if value == "off":
-        return None
-    return Path(value) if value else BUILD_DIR / "cache"
-
-
-@functools.lru_cache(maxsize=1)
-def _code_digest() -> str:
-    """The parsing and validation code: a change to it invalidates every cached dataset."""
-    digest = hashlib.sha256()
-    for module in ("contract.py", "io.py"):
-        digest.update((Path(__file__).parent / module).read_bytes())
-    return digest.hexdigest()
-
-
-_CACHE_KEEP = 8  # cached datasets kept (the most recently used)
-
-
-def _cache_file(content_hash: str) -> Path | None:
-    folder = _cache_dir()
-    if folder is None:
-        return None
-    key = hashlib.sha256((content_hash + _code_digest()).encode()).hexdigest()[:32]
-    return folder / f"dataset-{key}.pkl"
-
-
-def _read_cache(cache: Path | None, path: Path, files: dict[str, Path]) -> Dataset | None:
-    if cache is None or not cache.is_file():
-        return None
-    try:
-        with cache.open("rb") as fh:
-            state = pickle.load(fh)  # our own file, written below from a validated dataset
-        os.utime(cache)  # recently used: kept by the pruning
-    except Exception:
-        return None
-    return Dataset(path=path, files=files, **state)
-
-
-def _write_cache(cache: Path | None, ds: Dataset) -> None:
-    if cache is None:
-        return
-    state = {
-        k: getattr(ds, k)
-        for k in ("tables", "name", "timezone", "currency", "as_of", "content_hash")
-    }
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".dataset-", dir=cache.parent)
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, cache)
-        old = sorted(cache.parent.glob("dataset-*.pkl"), key=lambda p: p.stat().st_mtime)
-        for stale in old[:-_CACHE_KEEP]:
-            stale.unlink(missing_ok=True)
-    except OSError:
-        pass  # a cache that cannot be written only costs time
-
-
 def load_dataset(path: str | Path, tables: list[str] | None = None) -> Dataset:
     """Load and validate the dataset in directory `path`.
 
@@ -381,10 +316,10 @@ def load_dataset(path: str | Path, tables: list[str] | None = None) -> Dataset:
     files = dataset_files(path)
     meta_file = path / "dataset.yaml"
     content_hash = _content_hash(files, meta_file)
-    cache = _cache_file(content_hash) if tables is None else None
-    cached = _read_cache(cache, path, files)
-    if cached is not None:
-        return cached
+    entry = cache.entry("dataset", content_hash) if tables is None else None
+    state = cache.load(entry)
+    if state is not None:
+        return Dataset(path=path, files=files, **state)
     issues = [
         Issue(
             str(path / f"{t}.csv"), t, None, "required table is missing (no .csv or .parquet file)"
@@ -433,7 +368,8 @@ def load_dataset(path: str | Path, tables: list[str] | None = None) -> Dataset:
         content_hash=content_hash,
         files=files,
     )
-    _write_cache(cache, ds)
+    keep = ("tables", "name", "timezone", "currency", "as_of", "content_hash")
+    cache.store(entry, {k: getattr(ds, k) for k in keep})
     return ds
 
 
