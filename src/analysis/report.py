@@ -4,9 +4,9 @@ One team's report is: compose its parts (REPORT_NOTEBOOKS: KPIs, pipeline conver
 skills; the company report adds the team comparison) into one notebook, execute it with papermill
 and the team's parameters in one kernel into build/<month>/<team>/report.ipynb (the record of the
 run), render that executed notebook to HTML and PDF in a staging folder without executing it
-again, then move the folder into reports/<month>/<team>/ in one step. A failure at any point leaves the previously published report as it was. A team
-whose published report carries the same input key (`input_key`: data hash, params, renderer,
-code) is skipped unless forced.
+again, then move the folder into reports/<month>/<team>/ in one step. A failure at any point
+leaves the previously published report as it was. A team whose published report carries the same
+input key (`input_key`: data hash, params, renderer, code) is skipped unless forced.
 
 Renderers:
 - builtin (default where Quarto is absent; PyPI packages only): nbconvert turns the executed
@@ -68,7 +68,6 @@ __all__ = [
 
 KERNEL_NAME = "aem-analysis"
 REPORT_NOTEBOOK = NOTEBOOKS_DIR / "monthly_team_report.ipynb"
-# output name -> (notebook, title key): every team gets each of these, published together
 # the parts of every team's report, in order: composed into one notebook (`combine_notebooks`),
 # executed once into build/<month>/<team>/report.ipynb and rendered as report.html and report.pdf
 REPORT_NOTEBOOKS: dict[str, Path] = {
@@ -107,16 +106,16 @@ INPUTS_FILE = ".inputs.json"  # published with each report: the key of what made
 
 
 def _code_digest() -> str:
-    """Hash of the package's code and templates, the notebooks and the lock file: a change to any
-    of them can change a report, so it counts as a changed input."""
+    """The package's code (`cache.code_digest`) plus the templates, the notebooks and the lock
+    file: a change to any of them can change a report, so it counts as a changed input."""
     import hashlib
 
-    from analysis.paths import PACKAGE_DIR, PROJECT_ROOT
+    from analysis.cache import code_digest
+    from analysis.paths import PROJECT_ROOT
 
-    h = hashlib.sha256(__version__.encode())
-    files = sorted(PACKAGE_DIR.rglob("*.py")) + sorted(TEMPLATES_DIR.rglob("*"))
-    files += sorted(NOTEBOOKS_DIR.glob("*.ipynb")) + [PROJECT_ROOT / "requirements.lock"]
-    for f in files:
+    h = hashlib.sha256((__version__ + code_digest()).encode())
+    files = sorted(TEMPLATES_DIR.rglob("*")) + sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+    for f in [*files, PROJECT_ROOT / "requirements.lock"]:
         if f.is_file():
             h.update(f.name.encode())
             h.update(f.read_bytes())
