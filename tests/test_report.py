@@ -493,3 +493,32 @@ def test_a_failing_team_does_not_stop_the_others(small_dataset, tmp_path, monkey
     )
     out = capsys.readouterr().out
     assert code == 1 and "failed: chiang-mai" in out
+    assert "FAILED" in out and "fails on purpose" in out  # the end-of-run summary table
+
+
+def test_summary_table_lists_every_report_with_its_status():
+    from analysis.report import TeamResult, summary_table
+
+    table = summary_table(
+        [
+            TeamResult("bangkok", True, 31.04, (Path("reports/2026-10/bangkok/report.html"),)),
+            TeamResult(
+                "chiang-mai",
+                False,
+                2.5,
+                error="RuntimeError: boom\ntrace",
+                executed=Path("b/x.ipynb"),
+            ),
+            TeamResult(
+                "company", True, 0.0, (Path("reports/2026-10/company/report.html"),), skipped=True
+            ),
+        ]
+    )
+    lines = table.splitlines()
+    assert lines[0].split() == ["report", "status", "seconds", "published", "/", "error"]
+    assert (
+        lines[1].split()[:3] == ["bangkok", "ok", "31.0"] and "reports/2026-10/bangkok" in lines[1]
+    )
+    assert lines[2].split()[:3] == ["chiang-mai", "FAILED", "2.5"]
+    assert "RuntimeError: boom" in lines[2] and "trace" not in lines[2] and "b/x.ipynb" in lines[2]
+    assert lines[3].split()[:2] == ["company", "same"]

@@ -342,7 +342,7 @@ def cmd_effects(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from analysis.report import run_monthly
+    from analysis.report import run_monthly, summary_table
 
     teams = [t.strip() for t in args.teams.split(",") if t.strip()] if args.teams else None
     results = run_monthly(
@@ -356,6 +356,8 @@ def cmd_report(args) -> int:
     )
     failed = [r for r in results if not r.ok]
     kept = [r for r in results if r.skipped]
+    print()
+    print(summary_table(results))
     print(
         f"{len(results) - len(failed)} of {len(results)} team report(s) published"
         + (f" ({len(kept)} unchanged, kept; FORCE=1 re-renders them)" if kept else "")

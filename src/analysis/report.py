@@ -64,6 +64,7 @@ __all__ = [
     "publish",
     "render_team",
     "run_monthly",
+    "summary_table",
 ]
 
 KERNEL_NAME = "aem-analysis"
@@ -696,6 +697,24 @@ class _Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+def summary_table(results: list[TeamResult]) -> str:
+    """The end-of-run table: one row per report with its status, time and where it is (or why it
+    failed, and the executed notebook that shows the traceback)."""
+    rows = [("report", "status", "seconds", "published / error")]
+    for r in results:
+        status = "same" if r.skipped else "ok" if r.ok else "FAILED"
+        if r.ok:
+            detail = str(r.files[0].parent) if r.files else ""
+        else:
+            first = (r.error or "").splitlines()[0] if r.error else ""
+            detail = first + (f" (executed notebook: {r.executed})" if r.executed else "")
+        rows.append((r.team_id, status, f"{r.seconds:.1f}", detail))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    return "\n".join(
+        f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:>{widths[2]}}  {d}" for a, b, c, d in rows
+    )
 
 
 def _line(r: TeamResult) -> str:
