@@ -173,35 +173,11 @@ def _read_yaml(path: Path) -> dict:
     return data
 
 
-def load_targets(team_id: str | None, params_dir: Path = PARAMS_DIR) -> dict[str, float]:
-    """KPI targets of a team (its params over the defaults), or the defaults for the company.
-
-    A team without a params file gets the defaults too.
-    """
-    if team_id is not None and (params_dir / f"{team_id}.yaml").is_file():
-        return dict(load_team_params(team_id, params_dir).targets)
-    defaults_path = params_dir / DEFAULTS_FILE
-    defaults = _read_yaml(defaults_path) if defaults_path.is_file() else {}
-    try:
-        return dict(TeamParams(team_id="company", targets=defaults.get("targets") or {}).targets)
-    except ValidationError as exc:
-        raise ParamsError(f"{defaults_path}: targets: {exc.errors()[0]['msg']}") from None
-
-
-def load_forecast_params(team_id: str | None, params_dir: Path = PARAMS_DIR) -> ForecastParams:
-    """A team's forecast settings (its params over the defaults); the defaults for the company or a
-    team without a params file."""
-    if team_id is not None and (params_dir / f"{team_id}.yaml").is_file():
-        return load_team_params(team_id, params_dir).forecast
-    defaults_path = params_dir / DEFAULTS_FILE
-    defaults = _read_yaml(defaults_path) if defaults_path.is_file() else {}
-    try:
-        return ForecastParams(**(defaults.get("forecast") or {}))
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"forecast.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-        raise ParamsError(f"{defaults_path}: {problems}") from None
+def _problems(exc: ValidationError) -> str:
+    """pydantic's errors as 'key.sub: message; ...' (the file's name is added by the caller)."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or '(file)'}: {e['msg']}" for e in exc.errors()
+    )
 
 
 COMPANY_ID = "company"  # reports/<month>/company/: the company-wide report
@@ -215,10 +191,27 @@ def load_company_params(params_dir: Path = PARAMS_DIR) -> TeamParams:
     try:
         return TeamParams(team_id=COMPANY_ID, **defaults)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '(file)'}: {e['msg']}" for e in exc.errors()
-        )
-        raise ParamsError(f"{defaults_path}: {problems}") from None
+        raise ParamsError(f"{defaults_path}: {_problems(exc)}") from None
+
+
+def _scope_params(team_id: str | None, params_dir: Path) -> TeamParams:
+    """A team's params (its file over the defaults); the defaults alone for the company or for a
+    team without a params file (a notebook run in JupyterLab for any team)."""
+    if team_id is not None and (params_dir / f"{team_id}.yaml").is_file():
+        return load_team_params(team_id, params_dir)
+    return load_company_params(params_dir)
+
+
+def load_targets(team_id: str | None, params_dir: Path = PARAMS_DIR) -> dict[str, float]:
+    """KPI targets of a team (its params over the defaults), or the defaults for the company or a
+    team without a params file."""
+    return dict(_scope_params(team_id, params_dir).targets)
+
+
+def load_forecast_params(team_id: str | None, params_dir: Path = PARAMS_DIR) -> ForecastParams:
+    """A team's forecast settings (its params over the defaults); the defaults for the company or a
+    team without a params file."""
+    return _scope_params(team_id, params_dir).forecast
 
 
 def list_team_ids(params_dir: Path = PARAMS_DIR) -> list[str]:
@@ -251,7 +244,4 @@ def load_team_params(team_id: str, params_dir: Path = PARAMS_DIR) -> TeamParams:
     try:
         return TeamParams(**merged)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '(file)'}: {e['msg']}" for e in exc.errors()
-        )
-        raise ParamsError(f"{path}: {problems}") from None
+        raise ParamsError(f"{path}: {_problems(exc)}") from None
