@@ -192,6 +192,12 @@ def cmd_kpis(args) -> int:
     return 0
 
 
+def _scope(team: str | None, month) -> dict:
+    """The "scope" object of every --json answer."""
+    scope = {"level": "team" if team else "company", "month": str(month)}
+    return scope | ({"team_id": team} if team else {})
+
+
 def _records(frame) -> list[dict]:
     """DataFrame rows as JSON-ready dicts: NaN -> null, periods and timestamps -> strings."""
     import pandas as pd
@@ -218,8 +224,7 @@ def cmd_funnel(args) -> int:
     ds = load_dataset(args.data)
     fd = funnel.prepare(ds, month, args.team)
     payload = {
-        "scope": {"level": "team" if args.team else "company", "month": str(month)}
-        | ({"team_id": args.team} if args.team else {}),
+        "scope": _scope(args.team, month),
         "waterfall": {k: _clean(v) for k, v in funnel.waterfall(fd).items()},
         "pipeline": {k: _clean(v) for k, v in funnel.pipeline_health(fd).items()},
         "step_conversion": _records(funnel.step_conversion(fd)),
@@ -272,8 +277,7 @@ def cmd_forecast(args) -> int:
     metrics = result.metrics
     rollup = forecast.category_rollup(data, args.team)
     payload = {
-        "scope": {"level": "team" if args.team else "company", "month": str(month)}
-        | ({"team_id": args.team} if args.team else {}),
+        "scope": _scope(args.team, month),
         "horizon": result.horizon,
         "prophet_status": result.prophet_status,
         "notes": result.notes,
@@ -323,8 +327,7 @@ def cmd_effects(args) -> int:
     ds.resolve_month(str(month), what="--month")
     table = effects.effects_table(effects.prepare(ds, month), args.team)
     payload = {
-        "scope": {"level": "team" if args.team else "company", "month": str(month)}
-        | ({"team_id": args.team} if args.team else {}),
+        "scope": _scope(args.team, month),
         "results": _records(table),
     }
     if args.json:

@@ -47,7 +47,7 @@ from analysis.params import (
     validate_team_id,
 )
 from analysis.paths import BUILD_DIR, NOTEBOOKS_DIR, PARAMS_DIR, REPORTS_DIR, TEMPLATES_DIR
-from analysis.site import HEADLINE_FILE, headlines, write_index
+from analysis.site import HEADLINE_FILE, headlines, shareable, write_index
 
 __all__ = [
     "KERNEL_NAME",
@@ -499,11 +499,7 @@ def render_team(
         staging_root = reports_dir / str(month)
         staging_root.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{team.team_id}.staging-", dir=staging_root))
-        # mkdtemp makes the folder private (0700); a published report is read from file shares
-        # and static hosts, so give it the usual permissions for the user's umask
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(staging, 0o777 & ~umask)
+        shareable(staging, 0o777)  # mkdtemp made it private
         files: list[Path] = []
         try:
             parts = list((COMPANY_NOTEBOOKS if is_company else REPORT_NOTEBOOKS).values())

@@ -21,7 +21,7 @@ from analysis.i18n import Lang, fmt_currency, fmt_month, fmt_percent, t
 from analysis.io import Dataset
 from analysis.kpis import kpi_table
 
-__all__ = ["HEADLINE_FILE", "headlines", "write_index"]
+__all__ = ["HEADLINE_FILE", "headlines", "shareable", "write_index"]
 
 HEADLINE_FILE = "headline.json"
 _MONTH_DIR = r"\d{4}-\d{2}"
@@ -44,6 +44,15 @@ def headlines(ds: Dataset, month: pd.Period, scope_ids: list[str]) -> dict[str, 
             "currency": ds.currency,
         }
     return out
+
+
+def shareable(path: Path, mode: int) -> None:
+    """Give `path` the permissions a plain create would under the user's umask (0o666 files,
+    0o777 folders): mkstemp and mkdtemp make them private, but reports are read from file shares
+    and static hosts by other users."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, mode & ~umask)
 
 
 def _e(text) -> str:
@@ -106,9 +115,7 @@ def write_index(reports_dir: Path, lang: Lang = "th", buddhist_era: bool = True)
     fd, tmp = tempfile.mkstemp(prefix=".index-", suffix=".html", dir=reports_dir)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(page)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
+    shareable(Path(tmp), 0o666)
     target = reports_dir / "index.html"
     os.replace(tmp, target)
     return target
