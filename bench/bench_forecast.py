@@ -11,26 +11,20 @@ over the scopes. Writes bench/results/forecast-<timestamp>.json with machine inf
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import statistics
-import sys
 import tempfile
 import time
 from dataclasses import asdict, replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+from _results import RESULTS, save
 
-from analysis import __version__
 from analysis import forecast as F
 from analysis.io import load_dataset
 from analysis.params import load_forecast_params
 from analysis.synth import SynthConfig, write_sample
 
-RESULTS = Path(__file__).resolve().parent / "results"
 SMOKE = SynthConfig(n_teams=2, reps_per_team=3, months=26, scale=0.4)
 
 
@@ -88,15 +82,6 @@ def main(argv=None) -> int:
             }.items():
                 variants[name] = mean_mase(run_all(ds, options)[1])
     result = {
-        "benchmark": "forecast",
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "python": sys.version.split()[0],
-            "platform": platform.platform(),
-            "processor": platform.processor(),
-            "cpus": os.cpu_count(),
-            "analysis": __version__,
-        },
         "options": asdict(base),
         "time": timing,
         "mean_mase_by_variant": variants,
@@ -112,10 +97,7 @@ def main(argv=None) -> int:
     print(f"{'mean MASE over scopes':<26}" + "".join(f"{m:>16}" for m in models))
     for name, row in variants.items():
         print(f"{name:<26}" + "".join(f"{row.get(m, float('nan')):>16.3f}" for m in models))
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / f"forecast-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
-    path.write_text(json.dumps(result, indent=2))
-    print(f"wrote {path}")
+    save("forecast", result, args.out)
     return 0
 
 

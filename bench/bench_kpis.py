@@ -9,24 +9,18 @@ for sample datasets at several scales, so linear growth shows as a constant peak
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import statistics
-import sys
 import tempfile
 import time
 import tracemalloc
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+from _results import save
 
-from analysis import __version__
 from analysis.io import load_dataset
 from analysis.kpis import kpi_table
 from analysis.synth import SynthConfig, write_sample
-
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def _all_levels(ds) -> int:
@@ -80,16 +74,6 @@ def main(argv=None) -> int:
     parser.add_argument("--scales", default="0.5,1,2,4")
     args = parser.parse_args(argv)
     result = {
-        "benchmark": "kpis",
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "python": sys.version.split()[0],
-            "platform": platform.platform(),
-            "processor": platform.processor(),
-            "cpus": __import__("os").cpu_count(),
-            "pandas": pd.__version__,
-            "analysis": __version__,
-        },
         "time": time_default(args.runs),
         "memory": memory_by_scale([float(s) for s in args.scales.split(",")]),
     }
@@ -104,10 +88,7 @@ def main(argv=None) -> int:
         print(
             f"{m['scale']:>6} {m['input_rows']:>11,} {m['peak_mb']:>8.1f} {m['peak_bytes_per_input_row']:>10.0f}"
         )
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"kpis-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
-    path.write_text(json.dumps(result, indent=2))
-    print(f"wrote {path}")
+    save("kpis", result, pandas=pd.__version__)
     return 0
 
 

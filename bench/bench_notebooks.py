@@ -8,17 +8,16 @@ bench/results/notebooks-<timestamp>.json.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
+
+from _results import save
 
 from analysis.report import REPORT_NOTEBOOKS, execute_notebook
 from analysis.synth import SynthConfig, write_sample
 
-RESULTS = Path(__file__).resolve().parent / "results"
 TARGETS = {"pipeline_conversion": 20.0, "skill_effects": 30.0}
 
 
@@ -49,12 +48,7 @@ def main(argv=None) -> int:
             print(
                 f"{notebook.name:<32} median {statistics.median(times):5.1f} s over {args.runs} runs{target}"
             )
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"notebooks-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
-    path.write_text(
-        json.dumps({"benchmark": "notebooks", "team": args.team, "results": results}, indent=2)
-    )
-    print(f"wrote {path}")
+    save("notebooks", {"team": args.team, "results": results})
     return 0
 
 

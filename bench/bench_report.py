@@ -16,18 +16,15 @@ medians over the runs and writes bench/results/report-<timestamp>.json with mach
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import shutil
 import statistics
-import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
-from analysis import __version__
+from _results import RESULTS, save
+
 from analysis.i18n import fmt_month, t
 from analysis.params import COMPANY_ID, list_team_ids, load_company_params, load_team_params
 from analysis.report import (
@@ -39,8 +36,6 @@ from analysis.report import (
     run_monthly,
 )
 from analysis.synth import SynthConfig, write_sample
-
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def _batch(data: Path, work: Path, teams: list[str]) -> float:
@@ -118,14 +113,6 @@ def main(argv=None) -> int:
         os.environ.pop("AEM_CACHE_DIR")
     med = {k: statistics.median(v) for k, v in (("cold", cold), ("same", same), ("seq", seq))}
     result = {
-        "benchmark": "report",
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "python": sys.version.split()[0],
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-            "analysis": __version__,
-        },
         "reports": teams,
         "runs": args.runs,
         "seconds": {"cold": cold, "no_change": same, "sequential": seq},
@@ -141,10 +128,7 @@ def main(argv=None) -> int:
         f"(target <= 5%); sequential per notebook {med['seq']:.0f} s = "
         f"{result['speedup_vs_sequential']:.2f}x the cold batch (target >= 2.5x)"
     )
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / f"report-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
-    path.write_text(json.dumps(result, indent=2))
-    print(f"wrote {path}")
+    save("report", result, args.out)
     return 0
 
 
