@@ -69,7 +69,15 @@ def _panel(rng, n_reps, n_months, base, effect, n_treated):
     return wins, trials, np.arange(n_treated), event, np.arange(n_treated, n_reps)
 
 
-@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# The two simulation tests below are statistical: any fixed tolerance fails for some seeds by
+# chance. derandomize=True makes hypothesis draw the same examples on every run, so CI cannot go
+# red by luck; the tolerances are set from the binomial distribution of the hit counts.
+STATISTICAL = settings(
+    derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+
+@settings(STATISTICAL, max_examples=4)
 @given(
     n_treated=st.integers(8, 20),
     n_controls=st.integers(10, 30),
@@ -88,14 +96,16 @@ def test_permutation_p_values_are_uniform_under_the_null(n_treated, n_controls, 
     assert 0.05 <= np.mean(ps <= 0.2) <= 0.40
 
 
-@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(STATISTICAL, max_examples=3)
 @given(effect=st.floats(-0.1, 0.15), seed=st.integers(0, 2**16))
 def test_bootstrap_interval_covers_the_true_effect_at_about_95(effect, seed):
     rng = np.random.default_rng(seed)
     hits = []
-    for _ in range(60):
+    for _ in range(150):
         panel = _panel(rng, 40, 30, 0.3, effect, 15)
         r = staggered_did(*panel, rng=rng, n_boot=200, n_perm=1)
         hits.append(r["ci_low"] <= effect <= r["ci_high"])
-    # 60 draws at 95%: the 1st percentile of Binomial(60, 0.95) is 53
-    assert np.mean(hits) >= 0.85
+    # 150 draws at a true 95%: Binomial(150, 0.95) falls below 135 (90%) with probability 0.4% and
+    # above 148 with 0.4%; the percentile interval this replaced (93% in simulation) fell below
+    # 135 with probability 6%
+    assert 0.90 <= np.mean(hits) <= 0.99

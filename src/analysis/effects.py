@@ -15,8 +15,9 @@ verdict, scope, pooled.
 3. training_outcome — difference in differences: each trained rep's outcome in the 6 months after
    the completion month minus the 6 months before, against the same change for the reps never
    trained on the course over the same calendar months; the estimate averages over trained reps.
-   95% interval: bootstrap over trained and control reps (1,000 resamples); p: permutation test
-   that reassigns the completion months to random reps (1,000 permutations). pre_trend — the same
+   95% interval: estimate +- t(n-1) x the bootstrap SE over trained and control reps (1,000
+   resamples); p: permutation test that reassigns the completion months to random reps (1,000
+   permutations). pre_trend — the same
    estimator on the two 6-month windows before completion (should be about 0).
 4. p_adjusted: Benjamini-Hochberg over every row of questions 1-3 (scipy's
    false_discovery_control); pre-trend rows are adjusted among themselves.
@@ -328,7 +329,7 @@ def _training_outcome_rows(data: EffectsData, rows: np.ndarray, rng) -> list[dic
                         outcome,
                         res["estimate"],
                         (res["ci_low"], res["ci_high"]),
-                        "difference in differences; bootstrap 95% interval, permutation p",
+                        "difference in differences; bootstrap-SE t 95% interval, permutation p",
                         res["p"],
                         res["n"],
                         mde_from_se(res["se"]),
