@@ -51,7 +51,7 @@ monthly-report: $(STAMP) ## Render every team's report: [MONTH=YYYY-MM] [TEAMS=a
 		$(if $(FORCE),--force)
 
 test: $(STAMP) ## Run the whole test suite (unit, notebooks with nbval, end-to-end reports)
-	$(PY) -m pytest -n 2 --dist loadgroup
+	HYPOTHESIS_PROFILE=ci $(PY) -m pytest -n 2 --dist loadgroup
 
 test-fast: $(STAMP) ## Unit tests only (no notebook execution or rendering)
 	$(PY) -m pytest -m "not e2e"
@@ -61,8 +61,8 @@ bench: $(STAMP) ## Benchmarks (not part of make test); results in bench/results/
 	$(PY) bench/bench_notebooks.py
 	$(PY) bench/bench_forecast.py
 
-bench-report: $(STAMP) ## Monthly-report benchmark: cold, no-change re-run and sequential (minutes)
-	$(PY) bench/bench_report.py
+bench-report: $(STAMP) ## Monthly-report benchmark: cold, no-change, sequential [RUNS=3] (~8 min/run)
+	$(PY) bench/bench_report.py --runs $(or $(RUNS),3)
 
 lab: $(STAMP) ## Open JupyterLab on the project kernel
 	@if [ ! -f data/sample/dataset.yaml ]; then $(MAKE) --no-print-directory data/sample/dataset.yaml; fi

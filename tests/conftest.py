@@ -11,9 +11,10 @@ from hypothesis import settings
 
 from analysis.synth import SynthConfig, write_sample
 
-# CI runs the property tests on a fixed set of examples (reproducible runs); locally they explore.
+# `make test` (and so CI) runs the property tests on a fixed set of examples, so a run is
+# reproducible and cannot fail by luck; plain `pytest` explores new examples.
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
-if os.environ.get("CI"):
+if os.environ.get("CI") or os.environ.get("HYPOTHESIS_PROFILE") == "ci":
     settings.load_profile("ci")
 
 FIXTURES = Path(__file__).parent / "fixtures"

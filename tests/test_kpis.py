@@ -362,3 +362,35 @@ def test_kpi_docs_list_every_kpi():
     text = kpi_markdown()
     for key, kpi in KPIS.items():
         assert f"| `{key}` | {kpi.label_en} | {kpi.label_th} |" in text
+
+
+@pytest.mark.parametrize("level", ["company", "team", "rep"])
+def test_shared_table_slices_equal_a_direct_computation(small_dataset, level):
+    """kpi_table on a loaded dataset slices the shared all-months table; every slice must equal
+    computing just those months (incl. the first months, where growth looks before the data)."""
+    from analysis.kpis import _kpi_table, shared_kpi_table
+
+    ds = load_dataset(small_dataset)
+    first = ds["opportunities"]["created_at"].min().to_period("M")
+    latest = ds.latest_complete_month
+    assert shared_kpi_table(ds, level) is not None
+    for months in ([first], [first, first + 1], [latest - 12, latest], [latest - 1, latest]):
+        shared = kpi_table(ds, months, level=level)
+        direct = _kpi_table(ds, months, level)
+        assert len(shared) and set(shared["month"]) == set(months)
+        pd.testing.assert_frame_equal(shared, direct)
+
+
+def test_a_dataset_cut_as_of_is_never_served_the_shared_table(small_dataset):
+    from analysis.asof import as_of
+    from analysis.kpis import shared_kpi_table
+    from analysis.months import month_end
+
+    ds = load_dataset(small_dataset)
+    month = ds.latest_complete_month - 3
+    cut = as_of(ds, month_end(month))
+    assert cut.content_hash == "" and shared_kpi_table(cut, "team") is None
+    # open deals at M differ in the cut (later closes undone) only for later months; M agrees
+    pd.testing.assert_frame_equal(
+        kpi_table(cut, [month], level="team"), kpi_table(ds, [month], level="team")
+    )

@@ -25,6 +25,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from analysis import cache
 from analysis.contract import SKILLS
 from analysis.io import Dataset
 from analysis.kpi_defs import FAMILIES, KPI, KPIS, kpi_markdown
@@ -37,6 +38,7 @@ __all__ = [
     "FAMILIES",
     "Level",
     "kpi_table",
+    "shared_kpi_table",
     "kpis_for",
     "missing_kpis",
     "active_reps",
@@ -365,7 +367,8 @@ def _active_rep_months(ds: Dataset, months: np.ndarray) -> pd.DataFrame:
         int(months.min()),
         int(months.max()),
     )
-    return pd.DataFrame({"rep_id": reps["rep_id"].to_numpy()[rows], "month": month})
+    keep = np.isin(month, months)  # months need not be contiguous
+    return pd.DataFrame({"rep_id": reps["rep_id"].to_numpy()[rows[keep]], "month": month[keep]})
 
 
 def _people_kpis(
@@ -439,6 +442,12 @@ def _grid(ds: Dataset, months: np.ndarray, sc: _Scope, active: pd.DataFrame) -> 
     return pd.MultiIndex.from_frame(pairs, names=["scope_id", "month"])
 
 
+def _all_months(ds: Dataset) -> list[pd.Period]:
+    return month_range(
+        ds["opportunities"]["created_at"].min().to_period("M"), ds.latest_complete_month
+    )
+
+
 def kpi_table(
     ds: Dataset, months: Sequence[pd.Period] | None = None, *, level: Level = "team"
 ) -> pd.DataFrame:
@@ -447,12 +456,46 @@ def kpi_table(
     Columns: level, scope_id, month (Period), then every KPI key. `months` defaults to every month
     from the first opportunity to the latest complete one. Teams get rows even with no reps; reps
     get rows for the months they were active in or closed a deal.
+
+    A dataset loaded from disk (it has a content hash) is computed once for all its months and
+    levels and shared: within a process and, through the on-disk cache, by every notebook of a
+    report run (see `shared_kpi_table`). A month's row does not depend on which other months are
+    asked for, so a slice of the shared table equals a direct computation (a test checks it).
     """
-    sc = _Scope(ds, level)
     if months is None:
-        months = month_range(
-            ds["opportunities"]["created_at"].min().to_period("M"), ds.latest_complete_month
-        )
+        months = _all_months(ds)
+    periods = sorted({pd.Period(m, "M") for m in months})
+    full = shared_kpi_table(ds, level)
+    if full is not None and periods and set(periods) <= set(_all_months(ds)):
+        return full[full["month"].isin(periods)].reset_index(drop=True)
+    return _kpi_table(ds, periods, level)
+
+
+_SHARED: dict[tuple[str, ...], pd.DataFrame] = {}
+_SHARED_KEEP = 6  # tables kept in memory (3 levels of 2 datasets)
+
+
+def shared_kpi_table(ds: Dataset, level: Level) -> pd.DataFrame | None:
+    """`level`'s KPI table over all the dataset's months, computed once per dataset content.
+
+    Kept in memory and in the on-disk cache (`analysis.cache`, keyed by the content hash, the
+    tables present and the package code), so the batch computes it before fanning out and each
+    report's kernel only reads it. None for a dataset without a content hash: one cut as of a
+    date (`asof.as_of`) or built in memory, which is computed directly every time. A dataset with
+    a content hash is treated as read-only. Do not modify the returned frame.
+    """
+    if not ds.content_hash:
+        return None
+    key = (ds.content_hash, ",".join(sorted(ds.tables)), level)
+    if key not in _SHARED:
+        while len(_SHARED) >= _SHARED_KEEP:
+            _SHARED.pop(next(iter(_SHARED)))
+        _SHARED[key] = cache.memo("kpis", key, lambda: _kpi_table(ds, _all_months(ds), level))
+    return _SHARED[key]
+
+
+def _kpi_table(ds: Dataset, months: Sequence[pd.Period], level: Level) -> pd.DataFrame:
+    sc = _Scope(ds, level)
     ords = np.array(sorted({pd.Period(m, "M").ordinal for m in months}), dtype="int64")
     active = _active_rep_months(ds, ords)
     cols: dict[str, pd.Series] = {}

@@ -37,6 +37,7 @@ import pandas as pd
 from analysis import __version__, fonts
 from analysis.i18n import Lang, fmt_month, t
 from analysis.io import Dataset, load_dataset
+from analysis.kpis import shared_kpi_table
 from analysis.params import (
     COMPANY_ID,
     ParamsError,
@@ -628,6 +629,10 @@ def run_monthly(
     )
     kwargs["force"] = force
     heads = headlines(ds, the_month, [p.team_id for p in team_params])
+    # the KPI tables every report reads (company, teams, reps; all months), computed once here and
+    # read by each report's kernel from the cache (`kpis.shared_kpi_table`)
+    for level in ("company", "team", "rep"):
+        shared_kpi_table(ds, level)
     results: list[TeamResult] = []
     bar = _Progress(len(team_params), jobs, echo, enabled=progress)
     if jobs == 1:
