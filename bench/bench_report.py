@@ -27,14 +27,8 @@ from _results import RESULTS, save
 
 from analysis.i18n import fmt_month, t
 from analysis.params import COMPANY_ID, list_team_ids, load_company_params, load_team_params
-from analysis.report import (
-    COMPANY_NOTEBOOKS,
-    REPORT_NOTEBOOKS,
-    PageInfo,
-    execute_notebook,
-    render_builtin,
-    run_monthly,
-)
+from analysis.render import PageInfo, render_builtin
+from analysis.report import COMPANY_NOTEBOOKS, REPORT_NOTEBOOKS, execute_notebook, run_monthly
 from analysis.synth import SynthConfig, write_sample
 
 

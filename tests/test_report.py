@@ -17,7 +17,8 @@ from analysis.i18n import fmt_currency, fmt_percent
 from analysis.io import DataValidationError, load_dataset
 from analysis.kpis import kpis_for
 from analysis.paths import PARAMS_DIR as PROJECT_PARAMS
-from analysis.report import choose_renderer, publish, run_monthly
+from analysis.render import choose_renderer
+from analysis.report import publish, run_monthly
 
 TEAMS = ["bangkok", "chiang-mai"]
 SOURCE_DATE_EPOCH = "1790000000"  # 2026-09-21 14:13:20 UTC
@@ -202,6 +203,33 @@ def test_html_is_self_contained_with_team_and_thai_text(published, small_dataset
         assert "def " not in page and "views." not in page, "code must be hidden"
 
 
+def _name_in_pdf_text(name: str):
+    """A pattern for `name` in PDFium's text of a Typst PDF: Thai clusters that Typst writes with
+    /ActualText come out repeated or reordered (typst/typst#7610), so up to 4 Thai characters or
+    spaces may sit between the name's characters. Sensitivity is checked, not assumed: every own
+    rep name the HTML shows must be found this way in the PDF before absences are believed."""
+    chars = [re.escape(c) for c in name if not c.isspace()]
+    return re.compile(r"[\u0E00-\u0E7F\s]{0,4}?".join(chars))
+
+
+def test_pdf_shows_own_reps_and_no_other_teams_names(published, small_dataset):
+    out, _ = published
+    ds = load_dataset(small_dataset)
+    reps, names = ds["reps"], _team_names(small_dataset)
+    for team in TEAMS:
+        folder = out / "reports" / "2026-10" / team
+        text, page = _pdf_text(folder / "report.pdf"), (folder / "report.html").read_text()
+        own = set(reps.loc[reps["team_id"].eq(team), "rep_name"])
+        shown = [n for n in own if n in page]
+        assert len(shown) >= 3
+        missed = [n for n in shown if not _name_in_pdf_text(n).search(text)]
+        assert not missed, f"{team}: the PDF scan cannot see own reps {missed}"
+        others = set(reps.loc[reps["team_id"].ne(team), "rep_name"]) - own
+        others |= {names[t] for t in TEAMS if t != team}
+        found = [n for n in others if _name_in_pdf_text(n).search(text)]
+        assert not found, f"{team}'s PDF names other teams' people or teams: {found}"
+
+
 def test_pdf_embeds_thai_font_figures_and_the_numbers(published, small_dataset):
     from pypdf import PdfReader
 
@@ -233,6 +261,46 @@ def test_pdf_embeds_thai_font_figures_and_the_numbers(published, small_dataset):
         assert text.count(fmt_currency(kpis["revenue"])) >= 2
         if kpis["win_rate"] is not None:
             assert fmt_percent(kpis["win_rate"]) in text
+
+
+def test_pdf_tables_keep_the_red_amber_green_tints(published):
+    """Every status the HTML tints (class rag-*) is painted in the PDF in the same colour."""
+    import numpy as np
+    import pypdfium2 as pdfium
+
+    from analysis.scorecards import RAG_COLORS
+
+    out, _ = published
+    for team in [*TEAMS, "company"]:
+        folder = out / "reports" / "2026-10" / team
+        statuses = set(
+            re.findall(r"\brag-(green|amber|red)\b", (folder / "report.html").read_text())
+        )
+        assert statuses, f"{team}: the scorecard has no red/amber/green cell to check"
+        pdf = pdfium.PdfDocument(str(folder / "report.pdf"))
+        pixels = np.concatenate(
+            [
+                np.asarray(pdf[i].render(scale=0.5).to_pil().convert("RGB")).reshape(-1, 3)
+                for i in range(len(pdf))
+            ]
+        ).astype(int)
+        for status, color in RAG_COLORS.items():
+            rgb = np.array([int(color[k : k + 2], 16) for k in (1, 3, 5)])
+            painted = int((np.abs(pixels - rgb).max(axis=1) <= 2).sum())
+            assert (painted > 100) == (status in statuses), (team, status, painted)
+
+
+def test_typst_fills_follow_the_status_classes():
+    from analysis.render import _typst_fills
+    from analysis.scorecards import RAG_COLORS
+
+    html = (
+        '<td id="x" class="data rag-red">1</td><td class="data">2</td><td class="rag-green">3</td>'
+    )
+    out = _typst_fills(html)
+    assert out.count("data-typst:fill") == 2
+    assert f'data-typst:fill="rgb(&quot;{RAG_COLORS["red"]}&quot;)" class="data rag-red"' in out
+    assert '<td class="data">2</td>' in out
 
 
 def test_bad_data_publishes_nothing_and_keeps_the_old_report(published, small_dataset, tmp_path):
@@ -365,7 +433,7 @@ def test_unknown_team_and_bad_month_are_named(small_dataset, tmp_path):
         echo=lambda _m: None,
     )
     with pytest.raises(
-        ValueError, match=r"TEAMS: 'atlantis' has no params file .* \(valid: bangkok, "
+        ValueError, match=r"TEAMS: 'atlantis' is not a team of .* \(valid: bangkok, chiang-mai, "
     ):
         run_monthly(small_dataset, teams=["atlantis"], **kwargs)
     with pytest.raises(ValueError, match="must be a slug"):
@@ -455,6 +523,10 @@ def test_a_failing_team_does_not_stop_the_others(small_dataset, tmp_path, monkey
     import analysis.report as report
     from analysis.cli import main
 
+    data = tmp_path / "data"  # the small dataset plus a third team, phuket (no reps yet)
+    shutil.copytree(small_dataset, data)
+    with (data / "teams.csv").open("a", encoding="utf-8") as fh:
+        fh.write("phuket,ทีมภูเก็ต,Jane Doe,South\n")
     params = tmp_path / "params"
     shutil.copytree(PROJECT_PARAMS, params)
     (params / "phuket.yaml").write_text("team_id: phuket\nlangauge: en\n", encoding="utf-8")
@@ -464,7 +536,7 @@ def test_a_failing_team_does_not_stop_the_others(small_dataset, tmp_path, monkey
     part = Path(__file__).parent / "fixtures" / "notebooks" / "part.ipynb"
     monkeypatch.setattr(report, "REPORT_NOTEBOOKS", {"report": part})
     results = run_monthly(
-        small_dataset,
+        data,
         teams=["bangkok", "chiang-mai", "phuket"],
         renderer="builtin",
         jobs=1,
@@ -488,9 +560,7 @@ def test_a_failing_team_does_not_stop_the_others(small_dataset, tmp_path, monkey
     monkeypatch.setattr(report, "PARAMS_DIR", params)
     monkeypatch.setattr(report, "REPORTS_DIR", tmp_path / "r2")
     monkeypatch.setattr(report, "BUILD_DIR", tmp_path / "b2")
-    code = main(
-        ["report", "--data", str(small_dataset), "--teams", "bangkok,chiang-mai", "--jobs", "1"]
-    )
+    code = main(["report", "--data", str(data), "--teams", "bangkok,chiang-mai", "--jobs", "1"])
     out = capsys.readouterr().out
     assert code == 1 and "failed: chiang-mai" in out
     assert "FAILED" in out and "fails on purpose" in out  # the end-of-run summary table

@@ -1,41 +1,35 @@
-"""Monthly reports: papermill execution, rendering (Quarto or built-in), atomic publishing.
+"""Monthly reports: papermill execution, incremental and atomic publishing, the batch.
 
 One team's report is: compose its parts (REPORT_NOTEBOOKS: KPIs, pipeline conversion, forecast,
 skills; the company report adds the team comparison) into one notebook, execute it with papermill
 and the team's parameters in one kernel into build/<month>/<team>/report.ipynb (the record of the
 run), render that executed notebook to HTML and PDF in a staging folder without executing it
-again, then move the folder into reports/<month>/<team>/ in one step. A failure at any point
-leaves the previously published report as it was. A team whose published report carries the same
-input key (`input_key`: data hash, params, renderer, code) is skipped unless forced.
-
-Renderers:
-- builtin (default where Quarto is absent; PyPI packages only): nbconvert turns the executed
-  notebook into an HTML fragment (code hidden, images inlined); the page wraps it with inline CSS
-  and the Thai font subset as base64 (self-contained, no network). For the PDF, pandoc converts the
-  same fragment to Typst, and the `typst` package compiles it with the bundled Noto fonts (A4).
-- quarto: `quarto render` on the executed notebook (no re-execution), HTML and Typst PDF.
+again (`analysis.render`), then move the folder into reports/<month>/<team>/ in one step. A
+failure at any point leaves the previously published report as it was. A team whose published
+report carries the same input key (`input_key`: data hash, params, renderer, code) is skipped
+unless forced. The batch (`run_monthly`) validates everything first, computes what every report
+shares once (the dataset, the KPI tables), then renders the teams in a process pool.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import html
+import multiprocessing as mp
 import os
 import shutil
-import subprocess
 import tempfile
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import nbformat
 import pandas as pd
 
-from analysis import __version__, fonts
-from analysis.i18n import Lang, fmt_month, t
+from analysis import __version__
+from analysis.i18n import fmt_month, t
 from analysis.io import Dataset, load_dataset
 from analysis.kpis import shared_kpi_table
 from analysis.params import (
@@ -48,6 +42,14 @@ from analysis.params import (
     validate_team_id,
 )
 from analysis.paths import BUILD_DIR, NOTEBOOKS_DIR, PARAMS_DIR, REPORTS_DIR, TEMPLATES_DIR
+from analysis.render import (
+    PageInfo,
+    Renderer,
+    RenderError,
+    choose_renderer,
+    render_builtin,
+    render_quarto,
+)
 from analysis.site import HEADLINE_FILE, headlines, shareable, write_index
 
 __all__ = [
@@ -56,12 +58,8 @@ __all__ = [
     "REPORT_NOTEBOOKS",
     "COMBINED_NOTEBOOK",
     "combine_notebooks",
-    "RenderError",
     "TeamResult",
-    "choose_renderer",
     "execute_notebook",
-    "render_builtin",
-    "render_quarto",
     "publish",
     "render_team",
     "run_monthly",
@@ -85,12 +83,6 @@ COMPANY_NOTEBOOKS: dict[str, Path] = {
     "company_comparison": NOTEBOOKS_DIR / "company_comparison.ipynb",
     **{k: v for k, v in REPORT_NOTEBOOKS.items() if k != "report"},
 }
-Renderer = Literal["builtin", "quarto"]
-REMOVE_TAGS = {"remove-cell", "parameters", "injected-parameters"}
-
-
-class RenderError(RuntimeError):
-    """Rendering a report failed; the message says which step and why."""
 
 
 @dataclass(frozen=True)
@@ -147,20 +139,6 @@ def _is_current(target: Path, key: dict) -> bool:
         return False
     expected = ["report.html", "report.pdf"]
     return published == key and all((target / f).is_file() for f in expected)
-
-
-def choose_renderer(requested: str = "auto") -> Renderer:
-    """'auto' -> quarto when a `quarto` executable is on PATH, else builtin."""
-    if requested not in ("auto", "builtin", "quarto"):
-        raise ValueError(f"renderer: {requested!r} is not one of auto, builtin, quarto")
-    if requested == "auto":
-        return "quarto" if shutil.which("quarto") else "builtin"
-    if requested == "quarto" and not shutil.which("quarto"):
-        raise ValueError(
-            "renderer: quarto was requested but no `quarto` executable is on PATH "
-            "(install Quarto, or use RENDERER=builtin)"
-        )
-    return requested  # type: ignore[return-value]
 
 
 def _kernel_name() -> str:
@@ -238,204 +216,6 @@ def combine_notebooks(parts: list[Path], output: Path) -> Path:
     output.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(combined, output)
     return output
-
-
-def _report_notebook(executed: Path) -> nbformat.NotebookNode:
-    """The executed notebook minus what a reader should not see: tagged cells, logs and warnings."""
-    nb = nbformat.read(executed, as_version=4)
-    keep = []
-    for cell in nb.cells:
-        if REMOVE_TAGS & set(cell.metadata.get("tags", [])):
-            continue
-        if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.outputs if o.output_type != "stream"]
-        keep.append(cell)
-    nb.cells = keep
-    return nb
-
-
-def _html_body(nb: nbformat.NotebookNode) -> str:
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(
-        template_name="basic",
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        embed_images=True,
-        exclude_anchor_links=True,
-    )
-    body, _ = exporter.from_notebook_node(nb)
-    return body
-
-
-def _generated_at() -> dt.datetime:
-    """Now, or SOURCE_DATE_EPOCH when set (reproducible builds)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
-    return dt.datetime.now(tz=dt.UTC).replace(microsecond=0)
-
-
-@dataclass(frozen=True)
-class PageInfo:
-    """What the page frame (title, header, footer) shows around the notebook's content."""
-
-    title: str
-    scope_name: str
-    month_label: str
-    lang: Lang
-    content_hash: str
-    renderer: str
-
-    def footer(self) -> str:
-        return (
-            f"{t('content_hash', self.lang)} {self.content_hash[:12]} · analysis {__version__} · "
-            f"{self.renderer} · {t('generated', self.lang)} {_generated_at():%Y-%m-%d %H:%M} UTC"
-        )
-
-
-def _jinja():
-    import jinja2
-
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=False, keep_trailing_newline=True
-    )
-
-
-def render_builtin(
-    executed: Path, out_dir: Path, page: PageInfo, name: str = "report"
-) -> dict[str, Path]:
-    """Render an executed notebook to <name>.html and <name>.pdf in `out_dir` (PyPI tools only)."""
-    import pypandoc
-    import typst
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    body = _html_body(_report_notebook(executed))
-
-    env = _jinja()
-    page_text = env.get_template("report.html.j2").render(
-        lang=page.lang,
-        title=html.escape(page.title),
-        body=body,
-        footer=html.escape(page.footer()),
-    )
-    # subset the embedded fonts to exactly the characters this page uses
-    page_text = page_text.replace("/*FONT_FACES*/", fonts.css_font_faces(page_text), 1)
-    html_path = out_dir / f"{name}.html"
-    html_path.write_text(page_text, encoding="utf-8")
-
-    with tempfile.TemporaryDirectory(prefix="typst-") as tmp:
-        tmpdir = Path(tmp)
-        (tmpdir / "body.html").write_text(body, encoding="utf-8")
-        proc = subprocess.run(
-            [
-                pypandoc.get_pandoc_path(),
-                "--from=html-native_divs",  # flatten nbconvert's wrappers so headings stay with content
-                "--to=typst",
-                "--extract-media=media",
-                "--output=body.typ",
-                "body.html",
-            ],
-            cwd=tmpdir,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if proc.returncode != 0:
-            raise RenderError(
-                f"pandoc (HTML -> Typst) failed for {executed}: {proc.stderr.strip()}"
-            )
-        main = env.get_template("report.typ.j2").render(
-            lang=page.lang,
-            title=_typst_str(page.title),
-            header=_typst_str(f"{page.scope_name} · {page.month_label}"),
-            footer=_typst_str(page.footer()),
-            latin=fonts.LATIN_FAMILY,
-            thai=fonts.THAI_FAMILY,
-        )
-        (tmpdir / "main.typ").write_text(main, encoding="utf-8")
-        pdf_path = out_dir / f"{name}.pdf"
-        try:
-            typst.compile(
-                str(tmpdir / "main.typ"),
-                output=str(pdf_path),
-                root=str(tmpdir),
-                font_paths=[str(p) for p in fonts.font_dirs()],
-                ignore_system_fonts=True,
-            )
-        except Exception as exc:  # typst raises its own error types with the compiler's message
-            raise RenderError(f"typst failed for {executed}: {exc}") from exc
-    return {"html": html_path, "pdf": pdf_path}
-
-
-def _typst_str(text: str) -> str:
-    """A Typst string literal's body: escape backslashes and quotes."""
-    return text.replace("\\", "\\\\").replace('"', '\\"')
-
-
-def render_quarto(
-    executed: Path, out_dir: Path, page: PageInfo, name: str = "report"
-) -> dict[str, Path]:
-    """Render with Quarto (must be on PATH): HTML self-contained, PDF via Quarto's Typst format."""
-    quarto = shutil.which("quarto")
-    if quarto is None:
-        raise RenderError("quarto is not on PATH")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="quarto-") as tmp:
-        src = Path(tmp) / "report.ipynb"
-        nbformat.write(_report_notebook(executed), src)
-        common = [
-            "-M",
-            f"title:{page.title}",
-            "-M",
-            "echo:false",
-            "-M",
-            "warning:false",
-            "-M",
-            f"lang:{page.lang}",
-            "--no-execute",
-        ]
-        formats = {
-            "html": [
-                "--to",
-                "html",
-                "-M",
-                "embed-resources:true",
-                "-M",
-                f"mainfont:{fonts.THAI_FAMILY}",
-            ],
-            "pdf": [
-                "--to",
-                "typst",
-                "-M",
-                "papersize:a4",
-                "-M",
-                f"mainfont:{fonts.LATIN_FAMILY}",
-                "-M",
-                "font-paths:" + ",".join(str(p) for p in fonts.font_dirs()),
-            ],
-        }
-        outputs = {}
-        for fmt, args in formats.items():
-            proc = subprocess.run(
-                [quarto, "render", str(src), *args, *common],
-                cwd=tmp,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if proc.returncode != 0:
-                raise RenderError(
-                    f"quarto render --to {args[1]} failed: {proc.stderr.strip()[-2000:]}"
-                )
-            produced = Path(tmp) / f"report.{fmt}"
-            if not produced.is_file():
-                raise RenderError(f"quarto did not produce {produced.name}")
-            target = out_dir / f"{name}.{fmt}"
-            shutil.move(produced, target)
-            outputs[fmt] = target
-    return outputs
 
 
 def publish(staging: Path, target: Path) -> None:
@@ -573,39 +353,41 @@ def run_monthly(
     chosen = choose_renderer(renderer)
     ds: Dataset = load_dataset(data_dir)
     the_month = ds.resolve_month(month, what="MONTH")
-    available = list_team_ids(params_dir)
-    team_ids = list(teams) if teams else [*available, COMPANY_ID]
-    for team_id in team_ids:
-        validate_team_id(team_id)
-        if team_id not in available and team_id != COMPANY_ID:
-            raise ValueError(
-                f"TEAMS: {team_id!r} has no params file in {params_dir} "
-                f"(valid: {', '.join([*available, COMPANY_ID])})"
-            )
     names = ds["teams"].set_index("team_id")["team_name"]
     if COMPANY_ID in names.index:
         raise ValueError(
             f"{data_dir}/teams: the team id {COMPANY_ID!r} is reserved for the company report"
         )
+    available = list_team_ids(params_dir)
+    stray = [a for a in available if a not in names.index]
+    if stray:  # a params folder shared by several datasets: not an error, but said
+        echo(
+            f"Note: {', '.join(f'{s}.yaml' for s in stray)} in {params_dir} name(s) teams that "
+            f"are not in {data_dir}/teams; skipped (PARAMS=dir gives a dataset its own folder)"
+        )
+    valid = [*sorted(names.index), COMPANY_ID]
+    team_ids = list(teams) if teams else valid
+    for team_id in team_ids:
+        validate_team_id(team_id)
+        if team_id not in valid:
+            raise ValueError(
+                f"TEAMS: {team_id!r} is not a team of {data_dir} (valid: {', '.join(valid)})"
+            )
     # a team whose params file breaks the schema fails alone, before anything runs, with the
-    # file and key named; the other teams go on
+    # file and key named; the other teams go on. A team without a params file uses the defaults.
     team_params, bad_params = [], []
     for tid in team_ids:
         try:
-            team_params.append(
-                load_company_params(params_dir)
-                if tid == COMPANY_ID
-                else load_team_params(tid, params_dir)
-            )
+            if tid == COMPANY_ID:
+                team_params.append(load_company_params(params_dir))
+            elif tid in available:
+                team_params.append(load_team_params(tid, params_dir))
+            else:
+                team_params.append(
+                    load_company_params(params_dir).model_copy(update={"team_id": tid})
+                )
         except ParamsError as exc:
             bad_params.append(TeamResult(tid, False, 0.0, error=f"ParamsError: {exc}"))
-    unknown = [p.team_id for p in team_params if p.team_id not in names.index]
-    unknown = [u for u in unknown if u != COMPANY_ID]
-    if unknown:
-        raise ValueError(
-            f"params: team(s) {', '.join(unknown)} are not in {data_dir}/teams "
-            f"(dataset teams: {', '.join(names.index)})"
-        )
 
     def scope_name(p: TeamParams) -> str:
         if p.team_id == COMPANY_ID:
@@ -633,36 +415,55 @@ def run_monthly(
     # read by each report's kernel from the cache (`kpis.shared_kpi_table`)
     for level in ("company", "team", "rep"):
         shared_kpi_table(ds, level)
-    results: list[TeamResult] = []
     bar = _Progress(len(team_params), jobs, echo, enabled=progress)
-    if jobs == 1:
-        for p in team_params:
-            bar.started()
-            results.append(
-                render_team(p, scope_name=scope_name(p), headline=heads[p.team_id], **kwargs)
-            )
-            bar.finished(results[-1])
-    else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [
-                pool.submit(
-                    render_team, p, scope_name=scope_name(p), headline=heads[p.team_id], **kwargs
-                )
-                for p in team_params
-            ]
-            for _ in range(min(jobs, len(futures))):
-                bar.started()
-            for fut in as_completed(futures):
-                results.append(fut.result())
-                bar.finished(results[-1])
-                if bar.done + bar.running < len(futures):
-                    bar.started()
+    tasks = [
+        (p, dict(kwargs, scope_name=scope_name(p), headline=heads[p.team_id])) for p in team_params
+    ]
+    # the kernels read targets and forecast settings from the same params folder
+    with _environ("AEM_PARAMS_DIR", str(Path(params_dir).resolve())):
+        results = _fan_out(tasks, jobs, bar)
     bar.close()
     defaults = load_company_params(params_dir)
     index = write_index(reports_dir, defaults.lang, defaults.buddhist_era)
     echo(f"Index: {index}")
     results = sorted([*results, *bad_params], key=lambda r: r.team_id)
     return results
+
+
+def _fan_out(tasks: list[tuple[TeamParams, dict]], jobs: int, bar: _Progress) -> list[TeamResult]:
+    """render_team for every task: in this process (jobs 1) or a pool of `jobs` processes."""
+    results: list[TeamResult] = []
+    if jobs == 1:
+        for team, kw in tasks:
+            bar.started()
+            results.append(render_team(team, **kw))
+            bar.finished(results[-1])
+        return results
+    # spawn, not fork: the batch process has threads by now (pyarrow's pool, BLAS, zmq), and a
+    # child forked while one of them holds a lock can hang forever (seen in bench-report)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn")) as pool:
+        futures = [pool.submit(render_team, team, **kw) for team, kw in tasks]
+        for _ in range(min(jobs, len(futures))):
+            bar.started()
+        for fut in as_completed(futures):
+            results.append(fut.result())
+            bar.finished(results[-1])
+            if bar.done + bar.running < len(futures):
+                bar.started()
+    return results
+
+
+@contextlib.contextmanager
+def _environ(name: str, value: str):
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
 
 
 class _Progress:

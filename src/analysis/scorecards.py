@@ -15,6 +15,8 @@ from analysis.kpis import KPIS, kpi_table, scope_reps
 
 __all__ = [
     "AMBER_BAND",
+    "RAG_COLORS",
+    "rag_class",
     "RAG_RULE",
     "TENURE_BUCKETS",
     "Status",
@@ -27,6 +29,9 @@ __all__ = [
 
 Status = Literal["green", "amber", "red"]
 AMBER_BAND = 0.10
+# the tint of a status cell in every table (HTML, PDF and JupyterLab); cells also carry the class
+# rag_class(status), which the PDF renderer maps back to these fills
+RAG_COLORS: dict[str, str] = {"green": "#d7f0dd", "amber": "#fcebc5", "red": "#f8d4d0"}
 RAG_RULE = (
     "green: at or better than target; amber: worse, but within 10% of the target; "
     "red: further off. 'Better' follows each KPI's direction (higher or lower is better)."
@@ -38,6 +43,11 @@ TENURE_BUCKETS = [
     (12, 10_000, "12+ months"),
 ]
 LEVERS = ("open_opportunities", "win_rate", "avg_deal_size", "avg_sales_cycle_days")
+
+
+def rag_class(status: str | None) -> str:
+    """The CSS class of a cell with this status ('' for none): rag-green, rag-amber, rag-red."""
+    return f"rag-{status}" if status in RAG_COLORS else ""
 
 
 def rag_status(

@@ -44,10 +44,12 @@ from analysis.params import (
 )
 from analysis.paths import PROJECT_ROOT
 from analysis.scorecards import (
+    RAG_COLORS,
     RAG_RULE,
     attainment_distribution,
     coaching_view,
     league_table,
+    rag_class,
     rag_status,
 )
 
@@ -87,7 +89,6 @@ HEADLINE = [
     "csat_avg",
     "training_completion_rate",
 ]
-STATUS_COLORS = {"green": "#d7f0dd", "amber": "#fcebc5", "red": "#f8d4d0"}
 
 
 @dataclass
@@ -198,10 +199,11 @@ def _table(
     styler = frame.style.hide(axis="index").format(escape="html", na_rep="–")
     styler = styler.set_uuid(css_class).set_table_attributes(f'class="report-table {css_class}"')
     if status_col is not None and statuses is not None:
-        colors = [
-            f"background-color: {STATUS_COLORS[s]}" if s in STATUS_COLORS else "" for s in statuses
-        ]
+        colors = [f"background-color: {RAG_COLORS[s]}" if s in RAG_COLORS else "" for s in statuses]
         styler = styler.apply(lambda _col: colors, subset=[status_col])
+        classes = pd.DataFrame("", index=frame.index, columns=frame.columns)
+        classes[status_col] = [rag_class(s) for s in statuses]
+        styler = styler.set_td_classes(classes)
     return HTML(styler.to_html())
 
 

@@ -10,8 +10,8 @@ from matplotlib.figure import Figure
 from analysis import plots
 from analysis.i18n import fmt_value, kpi_label, t
 from analysis.kpis import KPIS, kpi_table
-from analysis.scorecards import rag_status
-from analysis.views import STATUS_COLORS, TREND_MONTHS, ReportContext, _done, _e, open_report
+from analysis.scorecards import RAG_COLORS, rag_class, rag_status
+from analysis.views import TREND_MONTHS, ReportContext, _done, _e, open_report
 
 __all__ = ["COMPARISON_KPIS", "open_company", "title", "heading", "team_table", "small_multiples"]
 
@@ -65,7 +65,11 @@ def team_table(ctx: ReportContext) -> HTML:
         cells = [f"<td>{_e(r['team_name'])}</td>"]
         for key in COMPARISON_KPIS:
             status = rag_status(r[key], ctx.targets.get(key), KPIS[key].higher_is_better)
-            style = f' style="background-color: {STATUS_COLORS[status]}"' if status else ""
+            style = (
+                f' class="{rag_class(status)}" style="background-color: {RAG_COLORS[status]}"'
+                if status
+                else ""
+            )
             cells.append(f"<td{style}>{_e(fmt_value(key, r[key], lang, cur))}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
     table = (
