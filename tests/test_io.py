@@ -90,8 +90,9 @@ def test_duplicate_key(tiny_copy):
 def test_dangling_foreign_key(tiny_copy):
     _replace(tiny_copy / "opportunities.csv", "o6,a3,r3", "o6,a3,r9")
     err = _error(tiny_copy)
-    assert "opportunities.rep_id: refers to a missing reps.rep_id — rows 6 — values 'r9'" in str(
-        err
+    assert (
+        "opportunities.rep_id: refers to a missing reps.rep_id — rows 6 (line 7) — values 'r9'"
+        in str(err)
     )
 
 
@@ -113,7 +114,7 @@ def test_closed_stage_needs_closed_at(tiny_copy):
 def test_negative_amount(tiny_copy):
     _replace(tiny_copy / "opportunities.csv", ",25000,", ",-25000,")
     err = _error(tiny_copy)
-    assert "opportunities.amount: must be >= 0 — rows 4 — values '-25000'" in str(err)
+    assert "opportunities.amount: must be >= 0 — rows 4 (line 5) — values '-25000'" in str(err)
 
 
 def test_bad_month_and_slug(tiny_copy):
@@ -122,7 +123,7 @@ def test_bad_month_and_slug(tiny_copy):
     _replace(tiny_copy / "reps.csv", "r3,ปราณี ทองดี,south", "r3,ปราณี ทองดี,South Team")
     err = _error(tiny_copy)
     text = str(err)
-    assert "quotas.month: is not a valid month — rows 2 — values '2026-13'" in text
+    assert "quotas.month: is not a valid month — rows 2 (line 3) — values '2026-13'" in text
     assert "teams.team_id: must match" in text
 
 

@@ -9,8 +9,9 @@ coercion twice and then runs the value checks on the uncoerced column (a TypeErr
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,9 @@ __all__ = [
     "Dataset",
     "DataValidationError",
     "Issue",
+    "EncodingProblem",
+    "read_text_table",
+    "csv_record_lines",
     "load_dataset",
     "write_dataset",
     "dataset_files",
@@ -36,40 +40,49 @@ _FALSE = {"false", "f", "no", "n", "0"}
 
 @dataclass(frozen=True)
 class Issue:
-    """One broken rule: where (file, table, column), which rule, and the offending rows."""
+    """One broken rule: where (file, table, column), which rule, and the offending rows.
+
+    `rows` are 1-based data rows (row 1 is the first record after the header); `lines` are the
+    same records' first physical lines in the source file (they differ when a quoted field spans
+    lines), filled for CSV and spreadsheet sources. A "warning" does not fail validation.
+    """
 
     file: str
     table: str
     column: str | None
     rule: str
-    rows: tuple[int, ...] = ()  # 1-based data rows (row 1 = line 2 of a CSV)
+    rows: tuple[int, ...] = ()
     n_rows: int = 0
     values: tuple[str, ...] = ()
+    severity: Literal["error", "warning"] = "error"
+    lines: tuple[int, ...] = ()
 
     def __str__(self) -> str:
         where = f"{self.table}.{self.column}" if self.column else self.table
-        text = f"{self.file}: {where}: {self.rule}"
+        flag = "warning: " if self.severity == "warning" else ""
+        text = f"{self.file}: {where}: {flag}{self.rule}"
         if self.n_rows:
-            shown = ", ".join(str(r) for r in self.rows)
-            more = (
-                f" (first {len(self.rows)} of {self.n_rows})"
-                if self.n_rows > len(self.rows)
-                else ""
-            )
-            text += f" — rows {shown}{more}"
+            text += " — rows " + ", ".join(str(r) for r in self.rows)
+            if self.lines:
+                text += " (line " if len(self.lines) == 1 else " (lines "
+                text += ", ".join(str(n) for n in self.lines) + ")"
+            if self.n_rows > len(self.rows):
+                text += f", first {len(self.rows)} of {self.n_rows}"
             if self.values:
                 text += " — values " + ", ".join(self.values)
         return text
 
 
 class DataValidationError(ValueError):
-    """A dataset broke the contract. `issues` holds every problem found, not only the first."""
+    """A dataset broke the contract. `issues` holds every problem found (errors, then warnings),
+    not only the first."""
 
-    def __init__(self, path: Path, issues: list[Issue]):
+    def __init__(self, path: Path, issues: list[Issue], subject: str | None = None):
         self.path = path
-        self.issues = issues
-        lines = [f"dataset {path} failed validation ({len(issues)} problem(s)):"]
-        lines += [f"  - {i}" for i in issues]
+        errors = [i for i in issues if i.severity == "error"]
+        self.issues = errors + [i for i in issues if i.severity != "error"]
+        lines = [f"{subject or f'dataset {path}'} failed validation ({len(errors)} problem(s)):"]
+        lines += [f"  - {i}" for i in self.issues]
         super().__init__("\n".join(lines))
 
 
@@ -85,6 +98,7 @@ class Dataset:
     as_of: pd.Timestamp | None = None
     content_hash: str = ""
     files: dict[str, Path] = field(default_factory=dict)
+    warnings: tuple[Issue, ...] = ()  # what validation flagged without failing (unknown columns...)
 
     def has(self, table: str) -> bool:
         return table in self.tables
@@ -129,8 +143,10 @@ def dataset_files(path: Path) -> dict[str, Path]:
     return found
 
 
-def _rows(mask: pd.Series) -> tuple[tuple[int, ...], int]:
+def _rows(mask: pd.Series, source_rows: np.ndarray | None = None) -> tuple[tuple[int, ...], int]:
     positions = np.flatnonzero(mask.to_numpy())
+    if source_rows is not None:  # imported rows: report the source file's rows
+        positions = source_rows[positions] - 1
     return tuple(int(p) + 1 for p in positions[:MAX_ROWS_SHOWN]), int(len(positions))
 
 
@@ -138,10 +154,97 @@ def _values(raw: pd.Series, mask: pd.Series) -> tuple[str, ...]:
     return tuple(repr(v) for v in raw[mask].head(MAX_ROWS_SHOWN).tolist())
 
 
+class EncodingProblem(ValueError):
+    """A text file is not in the expected encoding; the message says what it looks like."""
+
+
+def _looks_thai_windows(data: bytes) -> bool:
+    """True when the bytes decode as cp874 (TIS-620 + Windows extras) into mostly Thai letters."""
+    try:
+        text = data.decode("cp874")
+    except UnicodeDecodeError:
+        return False
+    high = [c for c in text if ord(c) > 127]
+    return bool(high) and sum("\u0e01" <= c <= "\u0e5b" for c in high) >= 0.8 * len(high)
+
+
+def decode_problem(file: Path, exc: UnicodeDecodeError, expected: str = "UTF-8") -> str:
+    """Why `file` did not decode, in words: where the bad byte is and what the text looks like
+    (Thai TIS-620 / Windows-874 is named so the fix is obvious; else charset-normalizer's
+    guess)."""
+    from charset_normalizer import from_bytes
+
+    data = file.read_bytes()
+    line = data.count(b"\n", 0, exc.start) + 1
+    where = f"byte 0x{data[exc.start]:02x} at offset {exc.start}, line {line}"
+    text = f"is not {expected} text ({where})"
+    if _looks_thai_windows(data[: 1 << 20]):
+        return (
+            text + ": it looks like Thai TIS-620 / Windows-874 (cp874); save it as UTF-8, or "
+            "import it with `encoding: cp874` in the mapping"
+        )
+    guess = from_bytes(data[: 1 << 20]).best()
+    if guess is not None:
+        return text + f": it may be {guess.encoding}; save it as UTF-8"
+    return text
+
+
+def read_text_table(file: Path, encoding: str = "utf-8-sig", **kw) -> pd.DataFrame:
+    """A CSV as text columns (nothing parsed, nothing evaluated: "=cmd..." stays a string).
+
+    Raises EncodingProblem naming the encoding the file seems to be in, and ValueError for an
+    empty file."""
+    if file.stat().st_size == 0:
+        raise ValueError("file is empty (not even a header row)")
+    try:
+        return pd.read_csv(
+            file, dtype=str, keep_default_na=False, na_values=[""], encoding=encoding, **kw
+        )
+    except UnicodeDecodeError as exc:
+        label = (
+            "UTF-8" if encoding.lower().replace("_", "-") in ("utf-8", "utf-8-sig") else encoding
+        )
+        raise EncodingProblem(decode_problem(file, exc, label)) from None
+    except pd.errors.EmptyDataError:
+        raise ValueError("file is empty (not even a header row)") from None
+
+
 def _read_raw(file: Path, table: Table) -> pd.DataFrame:
     if file.suffix == ".parquet":
         return pd.read_parquet(file)
-    return pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+    return read_text_table(file)
+
+
+def csv_record_lines(file: Path, encoding: str = "utf-8-sig") -> np.ndarray:
+    """The first physical line (1-based) of each data record of a CSV: a quoted field may span
+    lines, so record N is not always line N + 1."""
+    import csv
+
+    starts = []
+    with file.open(newline="", encoding=encoding, errors="replace") as fh:
+        reader = csv.reader(fh)
+        next(reader, None)
+        line = reader.line_num
+        for _ in reader:
+            starts.append(line + 1)
+            line = reader.line_num
+    return np.asarray(starts, dtype="int64")
+
+
+def with_lines(issues: list[Issue], lines_of: dict[str, np.ndarray]) -> list[Issue]:
+    """Fill `lines` of the issues whose file has a record -> line map."""
+    out = []
+    for issue in issues:
+        starts = lines_of.get(issue.file)
+        if starts is not None and issue.rows:
+            lines = tuple(int(starts[r - 1]) for r in issue.rows if r - 1 < len(starts))
+            issue = replace(issue, lines=lines)
+        out.append(issue)
+    return out
+
+
+# a cell a spreadsheet would run as a formula (CSV injection): kept as text, flagged
+_FORMULA = r"^\s*[=+\-@][^\d\s.,%-].*"
 
 
 def _parse_column(raw: pd.Series, col: Column) -> pd.Series:
@@ -184,10 +287,27 @@ def _parse_column(raw: pd.Series, col: Column) -> pd.Series:
 
 
 def _validate_table(
-    file: Path, table: Table, raw: pd.DataFrame
+    file: Path | str,
+    table: Table,
+    raw: pd.DataFrame,
+    source_rows: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, list[Issue]]:
+    """Parse and check one table. `source_rows` (1-based, one per row of `raw`) says which row of
+    the source file each row came from, when `raw` was mapped from another file (the importer)."""
     issues: list[Issue] = []
     fname = str(file)
+    for c in [c for c in raw.columns if c not in table.column_names]:
+        issues.append(
+            Issue(
+                fname,
+                table.name,
+                c,
+                "unknown column (not in the contract; ignored)",
+                severity="warning",
+            )
+        )
+    if raw.empty and table.required:
+        issues.append(Issue(fname, table.name, None, "has no data rows (a header only)"))
     missing = [c for c in table.column_names if c not in raw.columns]
     for c in missing:
         col = table.column(c)
@@ -202,11 +322,17 @@ def _validate_table(
     raw = raw.reset_index(drop=True)
     out = pd.DataFrame(index=raw.index)
 
-    def flag(column: str, rule: str, bad: pd.Series, values: pd.Series | None = None) -> None:
+    def flag(
+        column: str,
+        rule: str,
+        bad: pd.Series,
+        values: pd.Series | None = None,
+        severity: str = "error",
+    ) -> None:
         if bad.any():
-            rows, n = _rows(bad)
+            rows, n = _rows(bad, source_rows)
             shown = _values(values, bad) if values is not None else ()
-            issues.append(Issue(fname, table.name, column, rule, rows, n, shown))
+            issues.append(Issue(fname, table.name, column, rule, rows, n, shown, severity))
 
     for col in table.columns:
         src = raw[col.name]
@@ -237,6 +363,19 @@ def _validate_table(
         if col.pattern is not None and col.kind in ("id", "text"):
             matches = parsed.str.fullmatch(col.pattern).fillna(False).astype(bool)
             flag(col.name, f"must match {col.pattern}", ok & ~matches, src)
+        if col.kind == "text" and ok.any():
+            # a vectorised first look (pyarrow), the regex only on the few candidates
+            formula = parsed.str.startswith(("=", "+", "-", "@")).fillna(False).astype(bool)
+            if formula.any():
+                formula[formula] = parsed[formula].str.match(_FORMULA).fillna(False)
+            flag(
+                col.name,
+                "looks like a spreadsheet formula: kept as text and never evaluated (a "
+                "spreadsheet opening this file might run it)",
+                formula,
+                src,
+                severity="warning",
+            )
         out[col.name] = parsed
 
     if table.key:
@@ -248,7 +387,11 @@ def _validate_table(
     return out, issues
 
 
-def _check_references(files: dict[str, Path], tables: dict[str, pd.DataFrame]) -> list[Issue]:
+def _check_references(
+    files: dict[str, Path] | dict[str, str],
+    tables: dict[str, pd.DataFrame],
+    source_rows: dict[str, np.ndarray] | None = None,
+) -> list[Issue]:
     issues = []
     for name, df in tables.items():
         for col in TABLES[name].columns:
@@ -260,7 +403,7 @@ def _check_references(files: dict[str, Path], tables: dict[str, pd.DataFrame]) -
             values = df[col.name]
             bad = values.notna() & ~values.isin(tables[ref_table][ref_col])
             if bad.any():
-                rows, n = _rows(bad)
+                rows, n = _rows(bad, (source_rows or {}).get(name))
                 issues.append(
                     Issue(
                         str(files[name]),
@@ -273,6 +416,10 @@ def _check_references(files: dict[str, Path], tables: dict[str, pd.DataFrame]) -
                     )
                 )
     return issues
+
+
+def _errors(issues: list[Issue]) -> list[Issue]:
+    return [i for i in issues if i.severity == "error"]
 
 
 def _content_hash(files: dict[str, Path], meta_file: Path) -> str:
@@ -333,26 +480,26 @@ def load_dataset(path: str | Path, tables: list[str] | None = None) -> Dataset:
         file = files[name]
         try:
             raw = _read_raw(file, TABLES[name])
-        except UnicodeDecodeError as exc:
-            issues.append(
-                Issue(
-                    str(file),
-                    name,
-                    None,
-                    f"is not UTF-8 text (undecodable byte at offset {exc.start})",
-                )
-            )
+        except (EncodingProblem, ValueError) as exc:
+            issues.append(Issue(str(file), name, None, str(exc)))
             continue
         except Exception as exc:
             issues.append(Issue(str(file), name, None, f"cannot be read: {exc}"))
             continue
         frame, table_issues = _validate_table(file, TABLES[name], raw)
         issues += table_issues
-        if not table_issues:
+        if not _errors(table_issues):
             loaded[name] = frame
-    if not issues:
+    if not _errors(issues):
         issues += _check_references(files, loaded)
-    if issues:
+    if any(i.rows for i in issues):  # name the source lines of the offending rows
+        lines_of = {
+            str(f): csv_record_lines(f)
+            for f in files.values()
+            if f.suffix == ".csv" and any(i.file == str(f) and i.rows for i in issues)
+        }
+        issues = with_lines(issues, lines_of)
+    if _errors(issues):
         raise DataValidationError(path, issues)
 
     meta = yaml.safe_load(meta_file.read_text(encoding="utf-8")) if meta_file.is_file() else {}
@@ -367,8 +514,9 @@ def load_dataset(path: str | Path, tables: list[str] | None = None) -> Dataset:
         as_of=as_of,
         content_hash=content_hash,
         files=files,
+        warnings=tuple(issues),
     )
-    keep = ("tables", "name", "timezone", "currency", "as_of", "content_hash")
+    keep = ("tables", "name", "timezone", "currency", "as_of", "content_hash", "warnings")
     cache.store(entry, {k: getattr(ds, k) for k in keep})
     return ds
 
