@@ -16,13 +16,14 @@ MONTH ?=
 TEAMS ?=
 RENDERER ?= auto
 JOBS ?=
+PARAMS ?=
 
 # Quiet, deterministic matplotlib and no telemetry in the kernel processes.
 export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export JUPYTER_PLATFORM_DIRS := 1
 
-.PHONY: help setup monthly-report test test-fast bench bench-report lab data lint format lock clean distclean
+.PHONY: help setup monthly-report import test test-fast bench bench-report lab data lint format lock clean distclean
 
 help: ## List the entry points
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
@@ -44,11 +45,16 @@ $(DATA)/dataset.yaml: | $(STAMP)
 data: $(STAMP) ## Regenerate the sample dataset in data/sample
 	$(PY) -m analysis synth --out data/sample --overwrite
 
-monthly-report: $(STAMP) ## Render every team's report: [MONTH=YYYY-MM] [TEAMS=a,b] [RENDERER=auto|builtin|quarto] [JOBS=N] [FORCE=1]
+monthly-report: $(STAMP) ## Render every team's report: [MONTH=YYYY-MM] [TEAMS=a,b] [RENDERER=auto|builtin|quarto] [JOBS=N] [FORCE=1] [DATA=dir] [PARAMS=dir]
 	@if [ "$(DATA)" = "data/sample" ] && [ ! -f data/sample/dataset.yaml ]; then $(MAKE) --no-print-directory $(DATA)/dataset.yaml; fi
 	$(PY) -m analysis report --data $(DATA) --renderer $(RENDERER) \
 		$(if $(MONTH),--month $(MONTH)) $(if $(TEAMS),--teams $(TEAMS)) $(if $(JOBS),--jobs $(JOBS)) \
-		$(if $(FORCE),--force)
+		$(if $(FORCE),--force) $(if $(PARAMS),--params $(PARAMS))
+
+import: $(STAMP) ## Import CRM exports: MAPPING=mappings/x.yaml SOURCES="a.csv b.xlsx" OUT=data/name [PARAMS=params/name]
+	@if [ -z "$(MAPPING)" ] || [ -z "$(SOURCES)" ] || [ -z "$(OUT)" ]; then \
+		echo 'usage: make import MAPPING=mappings/x.yaml SOURCES="export.csv" OUT=data/name [PARAMS=params/name]'; exit 2; fi
+	$(PY) -m analysis import --mapping $(MAPPING) --out $(OUT) $(SOURCES) $(if $(PARAMS),--params $(PARAMS)) $(if $(OVERWRITE),--overwrite)
 
 test: $(STAMP) ## Run the whole test suite (unit, notebooks with nbval, end-to-end reports)
 	HYPOTHESIS_PROFILE=ci $(PY) -m pytest -n 2 --dist loadgroup
@@ -60,6 +66,7 @@ bench: $(STAMP) ## Benchmarks (not part of make test); results in bench/results/
 	$(PY) bench/bench_kpis.py
 	$(PY) bench/bench_notebooks.py
 	$(PY) bench/bench_forecast.py
+	$(PY) bench/bench_import.py
 
 bench-report: $(STAMP) ## Monthly-report benchmark: cold, no-change, sequential [RUNS=3] (~8 min/run)
 	$(PY) bench/bench_report.py --runs $(or $(RUNS),3)

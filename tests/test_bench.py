@@ -27,3 +27,19 @@ def test_forecast_benchmark_smoke(tmp_path):
     assert data["time"]["seconds_median"] > 0 and data["time"]["prophet_fits"] > 0
     assert set(data["mean_mase_by_variant"]["default"]) >= {"prophet", "blend", "pipeline"}
     assert "cmdstanpy" not in proc.stderr  # quiet
+
+
+def test_import_benchmark_smoke(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "bench/bench_import.py", "--smoke", "--out", str(tmp_path)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    (result,) = tmp_path.glob("import-*.json")
+    data = json.loads(result.read_text())
+    assert data["rows"] == 20_000 and data["tables"]["opportunities"] == 20_000
+    assert data["tables"]["reps"] <= 3000 and data["tables"]["teams"] == 1
+    assert data["rows_per_second_median"] > 0 and data["peak_rss_bytes_median"] > 0

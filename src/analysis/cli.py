@@ -41,6 +41,21 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="validate a dataset against the data contract")
     _add_data(p)
 
+    p = sub.add_parser(
+        "import", help="turn CRM exports (CSV, Excel, Parquet) into a dataset, with a mapping"
+    )
+    p.add_argument("--mapping", required=True, type=Path, help="mapping YAML (see mappings/)")
+    p.add_argument("--out", required=True, type=Path, help="dataset folder to write")
+    p.add_argument("sources", nargs="+", type=Path, help="source files named in the mapping")
+    p.add_argument("--format", choices=["csv", "parquet"], default="csv", help="default csv")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+    p.add_argument(
+        "--params",
+        type=Path,
+        default=None,
+        help="also write a params folder for the imported teams (defaults + one file per team)",
+    )
+
     p = sub.add_parser("kpis", help="KPIs of the company, a team or a rep for one month")
     _add_data(p)
     p.add_argument("--month", required=True, help="YYYY-MM")
@@ -68,13 +83,21 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--team", help="team_id (default: the whole company)")
     p.add_argument("--json", action="store_true", help="print JSON")
 
-    p = sub.add_parser("report", help="render the monthly reports for every team in params/")
+    p = sub.add_parser("report", help="render the monthly reports of every team and the company")
     _add_data(p)
     p.add_argument(
         "--month", default=None, help="YYYY-MM (default: latest complete month in the data)"
     )
     p.add_argument(
-        "--teams", default=None, help="comma-separated team ids (default: every params/ file)"
+        "--teams",
+        default=None,
+        help="comma-separated team ids (default: every team of the dataset, and company)",
+    )
+    p.add_argument(
+        "--params",
+        type=Path,
+        default=None,
+        help="params folder (default: params/); a team without a file there uses _defaults.yaml",
     )
     p.add_argument("--renderer", default="auto", choices=["auto", "builtin", "quarto"])
     p.add_argument("--jobs", type=int, default=None, help="teams rendered at once (default: cores)")
@@ -144,6 +167,30 @@ def cmd_validate(args) -> int:
     ds = load_dataset(args.data)
     rows = ", ".join(f"{n} {len(df):,}" for n, df in ds.tables.items())
     print(f"{args.data}: valid ({rows}); latest complete month {ds.latest_complete_month}")
+    for issue in ds.warnings:
+        print(f"  - {issue}")
+    return 0
+
+
+def cmd_import(args) -> int:
+    import time
+
+    from analysis.importer import import_dataset, scaffold_params
+    from analysis.io import load_dataset
+    from analysis.paths import PARAMS_DIR
+
+    start = time.perf_counter()
+    result = import_dataset(
+        args.mapping, args.sources, args.out, fmt=args.format, overwrite=args.overwrite
+    )
+    rows = ", ".join(f"{n} {k:,}" for n, k in result.rows.items())
+    print(f"imported {args.out} ({rows}) in {time.perf_counter() - start:.1f} s")
+    for issue in result.warnings:
+        print(f"  - {issue}")
+    if args.params is not None:
+        ds = load_dataset(args.out)
+        written = scaffold_params(ds.tables, args.params, PARAMS_DIR / "_defaults.yaml")
+        print(f"params: {len(written)} file(s) written to {args.params} (existing ones kept)")
     return 0
 
 
@@ -356,6 +403,7 @@ def cmd_report(args) -> int:
         jobs=args.jobs,
         force=args.force,
         progress=sys.stderr.isatty(),
+        params_dir=args.params,
     )
     failed = [r for r in results if not r.ok]
     kept = [r for r in results if r.skipped]
@@ -393,6 +441,7 @@ def cmd_docs(args) -> int:
 COMMANDS = {
     "synth": cmd_synth,
     "validate": cmd_validate,
+    "import": cmd_import,
     "kpis": cmd_kpis,
     "report": cmd_report,
     "docs": cmd_docs,

@@ -22,7 +22,9 @@ __all__ = [
 PROJECT_ROOT = Path(os.environ.get("AEM_PROJECT_ROOT", Path(__file__).resolve().parents[2]))
 DATA_DIR = PROJECT_ROOT / "data"
 SAMPLE_DATA_DIR = DATA_DIR / "sample"
-PARAMS_DIR = PROJECT_ROOT / "params"
+# AEM_PARAMS_DIR: another params folder (a dataset's own teams; relative to the project root).
+# The batch sets it for the report kernels it starts, so they read the same folder.
+PARAMS_DIR = PROJECT_ROOT / os.environ.get("AEM_PARAMS_DIR", "params")
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 BUILD_DIR = PROJECT_ROOT / "build"
 REPORTS_DIR = PROJECT_ROOT / "reports"

@@ -1,0 +1,335 @@
+"""Importing CRM exports with a mapping: the value helpers by hand, the shipped Salesforce and
+HubSpot mappings on their fixtures (CSV, Excel, Parquet), encodings, bad rows named by source
+line, mapping errors, atomic writes, and a teams/reps/opportunities-only import rendered end to
+end."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from analysis.importer import import_dataset, parse_amounts, parse_dates, slug, stable_id
+from analysis.io import DataValidationError, load_dataset
+from analysis.mapping import MappingError
+
+ROOT = Path(__file__).parents[1]
+CRM = Path(__file__).parent / "fixtures" / "crm"
+SF_MAPPING = ROOT / "mappings" / "salesforce_opportunities.yaml"
+HS_MAPPING = ROOT / "mappings" / "hubspot_deals.yaml"
+
+
+@pytest.fixture
+def sf_export(tmp_path) -> Path:
+    path = tmp_path / "report.csv"
+    shutil.copyfile(CRM / "salesforce_opportunities.csv", path)
+    return path
+
+
+@pytest.fixture
+def hs_export(tmp_path) -> Path:
+    path = tmp_path / "deals.csv"
+    shutil.copyfile(CRM / "hubspot_deals.csv", path)
+    return path
+
+
+def _mapping(tmp_path: Path, base: Path, **table_changes) -> Path:
+    """A copy of a mapping with some keys of its tables changed (None deletes a key)."""
+    data = yaml.safe_load(base.read_text(encoding="utf-8"))
+    for dotted, value in table_changes.items():
+        *parents, last = dotted.split("__")
+        node = data["tables"]
+        for key in parents:
+            node = node[key]
+        if value is None:
+            node.pop(last, None)
+        else:
+            node[last] = value
+    path = tmp_path / f"mapping-{len(list(tmp_path.glob('mapping-*')))}.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+# --- value helpers, by hand -----------------------------------------------------------------------
+
+
+def test_slug_is_ascii_words_or_a_stable_hash_for_thai():
+    assert slug("Somchai Jaidee") == "somchai-jaidee"
+    assert slug("  Ann  Lee. ", "rep") == "rep-ann-lee"
+    thai = slug("สมชาย ใจดี")
+    assert thai == slug("สมชาย ใจดี") and len(thai) == 8 and thai != slug("สมหญิง ใจดี")
+    import hashlib
+
+    assert thai == hashlib.sha1("สมชาย ใจดี".encode()).hexdigest()[:8]
+    assert (
+        slug("José Müller") == f"jose-muller-{hashlib.sha1('José Müller'.encode()).hexdigest()[:8]}"
+    )
+
+
+def test_stable_ids_depend_only_on_the_natural_key():
+    a = stable_id([pd.Series(["Lanna Co.", "Andaman", "Lanna Co.", None])], "acct")
+    b = stable_id([pd.Series(["Andaman", "Lanna Co."])], "acct")
+    assert a[0] == a[2] == b[1] and a[1] == b[0] and a[0] != a[1]
+    assert pd.isna(a[3]) and a[0].startswith("acct-") and len(a[0]) == len("acct-") + 12
+
+
+def test_amounts_as_exports_write_them():
+    raw = pd.Series(
+        ["฿1,250,000.00", "(1,234)", "1,234 บาท", "THB 5", "n/a", "-5", "5-", None, "1.5E+06"]
+    )
+    got = parse_amounts(raw).tolist()
+    assert got[:4] == [1_250_000.0, -1234.0, 1234.0, 5.0]
+    assert np.isnan(got[4]) and got[5] == -5.0 and got[6] == -5.0 and np.isnan(got[7])
+    assert got[8] == 1_500_000.0
+    assert parse_amounts(pd.Series([1, 2.5])).tolist() == [1.0, 2.5]
+
+
+def test_dates_buddhist_era_day_first_and_time_zones():
+    be = parse_dates(pd.Series(["29/2/2567", "15/1/2569"]), fmt="%d/%m/%Y", buddhist_era=True)
+    assert be.tolist() == [pd.Timestamp("2024-02-29"), pd.Timestamp("2026-01-15")]
+    assert parse_dates(pd.Series(["01/02/2026"]), dayfirst=True)[0] == pd.Timestamp("2026-02-01")
+    utc = parse_dates(pd.Series(["2026-01-15 03:00"]), source_tz="UTC", target_tz="Asia/Bangkok")
+    assert utc[0] == pd.Timestamp("2026-01-15 10:00")  # Bangkok is UTC+7
+    zoned = parse_dates(pd.Series(["2026-01-15T20:30:00Z"]), target_tz="Asia/Bangkok")
+    assert zoned[0] == pd.Timestamp("2026-01-16 03:30")
+    assert parse_dates(pd.Series(["not a date"]), fmt="%d/%m/%Y").isna().all()
+
+
+# --- the shipped mappings on their fixtures --------------------------------------------------------
+
+
+def test_salesforce_export_imports_into_the_contract(sf_export, tmp_path):
+    result = import_dataset(SF_MAPPING, [sf_export], tmp_path / "sf")
+    assert result.rows == {"teams": 2, "reps": 4, "opportunities": 10}
+    ds = load_dataset(tmp_path / "sf")
+    teams = ds["teams"].set_index("manager_name")
+    assert teams.loc["Jane Doe", "team_id"] == "team-jane-doe"
+    assert teams.loc["สมชาย ใจดี", "team_name"] == "ทีม สมชาย ใจดี"  # Thai kept for display
+    reps = ds["reps"].set_index("rep_name")
+    # reps are grouped by their manager: Ann Lee and วิชัย report to สมชาย ใจดี
+    assert reps.loc["Ann Lee", "team_id"] == teams.loc["สมชาย ใจดี", "team_id"]
+    assert reps.loc["Somsak K.", "team_id"] == "team-jane-doe"
+    # hire date stands in as the first deal: ปราณี's deals were created 5/1/2567, 8/1/2569, 15/12/2568
+    assert reps.loc["ปราณี ทองดี", "hire_date"] == pd.Timestamp("2024-01-05")
+    opps = ds["opportunities"].set_index("opportunity_id")
+    first = opps.loc["0065g00000SF0001AAA"]
+    assert first["amount"] == 1_250_000.0 and first["stage"] == "closed_won"
+    assert first["created_at"] == pd.Timestamp("2025-11-03")  # 3/11/2568 BE
+    assert first["closed_at"] == pd.Timestamp("2026-01-15") and pd.isna(first["forecast_category"])
+    leap = opps.loc["0065g00000SF0005AAA"]
+    assert leap["closed_at"] == pd.Timestamp("2024-02-29")  # 29/2/2567: a leap day in 2024
+    open_deal = opps.loc["0065g00000SF0003AAA"]
+    assert open_deal["stage"] == "negotiation" and pd.isna(open_deal["closed_at"])
+    assert open_deal["expected_close_date"] == pd.Timestamp("2026-02-28")
+    assert open_deal["deal_type"] == "upsell" and open_deal["forecast_category"] == "commit"
+    assert opps.loc["0065g00000SF0010AAA", "stage"] == "qualification"  # Needs Analysis
+    # the same account name gives the same account id
+    assert first["account_id"] == open_deal["account_id"]
+    assert opps.loc["0065g00000SF0002AAA", "account_id"] != first["account_id"]
+
+
+def test_the_same_export_gives_the_same_dataset(sf_export, tmp_path):
+    import_dataset(SF_MAPPING, [sf_export], tmp_path / "a")
+    import_dataset(SF_MAPPING, [sf_export], tmp_path / "b")
+    for f in (tmp_path / "a").iterdir():
+        assert f.read_bytes() == (tmp_path / "b" / f.name).read_bytes()
+
+
+def test_hubspot_export_imports_with_time_zone_default_and_filter(hs_export, tmp_path):
+    result = import_dataset(HS_MAPPING, [hs_export], tmp_path / "hs")
+    assert result.rows == {"teams": 2, "reps": 4, "opportunities": 10}  # 9011: Partner Pipeline
+    opps = load_dataset(tmp_path / "hs")["opportunities"].set_index("opportunity_id")
+    assert "9011" not in opps.index
+    assert opps.loc["9001", "created_at"] == pd.Timestamp("2025-11-03 09:15")  # 02:15 UTC
+    assert opps.loc["9005", "closed_at"] == pd.Timestamp("2026-01-31 23:59")  # 16:59 UTC
+    assert opps.loc["9010", "amount"] == 0.0  # empty amount: the mapping's default
+    assert opps.loc["9003", "amount"] == 300_000.0 and opps.loc["9002", "amount"] == 480_500.5
+    assert opps.loc["9002", "loss_reason"] == "Went with a competitor"
+    assert opps.loc["9002", "forecast_category"] == "omitted"
+    assert opps.loc["9003", "stage"] == "negotiation"  # Contract Sent
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".parquet"])
+def test_excel_and_parquet_sources_give_the_same_dataset(sf_export, tmp_path, suffix):
+    frame = pd.read_csv(sf_export, dtype=str)
+    other = tmp_path / f"report{suffix}"
+    if suffix == ".xlsx":
+        frame.to_excel(other, index=False)
+    else:
+        frame.to_parquet(other, index=False)
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(SF_MAPPING.read_text("utf-8").replace("report.csv", other.name), "utf-8")
+    import_dataset(SF_MAPPING, [sf_export], tmp_path / "csv")
+    import_dataset(mapping, [other], tmp_path / "other")
+    for name in ("teams", "reps", "opportunities"):
+        assert (tmp_path / "csv" / f"{name}.csv").read_bytes() == (
+            tmp_path / "other" / f"{name}.csv"
+        ).read_bytes()
+
+
+def test_thai_windows_encoding_is_named_or_decoded(sf_export, tmp_path):
+    text = sf_export.read_text("utf-8").replace("฿", "THB ")  # ฿ is in cp874 too; keep it simple
+    sf_export.write_bytes(text.encode("cp874"))
+    with pytest.raises(Exception, match=r"looks like Thai TIS-620 / Windows-874 \(cp874\)"):
+        import_dataset(SF_MAPPING, [sf_export], tmp_path / "x")
+    assert not (tmp_path / "x").exists()
+    mapping = _mapping(
+        tmp_path,
+        SF_MAPPING,
+        teams__encoding="cp874",
+        reps__encoding="cp874",
+        opportunities__encoding="cp874",
+    )
+    import_dataset(mapping, [sf_export], tmp_path / "ok")
+    assert "วิชัย ศรีสุข" in set(load_dataset(tmp_path / "ok")["reps"]["rep_name"])
+
+
+def test_bad_rows_are_named_by_source_file_column_and_line(sf_export, tmp_path):
+    text = sf_export.read_text("utf-8")
+    text = text.replace('"฿480,500.00"', '"four hundred"').replace(
+        '"Qualification","฿210,000.00"', '"Closed Maybe","฿210,000.00"'
+    )
+    sf_export.write_text(text, "utf-8")
+    with pytest.raises(DataValidationError) as info:
+        import_dataset(SF_MAPPING, [sf_export], tmp_path / "x")
+    message = str(info.value)
+    assert message.startswith(f"import with {SF_MAPPING} failed validation (2 problem(s))")
+    # the Lamphun deal is data row 2 (line 3); Phuket Resort Suite is row 6 (line 7)
+    assert (
+        f"{sf_export}: opportunities.amount: is not a valid float — rows 2 (line 3) — values "
+        "'four hundred'" in message
+    )
+    assert (
+        f"{sf_export}: opportunities.stage: must be one of prospecting, qualification, proposal,"
+        " negotiation, closed_won, closed_lost — rows 6 (line 7) — values 'Closed Maybe'" in message
+    )
+    assert not (tmp_path / "x").exists()
+
+
+def test_a_source_column_the_file_lacks_is_named_with_a_suggestion(sf_export, tmp_path):
+    mapping = _mapping(tmp_path, SF_MAPPING, opportunities__columns__amount="Amout")
+    with pytest.raises(ValueError, match=r"column\(s\) 'Amout' \(did you mean 'Amount'\?\)"):
+        import_dataset(mapping, [sf_export], tmp_path / "x")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"opportunities__columns__amount": {"colum": "Amount"}},
+            r"tables\.opportunities\.columns\.amount.*colum: Extra inputs are not permitted",
+        ),
+        (
+            {"opportunities__columns__price": "Amount"},
+            r"tables\.opportunities\.columns\.price: not a column of opportunities",
+        ),
+        (
+            {"opportunities__columns__amount": {"column": "Amount", "value": 1}},
+            r"give exactly one of column, value, template, id_from \(got column, value\)",
+        ),
+        ({"reps": None}, r"tables: reps must be mapped"),
+    ],
+)
+def test_mapping_errors_name_the_file_and_key(sf_export, tmp_path, change, message):
+    mapping = _mapping(tmp_path, SF_MAPPING, **change)
+    with pytest.raises((MappingError, ValueError), match=message) as info:
+        import_dataset(mapping, [sf_export], tmp_path / "x")
+    assert str(mapping) in str(info.value)
+
+
+def test_a_failed_import_keeps_the_existing_dataset(sf_export, tmp_path):
+    out = tmp_path / "sf"
+    import_dataset(SF_MAPPING, [sf_export], out)
+    before = {f.name: f.read_bytes() for f in out.iterdir()}
+    with pytest.raises(ValueError, match="exists; pass --overwrite"):
+        import_dataset(SF_MAPPING, [sf_export], out)
+    sf_export.write_text(sf_export.read_text("utf-8").replace("฿95,000.00", "-95000"), "utf-8")
+    with pytest.raises(DataValidationError, match="must be >= 0"):
+        import_dataset(SF_MAPPING, [sf_export], out, overwrite=True)
+    assert {f.name: f.read_bytes() for f in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.csv", "sf"]  # no leftovers
+
+
+def test_formula_cells_stay_text(hs_export, tmp_path):
+    text = hs_export.read_text("utf-8").replace("Budget cut", "=cmd|' /C calc'!A0")
+    hs_export.write_text(text, "utf-8")
+    result = import_dataset(HS_MAPPING, [hs_export], tmp_path / "hs")
+    assert any("looks like a spreadsheet formula" in str(w) for w in result.warnings)
+    opps = load_dataset(tmp_path / "hs")["opportunities"].set_index("opportunity_id")
+    assert opps.loc["9009", "loss_reason"] == "=cmd|' /C calc'!A0"
+
+
+def test_import_command_and_params_scaffold(sf_export, tmp_path):
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "analysis",
+            "import",
+            "--mapping",
+            str(SF_MAPPING),
+            "--out",
+            str(tmp_path / "sf"),
+            str(sf_export),
+            "--params",
+            str(tmp_path / "params"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "teams 2, reps 4, opportunities 10" in proc.stdout
+    files = sorted(p.name for p in (tmp_path / "params").iterdir())
+    assert files == ["_defaults.yaml", f"{slug('สมชาย ใจดี', 'team')}.yaml", "team-jane-doe.yaml"]
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "analysis",
+            "import",
+            "--mapping",
+            str(SF_MAPPING),
+            "--out",
+            str(tmp_path / "sf"),
+            str(sf_export),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 2 and "exists; pass --overwrite" in bad.stderr
+
+
+@pytest.mark.e2e
+@pytest.mark.xdist_group("kernels")
+def test_imported_teams_reps_opportunities_render_every_report(sf_export, tmp_path):
+    """Only teams, reps and opportunities: every team's report and the company's render, and
+    the sections without data say what is missing."""
+    from analysis.importer import scaffold_params
+    from analysis.report import run_monthly
+
+    data = tmp_path / "sf"
+    import_dataset(SF_MAPPING, [sf_export], data)
+    ds = load_dataset(data)
+    scaffold_params(ds.tables, tmp_path / "params", ROOT / "params" / "_defaults.yaml")
+    results = run_monthly(
+        data,
+        renderer="builtin",
+        jobs=2,
+        reports_dir=tmp_path / "reports",
+        build_dir=tmp_path / "build",
+        params_dir=tmp_path / "params",
+        echo=lambda _m: None,
+    )
+    assert sorted(r.team_id for r in results) == sorted([*ds["teams"]["team_id"], "company"])
+    assert all(r.ok for r in results), [r.error for r in results if not r.ok]
+    month = str(ds.latest_complete_month)
+    page = (tmp_path / "reports" / month / "team-jane-doe" / "report.html").read_text("utf-8")
+    assert "ทีม Jane Doe" in page
+    for table in ("activities", "skill_assessments", "stage_history"):
+        assert f"<code>{table}</code>" in page, f"the report should say {table} is missing"
