@@ -295,3 +295,15 @@ def test_cli_funnel_json():
     assert {r["group"] for r in out["win_rates"]["rep"]} == {"r1", "r2"}
     assert out["rep_win_rate_test"]["test"] == "Fisher's exact"
     assert "NaN" not in proc.stdout
+
+
+def test_cycle_chart_has_weekly_bins_even_for_a_few_close_deals():
+    """Three deals closed within two days of creation: one weekly bin, not seaborn's zero."""
+    from analysis.plots import plot_cycle_lengths
+
+    cycles = pd.DataFrame({"outcome": ["won", "won", "lost"], "days": [0.0, 1.5, 2.0]})
+    fig = plot_cycle_lengths(cycles, lang="th")
+    edges = sorted({round(p.get_x(), 6) for p in fig.axes[0].patches})
+    assert edges == [0.0]  # both outcomes share the bin [0, 7)
+    widths = {round(p.get_width(), 6) for p in fig.axes[0].patches}
+    assert widths == {7.0}

@@ -263,6 +263,7 @@ def _pipeline_rates(p: PipelineArrays, origins: np.ndarray, h: int) -> tuple[np.
     n_stage = len(_STAGE_CODES)
 
     def ratio(won_sum, open_sum):
+        won_sum, open_sum = np.asarray(won_sum, float), np.asarray(open_sum, float)
         return np.divide(won_sum, open_sum, out=np.zeros_like(won_sum), where=open_sum > 0)
 
     overall = ratio(np.array([won.sum()]), np.array([amount.sum()]))[0]

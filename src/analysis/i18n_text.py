@@ -177,8 +177,19 @@ TEXT: dict[str, dict[str, str]] = {
     "quota": {"th": "เป้าหมาย", "en": "Quota"},
     "no_data": {"th": "ไม่มีข้อมูล", "en": "no data"},
     "missing_table": {
-        "th": "ไม่มีตาราง {table} ในชุดข้อมูล ส่วนนี้จึงไม่แสดง",
-        "en": "The dataset has no {table} table, so this section is left out.",
+        "th": "ไม่มีตาราง {table} ในชุดข้อมูล ส่วนนี้จึงไม่แสดง (เพิ่มไฟล์ตาม docs/data-contract.md "
+        "หรือกำหนดใน mapping ของการนำเข้า docs/importing.md)",
+        "en": "The dataset has no {table} table, so this section is left out (add the file, see "
+        "docs/data-contract.md, or map it in an import, see docs/importing.md).",
+    },
+    "no_stage_history": {
+        "th": "ไม่มีตาราง stage_history ในชุดข้อมูล: อัตราการเปลี่ยนขั้นใช้ขั้นปัจจุบันของดีลเท่านั้น "
+        "(ดีลที่ชนะถือว่าผ่านทุกขั้น) ส่วนนี้จึงไม่แสดง เพิ่มประวัติขั้นของดีล (เช่น รายงาน "
+        "Opportunity Stage History ของ CRM) ตาม docs/data-contract.md",
+        "en": "The dataset has no stage_history table: conversion uses each deal's current stage "
+        "only (a won deal counts as having passed every stage), so this section is left out. "
+        "Add the deals' stage history (e.g. the CRM's opportunity stage history report), see "
+        "docs/data-contract.md.",
     },
     "dataset": {"th": "ชุดข้อมูล", "en": "Dataset"},
     "content_hash": {"th": "แฮชของข้อมูล", "en": "Data content hash"},

@@ -246,6 +246,12 @@ def plot_rate_intervals(
 def plot_cycle_lengths(cycles: pd.DataFrame, *, lang: Lang = "en", ax=None) -> Figure:
     """Distribution of sales-cycle days for won and lost deals. `cycles`: outcome, days."""
     fig, ax = _axes(ax, figsize=(8, 3.2))
+    # weekly bins shared by won and lost, at least one (a handful of deals closed within days
+    # of each other would give seaborn's binwidth zero bins)
+    every = cycles["days"].dropna()
+    low = 7 * np.floor(every.min() / 7) if len(every) else 0.0
+    high = 7 * np.floor(every.max() / 7) + 7 if len(every) else 7.0
+    edges = np.arange(low, high + 1e-9, 7.0)
     for outcome, color in (("won", PALETTE["good"]), ("lost", PALETTE["bad"])):
         days = cycles.loc[cycles["outcome"].eq(outcome), "days"]
         if len(days):
@@ -254,7 +260,7 @@ def plot_cycle_lengths(cycles: pd.DataFrame, *, lang: Lang = "en", ax=None) -> F
                 ax=ax,
                 color=color,
                 alpha=0.45,
-                binwidth=7,
+                bins=edges,
                 stat="density",
                 label=f"{t(outcome, lang)} (n={len(days)}, {t('median', lang)} {days.median():.0f})",
             )

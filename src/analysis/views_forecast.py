@@ -177,7 +177,8 @@ def forecast_table(ctx: ForecastContext) -> HTML:
     if f.empty:
         return HTML(f"<p>{t('fc_no_revenue', lang)}</p>")
     wide = f.pivot(index="month", columns="model", values="yhat")
-    blend = f[f["model"].eq("blend")].set_index("month")
+    # months some model forecasts but the blend does not (too short a history to blend) show "–"
+    blend = f[f["model"].eq("blend")].set_index("month").reindex(wide.index)
     order = [m for m in forecast.MODELS if m in wide.columns]
     frame = pd.DataFrame({t("month", lang): [ctx.month(m) for m in wide.index]})
     for model in order:

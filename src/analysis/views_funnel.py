@@ -112,7 +112,16 @@ def funnel_chart(ctx: FunnelContext) -> Figure:
     return _done(plots.plot_funnel(reached, lang=ctx.lang))
 
 
-def stage_flow(ctx: FunnelContext) -> Figure:
+def _no_history(ctx: FunnelContext) -> Markdown | None:
+    """The note shown instead of a section that needs stage_history, when the data has none."""
+    if ctx.fd.history is None or ctx.fd.history.empty:
+        return Markdown(t("no_stage_history", ctx.lang))
+    return None
+
+
+def stage_flow(ctx: FunnelContext) -> Figure | Markdown:
+    if (note := _no_history(ctx)) is not None:
+        return note
     return _done(plots.plot_stage_flow(ctx.steps, lang=ctx.lang))
 
 
@@ -130,7 +139,9 @@ def step_table(ctx: FunnelContext) -> HTML:
     return _table(frame, "step-table")
 
 
-def flow_table(ctx: FunnelContext) -> HTML:
+def flow_table(ctx: FunnelContext) -> HTML | Markdown:
+    if (note := _no_history(ctx)) is not None:
+        return note
     f, lang = funnel.flow_conversion(ctx.fd), ctx.lang
     frame = pd.DataFrame(
         {
@@ -249,7 +260,9 @@ def win_rates_by(by: str, ctx: FunnelContext) -> HTML:
     return _table(frame, f"win-by-{by}")
 
 
-def time_in_stage(ctx: FunnelContext) -> HTML:
+def time_in_stage(ctx: FunnelContext) -> HTML | Markdown:
+    if (note := _no_history(ctx)) is not None:
+        return note
     s, lang = funnel.time_in_stage(ctx.fd), ctx.lang
     frame = pd.DataFrame(
         {
