@@ -32,8 +32,7 @@ def _undo_after(frame: pd.DataFrame, col: str, cutoff: pd.Timestamp) -> pd.DataF
 def as_of(ds: Dataset, cutoff: pd.Timestamp) -> Dataset:
     """A copy of `ds` holding only what was known before `cutoff` (exclusive).
 
-    >>> as_of(ds, pd.Timestamp("2026-02-01")).latest_complete_month  # doctest: +SKIP
-    Period('2026-01', 'M')
+    For example, `as_of(ds, pd.Timestamp("2026-02-01")).latest_complete_month` is 2026-01.
     """
     cutoff = pd.Timestamp(cutoff)
     t: dict[str, pd.DataFrame] = {}
