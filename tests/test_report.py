@@ -499,10 +499,11 @@ def test_quarto_renders_the_same_files(small_dataset, tmp_path):
 
 @pytest.mark.parametrize("enabled", [False, True])
 def test_progress_counts_done_running_and_failed(enabled, capsys):
-    from analysis.report import TeamResult, _Progress
+    from analysis.progress import Progress
+    from analysis.report import TeamResult
 
     lines: list[str] = []
-    bar = _Progress(3, 2, lines.append, enabled=enabled)
+    bar = Progress(3, 2, lines.append, enabled=enabled)
     bar.started()
     bar.started()
     assert (bar.done, bar.running, bar.failed) == (0, 2, 0)
@@ -567,7 +568,8 @@ def test_a_failing_team_does_not_stop_the_others(small_dataset, tmp_path, monkey
 
 
 def test_summary_table_lists_every_report_with_its_status():
-    from analysis.report import TeamResult, summary_table
+    from analysis.progress import summary_table
+    from analysis.report import TeamResult
 
     table = summary_table(
         [

@@ -392,7 +392,8 @@ def cmd_effects(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from analysis.report import run_monthly, summary_table
+    from analysis.progress import summary_table
+    from analysis.report import run_monthly
 
     teams = [t.strip() for t in args.teams.split(",") if t.strip()] if args.teams else None
     results = run_monthly(

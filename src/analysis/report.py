@@ -42,6 +42,7 @@ from analysis.params import (
     validate_team_id,
 )
 from analysis.paths import BUILD_DIR, NOTEBOOKS_DIR, PARAMS_DIR, REPORTS_DIR, TEMPLATES_DIR
+from analysis.progress import Progress, line
 from analysis.render import (
     PageInfo,
     Renderer,
@@ -63,7 +64,6 @@ __all__ = [
     "publish",
     "render_team",
     "run_monthly",
-    "summary_table",
 ]
 
 KERNEL_NAME = "aem-analysis"
@@ -395,33 +395,47 @@ def run_monthly(
         return p.display_name or names[p.team_id]
 
     for r in bad_params:
-        echo(_line(r))
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(team_params) or 1))
+        echo(line(r))
+    # a team published from the same inputs is kept as it is, without starting a worker
+    kept, pending = [], []
+    for p in team_params:
+        target = reports_dir / str(the_month) / p.team_id
+        if not force and _is_current(target, input_key(p, the_month, ds.content_hash, chosen)):
+            files = tuple(sorted(f for f in target.iterdir() if not f.name.startswith(".")))
+            kept.append(TeamResult(p.team_id, True, 0.0, files, skipped=True))
+        else:
+            pending.append(p)
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(pending) or 1))
     echo(
-        f"Rendering {len(team_params)} team report(s) for {the_month} with the {chosen} renderer "
-        f"({jobs} at a time) from {data_dir}"
+        f"Rendering {len(pending)} of {len(team_params)} report(s) for {the_month} with the "
+        f"{chosen} renderer ({jobs} at a time) from {data_dir}"
+        + (f"; {len(kept)} unchanged" if kept else "")
     )
-    kwargs = dict(
-        month=the_month,
-        data_dir=data_dir.resolve(),
-        renderer=chosen,
-        content_hash=ds.content_hash,
-        reports_dir=reports_dir,
-        build_dir=build_dir,
-    )
-    kwargs["force"] = force
-    heads = headlines(ds, the_month, [p.team_id for p in team_params])
-    # the KPI tables every report reads (company, teams, reps; all months), computed once here and
-    # read by each report's kernel from the cache (`kpis.shared_kpi_table`)
-    for level in ("company", "team", "rep"):
-        shared_kpi_table(ds, level)
-    bar = _Progress(len(team_params), jobs, echo, enabled=progress)
-    tasks = [
-        (p, dict(kwargs, scope_name=scope_name(p), headline=heads[p.team_id])) for p in team_params
-    ]
-    # the kernels read targets and forecast settings from the same params folder
-    with _environ("AEM_PARAMS_DIR", str(Path(params_dir).resolve())):
-        results = _fan_out(tasks, jobs, bar)
+    bar = Progress(len(team_params), jobs, echo, enabled=progress)
+    for r in kept:
+        bar.kept(r)
+    results = list(kept)
+    if pending:
+        kwargs = dict(
+            month=the_month,
+            data_dir=data_dir.resolve(),
+            renderer=chosen,
+            content_hash=ds.content_hash,
+            reports_dir=reports_dir,
+            build_dir=build_dir,
+            force=force,
+        )
+        heads = headlines(ds, the_month, [p.team_id for p in pending])
+        # the KPI tables every report reads (company, teams, reps; all months), computed once
+        # here and read by each report's kernel from the cache (`kpis.shared_kpi_table`)
+        for level in ("company", "team", "rep"):
+            shared_kpi_table(ds, level)
+        tasks = [
+            (p, dict(kwargs, scope_name=scope_name(p), headline=heads[p.team_id])) for p in pending
+        ]
+        # the kernels read targets and forecast settings from the same params folder
+        with _environ("AEM_PARAMS_DIR", str(Path(params_dir).resolve())):
+            results += _fan_out(tasks, jobs, bar)
     bar.close()
     defaults = load_company_params(params_dir)
     index = write_index(reports_dir, defaults.lang, defaults.buddhist_era)
@@ -430,7 +444,7 @@ def run_monthly(
     return results
 
 
-def _fan_out(tasks: list[tuple[TeamParams, dict]], jobs: int, bar: _Progress) -> list[TeamResult]:
+def _fan_out(tasks: list[tuple[TeamParams, dict]], jobs: int, bar: Progress) -> list[TeamResult]:
     """render_team for every task: in this process (jobs 1) or a pool of `jobs` processes."""
     results: list[TeamResult] = []
     if jobs == 1:
@@ -464,67 +478,3 @@ def _environ(name: str, value: str):
             os.environ.pop(name, None)
         else:
             os.environ[name] = before
-
-
-class _Progress:
-    """Teams done, running and failed: a tqdm bar on stderr, and one line per finished team."""
-
-    def __init__(self, total: int, jobs: int, echo: Callable[[str], None], *, enabled: bool):
-        self.total, self.done, self.running, self.failed, self.echo = total, 0, 0, 0, echo
-        self.bar = None
-        if enabled:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, unit="team", desc="teams", leave=True, dynamic_ncols=True)
-            self.echo = self.bar.write
-        self._show()
-
-    def _show(self) -> None:
-        if self.bar is not None:
-            self.bar.set_postfix(running=self.running, failed=self.failed, refresh=True)
-
-    def started(self) -> None:
-        self.running += 1
-        self._show()
-
-    def finished(self, result: TeamResult) -> None:
-        self.running -= 1
-        self.done += 1
-        self.failed += not result.ok
-        if self.bar is not None:
-            self.bar.update(1)
-        self._show()
-        self.echo(_line(result))
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
-def summary_table(results: list[TeamResult]) -> str:
-    """The end-of-run table: one row per report with its status, time and where it is (or why it
-    failed, and the executed notebook that shows the traceback)."""
-    rows = [("report", "status", "seconds", "published / error")]
-    for r in results:
-        status = "same" if r.skipped else "ok" if r.ok else "FAILED"
-        if r.ok:
-            detail = str(r.files[0].parent) if r.files else ""
-        else:
-            first = (r.error or "").splitlines()[0] if r.error else ""
-            detail = first + (f" (executed notebook: {r.executed})" if r.executed else "")
-        rows.append((r.team_id, status, f"{r.seconds:.1f}", detail))
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    return "\n".join(
-        f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:>{widths[2]}}  {d}" for a, b, c, d in rows
-    )
-
-
-def _line(r: TeamResult) -> str:
-    if r.skipped:
-        return (
-            f"  same  {r.team_id:<16} {r.seconds:5.1f}s  unchanged inputs: kept {r.files[0].parent}"
-        )
-    if r.ok:
-        return f"  ok    {r.team_id:<16} {r.seconds:5.1f}s  " + "  ".join(str(f) for f in r.files)
-    where = f" (executed notebook: {r.executed})" if r.executed else ""
-    return f"  FAIL  {r.team_id:<16} {r.seconds:5.1f}s  {r.error}{where}"
