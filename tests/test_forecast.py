@@ -406,3 +406,29 @@ def test_every_view_renders_on_a_full_history(forecast_ds, lang, monkeypatch):
     assert fmt_percent(q["probability"], digits=0) in text
     assert fmt_currency(q["booked"]) in text
     assert ("ไตรมาส" in text) == (lang == "th")
+
+
+def test_backtest_verdict_names_no_winner_when_every_model_ties():
+    """All-zero backtest months make every model's error equal: no "best" model, no winner."""
+    from types import SimpleNamespace
+
+    from analysis.views_forecast import backtest_verdict
+
+    def ctx(mase):
+        metrics = pd.DataFrame(
+            {
+                "model": ["prophet", "seasonal_naive", "trailing_mean", "blend"],
+                "h": 0,
+                "mase": mase,
+                "smape": [0.0, 0.0, 0.0, 0.0],
+            }
+        )
+        result = SimpleNamespace(
+            metrics=metrics, cutoffs=["2025-10", "2025-11", "2025-12"], best_model=lambda: "prophet"
+        )
+        return SimpleNamespace(result=result, lang="en")
+
+    tie = backtest_verdict(ctx([0.0, 0.0, 0.0, 0.0])).data
+    assert "no model can be called better" in tie and "most accurate" not in tie
+    ranked = backtest_verdict(ctx([0.5, 0.9, 0.8, 0.6])).data
+    assert "most accurate model was Prophet" in ranked

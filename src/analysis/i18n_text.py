@@ -348,6 +348,12 @@ TEXT: dict[str, dict[str, str]] = {
         "th": " ความเชื่อมั่นต่ำ: ประวัติน้อยกว่า 2 ปี Prophet จึงไม่ประมาณฤดูกาลรายปี",
         "en": "Low confidence: under two years of history, so Prophet fits no yearly seasonality.",
     },
+    "fc_backtest_no_signal": {
+        "th": " ในการทดสอบย้อนหลัง {folds} เดือน ทุกแบบจำลองคลาดเคลื่อนเท่ากัน (เดือนที่ทดสอบแทบไม่มี"
+        "รายได้) จึงบอกไม่ได้ว่าแบบใดแม่นกว่า",
+        "en": "Over the {folds}-month backtest every model was equally accurate (the test months "
+        "had next to no revenue), so no model can be called better.",
+    },
     "fc_note_backtest_short": {
         "th": " ประวัติสั้นเกินกว่าจะทดสอบย้อนหลังได้ครบ (น้อยกว่า 3 เดือนให้ทดสอบ)",
         "en": "Too little history for a full backtest (fewer than 3 test months).",

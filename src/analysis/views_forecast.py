@@ -223,6 +223,11 @@ def backtest_verdict(ctx: ForecastContext) -> Markdown:
     if o.empty:
         return Markdown(t("fc_note_backtest_short", lang))
     folds = len(r.cutoffs)
+    errors = o["mase"].dropna()
+    if errors.empty or errors.max() - errors.min() < 1e-9:
+        # every model equally (in)accurate, typically because the backtest months had no revenue:
+        # naming a "best" model or a winner would be noise
+        return Markdown(t("fc_backtest_no_signal", lang, folds=folds))
     baselines = [m for m in ("seasonal_naive", "trailing_mean") if m in o.index]
     best_base = min(baselines, key=lambda m: o.loc[m, "mase"]) if baselines else None
     parts = [
