@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import multiprocessing as mp
 import os
 import shutil
 import tempfile
 import traceback
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +27,7 @@ import nbformat
 import pandas as pd
 
 from analysis import __version__
+from analysis.executors import fan_out
 from analysis.i18n import fmt_month, t
 from analysis.io import Dataset, load_dataset
 from analysis.kpis import shared_kpi_table
@@ -251,11 +250,13 @@ def render_team(
     build_dir: Path = BUILD_DIR,
     force: bool = False,
     headline: dict | None = None,
+    params_dir: Path | None = None,
 ) -> TeamResult:
     """Execute, render and publish one team's report. Never raises: failures come back in the result.
 
     Skipped (ok, skipped=True) when the published report was made from the same inputs
-    (`input_key`), unless `force`.
+    (`input_key`), unless `force`. The kernel reads targets and forecast settings from
+    `params_dir` (default params/), wherever this runs (a pool process or a Dask worker).
     """
     import json
 
@@ -286,7 +287,8 @@ def render_team(
             parts = list((COMPANY_NOTEBOOKS if is_company else REPORT_NOTEBOOKS).values())
             source = combine_notebooks(parts, month_dir / f"source-{COMBINED_NOTEBOOK}")
             executed = month_dir / COMBINED_NOTEBOOK
-            execute_notebook(source, executed, parameters)
+            with _environ("AEM_PARAMS_DIR", str(Path(params_dir or PARAMS_DIR).resolve())):
+                execute_notebook(source, executed, parameters)
             page = PageInfo(
                 title=f"{t('report_title', team.lang)}: {scope_name} — {month_label}",
                 scope_name=scope_name,
@@ -318,6 +320,11 @@ def render_team(
             error=message,
             executed=executed if executed.exists() else None,
         )
+
+
+def _lost(team: TeamParams, error: str) -> TeamResult:
+    """The result of a team whose task never came back (its worker died)."""
+    return TeamResult(team.team_id, False, 0.0, error=error)
 
 
 def _seconds(start: dt.datetime) -> float:
@@ -424,6 +431,7 @@ def run_monthly(
             reports_dir=reports_dir,
             build_dir=build_dir,
             force=force,
+            params_dir=Path(params_dir).resolve(),
         )
         heads = headlines(ds, the_month, [p.team_id for p in pending])
         # the KPI tables every report reads (company, teams, reps; all months), computed once
@@ -433,37 +441,14 @@ def run_monthly(
         tasks = [
             (p, dict(kwargs, scope_name=scope_name(p), headline=heads[p.team_id])) for p in pending
         ]
-        # the kernels read targets and forecast settings from the same params folder
-        with _environ("AEM_PARAMS_DIR", str(Path(params_dir).resolve())):
-            results += _fan_out(tasks, jobs, bar)
+        results += fan_out(
+            render_team, tasks, jobs, bar, scheduler=os.environ.get("DASK_SCHEDULER"), failed=_lost
+        )
     bar.close()
     defaults = load_company_params(params_dir)
     index = write_index(reports_dir, defaults.lang, defaults.buddhist_era)
     echo(f"Index: {index}")
     results = sorted([*results, *bad_params], key=lambda r: r.team_id)
-    return results
-
-
-def _fan_out(tasks: list[tuple[TeamParams, dict]], jobs: int, bar: Progress) -> list[TeamResult]:
-    """render_team for every task: in this process (jobs 1) or a pool of `jobs` processes."""
-    results: list[TeamResult] = []
-    if jobs == 1:
-        for team, kw in tasks:
-            bar.started()
-            results.append(render_team(team, **kw))
-            bar.finished(results[-1])
-        return results
-    # spawn, not fork: the batch process has threads by now (pyarrow's pool, BLAS, zmq), and a
-    # child forked while one of them holds a lock can hang forever (seen in bench-report)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn")) as pool:
-        futures = [pool.submit(render_team, team, **kw) for team, kw in tasks]
-        for _ in range(min(jobs, len(futures))):
-            bar.started()
-        for fut in as_completed(futures):
-            results.append(fut.result())
-            bar.finished(results[-1])
-            if bar.done + bar.running < len(futures):
-                bar.started()
     return results
 
 

@@ -1,0 +1,88 @@
+"""The batch's executors: the local pool and a real Dask cluster (a scheduler and two worker
+processes on loopback) give the same results and report failures the same way."""
+
+from __future__ import annotations
+
+import math
+import sys
+
+import pytest
+
+from analysis.executors import fan_out
+from analysis.progress import Progress
+from analysis.report import TeamResult
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as c:
+        yield c
+
+
+def _root(x: float) -> TeamResult:
+    """A stand-in task: its square root as a result, and a ValueError for a negative number."""
+    return TeamResult(f"t{x:g}", True, math.sqrt(x))
+
+
+def _failed(x: float, message: str) -> TeamResult:
+    return TeamResult(f"t{x:g}", False, 0.0, error=message)
+
+
+@pytest.mark.parametrize("where", ["local", "dask"])
+def test_results_and_failures_come_back_alike(where, cluster):
+    import cloudpickle
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the workers cannot import tests
+    lines: list[str] = []
+    bar = Progress(3, 2, lines.append, enabled=False)
+    tasks = [(4.0, {}), (9.0, {})]
+    if where == "dask":  # a task that raises on the cluster comes back as that item's failure
+        tasks.append((-1.0, {}))
+    scheduler = cluster.scheduler_address if where == "dask" else None
+    results = {
+        r.team_id: r for r in fan_out(_root, tasks, 2, bar, scheduler=scheduler, failed=_failed)
+    }
+    assert results["t4"].ok and results["t4"].seconds == 2.0 and results["t9"].seconds == 3.0
+    if where == "dask":
+        assert not results["t-1"].ok and "math domain error" in results["t-1"].error
+        assert any("FAIL  t-1" in line for line in lines)
+    assert bar.done == len(tasks) and bar.running == 0
+
+
+@pytest.mark.e2e
+@pytest.mark.xdist_group("kernels")
+def test_reports_render_on_a_dask_cluster(cluster, small_dataset, tmp_path, monkeypatch):
+    """DASK_SCHEDULER set: each team's render is one task on the cluster's workers; the
+    published files and the summary are those of local mode."""
+    from analysis.report import run_monthly
+
+    monkeypatch.setenv("DASK_SCHEDULER", cluster.scheduler_address)
+    lines: list[str] = []
+    results = run_monthly(
+        small_dataset,
+        teams=["bangkok", "chiang-mai", "company"],
+        renderer="builtin",
+        reports_dir=tmp_path / "r",
+        build_dir=tmp_path / "b",
+        echo=lines.append,
+    )
+    assert [r.team_id for r in results] == ["bangkok", "chiang-mai", "company"]
+    assert all(r.ok for r in results), [r.error for r in results if not r.ok]
+    for team in ("bangkok", "chiang-mai", "company"):
+        folder = tmp_path / "r" / "2026-10" / team
+        assert sorted(p.name for p in folder.iterdir()) == [
+            ".inputs.json",
+            "headline.json",
+            "report.html",
+            "report.pdf",
+        ]
+    assert (tmp_path / "r" / "index.html").is_file()
+    assert sum(line.lstrip().startswith("ok") for line in lines) == 3
