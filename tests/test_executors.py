@@ -12,6 +12,9 @@ from analysis.executors import fan_out
 from analysis.progress import Progress
 from analysis.report import TeamResult
 
+# one cluster per run: every test here runs on the same xdist worker
+pytestmark = pytest.mark.xdist_group("kernels")
+
 
 @pytest.fixture(scope="module")
 def cluster():
@@ -22,7 +25,7 @@ def cluster():
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address=":0",  # any free port: never collides with another cluster
     ) as c:
         yield c
 
@@ -58,7 +61,6 @@ def test_results_and_failures_come_back_alike(where, cluster):
 
 
 @pytest.mark.e2e
-@pytest.mark.xdist_group("kernels")
 def test_reports_render_on_a_dask_cluster(cluster, small_dataset, tmp_path, monkeypatch):
     """DASK_SCHEDULER set: each team's render is one task on the cluster's workers; the
     published files and the summary are those of local mode."""
