@@ -7,8 +7,9 @@ run), render that executed notebook to HTML and PDF in a staging folder without 
 again (`analysis.render`), then move the folder into reports/<month>/<team>/ in one step. A
 failure at any point leaves the previously published report as it was. A team whose published
 report carries the same input key (`input_key`: data hash, params, renderer, code) is skipped
-unless forced. The batch (`run_monthly`) validates everything first, computes what every report
-shares once (the dataset, the KPI tables), then renders the teams in a process pool.
+unless forced. The batch (`run_monthly`) validates everything first, keeps unchanged reports,
+computes what every report shares once (the dataset, the KPI tables), then renders the other
+teams in a process pool or on a Dask cluster (`analysis.executors`).
 """
 
 from __future__ import annotations
