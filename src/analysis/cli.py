@@ -176,7 +176,6 @@ def cmd_import(args) -> int:
     import time
 
     from analysis.importer import import_dataset, scaffold_params
-    from analysis.io import load_dataset
     from analysis.paths import PARAMS_DIR
 
     start = time.perf_counter()
@@ -188,8 +187,7 @@ def cmd_import(args) -> int:
     for issue in result.warnings:
         print(f"  - {issue}")
     if args.params is not None:
-        ds = load_dataset(args.out)
-        written = scaffold_params(ds.tables, args.params, PARAMS_DIR / "_defaults.yaml")
+        written = scaffold_params(result.tables, args.params, PARAMS_DIR / "_defaults.yaml")
         print(f"params: {len(written)} file(s) written to {args.params} (existing ones kept)")
     return 0
 

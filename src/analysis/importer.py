@@ -49,8 +49,12 @@ _BE_YEAR = re.compile(r"(?<!\d)(2[4-6]\d\d)(?!\d)")  # 2400-2699: Buddhist-era y
 @dataclass
 class ImportResult:
     out: Path
-    rows: dict[str, int]
+    tables: dict[str, pd.DataFrame]  # what was written, as validated
     warnings: list[Issue] = field(default_factory=list)
+
+    @property
+    def rows(self) -> dict[str, int]:
+        return {name: len(frame) for name, frame in self.tables.items()}
 
 
 # --- value helpers (vectorised; tested one by one) ----------------------------------------------
@@ -239,11 +243,14 @@ class _Sources:
         return frame
 
     def record_lines(self, path: Path, spec: TableSpec) -> np.ndarray | None:
-        if path.suffix.lower() in EXCEL:
-            return self.lines.get(str(path))
+        """Each data row's line in the source (None for Parquet); a CSV is scanned once, however
+        many tables and issues point into it."""
         if path.suffix.lower() == ".parquet":
             return None
-        return csv_record_lines(path, spec.encoding or "utf-8-sig")
+        key = str(path)
+        if key not in self.lines:  # an Excel source's lines are set when it is read
+            self.lines[key] = csv_record_lines(path, spec.encoding or "utf-8-sig")
+        return self.lines[key]
 
     def _check_columns(self, path: Path, wanted: set[str], available: list[str]) -> None:
         import difflib
@@ -424,7 +431,7 @@ def import_dataset(
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
-    return ImportResult(out, {n: len(t) for n, t in tables.items()}, issues)
+    return ImportResult(out, tables, issues)
 
 
 def scaffold_params(

@@ -35,14 +35,13 @@ class Progress:
 
     def kept(self, result: TeamResult) -> None:
         """A report kept as it was (unchanged inputs): done without running."""
-        self.done += 1
-        if self.bar is not None:
-            self.bar.update(1)
-        self._show()
-        self.echo(line(result))
+        self._done(result)
 
     def finished(self, result: TeamResult) -> None:
         self.running -= 1
+        self._done(result)
+
+    def _done(self, result: TeamResult) -> None:
         self.done += 1
         self.failed += not result.ok
         if self.bar is not None:

@@ -158,11 +158,12 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict) -> Path:
     from jupyter_client.manager import KernelManager
 
     output.parent.mkdir(parents=True, exist_ok=True)
-    env_before = os.environ.get("MPLBACKEND")
-    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     # IPC (unix sockets in a private temp folder) rather than TCP: no ports opened on a shared
     # machine, and no "running over TCP without encryption" warning per kernel in the batch log.
-    with tempfile.TemporaryDirectory(prefix="aem-kernel-") as sockets:
+    with (
+        _environ("MPLBACKEND", "module://matplotlib_inline.backend_inline"),
+        tempfile.TemporaryDirectory(prefix="aem-kernel-") as sockets,
+    ):
         km = KernelManager(
             kernel_name=_kernel_name(), transport="ipc", ip=os.path.join(sockets, "k")
         )
@@ -180,10 +181,6 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict) -> Path:
         finally:
             if km.has_kernel:  # papermill only shuts down kernels it created itself
                 km.shutdown_kernel(now=True)
-            if env_before is None:
-                os.environ.pop("MPLBACKEND", None)
-            else:
-                os.environ["MPLBACKEND"] = env_before
     return output
 
 
