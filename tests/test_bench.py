@@ -5,24 +5,30 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from analysis.paths import PROJECT_ROOT
 
 
-@pytest.mark.xdist_group("forecast")
-def test_forecast_benchmark_smoke(tmp_path):
+def _smoke(benchmark: str, out: Path) -> tuple[subprocess.CompletedProcess, dict]:
+    """Run bench/bench_<benchmark>.py --smoke; its process and the one results file it wrote."""
     proc = subprocess.run(
-        [sys.executable, "bench/bench_forecast.py", "--smoke", "--out", str(tmp_path)],
+        [sys.executable, f"bench/bench_{benchmark}.py", "--smoke", "--out", str(out)],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    (result,) = tmp_path.glob("forecast-*.json")
-    data = json.loads(result.read_text())
+    (result,) = out.glob(f"{benchmark}-*.json")
+    return proc, json.loads(result.read_text())
+
+
+@pytest.mark.xdist_group("forecast")
+def test_forecast_benchmark_smoke(tmp_path):
+    proc, data = _smoke("forecast", tmp_path)
     assert data["time"]["scopes"] == 3  # the company and two teams
     assert data["time"]["seconds_median"] > 0 and data["time"]["prophet_fits"] > 0
     assert set(data["mean_mase_by_variant"]["default"]) >= {"prophet", "blend", "pipeline"}
@@ -30,16 +36,7 @@ def test_forecast_benchmark_smoke(tmp_path):
 
 
 def test_import_benchmark_smoke(tmp_path):
-    proc = subprocess.run(
-        [sys.executable, "bench/bench_import.py", "--smoke", "--out", str(tmp_path)],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    (result,) = tmp_path.glob("import-*.json")
-    data = json.loads(result.read_text())
+    _, data = _smoke("import", tmp_path)
     assert data["rows"] == 20_000 and data["tables"]["opportunities"] == 20_000
     assert data["tables"]["reps"] <= 3000 and data["tables"]["teams"] == 1
     assert data["rows_per_second_median"] > 0 and data["peak_rss_bytes_median"] > 0

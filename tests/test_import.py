@@ -266,42 +266,20 @@ def test_formula_cells_stay_text(hs_export, tmp_path):
 
 
 def test_import_command_and_params_scaffold(sf_export, tmp_path):
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "analysis",
-            "import",
-            "--mapping",
-            str(SF_MAPPING),
-            "--out",
-            str(tmp_path / "sf"),
-            str(sf_export),
-            "--params",
-            str(tmp_path / "params"),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    def run(*extra: str) -> subprocess.CompletedProcess:
+        command = ["import", "--mapping", str(SF_MAPPING), "--out", str(tmp_path / "sf")]
+        return subprocess.run(
+            [sys.executable, "-m", "analysis", *command, str(sf_export), *extra],
+            capture_output=True,
+            text=True,
+        )
+
+    proc = run("--params", str(tmp_path / "params"))
     assert proc.returncode == 0, proc.stderr
     assert "teams 2, reps 4, opportunities 10" in proc.stdout
     files = sorted(p.name for p in (tmp_path / "params").iterdir())
     assert files == ["_defaults.yaml", f"{slug('สมชาย ใจดี', 'team')}.yaml", "team-jane-doe.yaml"]
-    bad = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "analysis",
-            "import",
-            "--mapping",
-            str(SF_MAPPING),
-            "--out",
-            str(tmp_path / "sf"),
-            str(sf_export),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    bad = run()
     assert bad.returncode == 2 and "exists; pass --overwrite" in bad.stderr
 
 
