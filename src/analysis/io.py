@@ -9,6 +9,7 @@ coercion twice and then runs the value checks on the uncoerced column (a TypeErr
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -23,6 +24,7 @@ from analysis.months import latest_complete_month, parse_month
 
 __all__ = [
     "Dataset",
+    "Tables",
     "DataValidationError",
     "Issue",
     "EncodingProblem",
@@ -86,12 +88,64 @@ class DataValidationError(ValueError):
         super().__init__("\n".join(lines))
 
 
+class Tables(Mapping[str, pd.DataFrame]):
+    """Table name -> DataFrame, in contract order. A table of a lazy dataset (validated on disk,
+    see `load_dataset`) is read from its Parquet file on first access; until then
+    `analysis.engine` queries the file directly."""
+
+    def __init__(
+        self, frames: Mapping[str, pd.DataFrame] | None = None, lazy: dict[str, Path] | None = None
+    ):
+        self._frames = dict(frames or {})
+        self._lazy = dict(lazy or {})
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._frames:
+            if name not in self._lazy:
+                raise KeyError(name)
+            self._frames[name] = _read_validated(self._lazy[name], TABLES[name])
+        return self._frames[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._frames or name in self._lazy
+
+    def __iter__(self):
+        return (t for t in TABLES if t in self)
+
+    def __len__(self) -> int:
+        return len(self._frames.keys() | self._lazy.keys())
+
+    def loaded(self, name: str) -> pd.DataFrame | None:
+        """The table if it is in memory, else None (it is still on disk)."""
+        return self._frames.get(name)
+
+    def file(self, name: str) -> Path:
+        """The Parquet file of a table not yet in memory."""
+        return self._lazy[name]
+
+
+def _read_validated(file: Path, table: Table) -> pd.DataFrame:
+    """A table that passed validation on disk, read with the contract's types."""
+    raw = pd.read_parquet(file)
+    out = {}
+    for col in table.columns:
+        src = (
+            raw[col.name] if col.name in raw else pd.Series(pd.NA, index=raw.index, dtype="object")
+        )
+        out[col.name] = _parse_column(src, col)
+    return pd.DataFrame(out, index=raw.index)
+
+
 @dataclass
 class Dataset:
-    """A validated dataset: one DataFrame per table present, plus metadata from dataset.yaml."""
+    """A validated dataset: one DataFrame per table present, plus metadata from dataset.yaml.
+
+    `tables` maps each table present to its DataFrame (a plain dict given here is wrapped in
+    `Tables`); in a lazy dataset, big tables stay on disk until first accessed.
+    """
 
     path: Path
-    tables: dict[str, pd.DataFrame]
+    tables: Tables
     name: str
     timezone: str = "Asia/Bangkok"
     currency: str = "THB"
@@ -99,6 +153,10 @@ class Dataset:
     content_hash: str = ""
     files: dict[str, Path] = field(default_factory=dict)
     warnings: tuple[Issue, ...] = ()  # what validation flagged without failing (unknown columns...)
+
+    def __post_init__(self):
+        if not isinstance(self.tables, Tables):
+            self.tables = Tables(self.tables)
 
     def has(self, table: str) -> bool:
         return table in self.tables

@@ -12,9 +12,12 @@ Rules that hold for every KPI:
 - A ratio with a zero or missing denominator is NaN here and null in JSON, never 0 or infinity.
 - A KPI whose table is absent is NaN, and `missing_kpis` says why.
 
-How: vectorised pandas on event rows keyed by (scope_id, month ordinal). Stocks at a month's end
-(open pipeline, accounts owned, active reps, training assignments) expand each row into the months
-it is alive in; latest skill scores use an as-of merge. No Python loop runs per month.
+How: SQL in DuckDB (`analysis.engine`), grouped by (scope_id, month ordinal), over the dataset's
+tables wherever they are: pandas frames in memory, or Parquet files on disk for a dataset too big
+to load (only the aggregates reach pandas). Stocks at a month's end (open pipeline, active reps)
+unnest each row into the months it is alive in; others (accounts owned, training assignments)
+count rows created by then; "as recorded then" values (snapshots, latest skill scores) are ASOF
+joins. The ratios and growth rates are then derived in pandas from the aggregated columns.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from analysis import cache
+from analysis import cache, engine
 from analysis.contract import SKILLS
 from analysis.io import Dataset
 from analysis.kpi_defs import FAMILIES, KPI, KPIS, kpi_markdown
@@ -53,39 +56,8 @@ _ZERO_WHEN_EMPTY = {k for k, v in KPIS.items() if v.unit == "count"} | {
     "open_pipeline_amount",
     "expansion_revenue",
 }
-_DAY = pd.Timedelta(days=1)
-_NEVER = np.iinfo(np.int64).max // 2
-
-
-def _ord(times: pd.Series) -> np.ndarray:
-    """Monthly Period ordinals of timestamps (months since 1970-01); NaT -> _NEVER."""
-    ords = (times.dt.year - 1970) * 12 + times.dt.month - 1
-    return ords.fillna(_NEVER).astype("int64").to_numpy()
-
-
-def _ord_period(periods: pd.Series) -> np.ndarray:
-    return (
-        np.array([p.ordinal for p in periods], dtype="int64")
-        if len(periods)
-        else np.array([], "int64")
-    )
-
-
-class _Scope:
-    """Maps rep ids to the scope ids of one level."""
-
-    def __init__(self, ds: Dataset, level: Level):
-        if level not in ("company", "team", "rep"):
-            raise ValueError(f"level: {level!r} is not one of company, team, rep")
-        self.level = level
-        self.rep_team = ds["reps"].set_index("rep_id")["team_id"]
-
-    def key(self, rep_ids: pd.Series) -> np.ndarray:
-        if self.level == "company":
-            return np.full(len(rep_ids), "company", dtype=object)
-        if self.level == "team":
-            return rep_ids.map(self.rep_team).to_numpy(dtype=object)
-        return rep_ids.to_numpy(dtype=object)
+_INDEX = ["scope_id", "month"]
+_CYCLE_DAYS = "date_diff('microsecond', o.created_at, o.closed_at) / 86400e6"
 
 
 def active_reps(reps: pd.DataFrame, month: pd.Period) -> pd.DataFrame:
@@ -95,25 +67,96 @@ def active_reps(reps: pd.DataFrame, month: pd.Period) -> pd.DataFrame:
     return reps[hired & stayed]
 
 
-def _group(scope, month, values, how: str, mask=None) -> pd.Series:
-    """Aggregate `values` by (scope_id, month ordinal) over the rows in `mask`."""
-    scope, month = np.asarray(scope, dtype=object), np.asarray(month)
-    values = np.broadcast_to(np.asarray(values, dtype="float64"), month.shape)
-    if mask is not None:
-        mask = np.asarray(mask, dtype=bool)
-        scope, month, values = scope[mask], month[mask], values[mask]
-    frame = pd.DataFrame({"scope_id": scope, "month": month, "v": values})
-    frame = frame[pd.notna(frame["scope_id"])]
-    return frame.groupby(["scope_id", "month"], sort=False)["v"].agg(how)
+class _Query:
+    """One KPI computation: DuckDB over the dataset (`analysis.engine`), the months asked for
+    (ordinals, registered as table `kpi_months`) and the level whose scopes rows roll up to."""
+
+    def __init__(self, ds: Dataset, months: np.ndarray, level: Level):
+        if level not in ("company", "team", "rep"):
+            raise ValueError(f"level: {level!r} is not one of company, team, rep")
+        self.ds, self.level, self.months = ds, level, months
+        self.lo, self.hi = int(months.min()), int(months.max())
+        self.con = engine.connect(ds)
+        self.con.register("kpi_months", pd.DataFrame({"m": months}))
+        # growth needs the revenue of M-1 and M-12, which may lie before `months`
+        ext = np.union1d(np.union1d(months, months - 1), months - 12)
+        self.con.register("ext_months", pd.DataFrame({"m": ext}))
+
+    def scope(self, rep: str) -> tuple[str, str]:
+        """(scope_id expression, join clause) for rows whose rep id is the SQL expression `rep`.
+        Every row belongs to the company; a row without a (known) rep has no team or rep scope."""
+        if self.level == "company":
+            return "'company'", ""
+        if self.level == "rep":
+            return rep, ""
+        return "_scope.team_id", f"LEFT JOIN reps _scope ON _scope.rep_id = {rep}"
+
+    def in_months(self, expr: str, table: str = "kpi_months") -> str:
+        return f"{expr} IN (SELECT m FROM {table})"
+
+    def series(self, sql: str) -> dict[str, pd.Series]:
+        """Run `sql` (columns scope_id, m, then KPI columns): one float Series per KPI column,
+        indexed by (scope_id, month ordinal)."""
+        frame = self.con.execute(sql).df()
+        frame = frame.rename(columns={"m": "month"}).astype({"month": "int64"})
+        frame = frame.set_index(_INDEX)
+        return {c: frame[c].astype("float64") for c in frame.columns}
+
+    def close(self) -> None:
+        self.con.close()
 
 
-def _expand(start: np.ndarray, stop: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
-    """(row, month) pairs for each row alive in months [start, stop] clipped to [lo, hi]."""
-    s, e = np.maximum(start, lo), np.minimum(stop, hi)
-    n = np.clip(e - s + 1, 0, None)
-    rows = np.repeat(np.arange(len(s)), n)
-    offsets = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
-    return rows, s[rows] + offsets
+def _open_rows_sql(q: _Query) -> str:
+    """Deals open at the end of each month asked for: opportunity_id, rep_id, m, amount, due
+    (expected-close month ordinal).
+
+    Open at the end of M: created before it and not closed by then, i.e. alive in months
+    [created, closed - 1]. Amount and expected close date are as the latest snapshot before the
+    end of M recorded them when the dataset has `opportunity_snapshots` (else, or for a deal with
+    no snapshot yet, the current values).
+    """
+    alive = f"""
+        SELECT * FROM (
+            SELECT opportunity_id, rep_id, amount, expected_close_date,
+                unnest(range(greatest(month_ord(created_at), {q.lo}),
+                             least(coalesce(month_ord(closed_at) - 1, {q.hi}), {q.hi}) + 1)) AS m
+            FROM opportunities)
+        WHERE {q.in_months("m")}"""
+    if not q.ds.has("opportunity_snapshots"):
+        return f"""SELECT opportunity_id, rep_id, m, amount,
+            month_ord(expected_close_date) AS due FROM ({alive})"""
+    return f"""
+        SELECT r.opportunity_id, r.rep_id, r.m,
+            CASE WHEN s.snapshot_date IS NULL THEN r.amount ELSE s.amount END AS amount,
+            month_ord(CASE WHEN s.snapshot_date IS NULL THEN r.expected_close_date
+                           ELSE s.expected_close_date END) AS due
+        FROM (SELECT *, month_start(m + 1) AS end_ts FROM ({alive})) r
+        ASOF LEFT JOIN opportunity_snapshots s
+            ON s.opportunity_id = r.opportunity_id AND r.end_ts > s.snapshot_date"""
+
+
+def open_pipeline(ds: Dataset, months: Sequence[pd.Period]) -> pd.DataFrame:
+    """One row per deal open at the end of each month: opportunity_id, rep_id, month, amount,
+    expected_close_month — the rows the open-pipeline KPIs and the funnel waterfall both sum."""
+    ords = np.array(sorted({pd.Period(m, "M").ordinal for m in months}), dtype="int64")
+    q = _Query(ds, ords, "company")
+    try:
+        rows = q.con.execute(f"{_open_rows_sql(q)} ORDER BY m, opportunity_id").df()
+    finally:
+        q.close()
+    due = rows["due"].astype("float64")
+    return pd.DataFrame(
+        {
+            "opportunity_id": rows["opportunity_id"].astype("str"),
+            "rep_id": rows["rep_id"].astype("str"),
+            "month": pd.PeriodIndex.from_ordinals(rows["m"].to_numpy("int64"), freq="M"),
+            "amount": rows["amount"].astype("float64"),
+            "expected_close_month": pd.PeriodIndex(
+                [pd.Period(ordinal=int(d), freq="M") if d == d else pd.NaT for d in due],
+                freq="M",
+            ),
+        }
+    )
 
 
 def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
@@ -121,297 +164,240 @@ def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
     return num / den.where(den > 0)
 
 
-def _open_at_month_end(ds: Dataset, lo: int, hi: int):
-    """Deals open at the end of each month in [lo, hi] (ordinals), with their amount and due month.
-
-    Open at the end of M: created before it and not closed by then, i.e. alive in months
-    [created, closed - 1]. Amount and expected close date are as the latest snapshot before the
-    end of M recorded them when the dataset has `opportunity_snapshots` (else, or for a deal with
-    no snapshot yet, the current values). Returns (row positions in opportunities, month
-    ordinals, amounts, expected-close month ordinals).
-    """
-    opps = ds["opportunities"]
-    closed_m = _ord(opps["closed_at"])
-    rows, month = _expand(
-        _ord(opps["created_at"]), np.where(closed_m == _NEVER, hi, closed_m - 1), lo, hi
-    )
-    amount = opps["amount"].to_numpy()[rows]
-    due = _ord(opps["expected_close_date"])[rows]
-    if ds.has("opportunity_snapshots") and len(rows):
-        snaps = ds["opportunity_snapshots"].sort_values("snapshot_date", kind="stable")
-        left = pd.DataFrame(
-            {
-                "opportunity_id": opps["opportunity_id"].to_numpy()[rows],
-                "end": pd.PeriodIndex.from_ordinals(month + 1, freq="M").start_time,
-                "i": np.arange(len(rows)),
-            }
-        ).sort_values("end", kind="stable")
-        seen = pd.merge_asof(
-            left,
-            snaps[["snapshot_date", "opportunity_id", "amount", "expected_close_date"]],
-            left_on="end",
-            right_on="snapshot_date",
-            by="opportunity_id",
-            allow_exact_matches=False,
-        ).sort_values("i")
-        has = seen["snapshot_date"].notna().to_numpy()
-        amount = np.where(has, seen["amount"].to_numpy(), amount)
-        due = np.where(has, _ord(seen["expected_close_date"]), due)
-    return rows, month, amount, due
-
-
-def open_pipeline(ds: Dataset, months: Sequence[pd.Period]) -> pd.DataFrame:
-    """One row per deal open at the end of each month: opportunity_id, rep_id, month, amount,
-    expected_close_month — the rows the open-pipeline KPIs and the funnel waterfall both sum."""
-    ords = np.array(sorted({pd.Period(m, "M").ordinal for m in months}), dtype="int64")
-    rows, month, amount, due = _open_at_month_end(ds, int(ords.min()), int(ords.max()))
-    keep = np.isin(month, ords)
-    opps = ds["opportunities"]
-    return pd.DataFrame(
-        {
-            "opportunity_id": opps["opportunity_id"].to_numpy()[rows][keep],
-            "rep_id": opps["rep_id"].to_numpy()[rows][keep],
-            "month": pd.PeriodIndex.from_ordinals(month[keep], freq="M"),
-            "amount": amount[keep],
-            "expected_close_month": pd.PeriodIndex.from_ordinals(due[keep], freq="M"),
-        }
-    )
-
-
-def _opportunity_kpis(ds: Dataset, months: np.ndarray, sc: _Scope) -> dict[str, pd.Series]:
-    opps = ds["opportunities"]
-    lo, hi = int(months.min()), int(months.max())
-    key = sc.key(opps["rep_id"])
-    closed_m, created_m = _ord(opps["closed_at"]), _ord(opps["created_at"])
-    in_range = np.isin(closed_m, months)
-    won = (opps["stage"].eq("closed_won") & opps["closed_at"].notna()).to_numpy()
-    lost = (opps["stage"].eq("closed_lost") & opps["closed_at"].notna()).to_numpy()
-    expansion = opps["deal_type"].isin(["upsell", "cross_sell"]).to_numpy()
-    amount = opps["amount"].to_numpy()
-    cycle = ((opps["closed_at"] - opps["created_at"]) / _DAY).to_numpy()
-    w, lo_ = in_range & won, in_range & lost
-    out: dict[str, pd.Series] = {
-        "revenue": _group(key, closed_m, amount, "sum", w),
-        "deals_won": _group(key, closed_m, 1, "sum", w),
-        "deals_lost": _group(key, closed_m, 1, "sum", lo_),
-        "expansion_revenue": _group(key, closed_m, amount, "sum", w & expansion),
-        "avg_sales_cycle_days": _group(key, closed_m, cycle, "mean", w),
-        "median_sales_cycle_days": _group(key, closed_m, cycle, "median", w),
-    }
-    ex_won = _group(key, closed_m, 1, "sum", w & expansion)
-    ex_closed = _group(key, closed_m, 1, "sum", (w | lo_) & expansion)
-    out["upsell_cross_sell_win_rate"] = _ratio(
-        ex_won.reindex(ex_closed.index, fill_value=0), ex_closed
-    )
-    # growth needs the revenue of M-1 and M-12, which may lie before `months`
-    ext = np.union1d(np.union1d(months, months - 1), months - 12)
-    out["_revenue_ext"] = _group(key, closed_m, amount, "sum", np.isin(closed_m, ext) & won)
-
-    first_won = opps[won].groupby("account_id")["closed_at"].min()
-    first_won_m = _ord(opps["account_id"].map(first_won))
-    existing = np.isin(created_m, months) & (first_won_m < created_m)
-    out["existing_account_opportunities"] = _group(key, created_m, 1, "sum", existing)
-
-    rows, month, open_amount, due = _open_at_month_end(ds, lo, hi)
-    out["open_pipeline_amount"] = _group(key[rows], month, open_amount, "sum")
-    out["open_opportunities"] = _group(key[rows], month, 1, "sum")
-    if ds.has("quotas"):
-        ahead = (due >= month + 1) & (due <= month + 3)
-        pipe = _group(key[rows], month, open_amount, "sum", ahead)
-        q = ds["quotas"]
-        q_m, q_key = _ord_period(q["month"]), sc.key(q["rep_id"])
-        parts = [_group(q_key, q_m - k, q["quota_amount"].to_numpy(), "sum") for k in (1, 2, 3)]
-        quota_ahead = pd.concat(parts).groupby(level=[0, 1]).sum()
+def _opportunity_kpis(q: _Query) -> dict[str, pd.Series]:
+    sc, join = q.scope("o.rep_id")
+    won = "o.stage = 'closed_won'"
+    expansion = "o.deal_type IN ('upsell', 'cross_sell')"
+    # every close-dated KPI over M, M-1 and M-12 (growth); the grid keeps the months asked for
+    out = q.series(f"""
+        SELECT {sc} AS scope_id, month_ord(o.closed_at) AS m,
+            sum(o.amount) FILTER (WHERE {won}) AS revenue,
+            count(*) FILTER (WHERE {won}) AS deals_won,
+            count(*) FILTER (WHERE o.stage = 'closed_lost') AS deals_lost,
+            sum(o.amount) FILTER (WHERE {won} AND {expansion}) AS expansion_revenue,
+            avg({_CYCLE_DAYS}) FILTER (WHERE {won}) AS avg_sales_cycle_days,
+            median({_CYCLE_DAYS}) FILTER (WHERE {won}) AS median_sales_cycle_days,
+            count(*) FILTER (WHERE {won} AND {expansion})::DOUBLE / nullif(count(*) FILTER (
+                WHERE o.stage IN ('closed_won', 'closed_lost') AND {expansion}), 0)
+                AS upsell_cross_sell_win_rate
+        FROM opportunities o {join}
+        WHERE o.closed_at IS NOT NULL AND {q.in_months("month_ord(o.closed_at)", "ext_months")}
+            AND {sc} IS NOT NULL
+        GROUP BY ALL""")
+    out["_revenue_ext"] = out["revenue"]
+    out |= q.series(f"""
+        WITH first_won AS (
+            SELECT account_id, month_ord(min(closed_at)) AS m FROM opportunities
+            WHERE stage = 'closed_won' AND closed_at IS NOT NULL GROUP BY account_id)
+        SELECT {sc} AS scope_id, month_ord(o.created_at) AS m,
+            count(*) AS existing_account_opportunities
+        FROM opportunities o JOIN first_won f ON f.account_id = o.account_id {join}
+        WHERE {q.in_months("month_ord(o.created_at)")} AND f.m < month_ord(o.created_at)
+            AND {sc} IS NOT NULL
+        GROUP BY ALL""")
+    sc, join = q.scope("o.rep_id")
+    out |= q.series(f"""
+        SELECT {sc} AS scope_id, o.m,
+            coalesce(sum(o.amount), 0) AS open_pipeline_amount,
+            count(*) AS open_opportunities,
+            coalesce(sum(o.amount) FILTER (WHERE o.due BETWEEN o.m + 1 AND o.m + 3), 0) AS pipe
+        FROM ({_open_rows_sql(q)}) o {join}
+        WHERE {sc} IS NOT NULL
+        GROUP BY ALL""")
+    pipe = out.pop("pipe")
+    if q.ds.has("quotas"):
+        sc, join = q.scope("q.rep_id")
+        quota_ahead = q.series(f"""
+            SELECT {sc} AS scope_id, month_ord_text(q.month) - k.k AS m,
+                sum(q.quota_amount) AS quota_ahead
+            FROM quotas q CROSS JOIN (VALUES (1), (2), (3)) k(k) {join}
+            WHERE {sc} IS NOT NULL
+            GROUP BY ALL""")["quota_ahead"]
         out["pipeline_coverage"] = _ratio(
             pipe.reindex(quota_ahead.index, fill_value=0.0), quota_ahead
         )
     return out
 
 
-def _event_kpis(ds: Dataset, months: np.ndarray, sc: _Scope) -> dict[str, pd.Series]:
-    out: dict[str, pd.Series] = {}
+def _event_kpis(q: _Query) -> dict[str, pd.Series]:
+    ds, out = q.ds, {}
     if ds.has("quotas"):
-        q = ds["quotas"]
-        q_m = _ord_period(q["month"])
-        out["quota"] = _group(
-            sc.key(q["rep_id"]), q_m, q["quota_amount"].to_numpy(), "sum", np.isin(q_m, months)
-        )
+        sc, join = q.scope("q.rep_id")
+        out |= q.series(f"""
+            SELECT {sc} AS scope_id, month_ord_text(q.month) AS m, sum(q.quota_amount) AS quota
+            FROM quotas q {join}
+            WHERE {q.in_months("month_ord_text(q.month)")} AND {sc} IS NOT NULL
+            GROUP BY ALL""")
     if ds.has("csat"):
-        c = ds["csat"]
-        m = _ord(c["responded_at"])
-        sel, key = np.isin(m, months), sc.key(c["rep_id"])
-        out["csat_avg"] = _group(key, m, c["score"].to_numpy(dtype="float64"), "mean", sel)
-        out["csat_responses"] = _group(key, m, 1, "sum", sel)
+        sc, join = q.scope("c.rep_id")
+        out |= q.series(f"""
+            SELECT {sc} AS scope_id, month_ord(c.responded_at) AS m,
+                avg(c.score) AS csat_avg, count(*) AS csat_responses
+            FROM csat c {join}
+            WHERE {q.in_months("month_ord(c.responded_at)")} AND {sc} IS NOT NULL
+            GROUP BY ALL""")
     if ds.has("leads"):
-        ld = ds["leads"]
-        key = sc.key(ld["rep_id"])
-        cm, qm, vm = _ord(ld["created_at"]), _ord(ld["qualified_at"]), _ord(ld["converted_at"])
-        created = np.isin(cm, months)
-        n_created = _group(key, cm, 1, "sum", created)
-        out["leads_created"] = n_created
-        out["qualified_leads"] = _group(key, qm, 1, "sum", np.isin(qm, months))
+        sc, join = q.scope("l.rep_id")
         # "by the end of M" for a lead created in M: its conversion/qualification month is M
-        conv = _group(key, cm, 1, "sum", created & (vm == cm))
-        out["lead_to_opportunity_rate"] = _ratio(
-            conv.reindex(n_created.index, fill_value=0), n_created
-        )
-        qual = _group(key, cm, 1, "sum", created & (qm == cm))
-        out["lead_qualification_rate"] = _ratio(
-            qual.reindex(n_created.index, fill_value=0), n_created
-        )
-        score = ld["lead_score"].to_numpy(dtype="float64")
-        out["avg_lead_score"] = _group(key, cm, score, "mean", created & ~np.isnan(score))
-        days = ((ld["converted_at"] - ld["created_at"]) / _DAY).to_numpy()
-        out["avg_lead_to_opportunity_days"] = _group(key, vm, days, "mean", np.isin(vm, months))
+        out |= q.series(f"""
+            SELECT {sc} AS scope_id, month_ord(l.created_at) AS m,
+                count(*) AS leads_created,
+                count(*) FILTER (WHERE month_ord(l.converted_at) = month_ord(l.created_at))
+                    / count(*) AS lead_to_opportunity_rate,
+                count(*) FILTER (WHERE month_ord(l.qualified_at) = month_ord(l.created_at))
+                    / count(*) AS lead_qualification_rate,
+                avg(l.lead_score) AS avg_lead_score
+            FROM leads l {join}
+            WHERE {q.in_months("month_ord(l.created_at)")} AND {sc} IS NOT NULL
+            GROUP BY ALL""")
+        out |= q.series(f"""
+            SELECT {sc} AS scope_id, month_ord(l.qualified_at) AS m, count(*) AS qualified_leads
+            FROM leads l {join}
+            WHERE {q.in_months("month_ord(l.qualified_at)")} AND {sc} IS NOT NULL
+            GROUP BY ALL""")
+        out |= q.series(f"""
+            SELECT {sc} AS scope_id, month_ord(l.converted_at) AS m,
+                avg(date_diff('microsecond', l.created_at, l.converted_at) / 86400e6)
+                    AS avg_lead_to_opportunity_days
+            FROM leads l {join}
+            WHERE {q.in_months("month_ord(l.converted_at)")} AND {sc} IS NOT NULL
+            GROUP BY ALL""")
     if ds.has("feedback"):
-        f = ds["feedback"]
-        m = _ord(f["given_at"])
-        sel, key = np.isin(m, months), sc.key(f["rep_id"])
-        out["feedback_sessions"] = _group(key, m, 1, "sum", sel)
-        out["avg_feedback_quality"] = _group(
-            key, m, f["quality_score"].to_numpy(dtype="float64"), "mean", sel
-        )
+        sc, join = q.scope("f.rep_id")
+        out |= q.series(f"""
+            SELECT {sc} AS scope_id, month_ord(f.given_at) AS m,
+                count(*) AS feedback_sessions, avg(f.quality_score) AS avg_feedback_quality
+            FROM feedback f {join}
+            WHERE {q.in_months("month_ord(f.given_at)")} AND {sc} IS NOT NULL
+            GROUP BY ALL""")
     if ds.has("tickets"):
-        t = ds["tickets"]
-        rep = t["rep_id"]
+        # a ticket without a rep belongs to its account's owner
         if ds.has("accounts"):
-            rep = rep.fillna(
-                t["account_id"].map(ds["accounts"].set_index("account_id")["owner_rep_id"])
-            )
-        key = sc.key(rep)
-        om, rm = _ord(t["opened_at"]), _ord(t["resolved_at"])
-        osel, rsel = np.isin(om, months), np.isin(rm, months)
-        opened, resolved = _group(key, om, 1, "sum", osel), _group(key, rm, 1, "sum", rsel)
-        out["tickets_opened"], out["tickets_resolved"] = opened, resolved
-        hours = ((t["resolved_at"] - t["opened_at"]) / pd.Timedelta(hours=1)).to_numpy()
-        out["median_resolution_hours"] = _group(key, rm, hours, "median", rsel)
-        esc = _group(key, om, 1, "sum", osel & t["escalated"].fillna(False).to_numpy(dtype=bool))
-        out["escalation_rate"] = _ratio(esc.reindex(opened.index, fill_value=0), opened)
-        reo = _group(key, rm, 1, "sum", rsel & t["reopened"].fillna(False).to_numpy(dtype=bool))
-        out["reopen_rate"] = _ratio(reo.reindex(resolved.index, fill_value=0), resolved)
+            owned = "LEFT JOIN accounts ta ON ta.account_id = t.account_id"
+            sc, join = q.scope("coalesce(t.rep_id, ta.owner_rep_id)")
+        else:
+            owned = ""
+            sc, join = q.scope("t.rep_id")
+        out |= q.series(f"""
+            SELECT {sc} AS scope_id, month_ord(t.opened_at) AS m,
+                count(*) AS tickets_opened,
+                count(*) FILTER (WHERE coalesce(t.escalated, false)) / count(*) AS escalation_rate
+            FROM tickets t {owned} {join}
+            WHERE {q.in_months("month_ord(t.opened_at)")} AND {sc} IS NOT NULL
+            GROUP BY ALL""")
+        out |= q.series(f"""
+            SELECT {sc} AS scope_id, month_ord(t.resolved_at) AS m,
+                count(*) AS tickets_resolved,
+                median(date_diff('microsecond', t.opened_at, t.resolved_at) / 3600e6)
+                    AS median_resolution_hours,
+                count(*) FILTER (WHERE coalesce(t.reopened, false)) / count(*) AS reopen_rate
+            FROM tickets t {owned} {join}
+            WHERE {q.in_months("month_ord(t.resolved_at)")} AND {sc} IS NOT NULL
+            GROUP BY ALL""")
     if ds.has("activities"):
-        a = ds["activities"]
-        m = _ord(a["occurred_at"])
-        visit = np.isin(m, months) & a["activity_type"].eq("visit").to_numpy()
-        out["visits"] = _group(sc.key(a["rep_id"]), m, 1, "sum", visit)
+        sc, join = q.scope("a.rep_id")
+        out |= q.series(f"""
+            SELECT {sc} AS scope_id, month_ord(a.occurred_at) AS m, count(*) AS visits
+            FROM activities a {join}
+            WHERE a.activity_type = 'visit' AND {q.in_months("month_ord(a.occurred_at)")}
+                AND {sc} IS NOT NULL
+            GROUP BY ALL""")
     return out
 
 
-def _account_kpis(ds: Dataset, months: np.ndarray, sc: _Scope) -> dict[str, pd.Series]:
-    lo, hi = int(months.min()), int(months.max())
-    acc = ds["accounts"]
-    acc_key, acc_m = sc.key(acc["owner_rep_id"]), _ord(acc["created_date"])
-    rows, month = _expand(acc_m, np.full(len(acc), hi), lo, hi)
-    out = {"accounts_assigned": _group(acc_key[rows], month, 1, "sum")}
+def _account_kpis(q: _Query) -> dict[str, pd.Series]:
+    ds = q.ds
+    sc, join = q.scope("a.owner_rep_id")
+    # accounts owned at the end of M: created by then (ownership is the current one)
+    out = q.series(f"""
+        WITH created AS (
+            SELECT {sc} AS scope_id, month_ord(a.created_date) AS m, count(*) AS n
+            FROM accounts a {join} WHERE {sc} IS NOT NULL GROUP BY ALL)
+        SELECT c.scope_id, g.m, sum(c.n)::DOUBLE AS accounts_assigned
+        FROM created c JOIN kpi_months g ON c.m <= g.m
+        GROUP BY ALL""")
     if ds.has("activities"):
-        a = ds["activities"]
-        m = _ord(a["occurred_at"])
-        sel = np.isin(m, months)
-        pairs = pd.DataFrame(
-            {"account_id": a["account_id"].to_numpy()[sel], "month": m[sel]}
-        ).drop_duplicates()
-        info = pd.DataFrame(
-            {
-                "account_id": acc["account_id"],
-                "scope_id": acc_key,
-                "created": acc_m,
-                "province": acc["province"],
-            }
-        )
-        touched = pairs.merge(info, on="account_id")
-        touched = touched[(touched["created"] <= touched["month"]) & touched["scope_id"].notna()]
-        g = touched.groupby(["scope_id", "month"], sort=False)
-        out["accounts_touched"] = g.size().astype("float64")
-        out["provinces_touched"] = g["province"].nunique().astype("float64")
+        out |= q.series(f"""
+            WITH touched AS (
+                SELECT DISTINCT account_id, month_ord(occurred_at) AS m FROM activities
+                WHERE {q.in_months("month_ord(occurred_at)")})
+            SELECT {sc} AS scope_id, p.m,
+                count(*) AS accounts_touched, count(DISTINCT a.province) AS provinces_touched
+            FROM touched p JOIN accounts a ON a.account_id = p.account_id {join}
+            WHERE month_ord(a.created_date) <= p.m AND {sc} IS NOT NULL
+            GROUP BY ALL""")
         assigned = out["accounts_assigned"]
         out["account_coverage_rate"] = _ratio(
             out["accounts_touched"].reindex(assigned.index, fill_value=0), assigned
         )
     if ds.has("revenue"):
-        rev = ds["revenue"]
-        rev = (
-            pd.DataFrame(
-                {
-                    "account_id": rev["account_id"],
-                    "month": _ord_period(rev["month"]),
-                    "revenue": rev["revenue"],
-                }
-            )
-            .groupby(["account_id", "month"], as_index=False)
-            .sum()
-        )
-        prev = rev.assign(month=rev["month"] + 1).rename(columns={"revenue": "prev"})
-        both = prev.merge(rev, on=["account_id", "month"], how="left").fillna({"revenue": 0.0})
-        both = both[np.isin(both["month"], months) & (both["prev"] > 0)]
-        owner = pd.Series(acc_key, index=acc["account_id"])
-        both = both.assign(
-            scope_id=both["account_id"].map(owner),
-            churned=(both["revenue"] <= 0).astype("float64"),
-            kept=np.minimum(both["revenue"], both["prev"]),
-        )
-        g = both.groupby(["scope_id", "month"])
-        out["churned_accounts"] = g["churned"].sum()
-        out["customer_churn_rate"] = _ratio(g["churned"].sum(), g.size())
-        out["gross_revenue_retention"] = _ratio(g["kept"].sum(), g["prev"].sum())
-        out["net_revenue_retention"] = _ratio(g["revenue"].sum(), g["prev"].sum())
+        # accounts with revenue in M-1: churned when none in M; GRR caps each at its M-1 revenue
+        out |= q.series(f"""
+            WITH monthly AS (
+                SELECT account_id, month_ord_text(month) AS m, sum(revenue) AS revenue
+                FROM revenue GROUP BY ALL),
+            pairs AS (
+                SELECT p.account_id, p.m + 1 AS m, p.revenue AS prev,
+                    coalesce(r.revenue, 0) AS revenue
+                FROM monthly p LEFT JOIN monthly r ON r.account_id = p.account_id AND r.m = p.m + 1
+                WHERE {q.in_months("p.m + 1")} AND p.revenue > 0)
+            SELECT {sc} AS scope_id, p.m,
+                count(*) FILTER (WHERE p.revenue <= 0) AS churned_accounts,
+                count(*) FILTER (WHERE p.revenue <= 0) / count(*) AS customer_churn_rate,
+                sum(least(p.revenue, p.prev)) / nullif(sum(p.prev), 0) AS gross_revenue_retention,
+                sum(p.revenue) / nullif(sum(p.prev), 0) AS net_revenue_retention
+            FROM pairs p JOIN accounts a ON a.account_id = p.account_id {join}
+            WHERE {sc} IS NOT NULL
+            GROUP BY ALL""")
     return out
 
 
-def _active_rep_months(ds: Dataset, months: np.ndarray) -> pd.DataFrame:
-    """One row per (rep_id, month ordinal) the rep is active in, within `months`."""
-    reps = ds["reps"]
-    left = _ord(reps["left_date"])
-    rows, month = _expand(
-        _ord(reps["hire_date"]),
-        np.where(left == _NEVER, months.max(), left),
-        int(months.min()),
-        int(months.max()),
-    )
-    keep = np.isin(month, months)  # months need not be contiguous
-    return pd.DataFrame({"rep_id": reps["rep_id"].to_numpy()[rows[keep]], "month": month[keep]})
-
-
-def _people_kpis(
-    ds: Dataset, months: np.ndarray, sc: _Scope, active: pd.DataFrame
-) -> dict[str, pd.Series]:
-    lo, hi = int(months.min()), int(months.max())
-    out = {"_active_reps": _group(sc.key(active["rep_id"]), active["month"], 1, "sum")}
+def _people_kpis(q: _Query) -> dict[str, pd.Series]:
+    ds = q.ds
+    sc, join = q.scope("r.rep_id")
+    out = q.series(f"""
+        SELECT {sc} AS scope_id, r.m, count(*) AS _active_reps
+        FROM active_rep_months r {join} WHERE {sc} IS NOT NULL GROUP BY ALL""")
     if ds.has("trainings"):
-        tr = ds["trainings"]
-        key, am, cm = sc.key(tr["rep_id"]), _ord(tr["assigned_at"]), _ord(tr["completed_at"])
-        rows, month = _expand(am, np.full(len(tr), hi), lo, hi)
-        assigned = _group(key[rows], month, 1, "sum")
-        rows, month = _expand(np.maximum(am, cm), np.full(len(tr), hi), lo, hi)
-        done = _group(key[rows], month, 1, "sum")
+        sc, join = q.scope("t.rep_id")
+        stock = f"""
+            WITH t AS (
+                SELECT {sc} AS scope_id, month_ord(t.assigned_at) AS assigned,
+                    CASE WHEN t.completed_at IS NOT NULL
+                         THEN greatest(month_ord(t.assigned_at), month_ord(t.completed_at))
+                    END AS done
+                FROM trainings t {join} WHERE {sc} IS NOT NULL)"""
+        assigned = q.series(f"""{stock}
+            SELECT t.scope_id, g.m, count(*) AS n FROM t JOIN kpi_months g ON t.assigned <= g.m
+            GROUP BY ALL""")["n"]
+        done = q.series(f"""{stock}
+            SELECT t.scope_id, g.m, count(*) AS n FROM t JOIN kpi_months g ON t.done <= g.m
+            GROUP BY ALL""")["n"]
         out["training_completion_rate"] = _ratio(
             done.reindex(assigned.index, fill_value=0), assigned
         )
-        out["trainings_completed"] = _group(key, cm, 1, "sum", np.isin(cm, months))
+        out |= q.series(f"""
+            SELECT {sc} AS scope_id, month_ord(t.completed_at) AS m, count(*) AS trainings_completed
+            FROM trainings t {join}
+            WHERE {q.in_months("month_ord(t.completed_at)")} AND {sc} IS NOT NULL
+            GROUP BY ALL""")
     if ds.has("skill_assessments"):
-        sa = ds["skill_assessments"]
-        grid = active.assign(
-            end=pd.PeriodIndex.from_ordinals(active["month"] + 1, freq="M").start_time
-        )
-        grid = grid.sort_values("end", kind="stable")
+        sc, join = q.scope("g.rep_id")
+        skills = ", ".join(f"('{s}')" for s in SKILLS)
+        # each active rep's latest score per skill assessed strictly before the end of M
+        frame = q.con.execute(f"""
+            SELECT {sc} AS scope_id, g.m, g.skill, avg(s.score) AS score
+            FROM (SELECT r.rep_id, r.m, month_start(r.m + 1) AS end_ts, k.skill
+                  FROM active_rep_months r CROSS JOIN (VALUES {skills}) k(skill)) g
+            ASOF LEFT JOIN skill_assessments s
+                ON s.rep_id = g.rep_id AND s.skill = g.skill AND g.end_ts > s.assessed_at
+            {join}
+            WHERE {sc} IS NOT NULL
+            GROUP BY ALL""").df()
+        frame = frame.rename(columns={"m": "month"}).astype({"month": "int64"})
         for skill in SKILLS:
-            right = sa[sa["skill"].eq(skill)].sort_values("assessed_at", kind="stable")[
-                ["rep_id", "assessed_at", "score"]
-            ]
-            latest = pd.merge_asof(
-                grid,
-                right,
-                left_on="end",
-                right_on="assessed_at",
-                by="rep_id",
-                allow_exact_matches=False,
-            )  # strictly before the end of M
-            out[f"avg_skill_score_{skill}"] = _group(
-                sc.key(latest["rep_id"]),
-                latest["month"],
-                latest["score"].to_numpy(dtype="float64"),
-                "mean",
-                latest["score"].notna().to_numpy(),
-            )
+            part = frame[frame["skill"].eq(skill)].set_index(_INDEX)["score"]
+            out[f"avg_skill_score_{skill}"] = part.astype("float64")
     return out
 
 
@@ -425,27 +411,35 @@ def missing_kpis(ds: Dataset) -> dict[str, str]:
     return out
 
 
-def _grid(ds: Dataset, months: np.ndarray, sc: _Scope, active: pd.DataFrame) -> pd.MultiIndex:
-    if sc.level == "company":
-        return pd.MultiIndex.from_product([["company"], months], names=["scope_id", "month"])
-    if sc.level == "team":
-        return pd.MultiIndex.from_product(
-            [ds["teams"]["team_id"], months], names=["scope_id", "month"]
-        )
-    opps = ds["opportunities"]
-    closed_m = _ord(opps["closed_at"])
-    sel = np.isin(closed_m, months)
-    pairs = pd.concat(
-        [active, pd.DataFrame({"rep_id": opps["rep_id"].to_numpy()[sel], "month": closed_m[sel]})]
+def _grid(q: _Query) -> pd.MultiIndex:
+    months = q.months
+    if q.level == "company":
+        return pd.MultiIndex.from_product([["company"], months], names=_INDEX)
+    if q.level == "team":
+        return pd.MultiIndex.from_product([q.ds["teams"]["team_id"], months], names=_INDEX)
+    # reps: the months they were active in or closed a deal
+    pairs = q.con.execute(f"""
+        SELECT DISTINCT rep_id AS scope_id, m AS month FROM (
+            SELECT rep_id, m FROM active_rep_months
+            UNION ALL
+            SELECT rep_id, month_ord(closed_at) FROM opportunities
+            WHERE closed_at IS NOT NULL AND {q.in_months("month_ord(closed_at)")})
+        ORDER BY scope_id, month""").df()
+    return pd.MultiIndex.from_arrays(
+        [pairs["scope_id"].astype("str"), pairs["month"].astype("int64")], names=_INDEX
     )
-    pairs = pairs.drop_duplicates().sort_values(["rep_id", "month"])
-    return pd.MultiIndex.from_frame(pairs, names=["scope_id", "month"])
 
 
 def _all_months(ds: Dataset) -> list[pd.Period]:
-    return month_range(
-        ds["opportunities"]["created_at"].min().to_period("M"), ds.latest_complete_month
-    )
+    """Every month from the first opportunity's to the latest complete one."""
+    opps = ds.tables.loaded("opportunities")
+    if opps is not None:
+        first = opps["created_at"].min()
+    else:  # still on disk: ask DuckDB rather than read the table
+        con = engine.connect(ds, ["opportunities"])
+        first = pd.Timestamp(con.execute("SELECT min(created_at) FROM opportunities").fetchone()[0])
+        con.close()
+    return month_range(first.to_period("M"), ds.latest_complete_month)
 
 
 def kpi_table(
@@ -486,7 +480,7 @@ def shared_kpi_table(ds: Dataset, level: Level) -> pd.DataFrame | None:
     """
     if not ds.content_hash:
         return None
-    key = (ds.content_hash, ",".join(sorted(ds.tables)), level)
+    key = (ds.content_hash, ",".join(ds.tables), level)
     if key not in _SHARED:
         while len(_SHARED) >= _SHARED_KEEP:
             _SHARED.pop(next(iter(_SHARED)))
@@ -495,17 +489,34 @@ def shared_kpi_table(ds: Dataset, level: Level) -> pd.DataFrame | None:
 
 
 def _kpi_table(ds: Dataset, months: Sequence[pd.Period], level: Level) -> pd.DataFrame:
-    sc = _Scope(ds, level)
     ords = np.array(sorted({pd.Period(m, "M").ordinal for m in months}), dtype="int64")
-    active = _active_rep_months(ds, ords)
-    cols: dict[str, pd.Series] = {}
-    cols.update(_opportunity_kpis(ds, ords, sc))
-    cols.update(_event_kpis(ds, ords, sc))
-    if ds.has("accounts"):
-        cols.update(_account_kpis(ds, ords, sc))
-    cols.update(_people_kpis(ds, ords, sc, active))
+    q = _Query(ds, ords, level)
+    try:
+        # reps active in M: hired before its end and not left before its start
+        q.con.execute(f"""
+            CREATE TEMP TABLE active_rep_months AS
+            SELECT * FROM (
+                SELECT rep_id, unnest(range(greatest(month_ord(hire_date), {q.lo}),
+                    least(coalesce(month_ord(left_date), {q.hi}), {q.hi}) + 1)) AS m
+                FROM reps)
+            WHERE {q.in_months("m")}""")
+        cols: dict[str, pd.Series] = {}
+        cols.update(_opportunity_kpis(q))
+        cols.update(_event_kpis(q))
+        if ds.has("accounts"):
+            cols.update(_account_kpis(q))
+        cols.update(_people_kpis(q))
+        grid = _grid(q)
+    finally:
+        q.close()
+    return _assemble(ds, grid, cols, level)
 
-    grid = _grid(ds, ords, sc, active)
+
+def _assemble(
+    ds: Dataset, grid: pd.MultiIndex, cols: dict[str, pd.Series], level: Level
+) -> pd.DataFrame:
+    """The KPI table on `grid` from the aggregated columns: zero-filled counts, the ratios and
+    growth rates derived from them, nulls for KPIs whose tables are absent."""
     missing = missing_kpis(ds)
     frame = pd.DataFrame(index=grid)
     for key in [*KPIS, "_active_reps"]:
