@@ -86,11 +86,14 @@ class Column:
 
 @dataclass(frozen=True)
 class RowRule:
-    """A rule across columns of one row; `check` returns True where a row obeys it (NaN-safe)."""
+    """A rule across columns of one row; `check` returns True where a row obeys it (NaN-safe),
+    `sql` is the same test as a DuckDB predicate (NULL counts as obeying) for datasets validated
+    in place (`analysis.pushdown`); a test checks the two agree on the bad-input corpus."""
 
     name: str
     columns: tuple[str, ...]
     check: Callable[[pd.DataFrame], pd.Series]
+    sql: str
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,7 @@ TABLES: dict[str, Table] = {
                     "left_date must not be before hire_date",
                     ("left_date", "hire_date"),
                     _not_before("left_date", "hire_date"),
+                    "left_date IS NULL OR hire_date IS NULL OR left_date >= hire_date",
                 ),
             ),
         ),
@@ -227,11 +231,13 @@ TABLES: dict[str, Table] = {
                     "qualified_at must not be before created_at",
                     ("qualified_at", "created_at"),
                     _not_before("qualified_at", "created_at"),
+                    "qualified_at IS NULL OR created_at IS NULL OR qualified_at >= created_at",
                 ),
                 RowRule(
                     "converted_at must not be before created_at",
                     ("converted_at", "created_at"),
                     _not_before("converted_at", "created_at"),
+                    "converted_at IS NULL OR created_at IS NULL OR converted_at >= created_at",
                 ),
             ),
         ),
@@ -272,11 +278,13 @@ TABLES: dict[str, Table] = {
                     "closed_at must not be before created_at",
                     ("closed_at", "created_at"),
                     _not_before("closed_at", "created_at"),
+                    "closed_at IS NULL OR created_at IS NULL OR closed_at >= created_at",
                 ),
                 RowRule(
                     "closed_at is set exactly when stage is closed_won or closed_lost",
                     ("stage", "closed_at"),
                     _closed_iff_dated,
+                    "coalesce(stage IN ('closed_won', 'closed_lost'), false) = (closed_at IS NOT NULL)",
                 ),
             ),
         ),
@@ -381,6 +389,7 @@ TABLES: dict[str, Table] = {
                     "resolved_at must not be before opened_at",
                     ("resolved_at", "opened_at"),
                     _not_before("resolved_at", "opened_at"),
+                    "resolved_at IS NULL OR opened_at IS NULL OR resolved_at >= opened_at",
                 ),
             ),
         ),
@@ -421,6 +430,7 @@ TABLES: dict[str, Table] = {
                     "completed_at must not be before assigned_at",
                     ("completed_at", "assigned_at"),
                     _not_before("completed_at", "assigned_at"),
+                    "completed_at IS NULL OR assigned_at IS NULL OR completed_at >= assigned_at",
                 ),
             ),
         ),

@@ -20,6 +20,9 @@ from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
+import pyarrow.parquet as pq
+
+from analysis.contract import TABLES, Column, Table
 
 if TYPE_CHECKING:
     from analysis.io import Dataset
@@ -45,11 +48,55 @@ def new_connection() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _quoted(path: Path) -> str:
+_SQL_TYPES = {
+    "id": "VARCHAR",
+    "text": "VARCHAR",
+    "month": "VARCHAR",
+    "int": "BIGINT",
+    "float": "DOUBLE",
+    "date": "TIMESTAMP",
+    "datetime": "TIMESTAMP",
+    "bool": "BOOLEAN",
+}
+
+
+def quoted(path: Path) -> str:
+    """`path` as a SQL string literal."""
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def _for_duckdb(df: pd.DataFrame) -> pd.DataFrame:
+def parsed_sql(col: Column) -> str:
+    """The column as the contract reads it (ids trimmed, dates at midnight), from its raw value
+    in a Parquet file whose types are native (see `analysis.pushdown.native`)."""
+    name = col.name
+    if col.kind == "id":
+        return f"trim({name})"
+    if col.kind == "date":
+        return f"CAST(date_trunc('day', {name}) AS TIMESTAMP)"
+    if col.kind in ("datetime", "float", "int"):
+        return f"CAST({name} AS {_SQL_TYPES[col.kind]})"
+    return name
+
+
+def parquet_view_sql(
+    table: Table, file: Path, present: set[str], *, row_number: bool = False
+) -> str:
+    """A SELECT of every contract column of `table` from its Parquet `file` (whose columns are
+    `present`), parsed; an optional column the file leaves out is NULL. With `row_number`, also
+    `file_row_number` (0-based row of the file)."""
+    cols = [
+        f"{parsed_sql(c)} AS {c.name}"
+        if c.name in present
+        else f"CAST(NULL AS {_SQL_TYPES[c.kind]}) AS {c.name}"
+        for c in table.columns
+    ]
+    if row_number:
+        cols.insert(0, "file_row_number")
+    option = ", file_row_number = true" if row_number else ""
+    return f"SELECT {', '.join(cols)} FROM read_parquet({quoted(file)}{option})"
+
+
+def for_duckdb(df: pd.DataFrame) -> pd.DataFrame:
     """Period columns (months) as 'YYYY-MM' text, the way they are stored on disk."""
     periods = [c for c in df.columns if isinstance(df[c].dtype, pd.PeriodDtype)]
     if not periods:
@@ -69,9 +116,9 @@ def connect(ds: Dataset, tables: list[str] | None = None) -> duckdb.DuckDBPyConn
             continue
         frame = ds.tables.loaded(name)
         if frame is None:
-            con.execute(
-                f"CREATE VIEW {name} AS SELECT * FROM read_parquet({_quoted(ds.tables.file(name))})"
-            )
+            file = ds.tables.file(name)
+            present = set(pq.read_schema(file).names)
+            con.execute(f"CREATE VIEW {name} AS {parquet_view_sql(TABLES[name], file, present)}")
         else:
-            con.register(name, _for_duckdb(frame))
+            con.register(name, for_duckdb(frame))
     return con

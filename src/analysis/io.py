@@ -9,6 +9,7 @@ coercion twice and then runs the value checks on the uncoerced column (a TypeErr
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -16,9 +17,11 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import yaml
 
-from analysis import cache
+from analysis import cache, engine
 from analysis.contract import REQUIRED_TABLES, TABLES, Column, Table
 from analysis.months import latest_complete_month, parse_month
 
@@ -303,6 +306,8 @@ def with_lines(issues: list[Issue], lines_of: dict[str, np.ndarray]) -> list[Iss
 
 # a cell a spreadsheet would run as a formula (CSV injection): kept as text, flagged
 _FORMULA = r"^\s*[=+\-@][^\d\s.,%-].*"
+# the same test in RE2 (DuckDB) for a value known to start with =, +, - or @ (see pushdown)
+_FORMULA_SQL = r"^[=+\-@][^\p{Nd}\p{Z}\s\x0b.,%-]"
 
 
 def _parse_column(raw: pd.Series, col: Column) -> pd.Series:
@@ -492,12 +497,18 @@ def _content_hash(files: dict[str, Path], meta_file: Path) -> str:
     return digest.hexdigest()
 
 
-def _latest_timestamp(tables: dict[str, pd.DataFrame]) -> pd.Timestamp:
+def _latest_timestamp(tables: dict[str, pd.DataFrame], con=None, in_place=()) -> pd.Timestamp:
     latest = pd.Timestamp.min
     for name, df in tables.items():
         for col in TABLES[name].columns:
             if col.kind == "datetime" and df[col.name].notna().any():
                 latest = max(latest, df[col.name].max())
+    for name in in_place:  # validated in place: ask DuckDB (the views exist by now)
+        for col in TABLES[name].columns:
+            if col.kind == "datetime":
+                value = con.execute(f"SELECT max({col.name}) FROM {name}").fetchone()[0]
+                if value is not None:
+                    latest = max(latest, pd.Timestamp(value))
     if latest == pd.Timestamp.min:
         raise DataValidationError(
             Path("."), [Issue("", "opportunities", "created_at", "no timestamps")]
@@ -505,25 +516,43 @@ def _latest_timestamp(tables: dict[str, pd.DataFrame]) -> pd.Timestamp:
     return latest.normalize()
 
 
-def load_dataset(path: str | Path, tables: list[str] | None = None) -> Dataset:
+# A Parquet dataset at least this big is validated in place and left on disk (see load_dataset).
+LAZY_BYTES = int(os.environ.get("AEM_LAZY_BYTES", 256 * 2**20))
+
+
+def load_dataset(
+    path: str | Path, tables: list[str] | None = None, *, lazy: bool | None = None
+) -> Dataset:
     """Load and validate the dataset in directory `path`.
 
     Reads `<table>.csv` or `<table>.parquet` for every contract table present (or only `tables`),
     checks types, nulls, enums, ranges, keys, row rules and foreign keys, and raises
     `DataValidationError` listing every problem found. Returns a `Dataset`.
 
+    `lazy` (default: when every file is Parquet and together they hold `LAZY_BYTES` or more)
+    validates Parquet tables whose column types are the contract's in place, in DuckDB
+    (`analysis.pushdown`), and leaves them on disk: the KPI engine queries the files, and a table
+    is read into pandas only when code asks for it. Other tables are parsed and checked by pandas.
+
     A dataset that passed validation is cached (build/cache, keyed by the files' content hash and
     the validation code), so the batch and every notebook of a run parse and validate it once.
     """
+    from analysis.pushdown import check_references, check_table, native  # it needs Issue
+
     path = Path(path)
     if not path.is_dir():
         raise FileNotFoundError(f"dataset directory {path} does not exist")
     files = dataset_files(path)
     meta_file = path / "dataset.yaml"
     content_hash = _content_hash(files, meta_file)
-    entry = cache.entry("dataset", content_hash) if tables is None else None
+    if lazy is None:
+        parquet = all(f.suffix == ".parquet" for f in files.values())
+        lazy = parquet and sum(f.stat().st_size for f in files.values()) >= LAZY_BYTES
+    entry = cache.entry("dataset", content_hash, f"lazy={lazy}") if tables is None else None
     state = cache.load(entry)
     if state is not None:
+        on_disk = {n: files[n] for n in state.pop("lazy")}
+        state["tables"] = Tables(state["tables"], on_disk)
         return Dataset(path=path, files=files, **state)
     issues = [
         Issue(
@@ -533,9 +562,16 @@ def load_dataset(path: str | Path, tables: list[str] | None = None) -> Dataset:
         if t not in files
     ]
     wanted = [t for t in files if tables is None or t in tables]
+    in_place = [
+        t for t in wanted if lazy and files[t].suffix == ".parquet" and native(files[t], TABLES[t])
+    ]
+    con = engine.new_connection() if in_place else None
     loaded: dict[str, pd.DataFrame] = {}
     for name in wanted:
         file = files[name]
+        if name in in_place:
+            issues += check_table(con, name, file)
+            continue
         try:
             raw = _read_raw(file, TABLES[name])
         except (EncodingProblem, ValueError) as exc:
@@ -549,7 +585,13 @@ def load_dataset(path: str | Path, tables: list[str] | None = None) -> Dataset:
         if not _errors(table_issues):
             loaded[name] = frame
     if not _errors(issues):
-        issues += _check_references(files, loaded)
+        if in_place:
+            _register(con, files, loaded, in_place)
+            issues += check_references(
+                con, files, [t for t in wanted if t in loaded or t in in_place]
+            )
+        else:
+            issues += _check_references(files, loaded)
     if any(i.rows for i in issues):  # name the source lines of the offending rows
         lines_of = {
             str(f): csv_record_lines(f)
@@ -562,10 +604,13 @@ def load_dataset(path: str | Path, tables: list[str] | None = None) -> Dataset:
 
     meta = yaml.safe_load(meta_file.read_text(encoding="utf-8")) if meta_file.is_file() else {}
     meta = meta or {}
-    as_of = pd.Timestamp(meta["as_of"]) if meta.get("as_of") else _latest_timestamp(loaded)
+    if meta.get("as_of"):
+        as_of = pd.Timestamp(meta["as_of"])
+    else:
+        as_of = _latest_timestamp(loaded, con, in_place)
     ds = Dataset(
         path=path,
-        tables=loaded,
+        tables=Tables(loaded, {t: files[t] for t in in_place}),
         name=str(meta.get("name", path.name)),
         timezone=str(meta.get("timezone", "Asia/Bangkok")),
         currency=str(meta.get("currency", "THB")),
@@ -574,9 +619,27 @@ def load_dataset(path: str | Path, tables: list[str] | None = None) -> Dataset:
         files=files,
         warnings=tuple(issues),
     )
-    keep = ("tables", "name", "timezone", "currency", "as_of", "content_hash", "warnings")
-    cache.store(entry, {k: getattr(ds, k) for k in keep})
+    if con is not None:
+        con.close()
+    keep = ("name", "timezone", "currency", "as_of", "content_hash", "warnings")
+    state = {k: getattr(ds, k) for k in keep} | {"tables": loaded, "lazy": in_place}
+    cache.store(entry, state)
     return ds
+
+
+def _register(con, files: dict[str, Path], loaded: dict[str, pd.DataFrame], in_place: list[str]):
+    """Views `<t>` and `<t>_rows` (with 0-based `file_row_number`) of every table, for the
+    reference checks across tables in memory and tables validated in place."""
+    for name in in_place:
+        file, table = files[name], TABLES[name]
+        present = set(pq.read_schema(file).names)
+        con.execute(f"CREATE VIEW {name} AS {engine.parquet_view_sql(table, file, present)}")
+        rows = engine.parquet_view_sql(table, file, present, row_number=True)
+        con.execute(f"CREATE VIEW {name}_rows AS {rows}")
+    for name, frame in loaded.items():
+        frame = engine.for_duckdb(frame)
+        con.register(name, frame)
+        con.register(f"{name}_rows", frame.assign(file_row_number=np.arange(len(frame))))
 
 
 def _to_storage(df: pd.DataFrame, table: Table, fmt: str) -> pd.DataFrame:
@@ -587,12 +650,37 @@ def _to_storage(df: pd.DataFrame, table: Table, fmt: str) -> pd.DataFrame:
             out[col.name] = s.astype("str").where(s.notna())
         elif col.kind in ("date", "datetime"):
             s = pd.to_datetime(s)
+            if fmt == "parquet":  # Parquet holds microseconds
+                s = s.dt.floor("us").astype("datetime64[us]")
             if fmt == "csv":
                 s = s.dt.strftime("%Y-%m-%d" if col.kind == "date" else "%Y-%m-%d %H:%M:%S")
             out[col.name] = s
         elif col.kind == "bool" and fmt == "csv":
             out[col.name] = s.map({True: "true", False: "false"})
     return out
+
+
+_ARROW_TYPES = {
+    "id": pa.string(),
+    "text": pa.string(),
+    "month": pa.string(),
+    "int": pa.int64(),
+    "float": pa.float64(),
+    "date": pa.timestamp("us"),
+    "datetime": pa.timestamp("us"),
+    "bool": pa.bool_(),
+}
+
+
+def arrow_schema(table: Table) -> pa.Schema:
+    """The Parquet schema of a contract table (what `write_dataset` and the generator write)."""
+    return pa.schema([(c.name, _ARROW_TYPES[c.kind]) for c in table.columns])
+
+
+def to_arrow(df: pd.DataFrame, table: Table) -> pa.Table:
+    """`df` (contract columns) as an Arrow table in the on-disk Parquet form."""
+    data = _to_storage(df, table, "parquet")
+    return pa.Table.from_pandas(data, schema=arrow_schema(table), preserve_index=False)
 
 
 def write_dataset(
@@ -607,7 +695,7 @@ def write_dataset(
         if fmt == "csv":
             data.to_csv(path / f"{name}.csv", index=False, encoding="utf-8")
         elif fmt == "parquet":
-            data.to_parquet(path / f"{name}.parquet", index=False)
+            pq.write_table(to_arrow(df, table), path / f"{name}.parquet")
         else:
             raise ValueError(f"format {fmt!r} is not csv or parquet")
     if meta is not None:

@@ -37,6 +37,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import yaml
 
 from analysis.contract import (
     ACTIVITY_TYPES,
@@ -44,11 +46,19 @@ from analysis.contract import (
     DEAL_TYPES,
     SKILLS,
     STAGES,
+    TABLES,
     TICKET_PRIORITIES,
 )
-from analysis.io import write_dataset
+from analysis.io import to_arrow, write_dataset
 
-__all__ = ["SynthConfig", "generate", "write_sample", "TEAM_CATALOGUE"]
+__all__ = [
+    "SynthConfig",
+    "generate",
+    "write_sample",
+    "write_scaled",
+    "scaled_configs",
+    "TEAM_CATALOGUE",
+]
 
 # team_id, Thai team name, English region, provinces (Thai name, lat, lon)
 TEAM_CATALOGUE: list[tuple[str, str, str, list[tuple[str, float, float]]]] = [
@@ -342,6 +352,10 @@ class SynthConfig:
     year_end_pull_prob: float = 0.4
     songkran_delay_prob: float = 0.6
     account_churn_monthly: float = 0.015
+    # a shard of a larger company (`write_scaled`): its teams continue the numbering after
+    # `team_offset` teams and every generated id starts with `id_prefix`
+    team_offset: int = 0
+    id_prefix: str = ""
 
     @property
     def months_index(self) -> pd.PeriodIndex:
@@ -357,7 +371,7 @@ def _seat_reps(cfg: SynthConfig, rng: np.random.Generator, teams: pd.DataFrame):
     seat_month_rep = np.full((len(teams) * cfg.reps_per_team, len(months)), -1, dtype=np.int64)
     rep_no = 0
     for t_idx, team in enumerate(teams.itertuples()):
-        provinces = TEAM_CATALOGUE[t_idx % len(TEAM_CATALOGUE)][3]
+        provinces = TEAM_CATALOGUE[(t_idx + cfg.team_offset) % len(TEAM_CATALOGUE)][3]
         for s in range(cfg.reps_per_team):
             seat = t_idx * cfg.reps_per_team + s
             hire = start - pd.Timedelta(days=int(rng.integers(130, 1500)))
@@ -373,7 +387,7 @@ def _seat_reps(cfg: SynthConfig, rng: np.random.Generator, teams: pd.DataFrame):
                     left = months[last].end_time.normalize()
                 rows.append(
                     dict(
-                        rep_id=f"R{rep_no:04d}",
+                        rep_id=f"{cfg.id_prefix}R{rep_no:04d}",
                         rep_name=name,
                         team_id=team.team_id,
                         hire_date=hire.normalize(),
@@ -445,7 +459,7 @@ def generate(cfg: SynthConfig | None = None) -> tuple[dict[str, pd.DataFrame], d
 
     # teams -----------------------------------------------------------------------------------
     team_rows = []
-    for i in range(cfg.n_teams):
+    for i in range(cfg.team_offset, cfg.team_offset + cfg.n_teams):
         tid, tname, region, _ = TEAM_CATALOGUE[i % len(TEAM_CATALOGUE)]
         if i >= len(TEAM_CATALOGUE):
             tid, tname = (
@@ -529,13 +543,13 @@ def generate(cfg: SynthConfig | None = None) -> tuple[dict[str, pd.DataFrame], d
     prov_choice = []
     lat, lon = np.empty(n_acc), np.empty(n_acc)
     for i in range(n_acc):
-        provinces = TEAM_CATALOGUE[acc_team[i] % len(TEAM_CATALOGUE)][3]
+        provinces = TEAM_CATALOGUE[(acc_team[i] + cfg.team_offset) % len(TEAM_CATALOGUE)][3]
         p = provinces[int(rng.integers(len(provinces)))]
         prov_choice.append(p[0])
         lat[i], lon[i] = p[1] + rng.normal(0, 0.08), p[2] + rng.normal(0, 0.08)
     accounts = pd.DataFrame(
         dict(
-            account_id=[f"A{i:05d}" for i in range(n_acc)],
+            account_id=[f"{cfg.id_prefix}A{i:05d}" for i in range(n_acc)],
             account_name=[
                 f"บริษัท {ACCOUNT_WORDS[i % len(ACCOUNT_WORDS)]}"
                 f"{ACCOUNT_SECTORS[(i // len(ACCOUNT_WORDS)) % len(ACCOUNT_SECTORS)]} จำกัด"
@@ -675,7 +689,7 @@ def generate(cfg: SynthConfig | None = None) -> tuple[dict[str, pd.DataFrame], d
         (end_open - created.astype("datetime64[s]")) * rng.uniform(0.2, 0.9, n_opp)
     ).astype("timedelta64[s]")
     loss = np.where(is_closed & ~won, rng.choice(LOSS_REASONS, n_opp), None)
-    opp_ids = np.array([f"O{i:06d}" for i in range(n_opp)])
+    opp_ids = np.array([f"{cfg.id_prefix}O{i:06d}" for i in range(n_opp)])
     opportunities = pd.DataFrame(
         dict(
             opportunity_id=opp_ids,
@@ -777,7 +791,7 @@ def generate(cfg: SynthConfig | None = None) -> tuple[dict[str, pd.DataFrame], d
     )
     nc_qual = np.where(nc_qual < np.datetime64(as_of_end, "s"), nc_qual, np.datetime64("NaT"))
     n_leads = len(from_lead) + n_nc
-    lead_ids = np.array([f"L{i:06d}" for i in range(n_leads)])
+    lead_ids = np.array([f"{cfg.id_prefix}L{i:06d}" for i in range(n_leads)])
     score_conv = np.clip(rng.beta(5, 3, len(from_lead)) * 100, 0, 100).round(0)
     score_nc = np.clip(rng.beta(3, 4, n_nc) * 100, 0, 100).round(0)
     leads = pd.DataFrame(
@@ -835,7 +849,7 @@ def generate(cfg: SynthConfig | None = None) -> tuple[dict[str, pd.DataFrame], d
     a_acc = _book_account(rng, seat_idx[a_sm], a_time, acc_created_arr, acc_per_seat)
     activities = pd.DataFrame(
         dict(
-            activity_id=[f"X{i:07d}" for i in range(n_act)],
+            activity_id=[f"{cfg.id_prefix}X{i:07d}" for i in range(n_act)],
             rep_id=reps["rep_id"].to_numpy()[rep_of[a_sm]],
             account_id=accounts["account_id"].to_numpy()[a_acc],
             activity_type=rng.choice(ACTIVITY_TYPES, n_act, p=[0.2, 0.35, 0.3, 0.1, 0.05]),
@@ -884,7 +898,7 @@ def generate(cfg: SynthConfig | None = None) -> tuple[dict[str, pd.DataFrame], d
     c_time = _uniform_in_month(rng, months, month_idx[c_sm]).astype("datetime64[s]")
     csat = pd.DataFrame(
         dict(
-            response_id=[f"C{i:06d}" for i in range(len(c_sm))],
+            response_id=[f"{cfg.id_prefix}C{i:06d}" for i in range(len(c_sm))],
             account_id=accounts["account_id"].to_numpy()[
                 _book_account(rng, seat_idx[c_sm], c_time, acc_created_arr, acc_per_seat)
             ],
@@ -905,7 +919,7 @@ def generate(cfg: SynthConfig | None = None) -> tuple[dict[str, pd.DataFrame], d
     resolved = np.where(resolved < np.datetime64(as_of_end, "s"), resolved, np.datetime64("NaT"))
     tickets = pd.DataFrame(
         dict(
-            ticket_id=[f"T{i:06d}" for i in range(n_t)],
+            ticket_id=[f"{cfg.id_prefix}T{i:06d}" for i in range(n_t)],
             account_id=accounts["account_id"].to_numpy()[
                 _book_account(rng, seat_idx[t_sm], opened, acc_created_arr, acc_per_seat)
             ],
@@ -922,7 +936,7 @@ def generate(cfg: SynthConfig | None = None) -> tuple[dict[str, pd.DataFrame], d
     f_team = seat_idx[f_sm] // cfg.reps_per_team
     feedback = pd.DataFrame(
         dict(
-            feedback_id=[f"F{i:06d}" for i in range(len(f_sm))],
+            feedback_id=[f"{cfg.id_prefix}F{i:06d}" for i in range(len(f_sm))],
             rep_id=reps["rep_id"].to_numpy()[rep_of[f_sm]],
             given_by=np.where(
                 rng.random(len(f_sm)) < 0.8, teams["manager_name"].to_numpy()[f_team], "peer"
@@ -1066,6 +1080,93 @@ def write_sample(path: str | Path, cfg: SynthConfig | None = None, *, fmt: str =
     text = json.dumps(manifest, ensure_ascii=False, indent=2, default=str)
     (Path(path) / "manifest.json").write_text(text, encoding="utf-8")
     return Path(path)
+
+
+# The large company of the scale benchmarks (`write_scaled` at scale 1): 300 teams of 10 seats
+# (about 4,000 reps over 36 months with attrition), about 5 million opportunities with their stage
+# history and weekly snapshots, and 50 million activities.
+LARGE_TEAMS = 300
+LARGE = dict(reps_per_team=10, opps_per_rep_month=38.0, activities_per_rep_month=474.0)
+TEAMS_PER_SHARD = 10
+
+
+def scaled_configs(scale: float, seed: int = SynthConfig.seed) -> list[SynthConfig]:
+    """The shards of the benchmark company at `scale` (1 = the large company; rows grow
+    linearly with it): 10 teams each, their own seed, ids prefixed S000-, S001-, ..."""
+    if not scale > 0:
+        raise ValueError(f"scale: {scale} must be > 0")
+    n_teams = max(1, round(LARGE_TEAMS * scale))
+    n_shards = -(-n_teams // TEAMS_PER_SHARD)
+    return [
+        SynthConfig(
+            seed=seed + k,
+            n_teams=min(TEAMS_PER_SHARD, n_teams - k * TEAMS_PER_SHARD),
+            team_offset=k * TEAMS_PER_SHARD,
+            id_prefix=f"S{k:03d}-",
+            **LARGE,
+        )
+        for k in range(n_shards)
+    ]
+
+
+def _arrow_shard(cfg: SynthConfig) -> dict[str, pa.Table]:
+    """One shard's tables in their on-disk Parquet form (run in a worker process)."""
+    tables, _ = generate(cfg)
+    return {name: to_arrow(df, TABLES[name]) for name, df in tables.items()}
+
+
+def write_scaled(path: str | Path, scale: float = 1.0, *, jobs: int = 1, progress=print) -> Path:
+    """Generate the benchmark company at `scale` into `path` as one Parquet file per table.
+
+    Shards (`scaled_configs`) are generated `jobs` at a time in worker processes and appended to
+    the files as they arrive, so memory holds a few shards, never the whole company. Returns
+    `path`, which also gets dataset.yaml (the generator settings; no manifest of effects).
+    """
+    import multiprocessing
+
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    configs = scaled_configs(scale)
+    writers: dict[str, pq.ParquetWriter] = {}
+    rows: dict[str, int] = {}
+    ctx = multiprocessing.get_context("spawn")
+    try:
+        with ctx.Pool(max(1, min(jobs, len(configs)))) as pool:
+            for k, shard in enumerate(pool.imap(_arrow_shard, configs)):
+                for name, table in shard.items():
+                    if name not in writers:
+                        writers[name] = pq.ParquetWriter(path / f"{name}.parquet", table.schema)
+                    writers[name].write_table(table)
+                    rows[name] = rows.get(name, 0) + table.num_rows
+                progress(f"  shard {k + 1}/{len(configs)} written")
+    finally:
+        for writer in writers.values():
+            writer.close()
+    cfg = configs[0]
+    meta = {
+        "name": f"bench-{scale:g}",
+        "description": "Synthetic benchmark company (analysis.synth.write_scaled); not real data.",
+        "contract_version": CONTRACT_VERSION,
+        "timezone": "Asia/Bangkok",
+        "currency": "THB",
+        "as_of": str(cfg.months_index[-1].end_time.date()),
+        "generator": {
+            "scale": scale,
+            "teams": sum(c.n_teams for c in configs),
+            "shards": len(configs),
+            "seed": cfg.seed,
+            "months": cfg.months,
+            "end_month": cfg.end_month,
+            **LARGE,
+        },
+        "rows": rows,
+    }
+    (path / "dataset.yaml").write_text(
+        yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    return path
 
 
 def config_digest(cfg: SynthConfig) -> str:
