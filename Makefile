@@ -23,7 +23,7 @@ export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export JUPYTER_PLATFORM_DIRS := 1
 
-.PHONY: help setup monthly-report import test test-fast bench bench-report lab data lint format lock clean distclean
+.PHONY: help setup monthly-report import test test-fast bench bench-data bench-report lab data lint format lock clean distclean
 
 help: ## List the entry points
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
@@ -62,11 +62,15 @@ test: $(STAMP) ## Run the whole test suite (unit, notebooks with nbval, end-to-e
 test-fast: $(STAMP) ## Unit tests only (no notebook execution or rendering)
 	$(PY) -m pytest -m "not e2e"
 
-bench: $(STAMP) ## Benchmarks (not part of make test); results in bench/results/
-	$(PY) bench/bench_kpis.py
+bench: $(STAMP) ## Every benchmark (not part of make test; ~40 min); results in bench/results/ [SCALE=1] [RUNS=3]
+	$(PY) bench/bench_kpis.py --scale $(or $(SCALE),1)
 	$(PY) bench/bench_notebooks.py
 	$(PY) bench/bench_forecast.py
 	$(PY) bench/bench_import.py
+	$(PY) bench/bench_report.py --runs $(or $(RUNS),3)
+
+bench-data: $(STAMP) ## Write the benchmark company as Parquet to data/bench-SCALE [SCALE=1: 300 teams, ~5M deals, ~50M activities]
+	$(PY) -m analysis synth --bench-scale $(or $(SCALE),1) --out data/bench-$(or $(SCALE),1) --overwrite --jobs 2
 
 bench-report: $(STAMP) ## Monthly-report benchmark: cold, no-change, sequential [RUNS=3] (~8 min/run)
 	$(PY) bench/bench_report.py --runs $(or $(RUNS),3)

@@ -1,8 +1,8 @@
 """Monthly-report benchmark: the batch (cold and no-change re-run) against running papermill and
 the renderer sequentially per notebook with nothing shared.
 
-Run with `make bench-report` (or `python bench/bench_report.py [--runs N] [--teams a,b]`). On a
-fresh copy of the default sample it times:
+Run with `make bench` or `make bench-report` (or `python bench/bench_report.py [--runs N]
+[--teams a,b] [--smoke]`). On a fresh copy of the default sample it times:
 
 - cold: `run_monthly` for every team and the company, empty dataset cache, JOBS = cores;
 - no-change: the same call again (every report is kept: its inputs did not change);
@@ -88,12 +88,19 @@ def main(argv=None) -> int:
         "--teams", default=None, help="comma-separated ids (default: all + company)"
     )
     parser.add_argument("--out", type=Path, default=RESULTS, help="results directory")
+    parser.add_argument(
+        "--smoke", action="store_true", help="one team of a small company, one run (for tests)"
+    )
     args = parser.parse_args(argv)
+    config = SynthConfig()
+    if args.smoke:
+        args.runs, args.teams = 1, args.teams or "bangkok"
+        config = SynthConfig(n_teams=2, reps_per_team=4, months=14, scale=0.6)
     teams = args.teams.split(",") if args.teams else [*list_team_ids(), COMPANY_ID]
     cold, same, seq = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        data = write_sample(root / "data", SynthConfig())
+        data = write_sample(root / "data", config)
         from analysis.io import load_dataset
 
         month = load_dataset(data).latest_complete_month

@@ -40,3 +40,23 @@ def test_import_benchmark_smoke(tmp_path):
     assert data["rows"] == 20_000 and data["tables"]["opportunities"] == 20_000
     assert data["tables"]["reps"] <= 3000 and data["tables"]["teams"] == 1
     assert data["rows_per_second_median"] > 0 and data["peak_rss_bytes_median"] > 0
+
+
+def test_kpi_benchmark_smoke(tmp_path):
+    proc, data = _smoke("kpis", tmp_path)
+    scale = data["scale"]
+    assert scale["tables_equal_floor"], scale["kpis_differing_from_floor"]
+    assert scale["input_rows"]["activities"] > 100_000 and scale["kpi_table_rows"] > 0
+    # the big tables were validated in place and never read into pandas
+    assert "activities" not in scale["in_memory_tables"]
+    assert "opportunities" not in scale["in_memory_tables"]
+    assert scale["kpi_vs_floor"] > 0 and scale["peak_rss_bytes"]["median"] > 0
+    assert data["sample"]["seconds"]["median"] > 0
+    assert "machine" in data and "SQL floor" in proc.stdout
+
+
+def test_report_benchmark_smoke(tmp_path):
+    _, data = _smoke("report", tmp_path)
+    assert data["reports"] == ["bangkok"] and data["runs"] == 1
+    cold, same = data["median_seconds"]["cold"], data["median_seconds"]["same"]
+    assert 0 < same < cold and data["speedup_vs_sequential"] > 0

@@ -65,12 +65,16 @@ def quoted(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
+# the ASCII whitespace Python's str.strip() removes (DuckDB's trim() alone removes only spaces)
+WHITESPACE = "' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)"
+
+
 def parsed_sql(col: Column) -> str:
     """The column as the contract reads it (ids trimmed, dates at midnight), from its raw value
     in a Parquet file whose types are native (see `analysis.pushdown.native`)."""
     name = col.name
     if col.kind == "id":
-        return f"trim({name})"
+        return f"trim({name}, {WHITESPACE})"
     if col.kind == "date":
         return f"CAST(date_trunc('day', {name}) AS TIMESTAMP)"
     if col.kind in ("datetime", "float", "int"):

@@ -430,8 +430,22 @@ def _grid(q: _Query) -> pd.MultiIndex:
     )
 
 
+_MONTHS: dict[tuple[str, pd.Timestamp], list[pd.Period]] = {}
+
+
 def _all_months(ds: Dataset) -> list[pd.Period]:
-    """Every month from the first opportunity's to the latest complete one."""
+    """Every month from the first opportunity's to the latest complete one (remembered per
+    dataset content: `kpi_table` asks on every call)."""
+    key = (ds.content_hash, ds.as_of)
+    if ds.content_hash and key in _MONTHS:
+        return _MONTHS[key]
+    months = _month_span(ds)
+    if ds.content_hash:
+        _MONTHS[key] = months
+    return months
+
+
+def _month_span(ds: Dataset) -> list[pd.Period]:
     opps = ds.tables.loaded("opportunities")
     if opps is not None:
         first = opps["created_at"].min()

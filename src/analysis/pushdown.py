@@ -14,18 +14,17 @@ the file.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from analysis.contract import TABLES, Column, Table
-from analysis.engine import parquet_view_sql, parsed_sql, quoted
+from analysis.engine import WHITESPACE, parquet_view_sql, parsed_sql, quoted
 from analysis.io import _FORMULA_SQL, MAX_ROWS_SHOWN, Issue
 
 __all__ = ["native", "check_table", "check_references"]
-
-_ENUM_SQL = "'{}'"
 
 
 def _native_type(kind: str, t: pa.DataType) -> bool:
@@ -54,6 +53,15 @@ def native(file: Path, table: Table) -> bool:
     return all(_native_type(table.column(f.name).kind, f.type) for f in schema if f.name in names)
 
 
+class _Check(NamedTuple):
+    column: str  # the column(s) the Issue names
+    rule: str
+    bad: str  # SQL predicate: the row breaks the rule
+    show: str | None  # the column whose values the Issue shows
+    severity: str
+    relation: str  # the SQL relation it runs on (raw or parsed values)
+
+
 def _lit(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
@@ -62,7 +70,7 @@ def _column_checks(col: Column) -> list[tuple[str, str, bool, str]]:
     """(rule, violation predicate, show values, severity) for one column, in the pandas order."""
     name, v = col.name, parsed_sql(col)
     if col.kind in ("id", "text", "month"):
-        present = f"({name} IS NOT NULL AND trim({name}) <> '')"
+        present = f"({name} IS NOT NULL AND trim({name}, {WHITESPACE}) <> '')"
         ok = f"({name} IS NOT NULL)"
     elif col.kind == "float":
         present = ok = f"({name} IS NOT NULL AND NOT isnan({name}))"
@@ -152,56 +160,45 @@ def check_table(con: duckdb.DuckDBPyConnection, name: str, file: Path) -> list[I
     if any(not table.column(c).nullable for c in missing):
         return issues
 
-    known = [c for c in table.column_names if c in present]
-    raw = f"(SELECT file_row_number, {', '.join(known)} FROM read_parquet({quoted(file)}, file_row_number = true))"
+    known = ", ".join(c for c in table.column_names if c in present)
+    raw = f"(SELECT file_row_number, {known} FROM read_parquet({quoted(file)}, file_row_number = true))"
     parsed = f"({parquet_view_sql(table, file, present, row_number=True)})"
-    # (column, rule, violation, column whose values to show, severity, relation it runs on)
     checks = [
-        (col.name, rule, bad, col.name if show else None, severity, raw)
+        _Check(col.name, rule, bad, col.name if show else None, severity, raw)
         for col in table.columns
         if col.name in present
         for rule, bad, show, severity in _column_checks(col)
     ]
+    key_check = None
     if table.key:
+        key_check = len(checks)
         keys = ", ".join(table.key)
         not_null = " AND ".join(f"{k} IS NOT NULL" for k in table.key)
-        dup = f"SELECT {keys} FROM {parsed} WHERE {not_null} GROUP BY ALL HAVING count(*) > 1"
-        checks.append(
-            (
-                keys,
-                "duplicate key (must be unique)",
-                f"{not_null} AND ({keys}) IN ({dup})",
-                None,
-                "error",
-                parsed,
-            )
-        )
+        repeated = f"SELECT {keys} FROM {parsed} WHERE {not_null} GROUP BY ALL HAVING count(*) > 1"
+        bad = f"{not_null} AND ({keys}) IN ({repeated})"
+        checks.append(_Check(keys, "duplicate key (must be unique)", bad, None, "error", parsed))
     checks += [
-        (", ".join(r.columns), r.name, f"NOT coalesce({r.sql}, true)", None, "error", parsed)
+        _Check(", ".join(r.columns), r.name, f"NOT coalesce({r.sql}, true)", None, "error", parsed)
         for r in table.rules
     ]
-    # one scan per relation counts the rows breaking each rule; the rows of a broken one are
-    # fetched afterwards
+    # one scan per relation counts the rows breaking each row-wise rule
     counts: dict[int, int] = {}
     for relation in (raw, parsed):
-        mine = [i for i, c in enumerate(checks) if c[5] is relation and "GROUP BY" not in c[2]]
+        mine = [i for i, c in enumerate(checks) if c.relation is relation and i != key_check]
         if mine:
-            sql = ", ".join(f"count(*) FILTER (WHERE {checks[i][2]})" for i in mine)
-            counts.update(
-                zip(mine, con.execute(f"SELECT {sql} FROM {relation}").fetchone(), strict=True)
-            )
-    for i, (_, _, bad, _, _, relation) in enumerate(checks):
-        if i not in counts:  # the key: a hash aggregate first, the rows only if any repeat
-            has_dup = con.execute(f"SELECT count(*) FROM ({dup})").fetchone()[0]
-            counts[i] = (
-                con.execute(f"SELECT count(*) FROM {relation} WHERE {bad}").fetchone()[0]
-                if has_dup
-                else 0
-            )
-    for i, (column, rule, bad, value, severity, relation) in enumerate(checks):
+            sql = ", ".join(f"count(*) FILTER (WHERE {checks[i].bad})" for i in mine)
+            found = con.execute(f"SELECT {sql} FROM {relation}").fetchone()
+            counts.update(zip(mine, found, strict=True))
+    if key_check is not None:  # one hash aggregate; the rows only if a key repeats
+        repeats = con.execute(f"SELECT count(*) FROM ({repeated})").fetchone()[0]
+        sql = f"SELECT count(*) FROM {parsed} WHERE {checks[key_check].bad}"
+        counts[key_check] = con.execute(sql).fetchone()[0] if repeats else 0
+    for i, check in enumerate(checks):
         if counts[i]:
-            rows, shown = _first_rows(con, relation, bad, value)
-            issues.append(Issue(fname, name, column, rule, rows, counts[i], shown, severity))
+            rows, shown = _first_rows(con, check.relation, check.bad, check.show)
+            issues.append(
+                Issue(fname, name, check.column, check.rule, rows, counts[i], shown, check.severity)
+            )
     return issues
 
 
