@@ -14,12 +14,31 @@ from analysis import __version__
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
+def _cpu_and_memory() -> tuple[str, int | None]:
+    """The CPU model and total memory in bytes, from /proc on Linux ('' and None elsewhere)."""
+    model, memory = platform.processor(), None
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory = int(line.split()[1]) * 1024
+                break
+    except OSError:
+        pass
+    return model, memory
+
+
 def machine(**extra) -> dict:
     """The facts a reader needs to compare figures across machines."""
+    model, memory = _cpu_and_memory()
     return {
         "python": sys.version.split()[0],
         "platform": platform.platform(),
-        "processor": platform.processor(),
+        "processor": model,
+        "memory_bytes": memory,
         "cpus": os.cpu_count(),
         "analysis": __version__,
         **extra,

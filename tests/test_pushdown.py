@@ -144,3 +144,35 @@ def test_an_optional_column_left_out_of_a_parquet_file_is_null(tmp_path, monkeyp
     )
     assert lazy["opportunities"]["loss_reason"].isna().all()
     assert np.array_equal(lazy["opportunities"].columns, eager["opportunities"].columns)
+
+
+def test_whitespace_is_pythons():
+    """The in-place validator strips what str.strip() strips (the pandas validator's rule)."""
+    import sys
+
+    from analysis.engine import WHITESPACE_CHARS
+
+    every = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+    assert every == WHITESPACE_CHARS
+
+
+def test_ids_padded_with_whitespace_are_trimmed_as_pandas_trims_them(tmp_path, monkeypatch):
+    monkeypatch.setenv("AEM_CACHE_DIR", "off")
+    data = _as_parquet(TINY, tmp_path / "pq")
+    opps = pd.read_parquet(data / "opportunities.parquet")
+    opps.loc[0, "rep_id"] = "\t" + opps.loc[0, "rep_id"] + "\xa0"  # tab and no-break space
+    opps.loc[1, "opportunity_id"] = opps.loc[1, "opportunity_id"] + "\u3000"
+    opps.to_parquet(data / "opportunities.parquet", index=False)
+    lazy, eager = load_dataset(data, lazy=True), load_dataset(data, lazy=False)
+    assert lazy.tables.trim("opportunities") == {"rep_id", "opportunity_id"}
+    assert lazy.tables.trim("activities") == frozenset()
+    months = kpis._all_months(eager)
+    for level in ("team", "rep"):
+        pd.testing.assert_frame_equal(
+            kpis._kpi_table(lazy, months, level), kpis._kpi_table(eager, months, level)
+        )
+    # a value of nothing but whitespace is empty, both ways
+    opps.loc[2, "rep_id"] = " \t "
+    opps.to_parquet(data / "opportunities.parquet", index=False)
+    assert _messages(data, lazy=True) == _messages(data, lazy=False)
+    assert "opportunities.rep_id: must not be empty — rows 3" in _messages(data, lazy=True)[1][0]

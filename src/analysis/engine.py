@@ -15,6 +15,7 @@ connection.
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -65,16 +66,25 @@ def quoted(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-# the ASCII whitespace Python's str.strip() removes (DuckDB's trim() alone removes only spaces)
-WHITESPACE = "' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)"
+# What Python's str.strip() removes, i.e. what the pandas validator strips from ids (a test
+# checks the list against str.isspace). As an RE2 character class, and as DuckDB trim() characters.
+WHITESPACE_CHARS = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + "\u2028\u2029\u202f\u205f\u3000"
+)
+WS_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in WHITESPACE_CHARS) + "]"
+_TRIM = " || ".join(f"chr({ord(c)})" for c in WHITESPACE_CHARS)
 
 
-def parsed_sql(col: Column) -> str:
+def parsed_sql(col: Column, trim: bool = True) -> str:
     """The column as the contract reads it (ids trimmed, dates at midnight), from its raw value
-    in a Parquet file whose types are native (see `analysis.pushdown.native`)."""
+    in a Parquet file whose types are native (see `analysis.pushdown.native`). `trim=False`
+    leaves an id as it is, for a column known to hold no surrounding whitespace (trimming 50
+    million ids costs seconds)."""
     name = col.name
     if col.kind == "id":
-        return f"trim({name}, {WHITESPACE})"
+        return f"trim({name}, {_TRIM})" if trim else name
     if col.kind == "date":
         return f"CAST(date_trunc('day', {name}) AS TIMESTAMP)"
     if col.kind in ("datetime", "float", "int"):
@@ -83,13 +93,18 @@ def parsed_sql(col: Column) -> str:
 
 
 def parquet_view_sql(
-    table: Table, file: Path, present: set[str], *, row_number: bool = False
+    table: Table,
+    file: Path,
+    present: Collection[str],
+    *,
+    row_number: bool = False,
+    trim: Collection[str] | None = None,
 ) -> str:
     """A SELECT of every contract column of `table` from its Parquet `file` (whose columns are
     `present`), parsed; an optional column the file leaves out is NULL. With `row_number`, also
-    `file_row_number` (0-based row of the file)."""
+    `file_row_number` (0-based row of the file). `trim`: the id columns to trim (default all)."""
     cols = [
-        f"{parsed_sql(c)} AS {c.name}"
+        f"{parsed_sql(c, trim is None or c.name in trim)} AS {c.name}"
         if c.name in present
         else f"CAST(NULL AS {_SQL_TYPES[c.kind]}) AS {c.name}"
         for c in table.columns
@@ -120,9 +135,10 @@ def connect(ds: Dataset, tables: list[str] | None = None) -> duckdb.DuckDBPyConn
             continue
         frame = ds.tables.loaded(name)
         if frame is None:
-            file = ds.tables.file(name)
-            present = set(pq.read_schema(file).names)
-            con.execute(f"CREATE VIEW {name} AS {parquet_view_sql(TABLES[name], file, present)}")
+            file, trim = ds.tables.file(name), ds.tables.trim(name)
+            present = pq.read_schema(file).names
+            view = parquet_view_sql(TABLES[name], file, present, trim=trim)
+            con.execute(f"CREATE VIEW {name} AS {view}")
         else:
             con.register(name, for_duckdb(frame))
     return con

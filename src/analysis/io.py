@@ -97,10 +97,14 @@ class Tables(Mapping[str, pd.DataFrame]):
     `analysis.engine` queries the file directly."""
 
     def __init__(
-        self, frames: Mapping[str, pd.DataFrame] | None = None, lazy: dict[str, Path] | None = None
+        self,
+        frames: Mapping[str, pd.DataFrame] | None = None,
+        lazy: dict[str, Path] | None = None,
+        trim: dict[str, frozenset[str]] | None = None,
     ):
         self._frames = dict(frames or {})
         self._lazy = dict(lazy or {})
+        self._trim = dict(trim or {})  # lazy table -> its id columns that need trimming
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name not in self._frames:
@@ -125,6 +129,11 @@ class Tables(Mapping[str, pd.DataFrame]):
     def file(self, name: str) -> Path:
         """The Parquet file of a table not yet in memory."""
         return self._lazy[name]
+
+    def trim(self, name: str) -> frozenset[str] | None:
+        """The id columns of a lazy table whose values have surrounding whitespace (None: not
+        known, trim every id column)."""
+        return self._trim.get(name)
 
 
 def _read_validated(file: Path, table: Table) -> pd.DataFrame:
@@ -552,7 +561,7 @@ def load_dataset(
     state = cache.load(entry)
     if state is not None:
         on_disk = {n: files[n] for n in state.pop("lazy")}
-        state["tables"] = Tables(state["tables"], on_disk)
+        state["tables"] = Tables(state["tables"], on_disk, state.pop("trim"))
         return Dataset(path=path, files=files, **state)
     issues = [
         Issue(
@@ -567,10 +576,12 @@ def load_dataset(
     ]
     con = engine.new_connection() if in_place else None
     loaded: dict[str, pd.DataFrame] = {}
+    trim: dict[str, frozenset[str]] = {}
     for name in wanted:
         file = files[name]
         if name in in_place:
-            issues += check_table(con, name, file)
+            table_issues, trim[name] = check_table(con, name, file)
+            issues += table_issues
             continue
         try:
             raw = _read_raw(file, TABLES[name])
@@ -586,7 +597,7 @@ def load_dataset(
             loaded[name] = frame
     if not _errors(issues):
         if in_place:
-            _register(con, files, loaded, in_place)
+            _register(con, files, loaded, trim)
             issues += check_references(
                 con, files, [t for t in wanted if t in loaded or t in in_place]
             )
@@ -610,7 +621,7 @@ def load_dataset(
         as_of = _latest_timestamp(loaded, con, in_place)
     ds = Dataset(
         path=path,
-        tables=Tables(loaded, {t: files[t] for t in in_place}),
+        tables=Tables(loaded, {t: files[t] for t in in_place}, trim),
         name=str(meta.get("name", path.name)),
         timezone=str(meta.get("timezone", "Asia/Bangkok")),
         currency=str(meta.get("currency", "THB")),
@@ -622,19 +633,24 @@ def load_dataset(
     if con is not None:
         con.close()
     keep = ("name", "timezone", "currency", "as_of", "content_hash", "warnings")
-    state = {k: getattr(ds, k) for k in keep} | {"tables": loaded, "lazy": in_place}
+    state = {k: getattr(ds, k) for k in keep}
+    state |= {"tables": loaded, "lazy": in_place, "trim": trim}
     cache.store(entry, state)
     return ds
 
 
-def _register(con, files: dict[str, Path], loaded: dict[str, pd.DataFrame], in_place: list[str]):
+def _register(
+    con, files: dict[str, Path], loaded: dict[str, pd.DataFrame], trim: dict[str, frozenset[str]]
+):
     """Views `<t>` and `<t>_rows` (with 0-based `file_row_number`) of every table, for the
-    reference checks across tables in memory and tables validated in place."""
-    for name in in_place:
+    reference checks across tables in memory and tables validated in place (the keys of
+    `trim`, which says which of their id columns need trimming)."""
+    for name, columns in trim.items():
         file, table = files[name], TABLES[name]
-        present = set(pq.read_schema(file).names)
-        con.execute(f"CREATE VIEW {name} AS {engine.parquet_view_sql(table, file, present)}")
-        rows = engine.parquet_view_sql(table, file, present, row_number=True)
+        present = pq.read_schema(file).names
+        view = engine.parquet_view_sql(table, file, present, trim=columns)
+        con.execute(f"CREATE VIEW {name} AS {view}")
+        rows = engine.parquet_view_sql(table, file, present, row_number=True, trim=columns)
         con.execute(f"CREATE VIEW {name}_rows AS {rows}")
     for name, frame in loaded.items():
         frame = engine.for_duckdb(frame)

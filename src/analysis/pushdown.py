@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from analysis.contract import TABLES, Column, Table
-from analysis.engine import WHITESPACE, parquet_view_sql, parsed_sql, quoted
+from analysis.engine import WS_CLASS, parquet_view_sql, parsed_sql, quoted
 from analysis.io import _FORMULA_SQL, MAX_ROWS_SHOWN, Issue
 
 __all__ = ["native", "check_table", "check_references"]
@@ -66,11 +66,23 @@ def _lit(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def _padded(name: str) -> str:
+    """SQL: the value starts or ends with whitespace."""
+    return f"regexp_matches({name}, '^{WS_CLASS}|{WS_CLASS}$')"
+
+
 def _column_checks(col: Column) -> list[tuple[str, str, bool, str]]:
-    """(rule, violation predicate, show values, severity) for one column, in the pandas order."""
+    """(rule, violation predicate, show values, severity) for one column, in the pandas order.
+    An id column's predicates use `_padded_<name>` (`_padded`, computed once per row), so the
+    costlier tests run only on the rare values with surrounding whitespace."""
     name, v = col.name, parsed_sql(col)
+    blank = f"regexp_full_match({name}, '{WS_CLASS}*')"
+    if col.kind == "id":
+        flag = f"_padded_{name}"
+        v = f"(CASE WHEN {flag} THEN {v} ELSE {name} END)"
+        blank = f"({name} = '' OR ({flag} AND {blank}))"
     if col.kind in ("id", "text", "month"):
-        present = f"({name} IS NOT NULL AND trim({name}, {WHITESPACE}) <> '')"
+        present = f"({name} IS NOT NULL AND NOT {blank})"
         ok = f"({name} IS NOT NULL)"
     elif col.kind == "float":
         present = ok = f"({name} IS NOT NULL AND NOT isnan({name}))"
@@ -137,9 +149,12 @@ def _first_rows(
     return tuple(int(r[0]) + 1 for r in rows), shown
 
 
-def check_table(con: duckdb.DuckDBPyConnection, name: str, file: Path) -> list[Issue]:
+def check_table(
+    con: duckdb.DuckDBPyConnection, name: str, file: Path
+) -> tuple[list[Issue], frozenset[str]]:
     """Every contract rule of table `name` on its Parquet `file`, as `Issue`s (errors, then
-    warnings, in the order the pandas validator reports them)."""
+    warnings, in the order the pandas validator reports them), and the id columns holding
+    values with surrounding whitespace (which the contract trims; the rest need no trimming)."""
     table, fname = TABLES[name], str(file)
     columns = pq.read_schema(file).names
     present = set(columns)
@@ -158,17 +173,29 @@ def check_table(con: duckdb.DuckDBPyConnection, name: str, file: Path) -> list[I
         if not table.column(c).nullable
     ]
     if any(not table.column(c).nullable for c in missing):
-        return issues
+        return issues, frozenset()
 
-    known = ", ".join(c for c in table.column_names if c in present)
-    raw = f"(SELECT file_row_number, {known} FROM read_parquet({quoted(file)}, file_row_number = true))"
-    parsed = f"({parquet_view_sql(table, file, present, row_number=True)})"
+    known = [c for c in table.column_names if c in present]
+    ids = [c.name for c in table.columns if c.kind == "id" and c.name in present]
+    flags = [f"{_padded(c)} AS _padded_{c}" for c in ids]
+    raw = (
+        f"(SELECT file_row_number, {', '.join(known + flags)} "
+        f"FROM read_parquet({quoted(file)}, file_row_number = true))"
+    )
     checks = [
         _Check(col.name, rule, bad, col.name if show else None, severity, raw)
         for col in table.columns
         if col.name in present
         for rule, bad, show, severity in _column_checks(col)
     ]
+    # the raw scan counts the rows breaking each rule, and the padded values of each id column
+    padded = [f"_padded_{c}" for c in ids]
+    sql = ", ".join(f"count(*) FILTER (WHERE {bad})" for bad in [c.bad for c in checks] + padded)
+    found = con.execute(f"SELECT {sql} FROM {raw}").fetchone() if sql else ()
+    counts = dict(enumerate(found[: len(checks)]))
+    trim = frozenset(c for c, n in zip(ids, found[len(checks) :], strict=True) if n)
+    parsed = f"({parquet_view_sql(table, file, present, row_number=True, trim=trim)})"
+
     key_check = None
     if table.key:
         key_check = len(checks)
@@ -181,14 +208,11 @@ def check_table(con: duckdb.DuckDBPyConnection, name: str, file: Path) -> list[I
         _Check(", ".join(r.columns), r.name, f"NOT coalesce({r.sql}, true)", None, "error", parsed)
         for r in table.rules
     ]
-    # one scan per relation counts the rows breaking each row-wise rule
-    counts: dict[int, int] = {}
-    for relation in (raw, parsed):
-        mine = [i for i, c in enumerate(checks) if c.relation is relation and i != key_check]
-        if mine:
-            sql = ", ".join(f"count(*) FILTER (WHERE {checks[i].bad})" for i in mine)
-            found = con.execute(f"SELECT {sql} FROM {relation}").fetchone()
-            counts.update(zip(mine, found, strict=True))
+    # a second scan, of the parsed values, counts the rows breaking each row rule
+    mine = [i for i in range(len(counts), len(checks)) if i != key_check]
+    if mine:
+        sql = ", ".join(f"count(*) FILTER (WHERE {checks[i].bad})" for i in mine)
+        counts.update(zip(mine, con.execute(f"SELECT {sql} FROM {parsed}").fetchone(), strict=True))
     if key_check is not None:  # one hash aggregate; the rows only if a key repeats
         repeats = con.execute(f"SELECT count(*) FROM ({repeated})").fetchone()[0]
         sql = f"SELECT count(*) FROM {parsed} WHERE {checks[key_check].bad}"
@@ -199,7 +223,7 @@ def check_table(con: duckdb.DuckDBPyConnection, name: str, file: Path) -> list[I
             issues.append(
                 Issue(fname, name, check.column, check.rule, rows, counts[i], shown, check.severity)
             )
-    return issues
+    return issues, trim
 
 
 def check_references(
