@@ -315,7 +315,8 @@ def with_lines(issues: list[Issue], lines_of: dict[str, np.ndarray]) -> list[Iss
 
 # a cell a spreadsheet would run as a formula (CSV injection): kept as text, flagged
 _FORMULA = r"^\s*[=+\-@][^\d\s.,%-].*"
-# the same test in RE2 (DuckDB) for a value known to start with =, +, - or @ (see pushdown)
+# the same test in RE2 for DuckDB (analysis.pushdown); pandas only tries values that start with
+# =, +, - or @, so leading whitespace never matches there either
 _FORMULA_SQL = r"^[=+\-@][^\p{Nd}\p{Z}\s\x0b.,%-]"
 
 
