@@ -176,3 +176,22 @@ def test_ids_padded_with_whitespace_are_trimmed_as_pandas_trims_them(tmp_path, m
     opps.to_parquet(data / "opportunities.parquet", index=False)
     assert _messages(data, lazy=True) == _messages(data, lazy=False)
     assert "opportunities.rep_id: must not be empty — rows 3" in _messages(data, lazy=True)[1][0]
+
+
+def test_validate_command_on_a_big_parquet_dataset_reads_no_table(small_parquet, monkeypatch):
+    """`validate` of a dataset over the lazy threshold (0 bytes here) counts rows from the
+    Parquet metadata instead of reading the tables."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "AEM_LAZY_BYTES": "0", "AEM_CACHE_DIR": "off"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "analysis", "validate", "--data", str(small_parquet)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    n = len(pd.read_parquet(small_parquet / "activities.parquet", columns=["activity_id"]))
+    assert f"activities {n:,}" in proc.stdout and "valid" in proc.stdout

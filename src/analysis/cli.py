@@ -189,7 +189,7 @@ def cmd_validate(args) -> int:
     from analysis.io import load_dataset
 
     ds = load_dataset(args.data)
-    rows = ", ".join(f"{n} {len(df):,}" for n, df in ds.tables.items())
+    rows = ", ".join(f"{n} {ds.tables.rows(n):,}" for n in ds.tables)
     print(f"{args.data}: valid ({rows}); latest complete month {ds.latest_complete_month}")
     for issue in ds.warnings:
         print(f"  - {issue}")

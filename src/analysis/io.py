@@ -130,6 +130,11 @@ class Tables(Mapping[str, pd.DataFrame]):
         """The Parquet file of a table not yet in memory."""
         return self._lazy[name]
 
+    def rows(self, name: str) -> int:
+        """The table's row count, without reading a table still on disk."""
+        frame = self._frames.get(name)
+        return len(frame) if frame is not None else pq.read_metadata(self._lazy[name]).num_rows
+
     def trim(self, name: str) -> frozenset[str] | None:
         """The id columns of a lazy table whose values have surrounding whitespace (None: not
         known, trim every id column)."""
