@@ -1090,18 +1090,20 @@ LARGE = dict(reps_per_team=10, opps_per_rep_month=38.0, activities_per_rep_month
 TEAMS_PER_SHARD = 10
 
 
-def scaled_configs(scale: float, seed: int = SynthConfig.seed) -> list[SynthConfig]:
+def scaled_configs(
+    scale: float, seed: int = SynthConfig.seed, teams_per_shard: int = TEAMS_PER_SHARD
+) -> list[SynthConfig]:
     """The shards of the benchmark company at `scale` (1 = the large company; rows grow
-    linearly with it): 10 teams each, their own seed, ids prefixed S000-, S001-, ..."""
+    linearly with it): `teams_per_shard` teams each, their own seed, ids prefixed S000-, ..."""
     if not scale > 0:
         raise ValueError(f"scale: {scale} must be > 0")
     n_teams = max(1, round(LARGE_TEAMS * scale))
-    n_shards = -(-n_teams // TEAMS_PER_SHARD)
+    n_shards = -(-n_teams // teams_per_shard)
     return [
         SynthConfig(
             seed=seed + k,
-            n_teams=min(TEAMS_PER_SHARD, n_teams - k * TEAMS_PER_SHARD),
-            team_offset=k * TEAMS_PER_SHARD,
+            n_teams=min(teams_per_shard, n_teams - k * teams_per_shard),
+            team_offset=k * teams_per_shard,
             id_prefix=f"S{k:03d}-",
             **LARGE,
         )
@@ -1115,7 +1117,14 @@ def _arrow_shard(cfg: SynthConfig) -> dict[str, pa.Table]:
     return {name: to_arrow(df, TABLES[name]) for name, df in tables.items()}
 
 
-def write_scaled(path: str | Path, scale: float = 1.0, *, jobs: int = 1, progress=print) -> Path:
+def write_scaled(
+    path: str | Path,
+    scale: float = 1.0,
+    *,
+    jobs: int = 1,
+    progress=print,
+    teams_per_shard: int = TEAMS_PER_SHARD,
+) -> Path:
     """Generate the benchmark company at `scale` into `path` as one Parquet file per table.
 
     Shards (`scaled_configs`) are generated `jobs` at a time in worker processes and appended to
@@ -1128,7 +1137,7 @@ def write_scaled(path: str | Path, scale: float = 1.0, *, jobs: int = 1, progres
 
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
-    configs = scaled_configs(scale)
+    configs = scaled_configs(scale, teams_per_shard=teams_per_shard)
     writers: dict[str, pq.ParquetWriter] = {}
     rows: dict[str, int] = {}
     ctx = multiprocessing.get_context("spawn")
