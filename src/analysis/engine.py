@@ -15,6 +15,7 @@ connection.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,7 +44,14 @@ _MACROS = [
 
 def new_connection() -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with the month macros, memory-limited, spilling to a temp dir."""
-    con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "preserve_insertion_order": False})
+    con = duckdb.connect(
+        config={
+            "memory_limit": MEMORY_LIMIT,
+            "preserve_insertion_order": False,
+            # spill to the system's temp folder, not to .tmp/ in whatever folder we run in
+            "temp_directory": str(Path(tempfile.gettempdir()) / "aem-duckdb"),
+        }
+    )
     for sql in _MACROS:
         con.execute(sql)
     return con
