@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 from _results import RESULTS, save
 
 from analysis.io import load_dataset
@@ -106,7 +107,7 @@ def child_floor(data: Path, table_out: Path | None) -> dict:
     start = time.perf_counter()
     con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT})
     first = con.execute(f"SELECT min(created_at) FROM '{data}/opportunities.parquet'").fetchone()
-    as_of = pd.Timestamp(__import__("yaml").safe_load((data / "dataset.yaml").read_text())["as_of"])
+    as_of = pd.Timestamp(yaml.safe_load((data / "dataset.yaml").read_text())["as_of"])
     last = as_of if (as_of + pd.Timedelta(days=1)).day == 1 else as_of - pd.offsets.MonthEnd(1)
     sql = "\n".join(ln for ln in FLOOR_SQL.read_text().splitlines() if not ln.startswith("--"))
     sql = sql.format(dir=data, lo=_month_ordinal(first[0]), hi=_month_ordinal(last))
@@ -151,7 +152,7 @@ def time_scale(scale: float, runs: int, data: Path | None) -> dict:
         start = time.perf_counter()
         write_scaled(data, scale, jobs=2, progress=lambda _: None)
         generated = time.perf_counter() - start
-    meta = __import__("yaml").safe_load((data / "dataset.yaml").read_text())
+    meta = yaml.safe_load((data / "dataset.yaml").read_text())
     project, floor = [], []
     with tempfile.TemporaryDirectory() as tmp:
         tables = Path(tmp)
