@@ -6,7 +6,7 @@ is derived from the specs below, so a column name is written here once and refer
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -460,6 +460,18 @@ _KIND_TEXT = {
     "month": "month `YYYY-MM`",
     "bool": "`true`/`false`",
 }
+
+
+def foreign_keys(present: Iterable[str]) -> Iterator[tuple[str, Column, str, str]]:
+    """(table, column, referenced table, referenced column) for every reference among the
+    tables `present` (a reference to an absent optional table has nothing to check against)."""
+    present = list(present)
+    for name in present:
+        for col in TABLES[name].columns:
+            if col.references:
+                ref_table, ref_col = col.references.split(".")
+                if ref_table in present:
+                    yield name, col, ref_table, ref_col
 
 
 def contract_markdown() -> str:

@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from analysis import cache, engine
-from analysis.contract import REQUIRED_TABLES, TABLES, Column, Table
+from analysis.contract import REQUIRED_TABLES, TABLES, Column, Table, foreign_keys
 from analysis.months import latest_complete_month, parse_month
 
 __all__ = [
@@ -471,29 +471,21 @@ def _check_references(
     source_rows: dict[str, np.ndarray] | None = None,
 ) -> list[Issue]:
     issues = []
-    for name, df in tables.items():
-        for col in TABLES[name].columns:
-            if not col.references:
-                continue
-            ref_table, ref_col = col.references.split(".")
-            if ref_table not in tables:
-                continue  # optional table absent: nothing to check against
-            values = df[col.name]
-            bad = values.notna() & ~values.isin(tables[ref_table][ref_col])
-            if bad.any():
-                rows, n = _rows(bad, (source_rows or {}).get(name))
-                issues.append(
-                    Issue(
-                        str(files[name]),
-                        name,
-                        col.name,
-                        f"refers to a missing {col.references}",
-                        rows,
-                        n,
-                        _values(values, bad),
-                    )
-                )
+    for name, col, ref_table, ref_col in foreign_keys(tables):
+        values = tables[name][col.name]
+        bad = values.notna() & ~values.isin(tables[ref_table][ref_col])
+        if bad.any():
+            rows, n = _rows(bad, (source_rows or {}).get(name))
+            shown = _values(values, bad)
+            issues.append(reference_issue(files[name], name, col, rows, n, shown))
     return issues
+
+
+def reference_issue(file, table: str, col: Column, rows, n_rows: int, values) -> Issue:
+    """The Issue of `n_rows` rows whose `col` names a row its referenced table lacks."""
+    return Issue(
+        str(file), table, col.name, f"refers to a missing {col.references}", rows, n_rows, values
+    )
 
 
 def _errors(issues: list[Issue]) -> list[Issue]:

@@ -20,9 +20,9 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from analysis.contract import TABLES, Column, Table
+from analysis.contract import TABLES, Column, Table, foreign_keys
 from analysis.engine import WS_CLASS, parquet_view_sql, parsed_sql, quoted
-from analysis.io import _FORMULA_SQL, MAX_ROWS_SHOWN, Issue
+from analysis.io import _FORMULA_SQL, MAX_ROWS_SHOWN, Issue, reference_issue
 
 __all__ = ["native", "check_table", "check_references"]
 
@@ -232,30 +232,14 @@ def check_references(
     """Foreign keys of the tables `names` against the tables they refer to. `con` has a view
     of each table and, for each, `<name>_rows`: its rows with their 0-based `file_row_number`."""
     issues = []
-    for name in names:
-        for col in TABLES[name].columns:
-            if not col.references:
-                continue
-            ref_table, ref_col = col.references.split(".")
-            if ref_table not in names:
-                continue  # optional table absent: nothing to check against
-            source = f"(SELECT file_row_number, {col.name} FROM {name}_rows)"
-            bad = (
-                f"{col.name} IS NOT NULL AND {col.name} NOT IN "
-                f"(SELECT {ref_col} FROM {ref_table} WHERE {ref_col} IS NOT NULL)"
-            )
-            n = con.execute(f"SELECT count(*) FROM {source} WHERE {bad}").fetchone()[0]
-            if n:
-                rows, shown = _first_rows(con, source, bad, col.name)
-                issues.append(
-                    Issue(
-                        str(files[name]),
-                        name,
-                        col.name,
-                        f"refers to a missing {col.references}",
-                        rows,
-                        n,
-                        shown,
-                    )
-                )
+    for name, col, ref_table, ref_col in foreign_keys(names):
+        source = f"(SELECT file_row_number, {col.name} FROM {name}_rows)"
+        bad = (
+            f"{col.name} IS NOT NULL AND {col.name} NOT IN "
+            f"(SELECT {ref_col} FROM {ref_table} WHERE {ref_col} IS NOT NULL)"
+        )
+        n = con.execute(f"SELECT count(*) FROM {source} WHERE {bad}").fetchone()[0]
+        if n:
+            rows, shown = _first_rows(con, source, bad, col.name)
+            issues.append(reference_issue(files[name], name, col, rows, n, shown))
     return issues
