@@ -131,6 +131,23 @@ def for_duckdb(df: pd.DataFrame) -> pd.DataFrame:
     return df.assign(**{c: df[c].astype("str").where(df[c].notna()) for c in periods})
 
 
+def create_parquet_view(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    file: Path,
+    trim: Collection[str] | None,
+    *,
+    rows: bool = False,
+) -> None:
+    """View `name` of contract table `name` parsed from its Parquet `file` (`parquet_view_sql`);
+    with `rows`, also `<name>_rows`, the same with each row's 0-based `file_row_number`."""
+    table, present = TABLES[name], pq.read_schema(file).names
+    con.execute(f"CREATE VIEW {name} AS {parquet_view_sql(table, file, present, trim=trim)}")
+    if rows:
+        numbered = parquet_view_sql(table, file, present, row_number=True, trim=trim)
+        con.execute(f"CREATE VIEW {name}_rows AS {numbered}")
+
+
 def connect(ds: Dataset, tables: list[str] | None = None) -> duckdb.DuckDBPyConnection:
     """A connection with a view named after each table of `ds` (or only `tables`).
 
@@ -143,10 +160,7 @@ def connect(ds: Dataset, tables: list[str] | None = None) -> duckdb.DuckDBPyConn
             continue
         frame = ds.tables.loaded(name)
         if frame is None:
-            file, trim = ds.tables.file(name), ds.tables.trim(name)
-            present = pq.read_schema(file).names
-            view = parquet_view_sql(TABLES[name], file, present, trim=trim)
-            con.execute(f"CREATE VIEW {name} AS {view}")
+            create_parquet_view(con, name, ds.tables.file(name), ds.tables.trim(name))
         else:
             con.register(name, for_duckdb(frame))
     return con

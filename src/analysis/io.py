@@ -510,12 +510,12 @@ def _latest_timestamp(tables: dict[str, pd.DataFrame], con=None, in_place=()) ->
         for col in TABLES[name].columns:
             if col.kind == "datetime" and df[col.name].notna().any():
                 latest = max(latest, df[col.name].max())
-    for name in in_place:  # validated in place: ask DuckDB (the views exist by now)
-        for col in TABLES[name].columns:
-            if col.kind == "datetime":
-                value = con.execute(f"SELECT max({col.name}) FROM {name}").fetchone()[0]
-                if value is not None:
-                    latest = max(latest, pd.Timestamp(value))
+    for name in in_place:  # validated in place: one DuckDB scan per table (the views exist)
+        cols = [c.name for c in TABLES[name].columns if c.kind == "datetime"]
+        if cols:
+            maxima = ", ".join(f"max({c})" for c in cols)
+            found = [v for v in con.execute(f"SELECT {maxima} FROM {name}").fetchone() if v]
+            latest = max([latest, *map(pd.Timestamp, found)])
     if latest == pd.Timestamp.min:
         raise DataValidationError(
             Path("."), [Issue("", "opportunities", "created_at", "no timestamps")]
@@ -644,12 +644,7 @@ def _register(
     reference checks across tables in memory and tables validated in place (the keys of
     `trim`, which says which of their id columns need trimming)."""
     for name, columns in trim.items():
-        file, table = files[name], TABLES[name]
-        present = pq.read_schema(file).names
-        view = engine.parquet_view_sql(table, file, present, trim=columns)
-        con.execute(f"CREATE VIEW {name} AS {view}")
-        rows = engine.parquet_view_sql(table, file, present, row_number=True, trim=columns)
-        con.execute(f"CREATE VIEW {name}_rows AS {rows}")
+        engine.create_parquet_view(con, name, files[name], columns, rows=True)
     for name, frame in loaded.items():
         frame = engine.for_duckdb(frame)
         con.register(name, frame)
