@@ -135,26 +135,28 @@ def _open_rows_sql(q: _Query) -> str:
             ON s.opportunity_id = r.opportunity_id AND r.end_ts > s.snapshot_date"""
 
 
+def _ordinals(months: Sequence[pd.Period]) -> np.ndarray:
+    """The distinct months as sorted ordinals (months since 1970-01)."""
+    return np.array(sorted({pd.Period(m, "M").ordinal for m in months}), dtype="int64")
+
+
 def open_pipeline(ds: Dataset, months: Sequence[pd.Period]) -> pd.DataFrame:
     """One row per deal open at the end of each month: opportunity_id, rep_id, month, amount,
     expected_close_month — the rows the open-pipeline KPIs and the funnel waterfall both sum."""
-    ords = np.array(sorted({pd.Period(m, "M").ordinal for m in months}), dtype="int64")
+    ords = _ordinals(months)
     q = _Query(ds, ords, "company")
     try:
         rows = q.con.execute(f"{_open_rows_sql(q)} ORDER BY m, opportunity_id").df()
     finally:
         q.close()
-    due = rows["due"].astype("float64")
+    due = rows["due"].astype("Int64").to_numpy("int64", na_value=np.iinfo(np.int64).min)
     return pd.DataFrame(
         {
             "opportunity_id": rows["opportunity_id"].astype("str"),
             "rep_id": rows["rep_id"].astype("str"),
             "month": pd.PeriodIndex.from_ordinals(rows["m"].to_numpy("int64"), freq="M"),
             "amount": rows["amount"].astype("float64"),
-            "expected_close_month": pd.PeriodIndex(
-                [pd.Period(ordinal=int(d), freq="M") if d == d else pd.NaT for d in due],
-                freq="M",
-            ),
+            "expected_close_month": pd.PeriodIndex.from_ordinals(due, freq="M"),  # min: NaT
         }
     )
 
@@ -195,7 +197,6 @@ def _opportunity_kpis(q: _Query) -> dict[str, pd.Series]:
         WHERE {q.in_months("month_ord(o.created_at)")} AND f.m < month_ord(o.created_at)
             AND {sc} IS NOT NULL
         GROUP BY ALL""")
-    sc, join = q.scope("o.rep_id")
     out |= q.series(f"""
         SELECT {sc} AS scope_id, o.m,
             coalesce(sum(o.amount), 0) AS open_pipeline_amount,
@@ -503,7 +504,7 @@ def shared_kpi_table(ds: Dataset, level: Level) -> pd.DataFrame | None:
 
 
 def _kpi_table(ds: Dataset, months: Sequence[pd.Period], level: Level) -> pd.DataFrame:
-    ords = np.array(sorted({pd.Period(m, "M").ordinal for m in months}), dtype="int64")
+    ords = _ordinals(months)
     q = _Query(ds, ords, level)
     try:
         # reps active in M: hired before its end and not left before its start
