@@ -21,9 +21,9 @@ import pandas as pd
 from _results import RESULTS, save
 
 from analysis import forecast as F
-from analysis.io import load_dataset
-from analysis.params import load_forecast_params
-from analysis.synth import SynthConfig, write_sample
+from analysis.data.io import load_dataset
+from analysis.data.synth import SynthConfig, write_sample
+from analysis.reports.params import load_forecast_params
 
 SMOKE = SynthConfig(n_teams=2, reps_per_team=3, months=26, scale=0.4)
 

@@ -105,7 +105,7 @@ def one_run(work: Path, run: int) -> dict:
     code = textwrap.dedent(
         f"""
         import json, resource, time
-        from analysis.importer import import_dataset
+        from analysis.data.importer import import_dataset
         start = time.perf_counter()
         r = import_dataset({str(work / "mapping.yaml")!r}, [{str(work / "export.csv")!r}],
                            {str(work / f"out{run}")!r})

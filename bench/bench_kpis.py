@@ -34,13 +34,15 @@ import pandas as pd
 import yaml
 from _results import RESULTS, save
 
-from analysis.io import load_dataset
-from analysis.kpis import KPIS, _all_months, _kpi_table, kpi_table
+from analysis.data.io import load_dataset
+from analysis.data.synth import SynthConfig, write_sample, write_scaled
+from analysis.metrics.kpis import KPIS, _all_months, _kpi_table, kpi_table
 from analysis.paths import PROJECT_ROOT
-from analysis.synth import SynthConfig, write_sample, write_scaled
 
 FLOOR_SQL = Path(__file__).with_name("kpi_floor.sql")
-MEMORY_LIMIT = "4GB"  # DuckDB's limit in both processes (the project's default, analysis.engine)
+MEMORY_LIMIT = (
+    "4GB"  # DuckDB's limit in both processes (the project's default, analysis.data.engine)
+)
 
 
 def _stats(values: list[float]) -> dict:

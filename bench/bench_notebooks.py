@@ -15,8 +15,8 @@ from pathlib import Path
 
 from _results import save
 
-from analysis.report import REPORT_NOTEBOOKS, execute_notebook
-from analysis.synth import SynthConfig, write_sample
+from analysis.data.synth import SynthConfig, write_sample
+from analysis.reports.batch import REPORT_NOTEBOOKS, execute_notebook
 
 TARGETS = {"pipeline_conversion": 20.0, "skill_effects": 30.0}
 

@@ -25,11 +25,16 @@ from pathlib import Path
 
 from _results import RESULTS, save
 
+from analysis.data.synth import SynthConfig, write_sample
 from analysis.i18n import fmt_month, t
-from analysis.params import COMPANY_ID, list_team_ids, load_company_params, load_team_params
-from analysis.render import PageInfo, render_builtin
-from analysis.report import COMPANY_NOTEBOOKS, REPORT_NOTEBOOKS, execute_notebook, run_monthly
-from analysis.synth import SynthConfig, write_sample
+from analysis.reports.batch import (
+    COMPANY_NOTEBOOKS,
+    REPORT_NOTEBOOKS,
+    execute_notebook,
+    run_monthly,
+)
+from analysis.reports.params import COMPANY_ID, list_team_ids, load_company_params, load_team_params
+from analysis.reports.render import PageInfo, render_builtin
 
 
 def _batch(data: Path, work: Path, teams: list[str]) -> float:
@@ -101,7 +106,7 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         data = write_sample(root / "data", config)
-        from analysis.io import load_dataset
+        from analysis.data.io import load_dataset
 
         month = load_dataset(data).latest_complete_month
         for i in range(args.runs):

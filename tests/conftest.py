@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from analysis.synth import SynthConfig, write_sample
+from analysis.data.synth import SynthConfig, write_sample
 
 # `make test` (and so CI) runs the property tests on a fixed set of examples, so a run is
 # reproducible and cannot fail by luck; plain `pytest` explores new examples.

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis.asof import as_of
-from analysis.io import load_dataset
-from analysis.kpis import KPIS, kpi_table
+from analysis.data.io import load_dataset
+from analysis.metrics.asof import as_of
+from analysis.metrics.kpis import KPIS, kpi_table
 from analysis.months import month_end
 from conftest import SMALL_CONFIG, TINY
 

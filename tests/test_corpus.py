@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from analysis.io import DataValidationError, load_dataset
+from analysis.data.io import DataValidationError, load_dataset
 
 BAD = Path(__file__).parent / "fixtures" / "bad"
 TINY = Path(__file__).parent / "fixtures" / "tiny"

@@ -10,9 +10,9 @@ import pytest
 
 from analysis import effects as E
 from analysis.cli import main
-from analysis.contract import SKILLS
-from analysis.io import load_dataset
-from analysis.synth import SynthConfig, write_sample
+from analysis.data.contract import SKILLS
+from analysis.data.io import load_dataset
+from analysis.data.synth import SynthConfig, write_sample
 from conftest import SMALL_CONFIG
 
 pytestmark = pytest.mark.xdist_group("effects")
@@ -141,7 +141,7 @@ def test_every_view_renders(sample, lang, monkeypatch):
     """The notebook's cells, called directly, on the default sample."""
     from matplotlib.figure import Figure
 
-    from analysis import views_effects as views
+    from analysis.reports.views import effects as views
 
     ds, _ = sample
     monkeypatch.setenv("AEM_DATA_DIR", str(ds.path))

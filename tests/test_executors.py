@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from analysis.executors import fan_out
-from analysis.progress import Progress
-from analysis.report import TeamResult
+from analysis.reports.batch import TeamResult
+from analysis.reports.executors import fan_out
+from analysis.reports.progress import Progress
 
 # one cluster per run: every test here runs on the same xdist worker
 pytestmark = pytest.mark.xdist_group("kernels")
@@ -64,7 +64,7 @@ def test_results_and_failures_come_back_alike(where, cluster):
 def test_reports_render_on_a_dask_cluster(cluster, small_dataset, tmp_path, monkeypatch):
     """DASK_SCHEDULER set: each team's render is one task on the cluster's workers; the
     published files and the summary are those of local mode."""
-    from analysis.report import run_monthly
+    from analysis.reports.batch import run_monthly
 
     monkeypatch.setenv("DASK_SCHEDULER", cluster.scheduler_address)
     lines: list[str] = []

@@ -6,7 +6,7 @@ import re
 
 from fontTools.ttLib import TTFont
 
-from analysis import fonts
+from analysis.reports import fonts
 
 
 def _embedded(css: str, family: str) -> TTFont:
@@ -33,7 +33,7 @@ def test_subset_is_small_and_keeps_latin():
 def test_matplotlib_uses_the_packaged_fonts():
     from matplotlib import font_manager, rcParams
 
-    import analysis.plots  # noqa: F401  (registers the fonts)
+    import analysis.reports.plots  # noqa: F401  (registers the fonts)
 
     assert rcParams["font.family"][:2] == [fonts.LATIN_FAMILY, fonts.THAI_FAMILY]
     path = font_manager.findfont(fonts.THAI_FAMILY, fallback_to_default=False)

@@ -12,9 +12,9 @@ import yaml
 
 from analysis import forecast as F
 from analysis.cli import main
-from analysis.io import load_dataset, write_dataset
+from analysis.data.io import load_dataset, write_dataset
+from analysis.data.synth import SynthConfig, write_sample
 from analysis.months import month_end
-from analysis.synth import SynthConfig, write_sample
 
 # 30 months, two teams: enough history for a 12-fold backtest with 18 months before the first fold
 FORECAST_CONFIG = SynthConfig(n_teams=2, reps_per_team=4, months=30, scale=0.6)
@@ -181,7 +181,7 @@ def test_forecast_result_shape(company):
     assert set(overall.index) == set(F.MODELS)
     assert overall["coverage_80"].between(0, 1).all()
     # the company's history is the KPI engine's revenue
-    from analysis.kpis import kpi_table
+    from analysis.metrics.kpis import kpi_table
 
     k = kpi_table(data.ds, [data.month], level="company")
     assert r.history["revenue"].iloc[-1] == pytest.approx(k["revenue"].iloc[0])
@@ -378,7 +378,7 @@ def test_every_view_renders_on_a_full_history(forecast_ds, lang, monkeypatch):
     """The notebook's cells, called directly (the nbval run covers the short-history path)."""
     from matplotlib.figure import Figure
 
-    from analysis import views_forecast as views
+    from analysis.reports.views import forecast as views
 
     monkeypatch.setenv("AEM_DATA_DIR", str(forecast_ds.path))
     ctx = views.open_forecast(team="bangkok", lang=lang, horizon=3)
@@ -412,7 +412,7 @@ def test_backtest_verdict_names_no_winner_when_every_model_ties():
     """All-zero backtest months make every model's error equal: no "best" model, no winner."""
     from types import SimpleNamespace
 
-    from analysis.views_forecast import backtest_verdict
+    from analysis.reports.views.forecast import backtest_verdict
 
     def ctx(mase):
         metrics = pd.DataFrame(

@@ -24,9 +24,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analysis import funnel as f
-from analysis.io import load_dataset
-from analysis.kpis import kpis_for
-from analysis.synth import SynthConfig, write_sample
+from analysis.data.io import load_dataset
+from analysis.data.synth import SynthConfig, write_sample
+from analysis.metrics.kpis import kpis_for
 from conftest import FIXTURES, SMALL_CONFIG
 
 MARCH = pd.Period("2026-03", "M")
@@ -299,7 +299,7 @@ def test_cli_funnel_json():
 
 def test_cycle_chart_has_weekly_bins_even_for_a_few_close_deals():
     """Three deals closed within two days of creation: one weekly bin, not seaborn's zero."""
-    from analysis.plots import plot_cycle_lengths
+    from analysis.reports.plots import plot_cycle_lengths
 
     cycles = pd.DataFrame({"outcome": ["won", "won", "lost"], "days": [0.0, 1.5, 2.0]})
     fig = plot_cycle_lengths(cycles, lang="th")

@@ -12,7 +12,7 @@ from analysis.i18n import (
     kpi_label,
     t,
 )
-from analysis.kpis import KPIS
+from analysis.metrics.kpis import KPIS
 
 
 def test_every_text_has_both_languages():

@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from analysis.importer import import_dataset, parse_amounts, parse_dates, slug, stable_id
-from analysis.io import DataValidationError, load_dataset
-from analysis.mapping import MappingError
+from analysis.data.importer import import_dataset, parse_amounts, parse_dates, slug, stable_id
+from analysis.data.io import DataValidationError, load_dataset
+from analysis.data.mapping import MappingError
 
 ROOT = Path(__file__).parents[1]
 CRM = Path(__file__).parent / "fixtures" / "crm"
@@ -288,8 +288,8 @@ def test_import_command_and_params_scaffold(sf_export, tmp_path):
 def test_imported_teams_reps_opportunities_render_every_report(sf_export, tmp_path):
     """Only teams, reps and opportunities: every team's report and the company's render, and
     the sections without data say what is missing."""
-    from analysis.importer import scaffold_params
-    from analysis.report import run_monthly
+    from analysis.data.importer import scaffold_params
+    from analysis.reports.batch import run_monthly
 
     data = tmp_path / "sf"
     import_dataset(SF_MAPPING, [sf_export], data)

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from analysis.inference import did_cells, diff_in_diff, diff_in_means, staggered_did
+from analysis.effects.inference import did_cells, diff_in_diff, diff_in_means, staggered_did
 
 
 @pytest.fixture(scope="module")

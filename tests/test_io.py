@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.contract import TABLES
-from analysis.io import DataValidationError, load_dataset, write_dataset
+from analysis.data.contract import TABLES
+from analysis.data.io import DataValidationError, load_dataset, write_dataset
 from conftest import TINY
 
 
@@ -198,7 +198,7 @@ def test_every_contract_table_is_documented():
 def test_a_validated_dataset_is_cached_and_a_changed_one_revalidated(
     tiny_copy, tmp_path, monkeypatch
 ):
-    import analysis.io as io_module
+    import analysis.data.io as io_module
 
     monkeypatch.setenv("AEM_CACHE_DIR", str(tmp_path / "cache"))
     first = load_dataset(tiny_copy)
@@ -223,6 +223,6 @@ def test_a_validated_dataset_is_cached_and_a_changed_one_revalidated(
     with pytest.raises(DataValidationError, match="must be >= 0"):
         load_dataset(tiny_copy)
     monkeypatch.setenv("AEM_CACHE_DIR", "off")
-    from analysis import cache
+    from analysis.data import cache
 
     assert cache.entry("dataset", "x") is None

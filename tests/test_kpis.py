@@ -24,9 +24,9 @@ import sys
 import pandas as pd
 import pytest
 
-from analysis.io import load_dataset
-from analysis.kpis import KPIS, kpi_markdown, kpi_table, kpis_for, missing_kpis
-from analysis.params import load_targets
+from analysis.data.io import load_dataset
+from analysis.metrics.kpis import KPIS, kpi_markdown, kpi_table, kpis_for, missing_kpis
+from analysis.reports.params import load_targets
 from conftest import TINY
 
 JAN, FEB, MAR = (pd.Period(m, "M") for m in ("2026-01", "2026-02", "2026-03"))
@@ -368,7 +368,7 @@ def test_kpi_docs_list_every_kpi():
 def test_shared_table_slices_equal_a_direct_computation(small_dataset, level):
     """kpi_table on a loaded dataset slices the shared all-months table; every slice must equal
     computing just those months (incl. the first months, where growth looks before the data)."""
-    from analysis.kpis import _kpi_table, shared_kpi_table
+    from analysis.metrics.kpis import _kpi_table, shared_kpi_table
 
     ds = load_dataset(small_dataset)
     first = ds["opportunities"]["created_at"].min().to_period("M")
@@ -382,8 +382,8 @@ def test_shared_table_slices_equal_a_direct_computation(small_dataset, level):
 
 
 def test_a_dataset_cut_as_of_is_never_served_the_shared_table(small_dataset):
-    from analysis.asof import as_of
-    from analysis.kpis import shared_kpi_table
+    from analysis.metrics.asof import as_of
+    from analysis.metrics.kpis import shared_kpi_table
     from analysis.months import month_end
 
     ds = load_dataset(small_dataset)

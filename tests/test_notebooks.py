@@ -47,7 +47,7 @@ def test_parameters_cell_comes_first_and_is_typed(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_parameters_cell_matches_the_typed_schema(path):
     """The parameters cell declares exactly the schema's fields, and its defaults validate."""
-    from analysis.params import ForecastNotebookParams, NotebookParams
+    from analysis.reports.params import ForecastNotebookParams, NotebookParams
 
     schema = {"revenue_forecast.ipynb": ForecastNotebookParams}.get(path.name, NotebookParams)
     nb = nbformat.read(path, as_version=4)

@@ -8,15 +8,15 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from analysis.params import (
+from analysis.data.synth import TEAM_CATALOGUE
+from analysis.paths import NOTEBOOKS_DIR, PARAMS_DIR
+from analysis.reports.params import (
     NotebookParams,
     ParamsError,
     list_team_ids,
     load_team_params,
     validate_team_id,
 )
-from analysis.paths import NOTEBOOKS_DIR, PARAMS_DIR
-from analysis.synth import TEAM_CATALOGUE
 
 
 def test_every_params_file_is_valid_and_names_a_sample_team():

@@ -1,4 +1,4 @@
-"""Datasets validated in place (DuckDB over Parquet, `analysis.pushdown`) and left on disk.
+"""Datasets validated in place (DuckDB over Parquet, `analysis.data.pushdown`) and left on disk.
 
 The in-place validator must say exactly what the pandas validator says: every bad file of the
 corpus, written as Parquet the way a typed export would hold it, is validated both ways and the
@@ -15,11 +15,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from analysis import kpis
-from analysis.contract import TABLES
-from analysis.io import DataValidationError, _parse_column, load_dataset, read_text_table
-from analysis.pushdown import native
-from analysis.synth import write_sample
+from analysis.data.contract import TABLES
+from analysis.data.io import DataValidationError, _parse_column, load_dataset, read_text_table
+from analysis.data.pushdown import native
+from analysis.data.synth import write_sample
+from analysis.metrics import kpis
 from conftest import SMALL_CONFIG, TINY
 
 BAD = Path(__file__).parent / "fixtures" / "bad"
@@ -150,7 +150,7 @@ def test_whitespace_is_pythons():
     """The in-place validator strips what str.strip() strips (the pandas validator's rule)."""
     import sys
 
-    from analysis.engine import WHITESPACE_CHARS
+    from analysis.data.engine import WHITESPACE_CHARS
 
     every = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
     assert every == WHITESPACE_CHARS

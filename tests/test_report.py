@@ -13,12 +13,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from analysis.data.io import DataValidationError, load_dataset
 from analysis.i18n import fmt_currency, fmt_percent
-from analysis.io import DataValidationError, load_dataset
-from analysis.kpis import kpis_for
+from analysis.metrics.kpis import kpis_for
 from analysis.paths import PARAMS_DIR as PROJECT_PARAMS
-from analysis.render import choose_renderer
-from analysis.report import publish, run_monthly
+from analysis.reports.batch import publish, run_monthly
+from analysis.reports.render import choose_renderer
 
 TEAMS = ["bangkok", "chiang-mai"]
 SOURCE_DATE_EPOCH = "1790000000"  # 2026-09-21 14:13:20 UTC
@@ -92,7 +92,7 @@ def test_both_teams_publish_html_and_pdf(published):
     assert [r.team_id for r in results] == sorted([*TEAMS, "company"])
     assert all(r.ok for r in results), [r.error for r in results]
     from analysis.i18n import t
-    from analysis.report import REPORT_NOTEBOOKS
+    from analysis.reports.batch import REPORT_NOTEBOOKS
 
     for team in TEAMS:
         folder = out / "reports" / "2026-10" / team
@@ -159,8 +159,8 @@ def test_index_lists_every_report_with_working_links_and_headlines(published, sm
 
 def test_text_from_the_data_is_escaped(small_dataset, tmp_path, monkeypatch):
     """A rep or team called <script>... shows as text in the report's tables and the index."""
-    from analysis import views
-    from analysis.site import write_index
+    from analysis.reports.site import write_index
+    from analysis.reports.views import team as views
 
     data = tmp_path / "d"
     shutil.copytree(small_dataset, data)
@@ -268,7 +268,7 @@ def test_pdf_tables_keep_the_red_amber_green_tints(published):
     import numpy as np
     import pypdfium2 as pdfium
 
-    from analysis.scorecards import RAG_COLORS
+    from analysis.metrics.scorecards import RAG_COLORS
 
     out, _ = published
     for team in [*TEAMS, "company"]:
@@ -291,8 +291,8 @@ def test_pdf_tables_keep_the_red_amber_green_tints(published):
 
 
 def test_typst_fills_follow_the_status_classes():
-    from analysis.render import _typst_fills
-    from analysis.scorecards import RAG_COLORS
+    from analysis.metrics.scorecards import RAG_COLORS
+    from analysis.reports.render import _typst_fills
 
     html = (
         '<td id="x" class="data rag-red">1</td><td class="data">2</td><td class="rag-green">3</td>'
@@ -366,7 +366,7 @@ def test_unchanged_inputs_are_skipped_and_force_re_renders(published, small_data
     assert _hashes(reports) == before
     assert sum(line.lstrip().startswith("same") for line in lines) == 2
     # FORCE re-renders: here the renderer crashes half way, so the old report must survive whole
-    import analysis.report as report
+    import analysis.reports.batch as report
 
     def crash(executed, staging, page, name):
         (staging / f"{name}.html").write_text("half written", encoding="utf-8")
@@ -391,8 +391,8 @@ def test_unchanged_inputs_are_skipped_and_force_re_renders(published, small_data
 
 
 def test_input_key_changes_with_params_data_and_renderer():
-    from analysis.params import TeamParams
-    from analysis.report import input_key
+    from analysis.reports.batch import input_key
+    from analysis.reports.params import TeamParams
 
     month = pd.Period("2026-10", "M")
     team = TeamParams(team_id="bangkok")
@@ -499,8 +499,8 @@ def test_quarto_renders_the_same_files(small_dataset, tmp_path):
 
 @pytest.mark.parametrize("enabled", [False, True])
 def test_progress_counts_done_running_and_failed(enabled, capsys):
-    from analysis.progress import Progress
-    from analysis.report import TeamResult
+    from analysis.reports.batch import TeamResult
+    from analysis.reports.progress import Progress
 
     lines: list[str] = []
     bar = Progress(3, 2, lines.append, enabled=enabled)
@@ -521,7 +521,7 @@ def test_a_failing_team_does_not_stop_the_others(small_dataset, tmp_path, monkey
     """Bad params for one team and a notebook exception for another: each fails alone, with its
     reason (and the executed notebook with the traceback); the third team is published; the
     command exits 1. The report parts are a small stand-in notebook to keep this test fast."""
-    import analysis.report as report
+    import analysis.reports.batch as report
     from analysis.cli import main
 
     data = tmp_path / "data"  # the small dataset plus a third team, phuket (no reps yet)
@@ -568,8 +568,8 @@ def test_a_failing_team_does_not_stop_the_others(small_dataset, tmp_path, monkey
 
 
 def test_summary_table_lists_every_report_with_its_status():
-    from analysis.progress import summary_table
-    from analysis.report import TeamResult
+    from analysis.reports.batch import TeamResult
+    from analysis.reports.progress import summary_table
 
     table = summary_table(
         [

@@ -8,8 +8,8 @@ import math
 import pandas as pd
 import pytest
 
-from analysis.io import load_dataset
-from analysis.scorecards import (
+from analysis.data.io import load_dataset
+from analysis.metrics.scorecards import (
     attainment_distribution,
     coaching_view,
     league_table,

@@ -130,7 +130,7 @@ def _clean(value):
 
 
 def cmd_synth(args) -> int:
-    from analysis.synth import SynthConfig, write_sample
+    from analysis.data.synth import SynthConfig, write_sample
 
     overrides = {
         k: v
@@ -164,7 +164,7 @@ def cmd_synth(args) -> int:
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         if args.bench_scale is not None:
-            from analysis.synth import write_scaled
+            from analysis.data.synth import write_scaled
 
             write_scaled(tmp, args.bench_scale, jobs=args.jobs)
         else:
@@ -186,7 +186,7 @@ def cmd_synth(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from analysis.io import load_dataset
+    from analysis.data.io import load_dataset
 
     ds = load_dataset(args.data)
     rows = ", ".join(f"{n} {ds.tables.rows(n):,}" for n in ds.tables)
@@ -199,7 +199,7 @@ def cmd_validate(args) -> int:
 def cmd_import(args) -> int:
     import time
 
-    from analysis.importer import import_dataset, scaffold_params
+    from analysis.data.importer import import_dataset, scaffold_params
     from analysis.paths import PARAMS_DIR
 
     start = time.perf_counter()
@@ -217,11 +217,11 @@ def cmd_import(args) -> int:
 
 
 def cmd_kpis(args) -> int:
-    from analysis.io import load_dataset
-    from analysis.kpis import KPIS, kpis_for, missing_kpis
+    from analysis.data.io import load_dataset
+    from analysis.metrics.kpis import KPIS, kpis_for, missing_kpis
+    from analysis.metrics.scorecards import rag_status
     from analysis.months import parse_month
-    from analysis.params import load_targets
-    from analysis.scorecards import rag_status
+    from analysis.reports.params import load_targets
 
     month = parse_month(args.month, what="--month")
     ds = load_dataset(args.data)
@@ -286,7 +286,7 @@ def _records(frame) -> list[dict]:
 
 def cmd_funnel(args) -> int:
     from analysis import funnel
-    from analysis.io import load_dataset
+    from analysis.data.io import load_dataset
     from analysis.months import parse_month
 
     month = parse_month(args.month, what="--month")
@@ -331,9 +331,9 @@ def cmd_funnel(args) -> int:
 
 def cmd_forecast(args) -> int:
     from analysis import forecast
-    from analysis.io import load_dataset
+    from analysis.data.io import load_dataset
     from analysis.months import parse_month
-    from analysis.params import load_forecast_params
+    from analysis.reports.params import load_forecast_params
 
     month = parse_month(args.month, what="--month")
     if args.horizon is not None and not 1 <= args.horizon <= 24:
@@ -388,7 +388,7 @@ def cmd_forecast(args) -> int:
 
 def cmd_effects(args) -> int:
     from analysis import effects
-    from analysis.io import load_dataset
+    from analysis.data.io import load_dataset
     from analysis.months import parse_month
 
     month = parse_month(args.month, what="--month")
@@ -414,8 +414,8 @@ def cmd_effects(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from analysis.progress import summary_table
-    from analysis.report import run_monthly
+    from analysis.reports.batch import run_monthly
+    from analysis.reports.progress import summary_table
 
     teams = [t.strip() for t in args.teams.split(",") if t.strip()] if args.teams else None
     results = run_monthly(
@@ -441,8 +441,8 @@ def cmd_report(args) -> int:
 
 
 def cmd_docs(args) -> int:
-    from analysis.contract import contract_markdown
-    from analysis.kpis import kpi_markdown
+    from analysis.data.contract import contract_markdown
+    from analysis.metrics.kpis import kpi_markdown
     from analysis.paths import PROJECT_ROOT
 
     stale = []
@@ -476,7 +476,7 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from analysis.io import DataValidationError
+    from analysis.data.io import DataValidationError
 
     try:
         return COMMANDS[args.command](args)

@@ -1,0 +1,93 @@
+"""A small on-disk cache for results that every report of a run would otherwise recompute (the
+validated dataset, the company-wide skill-effects rows). Entries are pickles in build/cache keyed
+by what they depend on — the dataset's content hash, the arguments, and a digest of the package's
+code — so a change to any of them is a miss, never a stale hit. $AEM_CACHE_DIR moves it; "off"
+disables it. Only this project's own files are ever unpickled.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import pickle
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+__all__ = ["cache_dir", "code_digest", "entry", "load", "store", "memo"]
+
+KEEP = 16  # entries kept (the most recently used)
+T = TypeVar("T")
+
+
+def cache_dir() -> Path | None:
+    from analysis.paths import BUILD_DIR
+
+    value = os.environ.get("AEM_CACHE_DIR")
+    if value == "off":
+        return None
+    return Path(value) if value else BUILD_DIR / "cache"
+
+
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """Digest of every module of the package: any code change invalidates every entry."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parents[1]
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def entry(kind: str, *key: str) -> Path | None:
+    """The cache file for `kind` and `key` (None when caching is off)."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    name = hashlib.sha256("\0".join([code_digest(), *key]).encode()).hexdigest()[:32]
+    return folder / f"{kind}-{name}.pkl"
+
+
+def load(path: Path | None):
+    """The cached value, or None on a miss (or an unreadable entry)."""
+    if path is None or not path.is_file():
+        return None
+    try:
+        with path.open("rb") as fh:
+            value = pickle.load(fh)
+        os.utime(path)  # recently used: kept by the pruning
+        return value
+    except Exception:
+        return None
+
+
+def store(path: Path | None, value) -> None:
+    """Write atomically; prune to the KEEP most recently used entries. Failures only cost time."""
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".entry-", dir=path.parent)
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+        entries = sorted(path.parent.glob("*.pkl"), key=lambda p: p.stat().st_mtime)
+        for stale in entries[:-KEEP]:
+            stale.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def memo(kind: str, key: tuple[str, ...], compute: Callable[[], T]) -> T:
+    """compute(), cached under (kind, key); no caching when any key part is empty."""
+    if not all(key):
+        return compute()
+    path = entry(kind, *key)
+    value = load(path)
+    if value is None:
+        value = compute()
+        store(path, value)
+    return value

@@ -1,0 +1,166 @@
+"""DuckDB over a dataset's tables: where the heavy aggregation runs (KPIs, validation at scale).
+
+`connect(ds)` opens an embedded, in-memory DuckDB database with one view per table of the
+dataset. A table already in memory (a pandas frame) is scanned in place; a table left on disk (a
+lazily loaded Parquet dataset, see `analysis.data.io.load_dataset`) is read by DuckDB straight from
+its Parquet file, so only the aggregated result ever reaches pandas. Either way the SQL that runs
+is the same, which is what keeps one implementation per KPI for the sample and for a national
+company's 50 million activities.
+
+Month arithmetic uses ordinals (months since 1970-01, as `pandas.Period.ordinal`): the macros
+`month_ord(timestamp)`, `month_ord_text('YYYY-MM')` and `month_start(ordinal)` are defined on every
+connection.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Collection
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+import pandas as pd
+import pyarrow.parquet as pq
+
+from analysis.data.contract import TABLES, Column, Table
+
+if TYPE_CHECKING:
+    from analysis.data.io import Dataset
+
+__all__ = ["connect", "new_connection", "MEMORY_LIMIT"]
+
+# DuckDB spills to disk beyond this; the KPI engine is sized to stay well under 8 GB in total.
+MEMORY_LIMIT = os.environ.get("AEM_DUCKDB_MEMORY", "4GB")
+
+_MACROS = [
+    "CREATE MACRO month_ord(ts) AS (year(ts) - 1970) * 12 + month(ts) - 1",
+    "CREATE MACRO month_ord_text(s) AS "
+    "(CAST(s[1:4] AS INTEGER) - 1970) * 12 + CAST(s[6:7] AS INTEGER) - 1",
+    "CREATE MACRO month_start(m) AS TIMESTAMP '1970-01-01' + to_months(CAST(m AS INTEGER))",
+]
+
+
+def new_connection() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with the month macros, memory-limited, spilling to a temp dir."""
+    con = duckdb.connect(
+        config={
+            "memory_limit": MEMORY_LIMIT,
+            "preserve_insertion_order": False,
+            # spill to the system's temp folder, not to .tmp/ in whatever folder we run in
+            "temp_directory": str(Path(tempfile.gettempdir()) / "aem-duckdb"),
+        }
+    )
+    for sql in _MACROS:
+        con.execute(sql)
+    return con
+
+
+_SQL_TYPES = {
+    "id": "VARCHAR",
+    "text": "VARCHAR",
+    "month": "VARCHAR",
+    "int": "BIGINT",
+    "float": "DOUBLE",
+    "date": "TIMESTAMP",
+    "datetime": "TIMESTAMP",
+    "bool": "BOOLEAN",
+}
+
+
+def quoted(path: Path) -> str:
+    """`path` as a SQL string literal."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+# What Python's str.strip() removes, i.e. what the pandas validator strips from ids (a test
+# checks the list against str.isspace). As an RE2 character class, and as DuckDB trim() characters.
+WHITESPACE_CHARS = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + "\u2028\u2029\u202f\u205f\u3000"
+)
+WS_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in WHITESPACE_CHARS) + "]"
+_TRIM = " || ".join(f"chr({ord(c)})" for c in WHITESPACE_CHARS)
+
+
+def parsed_sql(col: Column, trim: bool = True) -> str:
+    """The column as the contract reads it (ids trimmed, dates at midnight), from its raw value
+    in a Parquet file whose types are native (see `analysis.data.pushdown.native`). `trim=False`
+    leaves an id as it is, for a column known to hold no surrounding whitespace (trimming 50
+    million ids costs seconds)."""
+    name = col.name
+    if col.kind == "id":
+        return f"trim({name}, {_TRIM})" if trim else name
+    if col.kind == "date":
+        return f"CAST(date_trunc('day', {name}) AS TIMESTAMP)"
+    if col.kind in ("datetime", "float", "int"):
+        return f"CAST({name} AS {_SQL_TYPES[col.kind]})"
+    return name
+
+
+def parquet_view_sql(
+    table: Table,
+    file: Path,
+    present: Collection[str],
+    *,
+    row_number: bool = False,
+    trim: Collection[str] | None = None,
+) -> str:
+    """A SELECT of every contract column of `table` from its Parquet `file` (whose columns are
+    `present`), parsed; an optional column the file leaves out is NULL. With `row_number`, also
+    `file_row_number` (0-based row of the file). `trim`: the id columns to trim (default all)."""
+    cols = [
+        f"{parsed_sql(c, trim is None or c.name in trim)} AS {c.name}"
+        if c.name in present
+        else f"CAST(NULL AS {_SQL_TYPES[c.kind]}) AS {c.name}"
+        for c in table.columns
+    ]
+    if row_number:
+        cols.insert(0, "file_row_number")
+    option = ", file_row_number = true" if row_number else ""
+    return f"SELECT {', '.join(cols)} FROM read_parquet({quoted(file)}{option})"
+
+
+def for_duckdb(df: pd.DataFrame) -> pd.DataFrame:
+    """Period columns (months) as 'YYYY-MM' text, the way they are stored on disk."""
+    periods = [c for c in df.columns if isinstance(df[c].dtype, pd.PeriodDtype)]
+    if not periods:
+        return df
+    return df.assign(**{c: df[c].astype("str").where(df[c].notna()) for c in periods})
+
+
+def create_parquet_view(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    file: Path,
+    trim: Collection[str] | None,
+    *,
+    rows: bool = False,
+) -> None:
+    """View `name` of contract table `name` parsed from its Parquet `file` (`parquet_view_sql`);
+    with `rows`, also `<name>_rows`, the same with each row's 0-based `file_row_number`."""
+    table, present = TABLES[name], pq.read_schema(file).names
+    con.execute(f"CREATE VIEW {name} AS {parquet_view_sql(table, file, present, trim=trim)}")
+    if rows:
+        numbered = parquet_view_sql(table, file, present, row_number=True, trim=trim)
+        con.execute(f"CREATE VIEW {name}_rows AS {numbered}")
+
+
+def connect(ds: Dataset, tables: list[str] | None = None) -> duckdb.DuckDBPyConnection:
+    """A connection with a view named after each table of `ds` (or only `tables`).
+
+    Tables in memory are registered as pandas frames (not copied); tables of a lazy dataset that
+    have not been loaded are views over their Parquet files.
+    """
+    con = new_connection()
+    for name in ds.tables:
+        if tables is not None and name not in tables:
+            continue
+        frame = ds.tables.loaded(name)
+        if frame is None:
+            create_parquet_view(con, name, ds.tables.file(name), ds.tables.trim(name))
+        else:
+            con.register(name, for_duckdb(frame))
+    return con

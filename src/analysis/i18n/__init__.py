@@ -1,0 +1,149 @@
+"""Thai and English labels, and number, currency, percent and month formats.
+
+All report text comes from `TEXT` (one translation table) or from `kpis.KPIS` labels; nothing
+else in the package or the notebooks hard-codes a user-facing string in one language.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import pandas as pd
+
+from analysis.i18n.text import TEXT  # the table is data, kept in its own module
+
+__all__ = [
+    "Lang",
+    "TEXT",
+    "t",
+    "kpi_label",
+    "fmt_number",
+    "fmt_currency",
+    "fmt_percent",
+    "fmt_month",
+    "fmt_value",
+    "fmt_date",
+]
+
+Lang = Literal["th", "en"]
+
+TH_MONTHS = [
+    "มกราคม",
+    "กุมภาพันธ์",
+    "มีนาคม",
+    "เมษายน",
+    "พฤษภาคม",
+    "มิถุนายน",
+    "กรกฎาคม",
+    "สิงหาคม",
+    "กันยายน",
+    "ตุลาคม",
+    "พฤศจิกายน",
+    "ธันวาคม",
+]
+TH_MONTHS_SHORT = [
+    "ม.ค.",
+    "ก.พ.",
+    "มี.ค.",
+    "เม.ย.",
+    "พ.ค.",
+    "มิ.ย.",
+    "ก.ค.",
+    "ส.ค.",
+    "ก.ย.",
+    "ต.ค.",
+    "พ.ย.",
+    "ธ.ค.",
+]
+EN_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+
+def t(key: str, lang: Lang, **values) -> str:
+    """The text for `key` in `lang`, with `values` filled in."""
+    try:
+        text = TEXT[key][lang]
+    except KeyError as exc:
+        raise KeyError(f"no {lang!r} text for {key!r} in i18n.TEXT") from exc
+    return text.format(**values) if values else text
+
+
+def kpi_label(key: str, lang: Lang) -> str:
+    from analysis.metrics.registry import KPIS
+
+    kpi = KPIS[key]
+    return kpi.label_th if lang == "th" else kpi.label_en
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
+def fmt_number(value, lang: Lang = "en", digits: int = 0) -> str:
+    """Thousands separators, fixed decimals; '–' for a missing value."""
+    if _missing(value):
+        return "–"
+    return f"{value:,.{digits}f}"
+
+
+def fmt_currency(value, currency: str = "THB", lang: Lang = "en", digits: int = 0) -> str:
+    """'฿1,234,567' for THB in both languages (as Thai business writing does), 'USD 1,234' otherwise."""
+    if _missing(value):
+        return "–"
+    symbol = "฿" if currency == "THB" else f"{currency} "
+    sign = "-" if value < 0 else ""
+    return f"{sign}{symbol}{abs(value):,.{digits}f}"
+
+
+def fmt_percent(value, lang: Lang = "en", digits: int = 1, signed: bool = False) -> str:
+    if _missing(value):
+        return "–"
+    return f"{value * 100:{'+' if signed else ''},.{digits}f}%"
+
+
+def fmt_month(
+    month: pd.Period, lang: Lang = "en", *, buddhist_era: bool = True, short: bool = False
+) -> str:
+    """'October 2026' / 'ตุลาคม 2569' (Buddhist era = Gregorian + 543 when `buddhist_era`)."""
+    if lang == "th":
+        year = month.year + 543 if buddhist_era else month.year
+        if short:
+            return f"{TH_MONTHS_SHORT[month.month - 1]} {year % 100:02d}"
+        return f"{TH_MONTHS[month.month - 1]} {year}"
+    name = EN_MONTHS[month.month - 1]
+    return f"{name[:3]} {month.year % 100:02d}" if short else f"{name} {month.year}"
+
+
+def fmt_date(day: pd.Timestamp, lang: Lang = "en", *, buddhist_era: bool = True) -> str:
+    """'31 October 2026' / '31 ตุลาคม 2569'."""
+    return f"{day.day} {fmt_month(day.to_period('M'), lang, buddhist_era=buddhist_era)}"
+
+
+def fmt_value(key: str, value, lang: Lang = "en", currency: str = "THB") -> str:
+    """Format a KPI value by its unit."""
+    from analysis.metrics.registry import KPIS
+
+    unit = KPIS[key].unit
+    if unit == "currency":
+        return fmt_currency(value, currency, lang)
+    if unit == "currency_per_day":
+        text = fmt_currency(value, currency, lang)
+        return text if text == "–" else text + ("/วัน" if lang == "th" else "/day")
+    if unit == "ratio":
+        return fmt_percent(value, lang)
+    if unit == "count":
+        return fmt_number(value, lang)
+    return fmt_number(value, lang, digits=2 if unit == "number" else 1)

@@ -1,0 +1,463 @@
+"""Monthly reports: papermill execution, incremental and atomic publishing, the batch.
+
+One team's report is: compose its parts (REPORT_NOTEBOOKS: KPIs, pipeline conversion, forecast,
+skills; the company report adds the team comparison) into one notebook, execute it with papermill
+and the team's parameters in one kernel into build/<month>/<team>/report.ipynb (the record of the
+run), render that executed notebook to HTML and PDF in a staging folder without executing it
+again (`analysis.reports.render`), then move the folder into reports/<month>/<team>/ in one step. A
+failure at any point leaves the previously published report as it was. A team whose published
+report carries the same input key (`input_key`: data hash, params, renderer, code) is skipped
+unless forced. The batch (`run_monthly`) validates everything first, keeps unchanged reports,
+computes what every report shares once (the dataset, the KPI tables), then renders the other
+teams in a process pool or on a Dask cluster (`analysis.reports.executors`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import shutil
+import tempfile
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+
+from analysis import __version__
+from analysis.data.io import Dataset, load_dataset
+from analysis.i18n import fmt_month, t
+from analysis.metrics.kpis import shared_kpi_table
+from analysis.paths import BUILD_DIR, NOTEBOOKS_DIR, PARAMS_DIR, REPORTS_DIR, TEMPLATES_DIR
+from analysis.reports.executors import fan_out
+from analysis.reports.params import (
+    COMPANY_ID,
+    ParamsError,
+    TeamParams,
+    list_team_ids,
+    load_company_params,
+    load_team_params,
+    validate_team_id,
+)
+from analysis.reports.progress import Progress, line
+from analysis.reports.render import (
+    PageInfo,
+    Renderer,
+    RenderError,
+    choose_renderer,
+    render_builtin,
+    render_quarto,
+)
+from analysis.reports.site import HEADLINE_FILE, headlines, shareable, write_index
+
+__all__ = [
+    "KERNEL_NAME",
+    "REPORT_NOTEBOOK",
+    "REPORT_NOTEBOOKS",
+    "COMBINED_NOTEBOOK",
+    "combine_notebooks",
+    "TeamResult",
+    "execute_notebook",
+    "publish",
+    "render_team",
+    "run_monthly",
+]
+
+KERNEL_NAME = "aem-analysis"
+REPORT_NOTEBOOK = NOTEBOOKS_DIR / "monthly_team_report.ipynb"
+# the parts of every team's report, in order: composed into one notebook (`combine_notebooks`),
+# executed once into build/<month>/<team>/report.ipynb and rendered as report.html and report.pdf
+REPORT_NOTEBOOKS: dict[str, Path] = {
+    "report": REPORT_NOTEBOOK,
+    "pipeline_conversion": NOTEBOOKS_DIR / "pipeline_conversion.ipynb",
+    "revenue_forecast": NOTEBOOKS_DIR / "revenue_forecast.ipynb",
+    "skill_effects": NOTEBOOKS_DIR / "skill_effects.ipynb",
+}
+COMBINED_NOTEBOOK = "report.ipynb"
+# the company report adds the team comparison after its KPI part
+COMPANY_NOTEBOOKS: dict[str, Path] = {
+    "report": REPORT_NOTEBOOK,
+    "company_comparison": NOTEBOOKS_DIR / "company_comparison.ipynb",
+    **{k: v for k, v in REPORT_NOTEBOOKS.items() if k != "report"},
+}
+
+
+@dataclass(frozen=True)
+class TeamResult:
+    team_id: str
+    ok: bool
+    seconds: float
+    files: tuple[Path, ...] = ()
+    error: str | None = None
+    executed: Path | None = None
+    skipped: bool = False  # published already from the same inputs (see `input_key`)
+
+
+INPUTS_FILE = ".inputs.json"  # published with each report: the key of what made it
+
+
+def _code_digest() -> str:
+    """The package's code (`cache.code_digest`) plus the templates, the notebooks and the lock
+    file: a change to any of them can change a report, so it counts as a changed input."""
+    import hashlib
+
+    from analysis.data.cache import code_digest
+    from analysis.paths import PROJECT_ROOT
+
+    h = hashlib.sha256((__version__ + code_digest()).encode())
+    files = sorted(TEMPLATES_DIR.rglob("*")) + sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+    for f in [*files, PROJECT_ROOT / "requirements.lock"]:
+        if f.is_file():
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def input_key(team: TeamParams, month: pd.Period, content_hash: str, renderer: str) -> dict:
+    """What a team's report depends on: the data, the team's params, the renderer, the code."""
+    return {
+        "month": str(month),
+        "team": team.model_dump(mode="json"),
+        "data": content_hash,
+        "renderer": renderer,
+        "code": _code_digest(),
+    }
+
+
+def _is_current(target: Path, key: dict) -> bool:
+    import json
+
+    stamp = target / INPUTS_FILE
+    if not stamp.is_file():
+        return False
+    try:
+        published = json.loads(stamp.read_text(encoding="utf-8"))
+    except ValueError:
+        return False
+    expected = ["report.html", "report.pdf"]
+    return published == key and all((target / f).is_file() for f in expected)
+
+
+def _kernel_name() -> str:
+    """The project kernel when registered (make setup), else this interpreter's own kernel."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    return KERNEL_NAME if KERNEL_NAME in KernelSpecManager().find_kernel_specs() else "python3"
+
+
+def execute_notebook(notebook: Path, output: Path, parameters: dict) -> Path:
+    """Run `notebook` with papermill, injecting `parameters`; the executed copy goes to `output`.
+
+    On failure papermill still writes `output` (with the traceback in the failing cell), which is
+    kept for diagnosis; the exception propagates.
+    """
+    import papermill as pm
+    from jupyter_client.manager import KernelManager
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    # IPC (unix sockets in a private temp folder) rather than TCP: no ports opened on a shared
+    # machine, and no "running over TCP without encryption" warning per kernel in the batch log.
+    with (
+        _environ("MPLBACKEND", "module://matplotlib_inline.backend_inline"),
+        tempfile.TemporaryDirectory(prefix="aem-kernel-") as sockets,
+    ):
+        km = KernelManager(
+            kernel_name=_kernel_name(), transport="ipc", ip=os.path.join(sockets, "k")
+        )
+        try:
+            pm.execute_notebook(
+                str(notebook),
+                str(output),
+                parameters=parameters,
+                kernel_name=km.kernel_name,
+                km=km,
+                progress_bar=False,
+                cwd=str(notebook.parent),
+                log_output=False,
+            )
+        finally:
+            if km.has_kernel:  # papermill only shuts down kernels it created itself
+                km.shutdown_kernel(now=True)
+    return output
+
+
+def combine_notebooks(parts: list[Path], output: Path) -> Path:
+    """Compose one notebook from the report's parts, to execute in one kernel: one parameters
+    cell declaring every part's parameters (first declaration wins), then each part's other
+    cells in order; each part's title becomes a top-level section of the report.
+
+    One kernel per report instead of one per part: the heavy imports (Prophet, statsmodels,
+    matplotlib) and the dataset load happen once, which is most of a small part's run time.
+    """
+    notebooks = [nbformat.read(path, as_version=4) for path in parts]
+    combined = nbformat.v4.new_notebook(metadata=notebooks[0].metadata)
+    declared: dict[str, str] = {}
+    body = []
+    for part, nb in zip(parts, notebooks, strict=True):
+        for i, cell in enumerate(nb.cells):
+            if "parameters" in cell.metadata.get("tags", []):
+                for line in cell.source.splitlines():
+                    declared.setdefault(line.split(":", 1)[0].strip(), line)
+                continue
+            cell = nbformat.from_dict(dict(cell))
+            cell.id = f"{part.stem}-{i:02d}".replace("_", "-")
+            body.append(cell)
+    params = nbformat.v4.new_code_cell(
+        "\n".join(declared.values()), metadata={"tags": ["parameters"]}
+    )
+    params.id = "report-parameters"
+    combined.cells = [params, *body]
+    output.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(combined, output)
+    return output
+
+
+def publish(staging: Path, target: Path) -> None:
+    """Move a finished report folder into place, replacing the old one only once the new is whole.
+
+    Both folders are on the same filesystem, so each rename is atomic; the old report is removed
+    only after the new one is in place.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.replace(target, old)
+    try:
+        os.replace(staging, target)
+    except OSError:
+        if old is not None:
+            os.replace(old, target)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def render_team(
+    team: TeamParams,
+    month: pd.Period,
+    data_dir: Path,
+    renderer: Renderer,
+    *,
+    scope_name: str,
+    content_hash: str,
+    reports_dir: Path = REPORTS_DIR,
+    build_dir: Path = BUILD_DIR,
+    force: bool = False,
+    headline: dict | None = None,
+    params_dir: Path | None = None,
+) -> TeamResult:
+    """Execute, render and publish one team's report. Never raises: failures come back in the result.
+
+    Skipped (ok, skipped=True) when the published report was made from the same inputs
+    (`input_key`), unless `force`. The kernel reads targets and forecast settings from
+    `params_dir` (default params/), wherever this runs (a pool process or a Dask worker).
+    """
+    import json
+
+    start = dt.datetime.now()
+    target = reports_dir / str(month) / team.team_id
+    key = input_key(team, month, content_hash, renderer)
+    if not force and _is_current(target, key):
+        files = tuple(sorted(p for p in target.iterdir() if not p.name.startswith(".")))
+        return TeamResult(team.team_id, True, _seconds(start), files, skipped=True)
+    month_dir = build_dir / str(month) / team.team_id
+    is_company = team.team_id == COMPANY_ID
+    parameters = {
+        "team": None if is_company else team.team_id,
+        "month": str(month),
+        "data_dir": str(data_dir),
+        "lang": team.lang,
+    }
+    month_label = fmt_month(month, team.lang, buddhist_era=team.buddhist_era)
+    render = render_quarto if renderer == "quarto" else render_builtin
+    executed = month_dir / COMBINED_NOTEBOOK
+    try:
+        staging_root = reports_dir / str(month)
+        staging_root.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{team.team_id}.staging-", dir=staging_root))
+        shareable(staging, 0o777)  # mkdtemp made it private
+        files: list[Path] = []
+        try:
+            parts = list((COMPANY_NOTEBOOKS if is_company else REPORT_NOTEBOOKS).values())
+            source = combine_notebooks(parts, month_dir / f"source-{COMBINED_NOTEBOOK}")
+            executed = month_dir / COMBINED_NOTEBOOK
+            with _environ("AEM_PARAMS_DIR", str(Path(params_dir or PARAMS_DIR).resolve())):
+                execute_notebook(source, executed, parameters)
+            page = PageInfo(
+                title=f"{t('report_title', team.lang)}: {scope_name} — {month_label}",
+                scope_name=scope_name,
+                month_label=month_label,
+                lang=team.lang,
+                content_hash=content_hash,
+                renderer=renderer,
+            )
+            files += render(executed, staging, page, "report").values()
+            (staging / INPUTS_FILE).write_text(json.dumps(key, indent=1), encoding="utf-8")
+            (staging / HEADLINE_FILE).write_text(
+                json.dumps({**(headline or {}), "scope_name": scope_name}, ensure_ascii=False),
+                encoding="utf-8",
+            )
+            publish(staging, target)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+        published = tuple(target / p.name for p in files)
+        return TeamResult(team.team_id, True, _seconds(start), published, executed=executed)
+    except Exception as exc:
+        message = f"{type(exc).__name__}: {exc}"
+        if not isinstance(exc, RenderError | ValueError):
+            message += "\n" + "".join(traceback.format_exception(exc)[-3:])
+        return TeamResult(
+            team.team_id,
+            False,
+            _seconds(start),
+            error=message,
+            executed=executed if executed.exists() else None,
+        )
+
+
+def _lost(team: TeamParams, error: str) -> TeamResult:
+    """The result of a team whose task never came back (its worker died)."""
+    return TeamResult(team.team_id, False, 0.0, error=error)
+
+
+def _seconds(start: dt.datetime) -> float:
+    return (dt.datetime.now() - start).total_seconds()
+
+
+def run_monthly(
+    data_dir: Path,
+    *,
+    month: str | None = None,
+    teams: list[str] | None = None,
+    renderer: str = "auto",
+    jobs: int | None = None,
+    reports_dir: Path | None = None,
+    build_dir: Path | None = None,
+    params_dir: Path | None = None,
+    echo: Callable[[str], None] = print,
+    force: bool = False,
+    progress: bool = False,
+) -> list[TeamResult]:
+    """Render every team's report for `month` (default: the latest complete month in the data).
+
+    Validates the dataset, the month and every team's params before anything runs; a problem there
+    raises ValueError (or DataValidationError) and nothing is rendered or published. Team failures
+    after that are isolated and returned in the results. A team whose published report was made
+    from the same inputs is skipped unless `force`. `progress` shows a bar of teams done, running
+    and failed (on stderr).
+    """
+    # the project folders by default, looked up now (so a caller or test can point them elsewhere)
+    reports_dir = reports_dir or REPORTS_DIR
+    build_dir = build_dir or BUILD_DIR
+    params_dir = params_dir or PARAMS_DIR
+    chosen = choose_renderer(renderer)
+    ds: Dataset = load_dataset(data_dir)
+    the_month = ds.resolve_month(month, what="MONTH")
+    names = ds["teams"].set_index("team_id")["team_name"]
+    if COMPANY_ID in names.index:
+        raise ValueError(
+            f"{data_dir}/teams: the team id {COMPANY_ID!r} is reserved for the company report"
+        )
+    available = list_team_ids(params_dir)
+    stray = [a for a in available if a not in names.index]
+    if stray:  # a params folder shared by several datasets: not an error, but said
+        echo(
+            f"Note: {', '.join(f'{s}.yaml' for s in stray)} in {params_dir} name(s) teams that "
+            f"are not in {data_dir}/teams; skipped (PARAMS=dir gives a dataset its own folder)"
+        )
+    valid = [*sorted(names.index), COMPANY_ID]
+    team_ids = list(teams) if teams else valid
+    for team_id in team_ids:
+        validate_team_id(team_id)
+        if team_id not in valid:
+            raise ValueError(
+                f"TEAMS: {team_id!r} is not a team of {data_dir} (valid: {', '.join(valid)})"
+            )
+    # a team whose params file breaks the schema fails alone, before anything runs, with the
+    # file and key named; the other teams go on. A team without a params file uses the defaults.
+    team_params, bad_params = [], []
+    for tid in team_ids:
+        try:
+            if tid == COMPANY_ID:
+                team_params.append(load_company_params(params_dir))
+            elif tid in available:
+                team_params.append(load_team_params(tid, params_dir))
+            else:
+                team_params.append(
+                    load_company_params(params_dir).model_copy(update={"team_id": tid})
+                )
+        except ParamsError as exc:
+            bad_params.append(TeamResult(tid, False, 0.0, error=f"ParamsError: {exc}"))
+
+    def scope_name(p: TeamParams) -> str:
+        if p.team_id == COMPANY_ID:
+            return p.display_name or t("company", p.lang)
+        return p.display_name or names[p.team_id]
+
+    for r in bad_params:
+        echo(line(r))
+    # a team published from the same inputs is kept as it is, without starting a worker
+    kept, pending = [], []
+    for p in team_params:
+        target = reports_dir / str(the_month) / p.team_id
+        if not force and _is_current(target, input_key(p, the_month, ds.content_hash, chosen)):
+            files = tuple(sorted(f for f in target.iterdir() if not f.name.startswith(".")))
+            kept.append(TeamResult(p.team_id, True, 0.0, files, skipped=True))
+        else:
+            pending.append(p)
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(pending) or 1))
+    echo(
+        f"Rendering {len(pending)} of {len(team_params)} report(s) for {the_month} with the "
+        f"{chosen} renderer ({jobs} at a time) from {data_dir}"
+        + (f"; {len(kept)} unchanged" if kept else "")
+    )
+    bar = Progress(len(team_params), jobs, echo, enabled=progress)
+    for r in kept:
+        bar.kept(r)
+    results = list(kept)
+    if pending:
+        kwargs = dict(
+            month=the_month,
+            data_dir=data_dir.resolve(),
+            renderer=chosen,
+            content_hash=ds.content_hash,
+            reports_dir=reports_dir,
+            build_dir=build_dir,
+            force=force,
+            params_dir=Path(params_dir).resolve(),
+        )
+        heads = headlines(ds, the_month, [p.team_id for p in pending])
+        # the KPI tables every report reads (company, teams, reps; all months), computed once
+        # here and read by each report's kernel from the cache (`kpis.shared_kpi_table`)
+        for level in ("company", "team", "rep"):
+            shared_kpi_table(ds, level)
+        tasks = [
+            (p, dict(kwargs, scope_name=scope_name(p), headline=heads[p.team_id])) for p in pending
+        ]
+        results += fan_out(
+            render_team, tasks, jobs, bar, scheduler=os.environ.get("DASK_SCHEDULER"), failed=_lost
+        )
+    bar.close()
+    defaults = load_company_params(params_dir)
+    index = write_index(reports_dir, defaults.lang, defaults.buddhist_era)
+    echo(f"Index: {index}")
+    results = sorted([*results, *bad_params], key=lambda r: r.team_id)
+    return results
+
+
+@contextlib.contextmanager
+def _environ(name: str, value: str):
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before

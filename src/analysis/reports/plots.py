@@ -1,0 +1,483 @@
+"""Figures for the reports: `plot_*(data, *, lang, ax=None) -> Figure`; they never show or save.
+
+Labels come from `i18n`; the Thai-capable fonts are registered on import of this module.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from analysis.i18n import Lang, fmt_month, t
+from analysis.reports import fonts
+
+__all__ = [
+    "PALETTE",
+    "MODEL_COLORS",
+    "plot_revenue_vs_quota",
+    "plot_rep_attainment",
+    "plot_forecast",
+    "plot_backtest_errors",
+    "plot_forecast_components",
+    "plot_forest",
+    "plot_team_small_multiples",
+    "setup_style",
+]
+
+PALETTE = {
+    "primary": "#1f5fa8",
+    "quota": "#d9822b",
+    "good": "#2e8540",
+    "bad": "#c0392b",
+    "muted": "#8c96a0",
+}
+
+
+MODEL_COLORS = {
+    "prophet": "#1f5fa8",
+    "pipeline": "#2e8540",
+    "blend": "#6a3d9a",
+    "seasonal_naive": "#8c96a0",
+    "trailing_mean": "#c0a060",
+}
+
+
+def setup_style() -> None:
+    """Seaborn's clean style with the Thai-capable fonts (idempotent)."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    fonts.use_in_matplotlib.cache_clear()
+    fonts.use_in_matplotlib()  # after set_theme, which resets font.family
+    plt.rcParams["figure.dpi"] = 144  # crisp in HTML (scaled by CSS) and in the A4 PDF
+
+
+setup_style()
+
+
+def _axes(ax, figsize=(8, 3.6)):
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    else:
+        fig = ax.figure
+    return fig, ax
+
+
+def _millions(x, _pos=None) -> str:
+    return f"{x / 1e6:,.1f}M"
+
+
+def plot_revenue_vs_quota(
+    trend: pd.DataFrame, *, lang: Lang = "en", buddhist_era: bool = True, ax=None
+) -> Figure:
+    """Monthly won revenue (bars) against quota (line). `trend`: month (Period), revenue, quota."""
+    fig, ax = _axes(ax)
+    x = np.arange(len(trend))
+    ax.bar(x, trend["revenue"], color=PALETTE["primary"], label=t("revenue", lang), width=0.7)
+    if trend["quota"].notna().any():
+        ax.plot(x, trend["quota"], color=PALETTE["quota"], marker="o", lw=2, label=t("quota", lang))
+    ax.set_xticks(
+        x,
+        [fmt_month(m, lang, buddhist_era=buddhist_era, short=True) for m in trend["month"]],
+        rotation=0,
+        fontsize=8,
+    )
+    ax.yaxis.set_major_formatter(FuncFormatter(_millions))
+    ax.set_ylabel(f"{t('revenue', lang)} (M)")
+    ax.legend(loc="upper left", frameon=False, ncols=2)
+    ax.grid(axis="x", visible=False)
+    sns.despine(ax=ax)
+    return fig
+
+
+def plot_rep_attainment(reps: pd.DataFrame, *, lang: Lang = "en", ax=None) -> Figure:
+    """Quota attainment per rep, sorted, with the 100% line. `reps`: rep_name, quota_attainment."""
+    data = reps.dropna(subset=["quota_attainment"]).sort_values("quota_attainment")
+    fig, ax = _axes(ax, figsize=(8, 0.35 * max(len(data), 3) + 1.0))
+    colors = [PALETTE["good"] if v >= 1 else PALETTE["primary"] for v in data["quota_attainment"]]
+    ax.barh(data["rep_name"], data["quota_attainment"], color=colors)
+    ax.axvline(1.0, color=PALETTE["quota"], lw=1.5, ls="--")
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel(t("rep_chart", lang))
+    ax.set_ylabel("")
+    ax.grid(axis="y", visible=False)
+    sns.despine(ax=ax)
+    return fig
+
+
+def _stage_labels(stages, lang: Lang) -> list[str]:
+    return [t(f"stage_{s}", lang) for s in stages]
+
+
+def plot_funnel(steps: pd.DataFrame, *, lang: Lang = "en", ax=None) -> Figure:
+    """Deals reaching each stage (cohort view). `steps`: stage, reached (from cohort_conversion summed)."""
+    fig, ax = _axes(ax, figsize=(8, 3.4))
+    y = np.arange(len(steps))[::-1]
+    width = steps["reached"].to_numpy(dtype=float)
+    ax.barh(y, width, left=(width.max() - width) / 2, color=PALETTE["primary"], height=0.7)
+    for yi, w, s in zip(y, width, steps["stage"], strict=True):
+        share = w / width[0] if width[0] else np.nan
+        ax.text(
+            width.max() / 2,
+            yi,
+            f"{t(f'stage_{s}', lang)}  {w:,.0f} ({share:.0%})",
+            ha="center",
+            va="center",
+            color="white",
+            fontsize=9,
+            fontweight="bold",
+        )
+    ax.set_axis_off()
+    return fig
+
+
+def plot_stage_flow(steps: pd.DataFrame, *, lang: Lang = "en", ax=None) -> Figure:
+    """Alluvial-style flow: at each stage, deals moving on (blue band) and lost there (red).
+    `steps`: from_stage, resolved, passed (step_conversion)."""
+    fig, ax = _axes(ax, figsize=(8, 3.6))
+    n0 = float(steps["resolved"].iloc[0]) or 1.0
+    top = 1.0
+    for i, row in enumerate(steps.itertuples()):
+        rate = row.passed / row.resolved if row.resolved else 0.0
+        nxt = top * rate
+        x0, x1 = i, i + 1
+        ax.fill_between(
+            [x0, x1],
+            [0.5 - top / 2, 0.5 - nxt / 2],
+            [0.5 + top / 2, 0.5 + nxt / 2],
+            color=PALETTE["primary"],
+            alpha=0.8,
+            lw=0,
+        )
+        lost = top - nxt
+        ax.fill_between(
+            [x0, x0 + 0.6],
+            [0.5 - top / 2, -0.25 - lost / 2],
+            [0.5 - top / 2 + lost, -0.25 + lost / 2],
+            color=PALETTE["bad"],
+            alpha=0.45,
+            lw=0,
+        )
+        ax.text(
+            x0 + 0.5,
+            0.5,
+            f"{rate:.0%}",
+            ha="center",
+            va="center",
+            color="white",
+            fontsize=9,
+            fontweight="bold",
+        )
+        top = nxt
+    stages = [*steps["from_stage"], steps["to_stage"].iloc[-1]]
+    ax.set_xticks(range(len(stages)), _stage_labels(stages, lang), fontsize=8)
+    ax.set_yticks([])
+    ax.set_ylim(-0.6, 1.05)
+    ax.text(0.3, -0.5, t("lost_at_stage", lang), color=PALETTE["bad"], fontsize=8)
+    ax.set_title(f"{t('cohort_of', lang)} {n0:,.0f}", fontsize=9, loc="left")
+    sns.despine(ax=ax, left=True)
+    return fig
+
+
+def plot_waterfall(w: dict, *, lang: Lang = "en", ax=None) -> Figure:
+    """Pipeline movement in the month: start, + created, + increased, - decreased, - won, - lost, end."""
+    fig, ax = _axes(ax, figsize=(8, 3.6))
+    steps = [("open_start", w["open_start"], "total"), ("created", w["created"], "up")]
+    if w.get("increased") is not None:
+        steps += [("increased", w["increased"], "up"), ("decreased", -w["decreased"], "down")]
+    steps += [
+        ("won", -w["won"], "down"),
+        ("lost", -w["lost"], "down"),
+        ("open_end", w["open_end"], "total"),
+    ]
+    level = 0.0
+    for i, (_key, value, kind) in enumerate(steps):
+        if kind == "total":
+            bottom, height, color = 0.0, value, PALETTE["muted"]
+            level = value
+        else:
+            bottom = level if value >= 0 else level + value
+            height, color = abs(value), PALETTE["good"] if value >= 0 else PALETTE["bad"]
+            level += value
+        ax.bar(i, height, bottom=bottom, color=color, width=0.65)
+        ax.text(
+            i,
+            bottom + height,
+            _millions(value).replace("-", "−"),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
+    ax.set_xticks(range(len(steps)), [t(f"wf_{k}", lang) for k, _, _ in steps], fontsize=8)
+    ax.yaxis.set_major_formatter(FuncFormatter(_millions))
+    ax.grid(axis="x", visible=False)
+    sns.despine(ax=ax)
+    return fig
+
+
+def plot_rate_intervals(
+    rates: pd.DataFrame, *, lang: Lang = "en", label: str = "group", ax=None
+) -> Figure:
+    """Rates with Wilson intervals as horizontal error bars. `rates`: group, rate, ci_low, ci_high, closed."""
+    data = rates.dropna(subset=["rate"]).sort_values("rate")
+    fig, ax = _axes(ax, figsize=(8, 0.32 * max(len(data), 3) + 1.0))
+    y = np.arange(len(data))
+    ax.errorbar(
+        data["rate"],
+        y,
+        xerr=[data["rate"] - data["ci_low"], data["ci_high"] - data["rate"]],
+        fmt="o",
+        color=PALETTE["primary"],
+        ecolor=PALETTE["muted"],
+        capsize=3,
+    )
+    ax.set_yticks(
+        y, [f"{g} (n={n})" for g, n in zip(data[label], data["closed"], strict=True)], fontsize=8
+    )
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlim(0, 1)
+    ax.set_xlabel(t("win_rate_ci", lang))
+    sns.despine(ax=ax)
+    return fig
+
+
+def plot_cycle_lengths(cycles: pd.DataFrame, *, lang: Lang = "en", ax=None) -> Figure:
+    """Distribution of sales-cycle days for won and lost deals. `cycles`: outcome, days."""
+    fig, ax = _axes(ax, figsize=(8, 3.2))
+    # weekly bins shared by won and lost, at least one (a handful of deals closed within days
+    # of each other would give seaborn's binwidth zero bins)
+    every = cycles["days"].dropna()
+    low = 7 * np.floor(every.min() / 7) if len(every) else 0.0
+    high = 7 * np.floor(every.max() / 7) + 7 if len(every) else 7.0
+    edges = np.arange(low, high + 1e-9, 7.0)
+    for outcome, color in (("won", PALETTE["good"]), ("lost", PALETTE["bad"])):
+        days = cycles.loc[cycles["outcome"].eq(outcome), "days"]
+        if len(days):
+            sns.histplot(
+                days,
+                ax=ax,
+                color=color,
+                alpha=0.45,
+                bins=edges,
+                stat="density",
+                label=f"{t(outcome, lang)} (n={len(days)}, {t('median', lang)} {days.median():.0f})",
+            )
+    ax.set_xlabel(t("cycle_days", lang))
+    ax.set_ylabel("")
+    ax.legend(frameon=False)
+    sns.despine(ax=ax)
+    return fig
+
+
+def plot_survival(curve: pd.DataFrame, *, lang: Lang = "en", ax=None) -> Figure:
+    """Kaplan-Meier step curve: share of deals still open after t days."""
+    fig, ax = _axes(ax, figsize=(8, 3.2))
+    ax.step(curve["t"], curve["survival"], where="post", color=PALETTE["primary"])
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel(t("days_since_created", lang))
+    ax.set_ylabel(t("still_open", lang))
+    sns.despine(ax=ax)
+    return fig
+
+
+def _month_ticks(ax, months, lang: Lang, buddhist_era: bool, every: int = 1) -> None:
+    x = np.arange(len(months))
+    labels = [
+        fmt_month(m, lang, buddhist_era=buddhist_era, short=True) if i % every == 0 else ""
+        for i, m in enumerate(months)
+    ]
+    ax.set_xticks(x, labels, rotation=0, fontsize=8)
+
+
+def plot_forecast(
+    history: pd.DataFrame,
+    forecast: pd.DataFrame,
+    *,
+    models: tuple[str, ...] = ("blend", "prophet"),
+    lang: Lang = "en",
+    buddhist_era: bool = True,
+    ax=None,
+) -> Figure:
+    """History (bars), each model's forecast (line) with its 80% band, and the quota (line).
+
+    `history`: month, revenue, quota (the quota may run into the forecast months);
+    `forecast`: model, month, yhat, yhat_lower, yhat_upper.
+    """
+    fig, ax = _axes(ax, figsize=(8, 3.8))
+    months = sorted(set(history["month"]) | set(forecast["month"]))
+    pos = {m: i for i, m in enumerate(months)}
+    past = history.dropna(subset=["revenue"])
+    ax.bar(
+        [pos[m] for m in past["month"]],
+        past["revenue"],
+        color=PALETTE["muted"],
+        alpha=0.6,
+        width=0.7,
+        label=t("actual", lang),
+    )
+    for model in models:
+        f = forecast[forecast["model"].eq(model)]
+        if f.empty:
+            continue
+        x = [pos[m] for m in f["month"]]
+        color = MODEL_COLORS[model]
+        ax.plot(x, f["yhat"], color=color, marker="o", ms=3, lw=2, label=t(f"model_{model}", lang))
+        if f["yhat_lower"].notna().all():
+            ax.fill_between(x, f["yhat_lower"], f["yhat_upper"], color=color, alpha=0.15, lw=0)
+    quota = history.dropna(subset=["quota"])
+    quota = quota[quota["month"].isin(pos)]
+    if not quota.empty:
+        ax.plot(
+            [pos[m] for m in quota["month"]],
+            quota["quota"],
+            color=PALETTE["quota"],
+            ls="--",
+            lw=1.5,
+            label=t("quota", lang),
+        )
+    _month_ticks(ax, months, lang, buddhist_era, every=2 if len(months) > 14 else 1)
+    ax.yaxis.set_major_formatter(FuncFormatter(_millions))
+    ax.set_ylabel(f"{t('revenue', lang)} (M)")
+    # above the axes: tall months would hide behind a legend inside them
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False, ncols=4, fontsize=8)
+    ax.set_ylim(bottom=0)
+    ax.grid(axis="x", visible=False)
+    sns.despine(ax=ax)
+    return fig
+
+
+def plot_backtest_errors(metrics: pd.DataFrame, *, lang: Lang = "en", ax=None) -> Figure:
+    """Backtest MASE by forecast horizon, one line per model (below 1 beats a seasonal naive
+    forecast made in-sample). `metrics`: model, h (>= 1), mase."""
+    fig, ax = _axes(ax, figsize=(8, 3.2))
+    m = metrics[metrics["h"] > 0]
+    for model, g in m.groupby("model", sort=False):
+        ax.plot(
+            g["h"],
+            g["mase"],
+            marker="o",
+            lw=2.4 if model in ("blend", "prophet") else 1.4,
+            ls="-" if model in ("blend", "prophet", "pipeline") else "--",
+            color=MODEL_COLORS.get(model, PALETTE["muted"]),
+            label=t(f"model_{model}", lang),
+        )
+    ax.axhline(1.0, color=PALETTE["muted"], lw=0.8)
+    ax.set_xlabel(t("horizon_months", lang))
+    ax.set_ylabel("MASE")
+    ax.set_xticks(sorted(m["h"].unique()))
+    ax.set_ylim(bottom=0)
+    ax.legend(frameon=False, fontsize=8, ncols=3, loc="lower right")
+    sns.despine(ax=ax)
+    return fig
+
+
+def plot_forecast_components(
+    components: pd.DataFrame, *, lang: Lang = "en", buddhist_era: bool = True
+) -> Figure:
+    """Prophet's trend over the history and its yearly seasonality by calendar month.
+
+    `components`: month, trend, yearly (NaN when no seasonality was fitted).
+    """
+    has_yearly = components["yearly"].notna().any()
+    fig, axes = plt.subplots(
+        1, 2 if has_yearly else 1, figsize=(8, 3.0), layout="constrained", squeeze=False
+    )
+    ax = axes[0][0]
+    ax.plot(np.arange(len(components)), components["trend"], color=MODEL_COLORS["prophet"], lw=2)
+    _month_ticks(ax, list(components["month"]), lang, buddhist_era, every=6)
+    ax.yaxis.set_major_formatter(FuncFormatter(_millions))
+    ax.set_title(t("fc_trend", lang), fontsize=10)
+    sns.despine(ax=ax)
+    if has_yearly:
+        ax = axes[0][1]
+        by_month = components.groupby(components["month"].dt.month)["yearly"].mean()
+        ax.bar(
+            by_month.index,
+            by_month.to_numpy(),
+            color=[PALETTE["good"] if v >= 0 else PALETTE["bad"] for v in by_month],
+        )
+        names = [
+            fmt_month(pd.Period(f"2026-{k:02d}", "M"), lang, short=True).split()[0]
+            for k in by_month.index
+        ]
+        ax.set_xticks(by_month.index, names, fontsize=7)
+        ax.yaxis.set_major_formatter(FuncFormatter(_millions))
+        ax.axhline(0, color=PALETTE["muted"], lw=0.8)
+        ax.set_title(t("yearly_seasonality", lang), fontsize=10)
+        sns.despine(ax=ax)
+    return fig
+
+
+def plot_forest(results: pd.DataFrame, *, lang: Lang = "en") -> Figure:
+    """Estimates with their 95% intervals, one panel per question (their units differ), a row per
+    test; filled markers where the BH-adjusted p is below 0.05.
+
+    `results`: question, label (row text), estimate, ci_low, ci_high, p_adjusted.
+    """
+    questions = list(dict.fromkeys(results["question"]))
+    heights = [max(len(results[results["question"].eq(q)]), 1) for q in questions]
+    fig, axes = plt.subplots(
+        len(questions),
+        1,
+        figsize=(8, 0.24 * sum(heights) + 0.7 * len(questions) + 0.4),
+        gridspec_kw={"height_ratios": heights},
+        layout="constrained",
+        squeeze=False,
+    )
+    for ax, q in zip(axes[:, 0], questions, strict=True):
+        d = results[results["question"].eq(q)].iloc[::-1]
+        y = np.arange(len(d))
+        strong = (d["p_adjusted"] < 0.05).to_numpy()
+        ax.hlines(y, d["ci_low"], d["ci_high"], color=PALETTE["muted"], lw=1.5)
+        ax.scatter(d["estimate"][strong], y[strong], color=PALETTE["primary"], zorder=3, s=22)
+        ax.scatter(
+            d["estimate"][~strong],
+            y[~strong],
+            facecolor="white",
+            edgecolor=PALETTE["primary"],
+            zorder=3,
+            s=22,
+        )
+        ax.axvline(0, color=PALETTE["bad"], lw=0.8, ls="--")
+        ax.set_yticks(y, d["label"], fontsize=7)
+        ax.set_title(t(f"q_{q}", lang), fontsize=9, loc="left")
+        ax.tick_params(axis="x", labelsize=7)
+        sns.despine(ax=ax)
+    return fig
+
+
+def plot_team_small_multiples(
+    trend: pd.DataFrame, *, lang: Lang = "en", buddhist_era: bool = True, cols: int = 3
+) -> Figure:
+    """Revenue (bars) against quota (line) per team, same y scale. `trend`: team_name, month,
+    revenue, quota."""
+    teams = list(dict.fromkeys(trend.sort_values("team_name")["team_name"]))
+    rows = -(-len(teams) // cols)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(8, 2.1 * rows + 0.3), sharey=True, layout="constrained", squeeze=False
+    )
+    for ax, team in zip(axes.flat, teams, strict=False):
+        d = trend[trend["team_name"].eq(team)].sort_values("month")
+        x = np.arange(len(d))
+        ax.bar(x, d["revenue"], color=PALETTE["primary"], width=0.7)
+        if d["quota"].notna().any():
+            ax.plot(x, d["quota"], color=PALETTE["quota"], lw=1.5)
+        ticks = [0, len(d) - 1] if len(d) > 1 else [0]
+        ax.set_xticks(
+            ticks,
+            [
+                fmt_month(d["month"].iloc[i], lang, buddhist_era=buddhist_era, short=True)
+                for i in ticks
+            ],
+            fontsize=7,
+        )
+        ax.yaxis.set_major_formatter(FuncFormatter(_millions))
+        ax.tick_params(axis="y", labelsize=7)
+        ax.set_title(team, fontsize=9)
+        ax.grid(axis="x", visible=False)
+        sns.despine(ax=ax)
+    for ax in list(axes.flat)[len(teams) :]:
+        ax.set_visible(False)
+    return fig

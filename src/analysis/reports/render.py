@@ -1,0 +1,278 @@
+"""Rendering an executed report notebook to HTML and PDF: Quarto, or the built-in renderer.
+
+- builtin (default where Quarto is absent; PyPI packages only): nbconvert turns the executed
+  notebook into an HTML fragment (code hidden, images inlined); the page wraps it with inline CSS
+  and the Thai font subset as base64 (self-contained, no network). For the PDF, pandoc converts the
+  same fragment to Typst, and the `typst` package compiles it with the bundled Noto fonts (A4).
+  Red/amber/green cells keep their tint in the PDF: their class (`scorecards.rag_class`) becomes a
+  Typst cell fill.
+- quarto: `quarto render` on the executed notebook (no re-execution), HTML and Typst PDF.
+
+Neither executes anything: the notebook was executed once, by papermill (`analysis.reports.batch`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import nbformat
+
+from analysis import __version__
+from analysis.i18n import Lang, t
+from analysis.metrics.scorecards import RAG_COLORS
+from analysis.paths import TEMPLATES_DIR
+from analysis.reports import fonts
+
+__all__ = [
+    "PageInfo",
+    "RenderError",
+    "Renderer",
+    "choose_renderer",
+    "render_builtin",
+    "render_quarto",
+]
+
+
+Renderer = Literal["builtin", "quarto"]
+
+
+REMOVE_TAGS = {"remove-cell", "parameters", "injected-parameters"}
+
+
+class RenderError(RuntimeError):
+    """Rendering a report failed; the message says which step and why."""
+
+
+def choose_renderer(requested: str = "auto") -> Renderer:
+    """'auto' -> quarto when a `quarto` executable is on PATH, else builtin."""
+    if requested not in ("auto", "builtin", "quarto"):
+        raise ValueError(f"renderer: {requested!r} is not one of auto, builtin, quarto")
+    if requested == "auto":
+        return "quarto" if shutil.which("quarto") else "builtin"
+    if requested == "quarto" and not shutil.which("quarto"):
+        raise ValueError(
+            "renderer: quarto was requested but no `quarto` executable is on PATH "
+            "(install Quarto, or use RENDERER=builtin)"
+        )
+    return requested  # type: ignore[return-value]
+
+
+def _report_notebook(executed: Path) -> nbformat.NotebookNode:
+    """The executed notebook minus what a reader should not see: tagged cells, logs and warnings."""
+    nb = nbformat.read(executed, as_version=4)
+    keep = []
+    for cell in nb.cells:
+        if REMOVE_TAGS & set(cell.metadata.get("tags", [])):
+            continue
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if o.output_type != "stream"]
+        keep.append(cell)
+    nb.cells = keep
+    return nb
+
+
+def _html_body(nb: nbformat.NotebookNode) -> str:
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        template_name="basic",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+        exclude_anchor_links=True,
+    )
+    body, _ = exporter.from_notebook_node(nb)
+    return body
+
+
+def _generated_at() -> dt.datetime:
+    """Now, or SOURCE_DATE_EPOCH when set (reproducible builds)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    return dt.datetime.now(tz=dt.UTC).replace(microsecond=0)
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """What the page frame (title, header, footer) shows around the notebook's content."""
+
+    title: str
+    scope_name: str
+    month_label: str
+    lang: Lang
+    content_hash: str
+    renderer: str
+
+    def footer(self) -> str:
+        return (
+            f"{t('content_hash', self.lang)} {self.content_hash[:12]} · analysis {__version__} · "
+            f"{self.renderer} · {t('generated', self.lang)} {_generated_at():%Y-%m-%d %H:%M} UTC"
+        )
+
+
+def _jinja():
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=False, keep_trailing_newline=True
+    )
+
+
+def render_builtin(
+    executed: Path, out_dir: Path, page: PageInfo, name: str = "report"
+) -> dict[str, Path]:
+    """Render an executed notebook to <name>.html and <name>.pdf in `out_dir` (PyPI tools only)."""
+    import pypandoc
+    import typst
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    body = _html_body(_report_notebook(executed))
+
+    env = _jinja()
+    page_text = env.get_template("report.html.j2").render(
+        lang=page.lang,
+        title=html.escape(page.title),
+        body=body,
+        footer=html.escape(page.footer()),
+    )
+    # subset the embedded fonts to exactly the characters this page uses
+    page_text = page_text.replace("/*FONT_FACES*/", fonts.css_font_faces(page_text), 1)
+    html_path = out_dir / f"{name}.html"
+    html_path.write_text(page_text, encoding="utf-8")
+
+    with tempfile.TemporaryDirectory(prefix="typst-") as tmp:
+        tmpdir = Path(tmp)
+        (tmpdir / "body.html").write_text(_typst_fills(body), encoding="utf-8")
+        proc = subprocess.run(
+            [
+                pypandoc.get_pandoc_path(),
+                "--from=html-native_divs",  # flatten nbconvert's wrappers so headings stay with content
+                "--to=typst",
+                "--extract-media=media",
+                "--output=body.typ",
+                "body.html",
+            ],
+            cwd=tmpdir,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if proc.returncode != 0:
+            raise RenderError(
+                f"pandoc (HTML -> Typst) failed for {executed}: {proc.stderr.strip()}"
+            )
+        main = env.get_template("report.typ.j2").render(
+            lang=page.lang,
+            title=_typst_str(page.title),
+            header=_typst_str(f"{page.scope_name} · {page.month_label}"),
+            footer=_typst_str(page.footer()),
+            latin=fonts.LATIN_FAMILY,
+            thai=fonts.THAI_FAMILY,
+        )
+        (tmpdir / "main.typ").write_text(main, encoding="utf-8")
+        pdf_path = out_dir / f"{name}.pdf"
+        try:
+            typst.compile(
+                str(tmpdir / "main.typ"),
+                output=str(pdf_path),
+                root=str(tmpdir),
+                font_paths=[str(p) for p in fonts.font_dirs()],
+                ignore_system_fonts=True,
+            )
+        except Exception as exc:  # typst raises its own error types with the compiler's message
+            raise RenderError(f"typst failed for {executed}: {exc}") from exc
+    return {"html": html_path, "pdf": pdf_path}
+
+
+_RAG_CELL = re.compile(r'<t([dh])\b([^>]*?)\bclass="([^"]*\brag-(green|amber|red)\b[^"]*)"')
+
+
+def _typst_fills(body: str) -> str:
+    """Give every red/amber/green table cell a `typst:fill` attribute, which pandoc's Typst writer
+    turns into the cell's fill (it drops CSS backgrounds): the PDF keeps the status tints."""
+
+    def fill(m: re.Match) -> str:
+        color = RAG_COLORS[m.group(4)]
+        return f'<t{m.group(1)}{m.group(2)}data-typst:fill="rgb(&quot;{color}&quot;)" class="{m.group(3)}"'
+
+    return _RAG_CELL.sub(fill, body)
+
+
+def _typst_str(text: str) -> str:
+    """A Typst string literal's body: escape backslashes and quotes."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def render_quarto(
+    executed: Path, out_dir: Path, page: PageInfo, name: str = "report"
+) -> dict[str, Path]:
+    """Render with Quarto (must be on PATH): HTML self-contained, PDF via Quarto's Typst format."""
+    quarto = shutil.which("quarto")
+    if quarto is None:
+        raise RenderError("quarto is not on PATH")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="quarto-") as tmp:
+        src = Path(tmp) / "report.ipynb"
+        nbformat.write(_report_notebook(executed), src)
+        common = [
+            "-M",
+            f"title:{page.title}",
+            "-M",
+            "echo:false",
+            "-M",
+            "warning:false",
+            "-M",
+            f"lang:{page.lang}",
+            "--no-execute",
+        ]
+        formats = {
+            "html": [
+                "--to",
+                "html",
+                "-M",
+                "embed-resources:true",
+                "-M",
+                f"mainfont:{fonts.THAI_FAMILY}",
+            ],
+            "pdf": [
+                "--to",
+                "typst",
+                "-M",
+                "papersize:a4",
+                "-M",
+                f"mainfont:{fonts.LATIN_FAMILY}",
+                "-M",
+                "font-paths:" + ",".join(str(p) for p in fonts.font_dirs()),
+            ],
+        }
+        outputs = {}
+        for fmt, args in formats.items():
+            proc = subprocess.run(
+                [quarto, "render", str(src), *args, *common],
+                cwd=tmp,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if proc.returncode != 0:
+                raise RenderError(
+                    f"quarto render --to {args[1]} failed: {proc.stderr.strip()[-2000:]}"
+                )
+            produced = Path(tmp) / f"report.{fmt}"
+            if not produced.is_file():
+                raise RenderError(f"quarto did not produce {produced.name}")
+            target = out_dir / f"{name}.{fmt}"
+            shutil.move(produced, target)
+            outputs[fmt] = target
+    return outputs

@@ -1,0 +1,184 @@
+"""What `notebooks/skill_effects.ipynb` shows: one call per cell, every number from `effects`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import pandas as pd
+from IPython.display import HTML, Markdown
+from matplotlib.figure import Figure
+
+from analysis import effects
+from analysis.i18n import Lang, fmt_number, t
+from analysis.reports import plots
+from analysis.reports.views.team import ReportContext, _done, _e, _table, open_report
+
+__all__ = [
+    "EffectsContext",
+    "open_effects",
+    "title",
+    "heading",
+    "summary",
+    "forest_chart",
+    "results_table",
+    "sentences",
+    "pooled_note",
+    "method",
+]
+
+_PERCENT_OUTCOMES = {"win_rate", "negotiation_win_rate", "quota_attainment"}
+
+
+@dataclass
+class EffectsContext:
+    report: ReportContext
+    data: effects.EffectsData
+
+    @property
+    def lang(self) -> Lang:
+        return self.report.lang
+
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        return effects.effects_table(self.data, self.report.team)
+
+
+def open_effects(
+    team: str | None = None,
+    month: str | None = None,
+    data_dir: str | None = None,
+    lang: Lang = "th",
+) -> EffectsContext:
+    """Validate the parameters, load the dataset, and build the panels as of the month's end."""
+    report = open_report(team=team, month=month, data_dir=data_dir, lang=lang)
+    return EffectsContext(report, effects.prepare(report.ds, report.month))
+
+
+def title(ctx: EffectsContext) -> Markdown:
+    r = ctx.report
+    return Markdown(f"# {t('effects_title', ctx.lang)}: {_e(r.scope_name)}\n\n**{r.month_label}**")
+
+
+def heading(key: str, ctx: EffectsContext) -> Markdown:
+    return Markdown(f"## {t(key, ctx.lang)}")
+
+
+def _value(row, value, lang: Lang) -> str:
+    """An estimate in its unit: rho to 2 decimals, score points to 1, rates in points."""
+    if pd.isna(value):
+        return "–"
+    if row["question"] == "skill_outcome":
+        return fmt_number(value, digits=2)
+    if row["question"] == "training_skill":
+        return fmt_number(value, digits=1)
+    if row["outcome"] in _PERCENT_OUTCOMES:  # a difference of rates: percentage points
+        return fmt_number(value * 100, digits=1) + t("pp", lang)
+    return fmt_number(value, digits=2)
+
+
+def _subject(row, lang: Lang) -> str:
+    skill = t(f"skill_{row['skill']}", lang) if isinstance(row["skill"], str) else "–"
+    if isinstance(row["course_id"], str):
+        return t("fx_subject_course", lang, course=_e(row["course_id"]), skill=skill)
+    return t("fx_subject_skill", lang, skill=skill)
+
+
+def _sentence(row, lang: Lang) -> str:
+    return t(
+        f"fx_sentence_{row['verdict']}",
+        lang,
+        subject=_subject(row, lang),
+        what=t(f"outcome_{row['outcome']}", lang),
+        estimate=_value(row, row["estimate"], lang),
+        low=_value(row, row["ci_low"], lang),
+        high=_value(row, row["ci_high"], lang),
+        n=int(row["n"]),
+        pooled=t("company_pooled", lang) if row["pooled"] else "",
+    )
+
+
+def summary(ctx: EffectsContext) -> Markdown:
+    """The findings that hold up after the FDR adjustment, one sentence each."""
+    table, lang = ctx.table, ctx.lang
+    if table.empty:
+        return Markdown(t("fx_no_data", lang))
+    # the headline questions; the tenure-adjusted regression (per 10 points) stays in its table
+    headline = table["question"].isin(["skill_outcome", "training_skill", "training_outcome"])
+    main = table[headline & table["verdict"].isin(["positive", "negative"])]
+    if main.empty:
+        return Markdown(t("fx_none", lang))
+    return Markdown("\n".join(f"- {_sentence(r, lang)}" for _, r in main.iterrows()))
+
+
+POOLED_MARK = "†"
+
+
+def _labels(rows: pd.DataFrame, lang: Lang) -> list[str]:
+    """'Subject · outcome', with † where the row uses company data."""
+    return [
+        f"{_subject(r, lang)} · {t(f'outcome_{r.outcome}', lang)}"
+        + (f" {POOLED_MARK}" if r["pooled"] else "")
+        for _, r in rows.iterrows()
+    ]
+
+
+def forest_chart(question: str, ctx: EffectsContext) -> Figure | Markdown:
+    """One question's estimates with their 95% intervals (one figure per question, so each fits
+    a page and sits beside its table)."""
+    rows = ctx.table[ctx.table["question"].eq(question)]
+    if rows.empty:
+        return Markdown(t("fx_no_data", ctx.lang))
+    return _done(plots.plot_forest(rows.assign(label=_labels(rows, ctx.lang)), lang=ctx.lang))
+
+
+def results_table(question: str, ctx: EffectsContext) -> HTML | Markdown:
+    """One question's rows: what was compared, the estimate and interval, the test, p, adjusted
+    p, n, the minimum detectable effect, and the verdict in one sentence."""
+    rows, lang = ctx.table[ctx.table["question"].eq(question)], ctx.lang
+    if rows.empty:
+        return Markdown(t("fx_no_data", lang))
+    frame = pd.DataFrame(
+        {
+            t("skill" if question.startswith("skill") else "course", lang): [
+                _subject(r, lang) + (f" {POOLED_MARK}" if r["pooled"] else "")
+                for _, r in rows.iterrows()
+            ],
+            t("outcome", lang): [t(f"outcome_{o}", lang) for o in rows["outcome"]],
+            t("estimate", lang): [_value(r, r["estimate"], lang) for _, r in rows.iterrows()],
+            t("interval", lang): [
+                f"{_value(r, r['ci_low'], lang)} – {_value(r, r['ci_high'], lang)}"
+                for _, r in rows.iterrows()
+            ],
+            "p": [fmt_number(v, digits=3) for v in rows["p"]],
+            t("p_adjusted", lang): [fmt_number(v, digits=3) for v in rows["p_adjusted"]],
+            t("n", lang): rows["n"].to_numpy(),
+            t("mde", lang): [_value(r, r["mde"], lang) for _, r in rows.iterrows()],
+            t("verdict", lang): [t(f"v_{v}", lang) for v in rows["verdict"]],
+        }
+    )
+    return _table(frame, f"effects-{question.replace('_', '-')}")
+
+
+def sentences(question: str, ctx: EffectsContext) -> Markdown:
+    """Each row's verdict as one sentence a manager can read."""
+    rows = ctx.table[ctx.table["question"].eq(question)]
+    return Markdown("\n".join(f"- {_sentence(r, ctx.lang)}" for _, r in rows.iterrows()))
+
+
+def pooled_note(ctx: EffectsContext) -> Markdown:
+    pooled = bool(ctx.table["pooled"].any()) if len(ctx.table) else False
+    return Markdown(t("fx_pooled_note", ctx.lang) if pooled else "")
+
+
+def method(ctx: EffectsContext) -> Markdown:
+    tests = int(ctx.table["question"].ne("pre_trend").sum()) if len(ctx.table) else 0
+    return Markdown(
+        t(
+            "fx_method",
+            ctx.lang,
+            boot=fmt_number(effects.BOOTSTRAP),
+            perm=fmt_number(effects.PERMUTATIONS),
+            tests=tests,
+        )
+    )

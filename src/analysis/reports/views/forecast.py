@@ -1,0 +1,349 @@
+"""What `notebooks/revenue_forecast.ipynb` shows: one call per cell, every number from `forecast`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import pandas as pd
+from IPython.display import HTML, Markdown
+from matplotlib.figure import Figure
+
+from analysis import forecast
+from analysis.i18n import Lang, fmt_currency, fmt_month, fmt_number, fmt_percent, t
+from analysis.reports import plots
+from analysis.reports.params import ForecastNotebookParams, load_forecast_params
+from analysis.reports.views.team import ReportContext, _done, _e, _table, open_report
+
+__all__ = [
+    "ForecastContext",
+    "open_forecast",
+    "title",
+    "heading",
+    "summary",
+    "forecast_chart",
+    "forecast_table",
+    "backtest_chart",
+    "backtest_table",
+    "backtest_verdict",
+    "quota_outlook",
+    "category_table",
+    "tracking_table",
+    "components_chart",
+    "method",
+]
+
+HISTORY_MONTHS = 24  # months of history shown before the forecast
+
+
+@dataclass
+class ForecastContext:
+    report: ReportContext
+    data: forecast.ForecastData
+    options: forecast.ForecastOptions
+
+    @property
+    def lang(self) -> Lang:
+        return self.report.lang
+
+    @property
+    def currency(self) -> str:
+        return self.report.ds.currency
+
+    @cached_property
+    def result(self) -> forecast.ForecastResult:
+        return forecast.forecast_scope(self.data, self.report.team, self.options)
+
+    @cached_property
+    def rollup(self) -> pd.DataFrame | None:
+        return forecast.category_rollup(self.data, self.report.team)
+
+    def month(self, month: pd.Period) -> str:
+        return fmt_month(month, self.lang, buddhist_era=self.report.buddhist_era)
+
+    def money(self, value) -> str:
+        return fmt_currency(value, self.currency)
+
+    def estimate(self, value) -> str:
+        """A forecast, to the nearest thousand: more digits would claim precision it lacks."""
+        return fmt_currency(value if pd.isna(value) else round(value, -3), self.currency)
+
+
+def open_forecast(
+    team: str | None = None,
+    month: str | None = None,
+    data_dir: str | None = None,
+    lang: Lang = "th",
+    horizon: int | None = None,
+) -> ForecastContext:
+    """Validate the parameters, load the dataset, and prepare the forecast inputs at the month."""
+    params = ForecastNotebookParams(
+        team=team, month=month, data_dir=data_dir, lang=lang, horizon=horizon
+    )
+    report = open_report(team=team, month=month, data_dir=data_dir, lang=lang)
+    options = load_forecast_params(report.team).options(params.horizon)
+    return ForecastContext(report, forecast.prepare(report.ds, report.month), options)
+
+
+def title(ctx: ForecastContext) -> Markdown:
+    r = ctx.report
+    return Markdown(
+        f"# {t('forecast_title', ctx.lang)}: {_e(r.scope_name)}\n\n"
+        f"**{t('forecast_from', ctx.lang, month=r.month_label)}**"
+    )
+
+
+def heading(key: str, ctx: ForecastContext) -> Markdown:
+    return Markdown(f"## {t(key, ctx.lang)}")
+
+
+def _model(name: str, lang: Lang) -> str:
+    return t(f"model_{name}", lang)
+
+
+def _overall(ctx: ForecastContext) -> pd.DataFrame:
+    m = ctx.result.metrics
+    return m[m["h"].eq(0)].set_index("model")
+
+
+def summary(ctx: ForecastContext) -> Markdown:
+    """The forecast in one paragraph: next month, the quarter's outlook, how far to trust it."""
+    r, lang = ctx.result, ctx.lang
+    if "no_revenue" in r.notes:
+        return Markdown(t("fc_no_revenue", lang))
+    blend = r.forecast[r.forecast["model"].eq("blend")].set_index("h")
+    parts = []
+    if 1 in blend.index:
+        row = blend.loc[1]
+        band = (
+            t(
+                "fc_band",
+                lang,
+                low=ctx.estimate(row["yhat_lower"]),
+                high=ctx.estimate(row["yhat_upper"]),
+            )
+            if pd.notna(row["yhat_lower"])
+            else ""
+        )
+        parts.append(
+            t(
+                "fc_next_month",
+                lang,
+                month=ctx.month(row["month"]),
+                value=ctx.estimate(row["yhat"]),
+                band=band,
+            )
+        )
+    q = r.quota
+    if q.get("probability") is not None:
+        parts.append(
+            t(
+                "fc_quota_sentence",
+                lang,
+                quarter=_quarter(q["quarter"], ctx),
+                probability=fmt_percent(q["probability"], digits=0),
+                quota=ctx.money(q["quota"]),
+            )
+        )
+    parts.append(backtest_verdict(ctx).data)
+    parts += [t(f"fc_note_{n}", lang) for n in r.notes]
+    return Markdown(" ".join(parts))
+
+
+def _quarter(quarter: str, ctx: ForecastContext) -> str:
+    q = pd.Period(quarter, "Q")
+    year = q.year + 543 if ctx.lang == "th" and ctx.report.buddhist_era else q.year
+    return t("quarter_label", ctx.lang, q=q.quarter, year=year)
+
+
+def forecast_chart(ctx: ForecastContext) -> Figure:
+    """The last 24 months, the blend and Prophet with their 80% bands, and the quota."""
+    r = ctx.result
+    rev = ctx.data.revenue
+    scope = rev[rev["scope_id"].eq(r.scope)]
+    last = ctx.data.month + ctx.options.horizon
+    history = scope[(scope["month"] > ctx.data.month - HISTORY_MONTHS) & (scope["month"] <= last)][
+        ["month", "revenue", "quota"]
+    ]
+    return _done(
+        plots.plot_forecast(
+            history, r.forecast, lang=ctx.lang, buddhist_era=ctx.report.buddhist_era
+        )
+    )
+
+
+def forecast_table(ctx: ForecastContext) -> HTML:
+    """Each model's forecast by month, with the blend's 80% interval."""
+    f, lang = ctx.result.forecast, ctx.lang
+    if f.empty:
+        return HTML(f"<p>{t('fc_no_revenue', lang)}</p>")
+    wide = f.pivot(index="month", columns="model", values="yhat")
+    # months some model forecasts but the blend does not (too short a history to blend) show "–"
+    blend = f[f["model"].eq("blend")].set_index("month").reindex(wide.index)
+    order = [m for m in forecast.MODELS if m in wide.columns]
+    frame = pd.DataFrame({t("month", lang): [ctx.month(m) for m in wide.index]})
+    for model in order:
+        frame[_model(model, lang)] = [ctx.estimate(v) for v in wide[model]]
+    frame[t("blend_interval", lang)] = [
+        "–"
+        if pd.isna(blend.loc[m, "yhat_lower"])
+        else f"{ctx.estimate(blend.loc[m, 'yhat_lower'])} – "
+        f"{ctx.estimate(blend.loc[m, 'yhat_upper'])}"
+        for m in wide.index
+    ]
+    return _table(frame, "forecast-table")
+
+
+def backtest_chart(ctx: ForecastContext) -> Figure | Markdown:
+    m = ctx.result.metrics
+    if m.empty:
+        return Markdown(t("fc_note_backtest_short", ctx.lang))
+    return _done(plots.plot_backtest_errors(m, lang=ctx.lang))
+
+
+def backtest_table(ctx: ForecastContext) -> HTML:
+    """Each model's backtest error over every fold and horizon."""
+    o, lang = _overall(ctx), ctx.lang
+    order = [m for m in forecast.MODELS if m in o.index]
+    frame = pd.DataFrame(
+        {
+            t("model", lang): [_model(m, lang) for m in order],
+            "MAPE": [fmt_percent(o.loc[m, "mape"]) for m in order],
+            "sMAPE": [fmt_percent(o.loc[m, "smape"]) for m in order],
+            "MASE": [fmt_number(o.loc[m, "mase"], digits=2) for m in order],
+            t("coverage_80", lang): [fmt_percent(o.loc[m, "coverage_80"], digits=0) for m in order],
+            t("n", lang): [int(o.loc[m, "n"]) for m in order],
+        }
+    )
+    return _table(frame, "backtest-table")
+
+
+def backtest_verdict(ctx: ForecastContext) -> Markdown:
+    """Says plainly whether Prophet (and the blend) beat the baselines in the backtest."""
+    o, lang, r = _overall(ctx), ctx.lang, ctx.result
+    if o.empty:
+        return Markdown(t("fc_note_backtest_short", lang))
+    folds = len(r.cutoffs)
+    errors = o["mase"].dropna()
+    if errors.empty or errors.max() - errors.min() < 1e-9:
+        # every model equally (in)accurate, typically because the backtest months had no revenue:
+        # naming a "best" model or a winner would be noise
+        return Markdown(t("fc_backtest_no_signal", lang, folds=folds))
+    baselines = [m for m in ("seasonal_naive", "trailing_mean") if m in o.index]
+    best_base = min(baselines, key=lambda m: o.loc[m, "mase"]) if baselines else None
+    parts = [
+        t(
+            "fc_best_model",
+            lang,
+            model=_model(r.best_model(), lang),
+            mase=fmt_number(o.loc[r.best_model(), "mase"], digits=2),
+            folds=folds,
+        )
+    ]
+    for model in ("prophet", "blend"):
+        if model not in o.index or best_base is None:
+            continue
+        beats = o.loc[model, "mase"] < o.loc[best_base, "mase"]
+        parts.append(
+            t(
+                "fc_beats" if beats else "fc_not_beats",
+                lang,
+                model=_model(model, lang),
+                baseline=_model(best_base, lang),
+                error=fmt_percent(o.loc[model, "smape"], digits=0),
+                base_error=fmt_percent(o.loc[best_base, "smape"], digits=0),
+            )
+        )
+    return Markdown(" ".join(parts))
+
+
+def quota_outlook(ctx: ForecastContext) -> Markdown:
+    q, lang = ctx.result.quota, ctx.lang
+    if not q or q.get("quota") is None:
+        return Markdown(t("fc_no_quota", lang))
+    facts = [
+        f"- {t('quarter', lang)}: {_quarter(q['quarter'], ctx)}",
+        f"- {t('quota', lang)}: {ctx.money(q['quota'])}",
+        f"- {t('fc_booked', lang)}: {ctx.money(q['booked'])}",
+    ]
+    if q.get("forecast_remaining") is not None:
+        facts.append(f"- {t('fc_blend_remaining', lang)}: {ctx.estimate(q['forecast_remaining'])}")
+    if q.get("probability") is not None:
+        facts.append(
+            f"- {t('fc_probability', lang)}: **{fmt_percent(q['probability'], digits=0)}** "
+            f"({t('fc_probability_method', lang, samples=fmt_number(q['samples']))})"
+        )
+    elif not q["remaining_months"]:
+        facts.append(f"- {t('fc_quarter_closed', lang)}")
+    else:
+        facts.append(f"- {t('fc_no_probability', lang)}")
+    return Markdown("\n".join(facts))
+
+
+def category_table(ctx: ForecastContext) -> HTML | Markdown:
+    """The reps' own call for the quarter: won so far, then commit, best case, pipeline."""
+    roll, lang = ctx.rollup, ctx.lang
+    if roll is None:
+        return Markdown(t("fc_no_categories", lang))
+    frame = pd.DataFrame(
+        {
+            t("category", lang): [t(f"cat_{c}", lang) for c in roll["category"]],
+            t("deals", lang): [fmt_number(v) for v in roll["deals"]],
+            t("amount", lang): [ctx.money(v) for v in roll["amount"]],
+            t("cumulative", lang): [ctx.money(v) for v in roll["cumulative"]],
+        }
+    )
+    return _table(frame, "category-table")
+
+
+def tracking_table(ctx: ForecastContext) -> HTML | Markdown:
+    """The forecasts made one month ahead over the last year against what happened."""
+    bt, lang = ctx.result.backtest, ctx.lang
+    one = bt[bt["h"].eq(1) & bt["model"].isin(["blend", "prophet"])]
+    if one.empty:
+        return Markdown(t("fc_note_backtest_short", lang))
+    wide = one.pivot(index="month", columns="model", values="yhat")
+    actual = one.groupby("month")["actual"].first()
+    frame = pd.DataFrame({t("month", lang): [ctx.month(m) for m in wide.index]})
+    frame[t("actual", lang)] = [ctx.money(v) for v in actual.reindex(wide.index)]
+    for model in ("blend", "prophet"):
+        if model in wide.columns:
+            frame[_model(model, lang)] = [ctx.estimate(v) for v in wide[model]]
+            err = wide[model] / actual.reindex(wide.index).where(lambda s: s != 0) - 1
+            frame[f"{t('error', lang)} ({_model(model, lang)})"] = [
+                fmt_percent(v, signed=True, digits=0) for v in err
+            ]
+    return _table(frame, "tracking-table")
+
+
+def components_chart(ctx: ForecastContext) -> Figure | Markdown:
+    c = ctx.result.components
+    if c is None:
+        return Markdown(t("fc_note_prophet_withheld", ctx.lang))
+    return _done(
+        plots.plot_forecast_components(c, lang=ctx.lang, buddhist_era=ctx.report.buddhist_era)
+    )
+
+
+def method(ctx: ForecastContext) -> Markdown:
+    """How the forecasts were made, with the settings this run used."""
+    o, r = ctx.options, ctx.result
+    weights = r.weights[r.weights["h"].eq(1)].set_index("model")["weight"]
+    w = (
+        ", ".join(f"{_model(m, ctx.lang)} {fmt_percent(v, digits=0)}" for m, v in weights.items())
+        if len(weights)
+        else "–"
+    )
+    return Markdown(
+        t(
+            "fc_method",
+            ctx.lang,
+            folds=o.folds,
+            horizon=o.horizon,
+            trailing=o.trailing_months,
+            fourier=o.yearly_fourier_order,
+            weights=w,
+            min_months=o.min_months,
+            min_prophet=o.min_months_prophet,
+        )
+    )

@@ -1,0 +1,332 @@
+"""What `notebooks/pipeline_conversion.ipynb` shows: one call per cell, every number from `funnel`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import pandas as pd
+from IPython.display import HTML, Markdown
+from matplotlib.figure import Figure
+
+from analysis import funnel
+from analysis.i18n import Lang, fmt_currency, fmt_number, fmt_percent, fmt_value, t
+from analysis.reports import plots
+from analysis.reports.views.team import ReportContext, _done, _e, _table, open_report
+
+__all__ = [
+    "FunnelContext",
+    "open_funnel",
+    "title",
+    "heading",
+    "note",
+    "funnel_chart",
+    "stage_flow",
+    "step_table",
+    "flow_table",
+    "cohort_table",
+    "waterfall_chart",
+    "waterfall_text",
+    "slippage_table",
+    "rep_win_rates",
+    "rep_test",
+    "win_rates_by",
+    "time_in_stage",
+    "cycle_chart",
+    "survival_chart",
+    "lead_funnel",
+    "lead_deciles",
+    "pipeline_health",
+]
+
+
+@dataclass
+class FunnelContext:
+    report: ReportContext
+    fd: funnel.FunnelData
+
+    @property
+    def lang(self) -> Lang:
+        return self.report.lang
+
+    # each result is shown by a figure and a table: compute it once per notebook run
+    @cached_property
+    def steps(self) -> pd.DataFrame:
+        return funnel.step_conversion(self.fd)
+
+    @cached_property
+    def cohorts(self) -> pd.DataFrame:
+        return funnel.cohort_conversion(self.fd)
+
+    @cached_property
+    def waterfall(self) -> dict:
+        return funnel.waterfall(self.fd)
+
+
+def open_funnel(
+    team: str | None = None,
+    month: str | None = None,
+    data_dir: str | None = None,
+    lang: Lang = "th",
+) -> FunnelContext:
+    """Validate the parameters, load the dataset and cut it at the end of the month for the team."""
+    report = open_report(team=team, month=month, data_dir=data_dir, lang=lang)
+    return FunnelContext(report, funnel.prepare(report.ds, report.month, report.team))
+
+
+def title(ctx: FunnelContext) -> Markdown:
+    r = ctx.report
+    return Markdown(f"# {t('funnel_title', ctx.lang)}: {_e(r.scope_name)}\n\n**{r.month_label}**")
+
+
+def heading(key: str, ctx: FunnelContext) -> Markdown:
+    return Markdown(f"## {t(key, ctx.lang)}")
+
+
+def note(key: str, ctx: FunnelContext) -> Markdown:
+    return Markdown(t(key, ctx.lang))
+
+
+def _stage(s: str, lang: Lang) -> str:
+    return t(f"stage_{s}", lang)
+
+
+def _ci(low, high) -> str:
+    return "–" if pd.isna(low) else f"{low:.0%}–{high:.0%}"
+
+
+def _rate_columns(lang: Lang, n: pd.Series, rates: pd.DataFrame) -> dict:
+    """n, rate and its 95% interval as display columns (rates: rate, ci_low, ci_high)."""
+    return {
+        t("n", lang): n,
+        t("rate", lang): [fmt_percent(v) for v in rates["rate"]],
+        t("interval", lang): [
+            _ci(a, b) for a, b in zip(rates["ci_low"], rates["ci_high"], strict=True)
+        ],
+    }
+
+
+def funnel_chart(ctx: FunnelContext) -> Figure:
+    """Deals created in the last 12 months and how many reached each stage."""
+    cohorts = ctx.cohorts
+    reached = cohorts.groupby("stage", sort=False)["reached"].sum().reset_index()
+    return _done(plots.plot_funnel(reached, lang=ctx.lang))
+
+
+def _no_history(ctx: FunnelContext) -> Markdown | None:
+    """The note shown instead of a section that needs stage_history, when the data has none."""
+    if ctx.fd.history is None or ctx.fd.history.empty:
+        return Markdown(t("no_stage_history", ctx.lang))
+    return None
+
+
+def stage_flow(ctx: FunnelContext) -> Figure | Markdown:
+    if (note := _no_history(ctx)) is not None:
+        return note
+    return _done(plots.plot_stage_flow(ctx.steps, lang=ctx.lang))
+
+
+def step_table(ctx: FunnelContext) -> HTML:
+    s, lang = ctx.steps, ctx.lang
+    frame = pd.DataFrame(
+        {
+            t("step", lang): [
+                f"{_stage(a, lang)} → {_stage(b, lang)}"
+                for a, b in zip(s["from_stage"], s["to_stage"], strict=True)
+            ],
+            **_rate_columns(lang, s["resolved"], s),
+        }
+    )
+    return _table(frame, "step-table")
+
+
+def flow_table(ctx: FunnelContext) -> HTML | Markdown:
+    if (note := _no_history(ctx)) is not None:
+        return note
+    f, lang = funnel.flow_conversion(ctx.fd), ctx.lang
+    frame = pd.DataFrame(
+        {
+            t("step", lang): [_stage(s, lang) for s in f["stage"]],
+            **_rate_columns(lang, f["exits"], f),
+        }
+    )
+    return _table(frame, "flow-table")
+
+
+def cohort_table(ctx: FunnelContext) -> HTML:
+    """Share of each creation cohort that reached each stage, with the cohort's age and open share."""
+    c, lang = ctx.cohorts, ctx.lang
+    wide = c.pivot(index=["cohort", "age_months", "still_open"], columns="stage", values="rate")
+    wide = wide[[s for s in funnel.STAGE_INDEX if s in wide.columns]].reset_index()
+    frame = pd.DataFrame(
+        {
+            t("month", lang): wide["cohort"].astype(str),
+            "age": wide["age_months"],
+            t("still_open", lang): [fmt_percent(v, digits=0) for v in wide["still_open"]],
+        }
+    )
+    for s in funnel.STAGE_INDEX:
+        if s in wide:
+            frame[_stage(s, lang)] = [fmt_percent(v, digits=0) for v in wide[s]]
+    return _table(frame, "cohort-table")
+
+
+def waterfall_chart(ctx: FunnelContext) -> Figure:
+    return _done(plots.plot_waterfall(ctx.waterfall, lang=ctx.lang))
+
+
+def waterfall_text(ctx: FunnelContext) -> Markdown:
+    """The waterfall's equation in numbers, and what snapshots add (or would add)."""
+    w, lang, cur = ctx.waterfall, ctx.lang, ctx.report.ds.currency
+    changes = ""
+    if w["increased"] is not None:
+        changes = f" + {fmt_currency(w['increased'], cur)} − {fmt_currency(w['decreased'], cur)}"
+    text = t(
+        "waterfall_balance",
+        lang,
+        start=fmt_currency(w["open_start"], cur),
+        created=fmt_currency(w["created"], cur),
+        changes=changes,
+        won=fmt_currency(w["won"], cur),
+        lost=fmt_currency(w["lost"], cur),
+        end=fmt_currency(w["open_end"], cur),
+    )
+    if w["has_snapshots"]:
+        text += "\n\n" + t(
+            "waterfall_timing",
+            lang,
+            slipped=fmt_currency(w["slipped"], cur),
+            n_slipped=w["n_slipped"],
+            pulled_in=fmt_currency(w["pulled_in"], cur),
+            n_pulled_in=w["n_pulled_in"],
+        )
+    else:
+        text += "\n\n" + t("waterfall_no_snapshots", lang)
+    return Markdown(text)
+
+
+def _rep_names(ctx: FunnelContext) -> pd.Series:
+    return ctx.report.ds["reps"].set_index("rep_id")["rep_name"]
+
+
+def slippage_table(ctx: FunnelContext) -> HTML | Markdown:
+    s, lang = funnel.slippage(ctx.fd), ctx.lang
+    if s.empty:
+        return Markdown(t("waterfall_no_snapshots", lang))
+    frame = pd.DataFrame(
+        {
+            t("rep", lang): s["rep_id"].map(_rep_names(ctx)),
+            t("n", lang): s["open_deals"],
+            t("slip_deals", lang): s["deals_pushed"],
+            t("slip_rate", lang): [fmt_percent(v, digits=0) for v in s["push_rate"]],
+            t("slip_days", lang): [fmt_number(v, digits=0) for v in s["avg_push_days"]],
+        }
+    )
+    return _table(frame, "slippage-table")
+
+
+def rep_win_rates(ctx: FunnelContext) -> Figure:
+    rates = funnel.win_rates(ctx.fd, "rep")
+    rates["group"] = rates["group"].map(_rep_names(ctx))
+    return _done(plots.plot_rate_intervals(rates, lang=ctx.lang))
+
+
+def rep_test(ctx: FunnelContext) -> Markdown:
+    row, lang = funnel.rep_win_rate_test(ctx.fd).iloc[0], ctx.lang
+    if row["test"] == "none":
+        return Markdown(row["note"])
+    verdict = t("rep_test_yes" if row["p"] < 0.05 else "rep_test_no", lang)
+    return Markdown(
+        t(
+            "rep_test",
+            lang,
+            test=row["test"],
+            p=f"{row['p']:.3g}",
+            n=row["n"],
+            reps=row["reps"],
+            verdict=verdict,
+        )
+    )
+
+
+def win_rates_by(by: str, ctx: FunnelContext) -> HTML:
+    rates, lang = funnel.win_rates(ctx.fd, by), ctx.lang
+    groups = [_stage(g, lang) for g in rates["group"]] if by == "stage_reached" else rates["group"]
+    frame = pd.DataFrame(
+        {
+            t(f"dim_{by}", lang).capitalize(): groups,
+            **_rate_columns(lang, rates["closed"], rates),
+        }
+    )
+    return _table(frame, f"win-by-{by}")
+
+
+def time_in_stage(ctx: FunnelContext) -> HTML | Markdown:
+    if (note := _no_history(ctx)) is not None:
+        return note
+    s, lang = funnel.time_in_stage(ctx.fd), ctx.lang
+    frame = pd.DataFrame(
+        {
+            t("step", lang): [_stage(x, lang) for x in s["stage"]],
+            t("n", lang): s["n"],
+            t("median", lang): [fmt_number(v, digits=1) for v in s["median_days"]],
+            "P80": [fmt_number(v, digits=1) for v in s["p80_days"]],
+        }
+    )
+    return _table(frame, "stage-time")
+
+
+def cycle_chart(ctx: FunnelContext) -> Figure:
+    return _done(plots.plot_cycle_lengths(funnel.cycle_lengths(ctx.fd), lang=ctx.lang))
+
+
+def survival_chart(ctx: FunnelContext) -> Figure:
+    return _done(plots.plot_survival(funnel.time_to_close(ctx.fd), lang=ctx.lang))
+
+
+def lead_funnel(ctx: FunnelContext) -> HTML | Markdown:
+    lf, lang = funnel.lead_funnel(ctx.fd), ctx.lang
+    if lf.empty:
+        return Markdown(t("missing_table", lang, table="leads"))
+    frame = pd.DataFrame(
+        {
+            t("step", lang): lf["step"],
+            **_rate_columns(lang, lf["n"], lf),
+            t("median", lang): [fmt_number(v, digits=1) for v in lf["median_days"]],
+        }
+    )
+    return _table(frame, "lead-funnel")
+
+
+def lead_deciles(ctx: FunnelContext) -> Figure | Markdown:
+    d = funnel.lead_score_deciles(ctx.fd)
+    if d.empty:
+        return Markdown(t("missing_table", ctx.lang, table="leads (lead_score)"))
+    d = d.assign(
+        group=[
+            f"D{int(x)} ({lo:.0f}–{hi:.0f})"
+            for x, lo, hi in zip(d["decile"], d["score_min"], d["score_max"], strict=True)
+        ],
+        closed=d["leads"],
+    )
+    return _done(plots.plot_rate_intervals(d, lang=ctx.lang))
+
+
+def pipeline_health(ctx: FunnelContext) -> Markdown:
+    h, lang = funnel.pipeline_health(ctx.fd), ctx.lang
+
+    def x(v) -> str:
+        return "–" if v is None else f"{v:.1f}"
+
+    return Markdown(
+        t(
+            "health_text",
+            lang,
+            coverage=x(h["pipeline_coverage"]),
+            win_rate=fmt_percent(h["win_rate"]),
+            required=x(h["required_coverage"]),
+            velocity=fmt_value(
+                "pipeline_velocity", h["pipeline_velocity"], lang, ctx.report.ds.currency
+            ),
+        )
+    )

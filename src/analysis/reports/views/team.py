@@ -1,0 +1,465 @@
+"""What the report notebooks show: one function per result (a heading, a table, a figure or a
+sentence built from numbers), so a notebook cell is a single call.
+
+Headings are produced here, from `i18n.TEXT`, rather than typed into markdown cells: the same
+notebook renders Thai and English reports, and a markdown cell cannot switch language.
+Text from the data is HTML-escaped before it reaches a report.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import HTML, Markdown
+from matplotlib.figure import Figure
+
+from analysis import __version__
+from analysis.data.contract import TABLES
+from analysis.data.io import Dataset, load_dataset
+from analysis.i18n import (
+    Lang,
+    fmt_currency,
+    fmt_date,
+    fmt_month,
+    fmt_number,
+    fmt_percent,
+    fmt_value,
+    kpi_label,
+    t,
+)
+from analysis.metrics.kpis import KPIS, kpi_table, missing_kpis, scope_reps
+from analysis.metrics.registry import FAMILIES
+from analysis.metrics.scorecards import (
+    RAG_COLORS,
+    RAG_RULE,
+    attainment_distribution,
+    coaching_view,
+    league_table,
+    rag_class,
+    rag_status,
+)
+from analysis.paths import PROJECT_ROOT
+from analysis.reports import plots
+from analysis.reports.params import (
+    PARAMS_DIR,
+    NotebookParams,
+    default_data_dir,
+    load_forecast_params,
+    load_targets,
+    load_team_params,
+)
+
+__all__ = [
+    "ReportContext",
+    "open_report",
+    "title",
+    "heading",
+    "kpi_overview",
+    "summary",
+    "revenue_trend",
+    "league",
+    "rep_attainment",
+    "coaching",
+    "all_kpis",
+    "status_rule",
+    "data_gaps",
+    "text",
+    "about",
+    "HEADLINE",
+]
+
+TREND_MONTHS = 12
+HEADLINE = [
+    "revenue",
+    "revenue_growth_mom",
+    "quota_attainment",
+    "win_rate",
+    "avg_deal_size",
+    "open_pipeline_amount",
+    "pipeline_coverage",
+    "pipeline_velocity",
+    "avg_sales_cycle_days",
+    "net_revenue_retention",
+    "customer_churn_rate",
+    "account_coverage_rate",
+    "csat_avg",
+    "training_completion_rate",
+]
+
+
+@dataclass
+class ReportContext:
+    """Everything a report notebook shows, computed once when the notebook opens the report."""
+
+    params: NotebookParams
+    ds: Dataset
+    month: pd.Period
+    lang: Lang
+    team: str | None
+    scope_name: str
+    manager_name: str | None
+    region: str | None
+    buddhist_era: bool
+    targets: dict[str, float]
+    team_kpis: pd.DataFrame  # the scope's KPI rows for the trend window, by month
+
+    @cached_property
+    def league(self) -> pd.DataFrame:
+        """The scope's league table, computed once for the table and the chart that show it."""
+        return league_table(self.ds, self.month, self.team)
+
+    @property
+    def month_label(self) -> str:
+        return fmt_month(self.month, self.lang, buddhist_era=self.buddhist_era)
+
+    def kpi(self, key: str, offset: int = 0):
+        row = self.team_kpis[self.team_kpis["month"].eq(self.month - offset)]
+        value = None if row.empty else row.iloc[0][key]
+        return None if value is None or pd.isna(value) else value
+
+
+def open_report(
+    team: str | None = None,
+    month: str | None = None,
+    data_dir: str | None = None,
+    lang: Lang = "th",
+) -> ReportContext:
+    """Validate the notebook parameters, load and validate the dataset, compute the scope's KPIs."""
+    params = NotebookParams(team=team, month=month, data_dir=data_dir, lang=lang)
+    ds = load_dataset(Path(params.data_dir) if params.data_dir else default_data_dir())
+    the_month = ds.resolve_month(params.month)
+    months = pd.period_range(the_month - (TREND_MONTHS - 1), the_month, freq="M")
+    buddhist_era, targets = True, load_targets(params.team)
+    if params.team is None:
+        scope = kpi_table(ds, months, level="company")
+        name, manager, region = t("company", params.lang), None, None
+    else:
+        scope_reps(ds, params.team)  # validates the id against the dataset's teams
+        teams = ds["teams"].set_index("team_id")
+        scope = kpi_table(ds, months, level="team")
+        scope = scope[scope["scope_id"].eq(params.team)]
+        row = teams.loc[params.team]
+        name, manager, region = row["team_name"], row["manager_name"], row["region"]
+        if (PARAMS_DIR / f"{params.team}.yaml").is_file():
+            team_params = load_team_params(params.team)
+            name = team_params.display_name or name
+            buddhist_era = team_params.buddhist_era
+    return ReportContext(
+        params=params,
+        ds=ds,
+        month=the_month,
+        lang=params.lang,
+        team=params.team,
+        scope_name=name,
+        manager_name=manager,
+        region=region,
+        buddhist_era=buddhist_era,
+        targets=dict(targets),
+        team_kpis=scope.reset_index(drop=True),
+    )
+
+
+def _e(text) -> str:
+    return html.escape(str(text))
+
+
+def title(ctx: ReportContext) -> Markdown:
+    """Report title with scope and month, and who and what it covers."""
+    lines = [f"# {t('report_title', ctx.lang)}: {_e(ctx.scope_name)}", "", f"**{ctx.month_label}**"]
+    facts = []
+    if ctx.manager_name:
+        facts.append(f"{t('manager', ctx.lang)}: {_e(ctx.manager_name)}")
+    if ctx.region:
+        facts.append(f"{t('region', ctx.lang)}: {_e(ctx.region)}")
+    facts.append(
+        f"{t('data_as_of', ctx.lang)} {fmt_date(ctx.ds.as_of, ctx.lang, buddhist_era=ctx.buddhist_era)}"
+    )
+    lines += ["", " · ".join(facts)]
+    return Markdown("\n".join(lines))
+
+
+def heading(key: str, ctx: ReportContext) -> Markdown:
+    """A section heading in the report's language."""
+    return Markdown(f"## {t(key, ctx.lang)}")
+
+
+def text(key: str, ctx: ReportContext) -> Markdown:
+    """A sentence from the translation table, in the report's language."""
+    return Markdown(t(key, ctx.lang))
+
+
+def _table(
+    frame: pd.DataFrame, css_class: str, status_col: str | None = None, statuses: list | None = None
+) -> HTML:
+    """An escaped HTML table; when given, status cells are tinted red/amber/green."""
+    styler = frame.style.hide(axis="index").format(escape="html", na_rep="–")
+    styler = styler.set_uuid(css_class).set_table_attributes(f'class="report-table {css_class}"')
+    if status_col is not None and statuses is not None:
+        colors = [f"background-color: {RAG_COLORS[s]}" if s in RAG_COLORS else "" for s in statuses]
+        styler = styler.apply(lambda _col: colors, subset=[status_col])
+        classes = pd.DataFrame("", index=frame.index, columns=frame.columns)
+        classes[status_col] = [rag_class(s) for s in statuses]
+        styler = styler.set_td_classes(classes)
+    return HTML(styler.to_html())
+
+
+def _change(key: str, now, before, lang: Lang) -> str:
+    """Relative change; percentage points for ratios; '–' when either side is missing or 0."""
+    if now is None or before is None or pd.isna(now) or pd.isna(before):
+        return "–"
+    if KPIS[key].unit == "ratio":
+        return f"{(now - before) * 100:+.1f} pp"
+    return "–" if before == 0 else fmt_percent(now / before - 1, lang, signed=True)
+
+
+def _status_label(status, lang: Lang) -> str:
+    return t(f"status_{status}", lang) if status else "–"
+
+
+def _kpi_rows(
+    ctx: ReportContext, keys: list[str], with_family: bool = False
+) -> tuple[pd.DataFrame, list]:
+    rows, statuses = [], []
+    cur = ctx.ds.currency
+    for key in keys:
+        now, before = ctx.kpi(key), ctx.kpi(key, 1)
+        target = ctx.targets.get(key)
+        status = rag_status(now, target, KPIS[key].higher_is_better)
+        row = {}
+        if with_family:
+            en, th = FAMILIES[KPIS[key].family]
+            row[t("family", ctx.lang)] = th if ctx.lang == "th" else en
+        row.update(
+            {
+                t("kpi", ctx.lang): kpi_label(key, ctx.lang),
+                t("this_month", ctx.lang): fmt_value(key, now, ctx.lang, cur),
+                t("last_month", ctx.lang): fmt_value(key, before, ctx.lang, cur),
+                t("change", ctx.lang): _change(key, now, before, ctx.lang),
+                t("target", ctx.lang): fmt_value(key, target, ctx.lang, cur)
+                if target is not None
+                else "–",
+                t("status", ctx.lang): _status_label(status, ctx.lang),
+            }
+        )
+        rows.append(row)
+        statuses.append(status)
+    return pd.DataFrame(rows), statuses
+
+
+def kpi_overview(ctx: ReportContext) -> HTML:
+    """The headline KPIs: this month, last month, change, target and red/amber/green status."""
+    frame, statuses = _kpi_rows(ctx, HEADLINE)
+    return _table(frame, "kpi-table", t("status", ctx.lang), statuses)
+
+
+def all_kpis(ctx: ReportContext) -> HTML:
+    """Every KPI of the role, grouped by family (KPIs whose data is absent show '–')."""
+    frame, statuses = _kpi_rows(ctx, list(KPIS), with_family=True)
+    return _table(frame, "all-kpis", t("status", ctx.lang), statuses)
+
+
+def status_rule(ctx: ReportContext) -> Markdown:
+    """How the red/amber/green status is decided, and where the targets come from."""
+    return Markdown(t("status_rule", ctx.lang, rule=RAG_RULE))
+
+
+def data_gaps(ctx: ReportContext) -> Markdown:
+    """Which optional tables the dataset lacks and which KPIs are therefore empty ('' when none)."""
+    absent = [name for name in TABLES if not ctx.ds.has(name)]
+    if not absent:
+        return Markdown("")
+    affected = [kpi_label(k, ctx.lang) for k in missing_kpis(ctx.ds)]
+    return Markdown(
+        t(
+            "data_gaps",
+            ctx.lang,
+            tables=", ".join(f"`{a}`" for a in absent),
+            kpis=", ".join(affected),
+        )
+    )
+
+
+def summary(ctx: ReportContext) -> Markdown:
+    """One paragraph, every number computed: revenue vs quota, change, deals, reps at quota."""
+    lang, cur = ctx.lang, ctx.ds.currency
+    revenue, quota = ctx.kpi("revenue") or 0.0, ctx.kpi("quota")
+    if quota is not None:
+        parts = [
+            t(
+                "summary_revenue",
+                lang,
+                team=_e(ctx.scope_name),
+                revenue=fmt_currency(revenue, cur),
+                month=ctx.month_label,
+                attainment=fmt_percent(ctx.kpi("quota_attainment")),
+                quota=fmt_currency(quota, cur),
+            )
+        ]
+    else:
+        parts = [
+            t(
+                "summary_no_quota",
+                lang,
+                team=_e(ctx.scope_name),
+                revenue=fmt_currency(revenue, cur),
+                month=ctx.month_label,
+            )
+        ]
+    before = ctx.kpi("revenue", 1)
+    if before:
+        change = revenue / before - 1
+        parts[-1] += t(
+            "summary_change",
+            lang,
+            direction=t("up" if change >= 0 else "down", lang),
+            change=fmt_percent(abs(change)),
+        )
+    parts.append(
+        t(
+            "summary_deals",
+            lang,
+            won=ctx.kpi("deals_won"),
+            lost=ctx.kpi("deals_lost"),
+            win_rate=fmt_percent(ctx.kpi("win_rate")),
+        )
+    )
+    dist = attainment_distribution(ctx.ds, ctx.month, ctx.team)
+    if dist["n_reps"]:
+        parts.append(
+            t("summary_reps", lang, at_quota=dist["n_at_or_above_quota"], n_reps=dist["n_reps"])
+        )
+    off = [
+        kpi_label(k, lang)
+        for k in HEADLINE
+        if rag_status(ctx.kpi(k), ctx.targets.get(k), KPIS[k].higher_is_better) == "red"
+    ]
+    if off:
+        parts.append(t("summary_at_risk", lang, kpis=", ".join(off)))
+    sep = " " if lang == "th" else ". "
+    return Markdown(sep.join(parts) + ("" if lang == "th" else "."))
+
+
+def _done(fig: Figure) -> Figure:
+    plt.close(fig)  # displayed once, by the cell's value, not again by the inline backend
+    return fig
+
+
+def revenue_trend(ctx: ReportContext) -> Figure:
+    """Won revenue against quota over the last 12 months."""
+    return _done(
+        plots.plot_revenue_vs_quota(
+            ctx.team_kpis[["month", "revenue", "quota"]],
+            lang=ctx.lang,
+            buddhist_era=ctx.buddhist_era,
+        )
+    )
+
+
+def league(ctx: ReportContext) -> HTML:
+    """The team's reps ranked by quota attainment, with last month's rank and the team median."""
+    lang, cur = ctx.lang, ctx.ds.currency
+    table = ctx.league
+
+    def move(v) -> str:
+        return "–" if pd.isna(v) else ("=" if v == 0 else f"{v:+.0f}")
+
+    frame = pd.DataFrame(
+        {
+            t("rank", lang): [fmt_number(v) for v in table["rank"]],
+            t("rep", lang): table["rep_name"],
+            kpi_label("revenue", lang): [fmt_currency(v, cur) for v in table["revenue"]],
+            kpi_label("quota_attainment", lang): [
+                fmt_percent(v) for v in table["quota_attainment"]
+            ],
+            t("vs_team_median", lang): [
+                "–" if pd.isna(v) else f"{v * 100:+.0f} pp"
+                for v in table["attainment_vs_team_median"]
+            ],
+            t("rank_change", lang): [move(v) for v in table["rank_change"]],
+            kpi_label("deals_won", lang): table["deals_won"],
+            kpi_label("win_rate", lang): [fmt_percent(v) for v in table["win_rate"]],
+        }
+    )
+    return _table(frame, "league-table")
+
+
+def rep_attainment(ctx: ReportContext) -> Figure:
+    """Quota attainment per rep this month."""
+    table = ctx.league
+    return _done(plots.plot_rep_attainment(table[["rep_name", "quota_attainment"]], lang=ctx.lang))
+
+
+def coaching(ctx: ReportContext) -> HTML:
+    """Per rep: the velocity lever that lags the team most, with small-sample caution, ramp and coverage."""
+    lang = ctx.lang
+    view = coaching_view(ctx.ds, ctx.month, ctx.team)
+
+    def lever(row) -> str:
+        if pd.isna(row["weakest_lever"]):
+            return "–"
+        ratio = row[f"{row['weakest_lever']}_vs_team"]
+        text = f"{kpi_label(row['weakest_lever'], lang)} ({fmt_percent(ratio, digits=0)} {t('of_team_median', lang)})"
+        return text + (
+            f" — {t('small_sample', lang, n=int(row['closed_deals']))}"
+            if row["small_sample"]
+            else ""
+        )
+
+    frame = pd.DataFrame(
+        {
+            t("rep", lang): view["rep_name"],
+            t("weakest_lever", lang): [lever(r) for _, r in view.iterrows()],
+            t("tenure_months", lang): view["tenure"],
+            t("ramp_adjusted", lang): [
+                fmt_percent(v, digits=0) for v in view["ramp_adjusted_attainment"]
+            ],
+            t("required_coverage", lang): [
+                "–" if pd.isna(v) else f"{v:.1f}x" for v in view["required_coverage"]
+            ],
+            kpi_label("pipeline_coverage", lang): [
+                "–" if pd.isna(v) else f"{v:.1f}x" for v in view["pipeline_coverage"]
+            ],
+        }
+    )
+    return _table(frame, "coaching-table")
+
+
+def _display_path(path: Path) -> str:
+    """The dataset path relative to the project when inside it (no machine paths in reports)."""
+    resolved = Path(path).resolve()
+    try:
+        return str(resolved.relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(resolved)
+
+
+def about(ctx: ReportContext) -> Markdown:
+    """Which data, parameters and package version made this report."""
+    p = ctx.params
+    shown = {
+        "team": p.team or "company",
+        "month": str(ctx.month),
+        "lang": p.lang,
+        "data_dir": _display_path(ctx.ds.path),
+    }
+    lines = [
+        f"- {t('dataset', ctx.lang)}: {_e(ctx.ds.name)}",
+        f"- {t('content_hash', ctx.lang)}: `{ctx.ds.content_hash[:16]}`",
+        f"- {t('package_version', ctx.lang)}: `analysis {__version__}`",
+        f"- {t('parameters', ctx.lang)}: " + ", ".join(f"{k}=`{_e(v)}`" for k, v in shown.items()),
+    ]
+    own = p.team is not None and (PARAMS_DIR / f"{p.team}.yaml").is_file()
+    source = f"params/{p.team}.yaml" if own else "params/_defaults.yaml"
+    targets = ", ".join(f"{k}=`{v:g}`" for k, v in sorted(ctx.targets.items())) or "–"
+    lines.append(f"- {t('targets_used', ctx.lang)} ({_e(source)}): {targets}")
+    forecast = load_forecast_params(p.team).model_dump()
+    lines.append(
+        f"- {t('forecast_settings', ctx.lang)}: "
+        + ", ".join(f"{k}=`{_e(v)}`" for k, v in forecast.items())
+    )
+    return Markdown("\n".join(lines))
