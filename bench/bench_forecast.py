@@ -21,7 +21,7 @@ import pandas as pd
 from _results import RESULTS, save
 
 from analysis import forecast as F
-from analysis.data.io import load_dataset
+from analysis.data.dataset import load_dataset
 from analysis.data.synth import SynthConfig, write_sample
 from analysis.reports.params import load_forecast_params
 

@@ -34,7 +34,7 @@ import pandas as pd
 import yaml
 from _results import RESULTS, save
 
-from analysis.data.io import load_dataset
+from analysis.data.dataset import load_dataset
 from analysis.data.synth import SynthConfig, write_sample, write_scaled
 from analysis.metrics.kpis import KPIS, _all_months, _kpi_table, kpi_table
 from analysis.paths import PROJECT_ROOT

@@ -106,7 +106,7 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         data = write_sample(root / "data", config)
-        from analysis.data.io import load_dataset
+        from analysis.data.dataset import load_dataset
 
         month = load_dataset(data).latest_complete_month
         for i in range(args.runs):

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis.data.io import load_dataset
+from analysis.data.dataset import load_dataset
 from analysis.metrics.asof import as_of
 from analysis.metrics.kpis import KPIS, kpi_table
 from analysis.months import month_end

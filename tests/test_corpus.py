@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from analysis.data.io import DataValidationError, load_dataset
+from analysis.data.dataset import load_dataset
+from analysis.data.validate import DataValidationError
 
 BAD = Path(__file__).parent / "fixtures" / "bad"
 TINY = Path(__file__).parent / "fixtures" / "tiny"

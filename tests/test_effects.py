@@ -11,7 +11,7 @@ import pytest
 from analysis import effects as E
 from analysis.cli import main
 from analysis.data.contract import SKILLS
-from analysis.data.io import load_dataset
+from analysis.data.dataset import load_dataset
 from analysis.data.synth import SynthConfig, write_sample
 from conftest import SMALL_CONFIG
 

@@ -12,8 +12,9 @@ import yaml
 
 from analysis import forecast as F
 from analysis.cli import main
-from analysis.data.io import load_dataset, write_dataset
+from analysis.data.dataset import load_dataset
 from analysis.data.synth import SynthConfig, write_sample
+from analysis.data.write import write_dataset
 from analysis.months import month_end
 
 # 30 months, two teams: enough history for a 12-fold backtest with 18 months before the first fold

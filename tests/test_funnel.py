@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analysis import funnel as f
-from analysis.data.io import load_dataset
+from analysis.data.dataset import load_dataset
 from analysis.data.synth import SynthConfig, write_sample
 from analysis.metrics.kpis import kpis_for
 from conftest import FIXTURES, SMALL_CONFIG

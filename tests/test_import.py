@@ -15,9 +15,10 @@ import pandas as pd
 import pytest
 import yaml
 
+from analysis.data.dataset import load_dataset
 from analysis.data.importer import import_dataset, parse_amounts, parse_dates, slug, stable_id
-from analysis.data.io import DataValidationError, load_dataset
 from analysis.data.mapping import MappingError
+from analysis.data.validate import DataValidationError
 
 ROOT = Path(__file__).parents[1]
 CRM = Path(__file__).parent / "fixtures" / "crm"

@@ -11,7 +11,9 @@ import pandas as pd
 import pytest
 
 from analysis.data.contract import TABLES
-from analysis.data.io import DataValidationError, load_dataset, write_dataset
+from analysis.data.dataset import load_dataset
+from analysis.data.validate import DataValidationError
+from analysis.data.write import write_dataset
 from conftest import TINY
 
 
@@ -198,7 +200,7 @@ def test_every_contract_table_is_documented():
 def test_a_validated_dataset_is_cached_and_a_changed_one_revalidated(
     tiny_copy, tmp_path, monkeypatch
 ):
-    import analysis.data.io as io_module
+    import analysis.data.dataset as io_module
 
     monkeypatch.setenv("AEM_CACHE_DIR", str(tmp_path / "cache"))
     first = load_dataset(tiny_copy)
@@ -208,7 +210,7 @@ def test_a_validated_dataset_is_cached_and_a_changed_one_revalidated(
         raise AssertionError("validated again although nothing changed")
 
     with monkeypatch.context() as m:
-        m.setattr(io_module, "_validate_table", no_validation)
+        m.setattr(io_module, "validate_table", no_validation)
         again = load_dataset(tiny_copy)
     assert again.content_hash == first.content_hash and again.path == first.path
     for name, frame in first.tables.items():

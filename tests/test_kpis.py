@@ -24,7 +24,7 @@ import sys
 import pandas as pd
 import pytest
 
-from analysis.data.io import load_dataset
+from analysis.data.dataset import load_dataset
 from analysis.metrics.kpis import KPIS, kpi_markdown, kpi_table, kpis_for, missing_kpis
 from analysis.reports.params import load_targets
 from conftest import TINY

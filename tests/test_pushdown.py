@@ -16,9 +16,11 @@ import pytest
 import yaml
 
 from analysis.data.contract import TABLES
-from analysis.data.io import DataValidationError, _parse_column, load_dataset, read_text_table
+from analysis.data.dataset import load_dataset
+from analysis.data.decode import read_text_table
 from analysis.data.pushdown import native
 from analysis.data.synth import write_sample
+from analysis.data.validate import DataValidationError, parse_column
 from analysis.metrics import kpis
 from conftest import SMALL_CONFIG, TINY
 
@@ -37,7 +39,7 @@ def _typed_parquet(csv: Path, out: Path, table_name: str | None = None) -> None:
         if col is None or col.kind in ("id", "text", "month"):
             cols[name] = raw[name]
             continue
-        parsed = _parse_column(raw[name], col)
+        parsed = parse_column(raw[name], col)
         present = raw[name].notna() & (raw[name].astype("str").str.strip() != "")
         cols[name] = raw[name] if (present & parsed.isna()).any() else parsed
     pd.DataFrame(cols, index=raw.index).to_parquet(out, index=False)

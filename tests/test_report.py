@@ -13,7 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.data.io import DataValidationError, load_dataset
+from analysis.data.dataset import load_dataset
+from analysis.data.validate import DataValidationError
 from analysis.i18n import fmt_currency, fmt_percent
 from analysis.metrics.kpis import kpis_for
 from analysis.paths import PARAMS_DIR as PROJECT_PARAMS

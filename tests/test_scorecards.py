@@ -8,7 +8,7 @@ import math
 import pandas as pd
 import pytest
 
-from analysis.data.io import load_dataset
+from analysis.data.dataset import load_dataset
 from analysis.metrics.scorecards import (
     attainment_distribution,
     coaching_view,

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from analysis.data.contract import TABLES
-from analysis.data.io import load_dataset
+from analysis.data.dataset import load_dataset
 from analysis.data.synth import QUOTA_PLAN_MONTHS, SynthConfig, generate
 from conftest import SMALL_CONFIG
 

@@ -186,7 +186,7 @@ def cmd_synth(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from analysis.data.io import load_dataset
+    from analysis.data.dataset import load_dataset
 
     ds = load_dataset(args.data)
     rows = ", ".join(f"{n} {ds.tables.rows(n):,}" for n in ds.tables)
@@ -217,7 +217,7 @@ def cmd_import(args) -> int:
 
 
 def cmd_kpis(args) -> int:
-    from analysis.data.io import load_dataset
+    from analysis.data.dataset import load_dataset
     from analysis.metrics.kpis import KPIS, kpis_for, missing_kpis
     from analysis.metrics.scorecards import rag_status
     from analysis.months import parse_month
@@ -286,7 +286,7 @@ def _records(frame) -> list[dict]:
 
 def cmd_funnel(args) -> int:
     from analysis import funnel
-    from analysis.data.io import load_dataset
+    from analysis.data.dataset import load_dataset
     from analysis.months import parse_month
 
     month = parse_month(args.month, what="--month")
@@ -331,7 +331,7 @@ def cmd_funnel(args) -> int:
 
 def cmd_forecast(args) -> int:
     from analysis import forecast
-    from analysis.data.io import load_dataset
+    from analysis.data.dataset import load_dataset
     from analysis.months import parse_month
     from analysis.reports.params import load_forecast_params
 
@@ -388,7 +388,7 @@ def cmd_forecast(args) -> int:
 
 def cmd_effects(args) -> int:
     from analysis import effects
-    from analysis.data.io import load_dataset
+    from analysis.data.dataset import load_dataset
     from analysis.months import parse_month
 
     month = parse_month(args.month, what="--month")
@@ -476,7 +476,7 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from analysis.data.io import DataValidationError
+    from analysis.data.validate import DataValidationError
 
     try:
         return COMMANDS[args.command](args)

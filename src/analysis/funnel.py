@@ -24,7 +24,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.data.contract import CLOSED_STAGES, OPEN_STAGES
-from analysis.data.io import Dataset
+from analysis.data.dataset import Dataset
 from analysis.metrics.asof import as_of
 from analysis.metrics.kpis import kpis_for, open_pipeline, scope_reps
 from analysis.months import month_end, month_start

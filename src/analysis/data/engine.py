@@ -2,7 +2,7 @@
 
 `connect(ds)` opens an embedded, in-memory DuckDB database with one view per table of the
 dataset. A table already in memory (a pandas frame) is scanned in place; a table left on disk (a
-lazily loaded Parquet dataset, see `analysis.data.io.load_dataset`) is read by DuckDB straight from
+lazily loaded Parquet dataset, see `analysis.data.dataset.load_dataset`) is read by DuckDB straight from
 its Parquet file, so only the aggregated result ever reaches pandas. Either way the SQL that runs
 is the same, which is what keeps one implementation per KPI for the sample and for a national
 company's 50 million activities.
@@ -16,18 +16,15 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 
 from analysis.data.contract import TABLES, Column, Table
-
-if TYPE_CHECKING:
-    from analysis.data.io import Dataset
 
 __all__ = ["connect", "new_connection", "MEMORY_LIMIT"]
 
@@ -148,7 +145,20 @@ def create_parquet_view(
         con.execute(f"CREATE VIEW {name}_rows AS {numbered}")
 
 
-def connect(ds: Dataset, tables: list[str] | None = None) -> duckdb.DuckDBPyConnection:
+class _Tables(Protocol):
+    """What `connect` reads of a dataset's tables (`analysis.data.dataset.Tables`)."""
+
+    def __iter__(self) -> Iterator[str]: ...
+    def loaded(self, name: str) -> pd.DataFrame | None: ...
+    def file(self, name: str) -> Path: ...
+    def trim(self, name: str) -> frozenset[str] | None: ...
+
+
+class _Dataset(Protocol):
+    tables: _Tables
+
+
+def connect(ds: _Dataset, tables: list[str] | None = None) -> duckdb.DuckDBPyConnection:
     """A connection with a view named after each table of `ds` (or only `tables`).
 
     Tables in memory are registered as pandas frames (not copied); tables of a lazy dataset that

@@ -26,19 +26,17 @@ import pandas as pd
 import yaml
 
 from analysis.data.contract import REQUIRED_TABLES, TABLES
-from analysis.data.io import (
-    DataValidationError,
-    EncodingProblem,
-    Issue,
-    _check_references,
-    _errors,
-    _validate_table,
-    csv_record_lines,
-    read_text_table,
-    with_lines,
-    write_dataset,
-)
+from analysis.data.decode import EncodingProblem, csv_record_lines, read_text_table
 from analysis.data.mapping import ColumnSpec, Mapping, TableSpec, load_mapping
+from analysis.data.validate import (
+    DataValidationError,
+    Issue,
+    check_references,
+    errors_of,
+    validate_table,
+    with_lines,
+)
+from analysis.data.write import write_dataset
 
 __all__ = ["ImportResult", "import_dataset", "slug", "stable_id", "parse_amounts", "parse_dates"]
 
@@ -397,17 +395,17 @@ def import_dataset(
         except EncodingProblem as exc:
             issues.append(Issue(str(path), name, None, str(exc)))
             continue
-        frame, table_issues = _validate_table(path, TABLES[name], raw, rows)
+        frame, table_issues = validate_table(path, TABLES[name], raw, rows)
         lines = srcs.record_lines(path, tspec) if any(i.rows for i in table_issues) else None
         issues += with_lines(table_issues, {str(path): lines} if lines is not None else {})
         tables[name], origin[name], files[name] = frame, rows, str(path)
-    if not _errors(issues):
-        refs = _check_references(files, tables, origin)
+    if not errors_of(issues):
+        refs = check_references(files, tables, origin)
         for ref in refs:
             tspec = mapping.tables[ref.table]
             lines = srcs.record_lines(Path(ref.file), tspec)
             issues += with_lines([ref], {ref.file: lines} if lines is not None else {})
-    if _errors(issues):
+    if errors_of(issues):
         raise DataValidationError(out, issues, subject=f"import with {mapping_path}")
 
     meta = {

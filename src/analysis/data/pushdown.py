@@ -2,7 +2,7 @@
 
 A national company's dataset (tens of millions of rows) is too big to parse into pandas just to
 check it. For a Parquet table whose column types are already the contract's (`native`), every
-rule the pandas validator in `analysis.data.io` applies is a SQL predicate here, and one scan per table
+rule the pandas validator in `analysis.data.validate` applies is a SQL predicate here, and one scan per table
 counts the rows breaking each; only for a broken rule is a second query run to fetch the first
 rows and values. Duplicate keys are one hash aggregate, references one anti-join each.
 
@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 
 from analysis.data.contract import TABLES, Column, Table, foreign_keys
 from analysis.data.engine import WS_CLASS, parquet_view_sql, parsed_sql, quoted
-from analysis.data.io import _FORMULA_SQL, MAX_ROWS_SHOWN, Issue, reference_issue
+from analysis.data.validate import FORMULA_SQL, MAX_ROWS_SHOWN, Issue, reference_issue
 
 __all__ = ["native", "check_table", "check_references"]
 
@@ -44,7 +44,7 @@ def _native_type(kind: str, t: pa.DataType) -> bool:
 def native(file: Path, table: Table) -> bool:
     """Whether every contract column present in Parquet `file` already has the contract's type
     (strings for ids, text and months; timestamps without a zone; ...). Only such tables are
-    validated here; any other is parsed and checked by pandas (`analysis.data.io`)."""
+    validated here; any other is parsed and checked by pandas (`analysis.data.validate`)."""
     try:
         schema = pq.read_schema(file)
     except Exception:
@@ -130,7 +130,7 @@ def _column_checks(col: Column) -> list[tuple[str, str, bool, str]]:
             (
                 "looks like a spreadsheet formula: kept as text and never evaluated (a "
                 "spreadsheet opening this file might run it)",
-                f"{ok} AND regexp_matches({name}, {_lit(_FORMULA_SQL)})",
+                f"{ok} AND regexp_matches({name}, {_lit(FORMULA_SQL)})",
                 True,
                 "warning",
             )

@@ -49,7 +49,7 @@ from analysis.data.contract import (
     TABLES,
     TICKET_PRIORITIES,
 )
-from analysis.data.io import to_arrow, write_dataset
+from analysis.data.write import to_arrow, write_dataset
 
 __all__ = [
     "SynthConfig",

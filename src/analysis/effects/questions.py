@@ -38,7 +38,7 @@ from scipy import stats
 
 from analysis.data import cache
 from analysis.data.contract import SKILLS
-from analysis.data.io import Dataset
+from analysis.data.dataset import Dataset
 from analysis.effects.inference import (
     Z_POWER,
     mde_from_se,

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.data.contract import FORECAST_CATEGORIES, OPEN_STAGES
-from analysis.data.io import Dataset
+from analysis.data.dataset import Dataset
 from analysis.forecast.models import (
     COMPONENTS,
     DUE_BUCKETS,

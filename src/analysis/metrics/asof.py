@@ -16,7 +16,7 @@ from dataclasses import replace
 import pandas as pd
 
 from analysis.data.contract import OPEN_STAGES
-from analysis.data.io import Dataset
+from analysis.data.dataset import Dataset
 
 __all__ = ["as_of"]
 

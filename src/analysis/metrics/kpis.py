@@ -30,7 +30,7 @@ import pandas as pd
 
 from analysis.data import cache, engine
 from analysis.data.contract import SKILLS
-from analysis.data.io import Dataset
+from analysis.data.dataset import Dataset
 from analysis.metrics.registry import FAMILIES, KPI, KPIS, kpi_markdown
 from analysis.months import month_end, month_range, month_start
 

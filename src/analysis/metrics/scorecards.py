@@ -10,7 +10,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from analysis.data.io import Dataset
+from analysis.data.dataset import Dataset
 from analysis.metrics.kpis import KPIS, kpi_table, scope_reps
 
 __all__ = [

@@ -28,7 +28,7 @@ import nbformat
 import pandas as pd
 
 from analysis import __version__
-from analysis.data.io import Dataset, load_dataset
+from analysis.data.dataset import Dataset, load_dataset
 from analysis.i18n import fmt_month, t
 from analysis.metrics.kpis import shared_kpi_table
 from analysis.paths import BUILD_DIR, NOTEBOOKS_DIR, PARAMS_DIR, REPORTS_DIR, TEMPLATES_DIR

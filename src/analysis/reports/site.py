@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import __version__
-from analysis.data.io import Dataset
+from analysis.data.dataset import Dataset
 from analysis.i18n import Lang, fmt_currency, fmt_month, fmt_percent, t
 from analysis.metrics.kpis import kpi_table
 from analysis.reports import fonts

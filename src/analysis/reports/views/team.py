@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 
 from analysis import __version__
 from analysis.data.contract import TABLES
-from analysis.data.io import Dataset, load_dataset
+from analysis.data.dataset import Dataset, load_dataset
 from analysis.i18n import (
     Lang,
     fmt_currency,
