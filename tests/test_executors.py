@@ -8,9 +8,8 @@ import sys
 
 import pytest
 
-from analysis.reports.batch import TeamResult
 from analysis.reports.executors import fan_out
-from analysis.reports.progress import Progress
+from analysis.reports.progress import Progress, TeamResult
 
 # one cluster per run: every test here runs on the same xdist worker
 pytestmark = pytest.mark.xdist_group("kernels")

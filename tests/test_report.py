@@ -500,8 +500,7 @@ def test_quarto_renders_the_same_files(small_dataset, tmp_path):
 
 @pytest.mark.parametrize("enabled", [False, True])
 def test_progress_counts_done_running_and_failed(enabled, capsys):
-    from analysis.reports.batch import TeamResult
-    from analysis.reports.progress import Progress
+    from analysis.reports.progress import Progress, TeamResult
 
     lines: list[str] = []
     bar = Progress(3, 2, lines.append, enabled=enabled)
@@ -569,8 +568,7 @@ def test_a_failing_team_does_not_stop_the_others(small_dataset, tmp_path, monkey
 
 
 def test_summary_table_lists_every_report_with_its_status():
-    from analysis.reports.batch import TeamResult
-    from analysis.reports.progress import summary_table
+    from analysis.reports.progress import TeamResult, summary_table
 
     table = summary_table(
         [

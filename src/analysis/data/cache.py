@@ -16,6 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from analysis.paths import BUILD_DIR
+
 __all__ = ["cache_dir", "code_digest", "entry", "load", "store", "memo"]
 
 KEEP = 16  # entries kept (the most recently used)
@@ -23,8 +25,6 @@ T = TypeVar("T")
 
 
 def cache_dir() -> Path | None:
-    from analysis.paths import BUILD_DIR
-
     value = os.environ.get("AEM_CACHE_DIR")
     if value == "off":
         return None

@@ -6,15 +6,8 @@ rolling-origin backtest and blends them (`backtest`); the quarter's quota outloo
 forecast categories come last (`outlook`).
 """
 
-from analysis.forecast.backtest import (
-    CATEGORY_ORDER,
-    ForecastData,
-    ForecastResult,
-    category_rollup,
-    forecast_scope,
-    prepare,
-    quarter_of,
-)
+from analysis.forecast.backtest import ForecastResult, forecast_scope
+from analysis.forecast.inputs import ForecastData, prepare
 from analysis.forecast.models import (
     COMPONENTS,
     MODELS,
@@ -27,6 +20,7 @@ from analysis.forecast.models import (
     thai_working_days,
     trailing_mean,
 )
+from analysis.forecast.outlook import CATEGORY_ORDER, category_rollup, quarter_of
 
 __all__ = [
     "MODELS",

@@ -12,6 +12,7 @@ from typing import Literal
 import pandas as pd
 
 from analysis.i18n.text import TEXT  # the table is data, kept in its own module
+from analysis.metrics.registry import KPIS
 
 __all__ = [
     "Lang",
@@ -82,8 +83,6 @@ def t(key: str, lang: Lang, **values) -> str:
 
 
 def kpi_label(key: str, lang: Lang) -> str:
-    from analysis.metrics.registry import KPIS
-
     kpi = KPIS[key]
     return kpi.label_th if lang == "th" else kpi.label_en
 
@@ -134,8 +133,6 @@ def fmt_date(day: pd.Timestamp, lang: Lang = "en", *, buddhist_era: bool = True)
 
 def fmt_value(key: str, value, lang: Lang = "en", currency: str = "THB") -> str:
     """Format a KPI value by its unit."""
-    from analysis.metrics.registry import KPIS
-
     unit = KPIS[key].unit
     if unit == "currency":
         return fmt_currency(value, currency, lang)

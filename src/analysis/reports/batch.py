@@ -21,17 +21,24 @@ import shutil
 import tempfile
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 import pandas as pd
 
 from analysis import __version__
+from analysis.data.cache import code_digest
 from analysis.data.dataset import Dataset, load_dataset
 from analysis.i18n import fmt_month, t
 from analysis.metrics.kpis import shared_kpi_table
-from analysis.paths import BUILD_DIR, NOTEBOOKS_DIR, PARAMS_DIR, REPORTS_DIR, TEMPLATES_DIR
+from analysis.paths import (
+    BUILD_DIR,
+    NOTEBOOKS_DIR,
+    PARAMS_DIR,
+    PROJECT_ROOT,
+    REPORTS_DIR,
+    TEMPLATES_DIR,
+)
 from analysis.reports.executors import fan_out
 from analysis.reports.params import (
     COMPANY_ID,
@@ -42,7 +49,7 @@ from analysis.reports.params import (
     load_team_params,
     validate_team_id,
 )
-from analysis.reports.progress import Progress, line
+from analysis.reports.progress import Progress, TeamResult, line
 from analysis.reports.render import (
     PageInfo,
     Renderer,
@@ -59,7 +66,6 @@ __all__ = [
     "REPORT_NOTEBOOKS",
     "COMBINED_NOTEBOOK",
     "combine_notebooks",
-    "TeamResult",
     "execute_notebook",
     "publish",
     "render_team",
@@ -85,17 +91,6 @@ COMPANY_NOTEBOOKS: dict[str, Path] = {
 }
 
 
-@dataclass(frozen=True)
-class TeamResult:
-    team_id: str
-    ok: bool
-    seconds: float
-    files: tuple[Path, ...] = ()
-    error: str | None = None
-    executed: Path | None = None
-    skipped: bool = False  # published already from the same inputs (see `input_key`)
-
-
 INPUTS_FILE = ".inputs.json"  # published with each report: the key of what made it
 
 
@@ -103,9 +98,6 @@ def _code_digest() -> str:
     """The package's code (`cache.code_digest`) plus the templates, the notebooks and the lock
     file: a change to any of them can change a report, so it counts as a changed input."""
     import hashlib
-
-    from analysis.data.cache import code_digest
-    from analysis.paths import PROJECT_ROOT
 
     h = hashlib.sha256((__version__ + code_digest()).encode())
     files = sorted(TEMPLATES_DIR.rglob("*")) + sorted(NOTEBOOKS_DIR.glob("*.ipynb"))

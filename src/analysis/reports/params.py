@@ -14,6 +14,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from analysis.forecast.models import ForecastOptions
+from analysis.metrics.registry import KPIS
 from analysis.months import parse_month
 from analysis.paths import PARAMS_DIR, PROJECT_ROOT, SAMPLE_DATA_DIR
 
@@ -77,8 +79,6 @@ class ForecastParams(BaseModel):
 
     def options(self, horizon: int | None = None):
         """The `forecast.ForecastOptions` these settings describe (`horizon` overrides)."""
-        from analysis.forecast import ForecastOptions
-
         values = self.model_dump()
         if horizon is not None:
             values["horizon"] = horizon
@@ -116,8 +116,6 @@ class TeamParams(BaseModel):
     @field_validator("targets")
     @classmethod
     def _targets(cls, v: dict[str, float]) -> dict[str, float]:
-        from analysis.metrics.registry import KPIS
-
         unknown = sorted(set(v) - set(KPIS))
         if unknown:
             raise ValueError(

@@ -4,12 +4,23 @@ running and failed (tqdm, on stderr), one line per finished report, and the summ
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from pathlib import Path
 
-if TYPE_CHECKING:
-    from analysis.reports.batch import TeamResult
+__all__ = ["TeamResult", "Progress", "summary_table", "line"]
 
-__all__ = ["Progress", "summary_table", "line"]
+
+@dataclass(frozen=True)
+class TeamResult:
+    """How one team's report went: published (`ok`), kept as it was (`skipped`), or failed."""
+
+    team_id: str
+    ok: bool
+    seconds: float
+    files: tuple[Path, ...] = ()
+    error: str | None = None
+    executed: Path | None = None
+    skipped: bool = False  # published already from the same inputs (see `batch.input_key`)
 
 
 class Progress:

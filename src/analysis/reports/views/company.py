@@ -11,7 +11,7 @@ from analysis.i18n import fmt_value, kpi_label, t
 from analysis.metrics.kpis import KPIS, kpi_table
 from analysis.metrics.scorecards import RAG_COLORS, rag_class, rag_status
 from analysis.reports import plots
-from analysis.reports.views.team import TREND_MONTHS, ReportContext, _done, _e, open_report
+from analysis.reports.context import TREND_MONTHS, ReportContext, escape, finished, open_report
 
 __all__ = ["COMPARISON_KPIS", "open_company", "title", "heading", "team_table", "small_multiples"]
 
@@ -62,7 +62,7 @@ def team_table(ctx: ReportContext) -> HTML:
     head = [t("team", lang), *[kpi_label(key, lang) for key in COMPARISON_KPIS]]
     rows = []
     for _, r in k.iterrows():
-        cells = [f"<td>{_e(r['team_name'])}</td>"]
+        cells = [f"<td>{escape(r['team_name'])}</td>"]
         for key in COMPARISON_KPIS:
             status = rag_status(r[key], ctx.targets.get(key), KPIS[key].higher_is_better)
             style = (
@@ -70,11 +70,11 @@ def team_table(ctx: ReportContext) -> HTML:
                 if status
                 else ""
             )
-            cells.append(f"<td{style}>{_e(fmt_value(key, r[key], lang, cur))}</td>")
+            cells.append(f"<td{style}>{escape(fmt_value(key, r[key], lang, cur))}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
     table = (
         '<table class="report-table team-comparison"><thead><tr>'
-        + "".join(f"<th>{_e(h)}</th>" for h in head)
+        + "".join(f"<th>{escape(h)}</th>" for h in head)
         + "</tr></thead><tbody>"
         + "".join(rows)
         + "</tbody></table>"
@@ -86,7 +86,7 @@ def small_multiples(ctx: ReportContext) -> Figure:
     """Each team's won revenue against quota over the last 12 months, one small panel per team."""
     months = pd.period_range(ctx.month - (TREND_MONTHS - 1), ctx.month, freq="M")
     k = _team_kpis(ctx, months)
-    return _done(
+    return finished(
         plots.plot_team_small_multiples(
             k[["team_name", "month", "revenue", "quota"]],
             lang=ctx.lang,

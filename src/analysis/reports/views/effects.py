@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from analysis import effects
 from analysis.i18n import Lang, fmt_number, t
 from analysis.reports import plots
-from analysis.reports.views.team import ReportContext, _done, _e, _table, open_report
+from analysis.reports.context import ReportContext, escape, finished, html_table, open_report
 
 __all__ = [
     "EffectsContext",
@@ -57,7 +57,9 @@ def open_effects(
 
 def title(ctx: EffectsContext) -> Markdown:
     r = ctx.report
-    return Markdown(f"# {t('effects_title', ctx.lang)}: {_e(r.scope_name)}\n\n**{r.month_label}**")
+    return Markdown(
+        f"# {t('effects_title', ctx.lang)}: {escape(r.scope_name)}\n\n**{r.month_label}**"
+    )
 
 
 def heading(key: str, ctx: EffectsContext) -> Markdown:
@@ -80,7 +82,7 @@ def _value(row, value, lang: Lang) -> str:
 def _subject(row, lang: Lang) -> str:
     skill = t(f"skill_{row['skill']}", lang) if isinstance(row["skill"], str) else "–"
     if isinstance(row["course_id"], str):
-        return t("fx_subject_course", lang, course=_e(row["course_id"]), skill=skill)
+        return t("fx_subject_course", lang, course=escape(row["course_id"]), skill=skill)
     return t("fx_subject_skill", lang, skill=skill)
 
 
@@ -129,7 +131,7 @@ def forest_chart(question: str, ctx: EffectsContext) -> Figure | Markdown:
     rows = ctx.table[ctx.table["question"].eq(question)]
     if rows.empty:
         return Markdown(t("fx_no_data", ctx.lang))
-    return _done(plots.plot_forest(rows.assign(label=_labels(rows, ctx.lang)), lang=ctx.lang))
+    return finished(plots.plot_forest(rows.assign(label=_labels(rows, ctx.lang)), lang=ctx.lang))
 
 
 def results_table(question: str, ctx: EffectsContext) -> HTML | Markdown:
@@ -157,7 +159,7 @@ def results_table(question: str, ctx: EffectsContext) -> HTML | Markdown:
             t("verdict", lang): [t(f"v_{v}", lang) for v in rows["verdict"]],
         }
     )
-    return _table(frame, f"effects-{question.replace('_', '-')}")
+    return html_table(frame, f"effects-{question.replace('_', '-')}")
 
 
 def sentences(question: str, ctx: EffectsContext) -> Markdown:

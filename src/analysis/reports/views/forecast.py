@@ -12,8 +12,8 @@ from matplotlib.figure import Figure
 from analysis import forecast
 from analysis.i18n import Lang, fmt_currency, fmt_month, fmt_number, fmt_percent, t
 from analysis.reports import plots
+from analysis.reports.context import ReportContext, escape, finished, html_table, open_report
 from analysis.reports.params import ForecastNotebookParams, load_forecast_params
-from analysis.reports.views.team import ReportContext, _done, _e, _table, open_report
 
 __all__ = [
     "ForecastContext",
@@ -88,7 +88,7 @@ def open_forecast(
 def title(ctx: ForecastContext) -> Markdown:
     r = ctx.report
     return Markdown(
-        f"# {t('forecast_title', ctx.lang)}: {_e(r.scope_name)}\n\n"
+        f"# {t('forecast_title', ctx.lang)}: {escape(r.scope_name)}\n\n"
         f"**{t('forecast_from', ctx.lang, month=r.month_label)}**"
     )
 
@@ -165,7 +165,7 @@ def forecast_chart(ctx: ForecastContext) -> Figure:
     history = scope[(scope["month"] > ctx.data.month - HISTORY_MONTHS) & (scope["month"] <= last)][
         ["month", "revenue", "quota"]
     ]
-    return _done(
+    return finished(
         plots.plot_forecast(
             history, r.forecast, lang=ctx.lang, buddhist_era=ctx.report.buddhist_era
         )
@@ -191,14 +191,14 @@ def forecast_table(ctx: ForecastContext) -> HTML:
         f"{ctx.estimate(blend.loc[m, 'yhat_upper'])}"
         for m in wide.index
     ]
-    return _table(frame, "forecast-table")
+    return html_table(frame, "forecast-table")
 
 
 def backtest_chart(ctx: ForecastContext) -> Figure | Markdown:
     m = ctx.result.metrics
     if m.empty:
         return Markdown(t("fc_note_backtest_short", ctx.lang))
-    return _done(plots.plot_backtest_errors(m, lang=ctx.lang))
+    return finished(plots.plot_backtest_errors(m, lang=ctx.lang))
 
 
 def backtest_table(ctx: ForecastContext) -> HTML:
@@ -215,7 +215,7 @@ def backtest_table(ctx: ForecastContext) -> HTML:
             t("n", lang): [int(o.loc[m, "n"]) for m in order],
         }
     )
-    return _table(frame, "backtest-table")
+    return html_table(frame, "backtest-table")
 
 
 def backtest_verdict(ctx: ForecastContext) -> Markdown:
@@ -293,7 +293,7 @@ def category_table(ctx: ForecastContext) -> HTML | Markdown:
             t("cumulative", lang): [ctx.money(v) for v in roll["cumulative"]],
         }
     )
-    return _table(frame, "category-table")
+    return html_table(frame, "category-table")
 
 
 def tracking_table(ctx: ForecastContext) -> HTML | Markdown:
@@ -313,14 +313,14 @@ def tracking_table(ctx: ForecastContext) -> HTML | Markdown:
             frame[f"{t('error', lang)} ({_model(model, lang)})"] = [
                 fmt_percent(v, signed=True, digits=0) for v in err
             ]
-    return _table(frame, "tracking-table")
+    return html_table(frame, "tracking-table")
 
 
 def components_chart(ctx: ForecastContext) -> Figure | Markdown:
     c = ctx.result.components
     if c is None:
         return Markdown(t("fc_note_prophet_withheld", ctx.lang))
-    return _done(
+    return finished(
         plots.plot_forecast_components(c, lang=ctx.lang, buddhist_era=ctx.report.buddhist_era)
     )
 

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from analysis import funnel
 from analysis.i18n import Lang, fmt_currency, fmt_number, fmt_percent, fmt_value, t
 from analysis.reports import plots
-from analysis.reports.views.team import ReportContext, _done, _e, _table, open_report
+from analysis.reports.context import ReportContext, escape, finished, html_table, open_report
 
 __all__ = [
     "FunnelContext",
@@ -76,7 +76,9 @@ def open_funnel(
 
 def title(ctx: FunnelContext) -> Markdown:
     r = ctx.report
-    return Markdown(f"# {t('funnel_title', ctx.lang)}: {_e(r.scope_name)}\n\n**{r.month_label}**")
+    return Markdown(
+        f"# {t('funnel_title', ctx.lang)}: {escape(r.scope_name)}\n\n**{r.month_label}**"
+    )
 
 
 def heading(key: str, ctx: FunnelContext) -> Markdown:
@@ -110,7 +112,7 @@ def funnel_chart(ctx: FunnelContext) -> Figure:
     """Deals created in the last 12 months and how many reached each stage."""
     cohorts = ctx.cohorts
     reached = cohorts.groupby("stage", sort=False)["reached"].sum().reset_index()
-    return _done(plots.plot_funnel(reached, lang=ctx.lang))
+    return finished(plots.plot_funnel(reached, lang=ctx.lang))
 
 
 def _no_history(ctx: FunnelContext) -> Markdown | None:
@@ -123,7 +125,7 @@ def _no_history(ctx: FunnelContext) -> Markdown | None:
 def stage_flow(ctx: FunnelContext) -> Figure | Markdown:
     if (note := _no_history(ctx)) is not None:
         return note
-    return _done(plots.plot_stage_flow(ctx.steps, lang=ctx.lang))
+    return finished(plots.plot_stage_flow(ctx.steps, lang=ctx.lang))
 
 
 def step_table(ctx: FunnelContext) -> HTML:
@@ -137,7 +139,7 @@ def step_table(ctx: FunnelContext) -> HTML:
             **_rate_columns(lang, s["resolved"], s),
         }
     )
-    return _table(frame, "step-table")
+    return html_table(frame, "step-table")
 
 
 def flow_table(ctx: FunnelContext) -> HTML | Markdown:
@@ -150,7 +152,7 @@ def flow_table(ctx: FunnelContext) -> HTML | Markdown:
             **_rate_columns(lang, f["exits"], f),
         }
     )
-    return _table(frame, "flow-table")
+    return html_table(frame, "flow-table")
 
 
 def cohort_table(ctx: FunnelContext) -> HTML:
@@ -168,11 +170,11 @@ def cohort_table(ctx: FunnelContext) -> HTML:
     for s in funnel.STAGE_INDEX:
         if s in wide:
             frame[_stage(s, lang)] = [fmt_percent(v, digits=0) for v in wide[s]]
-    return _table(frame, "cohort-table")
+    return html_table(frame, "cohort-table")
 
 
 def waterfall_chart(ctx: FunnelContext) -> Figure:
-    return _done(plots.plot_waterfall(ctx.waterfall, lang=ctx.lang))
+    return finished(plots.plot_waterfall(ctx.waterfall, lang=ctx.lang))
 
 
 def waterfall_text(ctx: FunnelContext) -> Markdown:
@@ -222,13 +224,13 @@ def slippage_table(ctx: FunnelContext) -> HTML | Markdown:
             t("slip_days", lang): [fmt_number(v, digits=0) for v in s["avg_push_days"]],
         }
     )
-    return _table(frame, "slippage-table")
+    return html_table(frame, "slippage-table")
 
 
 def rep_win_rates(ctx: FunnelContext) -> Figure:
     rates = funnel.win_rates(ctx.fd, "rep")
     rates["group"] = rates["group"].map(_rep_names(ctx))
-    return _done(plots.plot_rate_intervals(rates, lang=ctx.lang))
+    return finished(plots.plot_rate_intervals(rates, lang=ctx.lang))
 
 
 def rep_test(ctx: FunnelContext) -> Markdown:
@@ -258,7 +260,7 @@ def win_rates_by(by: str, ctx: FunnelContext) -> HTML:
             **_rate_columns(lang, rates["closed"], rates),
         }
     )
-    return _table(frame, f"win-by-{by}")
+    return html_table(frame, f"win-by-{by}")
 
 
 def time_in_stage(ctx: FunnelContext) -> HTML | Markdown:
@@ -273,15 +275,15 @@ def time_in_stage(ctx: FunnelContext) -> HTML | Markdown:
             "P80": [fmt_number(v, digits=1) for v in s["p80_days"]],
         }
     )
-    return _table(frame, "stage-time")
+    return html_table(frame, "stage-time")
 
 
 def cycle_chart(ctx: FunnelContext) -> Figure:
-    return _done(plots.plot_cycle_lengths(funnel.cycle_lengths(ctx.fd), lang=ctx.lang))
+    return finished(plots.plot_cycle_lengths(funnel.cycle_lengths(ctx.fd), lang=ctx.lang))
 
 
 def survival_chart(ctx: FunnelContext) -> Figure:
-    return _done(plots.plot_survival(funnel.time_to_close(ctx.fd), lang=ctx.lang))
+    return finished(plots.plot_survival(funnel.time_to_close(ctx.fd), lang=ctx.lang))
 
 
 def lead_funnel(ctx: FunnelContext) -> HTML | Markdown:
@@ -295,7 +297,7 @@ def lead_funnel(ctx: FunnelContext) -> HTML | Markdown:
             t("median", lang): [fmt_number(v, digits=1) for v in lf["median_days"]],
         }
     )
-    return _table(frame, "lead-funnel")
+    return html_table(frame, "lead-funnel")
 
 
 def lead_deciles(ctx: FunnelContext) -> Figure | Markdown:
@@ -309,7 +311,7 @@ def lead_deciles(ctx: FunnelContext) -> Figure | Markdown:
         ],
         closed=d["leads"],
     )
-    return _done(plots.plot_rate_intervals(d, lang=ctx.lang))
+    return finished(plots.plot_rate_intervals(d, lang=ctx.lang))
 
 
 def pipeline_health(ctx: FunnelContext) -> Markdown:

@@ -8,50 +8,44 @@ Text from the data is HTML-escaped before it reaches a report.
 
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML, Markdown
 from matplotlib.figure import Figure
 
 from analysis import __version__
 from analysis.data.contract import TABLES
-from analysis.data.dataset import Dataset, load_dataset
 from analysis.i18n import (
     Lang,
     fmt_currency,
     fmt_date,
-    fmt_month,
     fmt_number,
     fmt_percent,
     fmt_value,
     kpi_label,
     t,
 )
-from analysis.metrics.kpis import KPIS, kpi_table, missing_kpis, scope_reps
+from analysis.metrics.kpis import KPIS, missing_kpis
 from analysis.metrics.registry import FAMILIES
 from analysis.metrics.scorecards import (
-    RAG_COLORS,
     RAG_RULE,
     attainment_distribution,
     coaching_view,
-    league_table,
-    rag_class,
     rag_status,
 )
 from analysis.paths import PROJECT_ROOT
 from analysis.reports import plots
+from analysis.reports.context import (
+    ReportContext,
+    escape,
+    finished,
+    html_table,
+    open_report,
+)
 from analysis.reports.params import (
     PARAMS_DIR,
-    NotebookParams,
-    default_data_dir,
     load_forecast_params,
-    load_targets,
-    load_team_params,
 )
 
 __all__ = [
@@ -73,7 +67,6 @@ __all__ = [
     "HEADLINE",
 ]
 
-TREND_MONTHS = 12
 HEADLINE = [
     "revenue",
     "revenue_growth_mom",
@@ -92,90 +85,18 @@ HEADLINE = [
 ]
 
 
-@dataclass
-class ReportContext:
-    """Everything a report notebook shows, computed once when the notebook opens the report."""
-
-    params: NotebookParams
-    ds: Dataset
-    month: pd.Period
-    lang: Lang
-    team: str | None
-    scope_name: str
-    manager_name: str | None
-    region: str | None
-    buddhist_era: bool
-    targets: dict[str, float]
-    team_kpis: pd.DataFrame  # the scope's KPI rows for the trend window, by month
-
-    @cached_property
-    def league(self) -> pd.DataFrame:
-        """The scope's league table, computed once for the table and the chart that show it."""
-        return league_table(self.ds, self.month, self.team)
-
-    @property
-    def month_label(self) -> str:
-        return fmt_month(self.month, self.lang, buddhist_era=self.buddhist_era)
-
-    def kpi(self, key: str, offset: int = 0):
-        row = self.team_kpis[self.team_kpis["month"].eq(self.month - offset)]
-        value = None if row.empty else row.iloc[0][key]
-        return None if value is None or pd.isna(value) else value
-
-
-def open_report(
-    team: str | None = None,
-    month: str | None = None,
-    data_dir: str | None = None,
-    lang: Lang = "th",
-) -> ReportContext:
-    """Validate the notebook parameters, load and validate the dataset, compute the scope's KPIs."""
-    params = NotebookParams(team=team, month=month, data_dir=data_dir, lang=lang)
-    ds = load_dataset(Path(params.data_dir) if params.data_dir else default_data_dir())
-    the_month = ds.resolve_month(params.month)
-    months = pd.period_range(the_month - (TREND_MONTHS - 1), the_month, freq="M")
-    buddhist_era, targets = True, load_targets(params.team)
-    if params.team is None:
-        scope = kpi_table(ds, months, level="company")
-        name, manager, region = t("company", params.lang), None, None
-    else:
-        scope_reps(ds, params.team)  # validates the id against the dataset's teams
-        teams = ds["teams"].set_index("team_id")
-        scope = kpi_table(ds, months, level="team")
-        scope = scope[scope["scope_id"].eq(params.team)]
-        row = teams.loc[params.team]
-        name, manager, region = row["team_name"], row["manager_name"], row["region"]
-        if (PARAMS_DIR / f"{params.team}.yaml").is_file():
-            team_params = load_team_params(params.team)
-            name = team_params.display_name or name
-            buddhist_era = team_params.buddhist_era
-    return ReportContext(
-        params=params,
-        ds=ds,
-        month=the_month,
-        lang=params.lang,
-        team=params.team,
-        scope_name=name,
-        manager_name=manager,
-        region=region,
-        buddhist_era=buddhist_era,
-        targets=dict(targets),
-        team_kpis=scope.reset_index(drop=True),
-    )
-
-
-def _e(text) -> str:
-    return html.escape(str(text))
-
-
 def title(ctx: ReportContext) -> Markdown:
     """Report title with scope and month, and who and what it covers."""
-    lines = [f"# {t('report_title', ctx.lang)}: {_e(ctx.scope_name)}", "", f"**{ctx.month_label}**"]
+    lines = [
+        f"# {t('report_title', ctx.lang)}: {escape(ctx.scope_name)}",
+        "",
+        f"**{ctx.month_label}**",
+    ]
     facts = []
     if ctx.manager_name:
-        facts.append(f"{t('manager', ctx.lang)}: {_e(ctx.manager_name)}")
+        facts.append(f"{t('manager', ctx.lang)}: {escape(ctx.manager_name)}")
     if ctx.region:
-        facts.append(f"{t('region', ctx.lang)}: {_e(ctx.region)}")
+        facts.append(f"{t('region', ctx.lang)}: {escape(ctx.region)}")
     facts.append(
         f"{t('data_as_of', ctx.lang)} {fmt_date(ctx.ds.as_of, ctx.lang, buddhist_era=ctx.buddhist_era)}"
     )
@@ -191,21 +112,6 @@ def heading(key: str, ctx: ReportContext) -> Markdown:
 def text(key: str, ctx: ReportContext) -> Markdown:
     """A sentence from the translation table, in the report's language."""
     return Markdown(t(key, ctx.lang))
-
-
-def _table(
-    frame: pd.DataFrame, css_class: str, status_col: str | None = None, statuses: list | None = None
-) -> HTML:
-    """An escaped HTML table; when given, status cells are tinted red/amber/green."""
-    styler = frame.style.hide(axis="index").format(escape="html", na_rep="–")
-    styler = styler.set_uuid(css_class).set_table_attributes(f'class="report-table {css_class}"')
-    if status_col is not None and statuses is not None:
-        colors = [f"background-color: {RAG_COLORS[s]}" if s in RAG_COLORS else "" for s in statuses]
-        styler = styler.apply(lambda _col: colors, subset=[status_col])
-        classes = pd.DataFrame("", index=frame.index, columns=frame.columns)
-        classes[status_col] = [rag_class(s) for s in statuses]
-        styler = styler.set_td_classes(classes)
-    return HTML(styler.to_html())
 
 
 def _change(key: str, now, before, lang: Lang) -> str:
@@ -254,13 +160,13 @@ def _kpi_rows(
 def kpi_overview(ctx: ReportContext) -> HTML:
     """The headline KPIs: this month, last month, change, target and red/amber/green status."""
     frame, statuses = _kpi_rows(ctx, HEADLINE)
-    return _table(frame, "kpi-table", t("status", ctx.lang), statuses)
+    return html_table(frame, "kpi-table", t("status", ctx.lang), statuses)
 
 
 def all_kpis(ctx: ReportContext) -> HTML:
     """Every KPI of the role, grouped by family (KPIs whose data is absent show '–')."""
     frame, statuses = _kpi_rows(ctx, list(KPIS), with_family=True)
-    return _table(frame, "all-kpis", t("status", ctx.lang), statuses)
+    return html_table(frame, "all-kpis", t("status", ctx.lang), statuses)
 
 
 def status_rule(ctx: ReportContext) -> Markdown:
@@ -293,7 +199,7 @@ def summary(ctx: ReportContext) -> Markdown:
             t(
                 "summary_revenue",
                 lang,
-                team=_e(ctx.scope_name),
+                team=escape(ctx.scope_name),
                 revenue=fmt_currency(revenue, cur),
                 month=ctx.month_label,
                 attainment=fmt_percent(ctx.kpi("quota_attainment")),
@@ -305,7 +211,7 @@ def summary(ctx: ReportContext) -> Markdown:
             t(
                 "summary_no_quota",
                 lang,
-                team=_e(ctx.scope_name),
+                team=escape(ctx.scope_name),
                 revenue=fmt_currency(revenue, cur),
                 month=ctx.month_label,
             )
@@ -344,14 +250,9 @@ def summary(ctx: ReportContext) -> Markdown:
     return Markdown(sep.join(parts) + ("" if lang == "th" else "."))
 
 
-def _done(fig: Figure) -> Figure:
-    plt.close(fig)  # displayed once, by the cell's value, not again by the inline backend
-    return fig
-
-
 def revenue_trend(ctx: ReportContext) -> Figure:
     """Won revenue against quota over the last 12 months."""
-    return _done(
+    return finished(
         plots.plot_revenue_vs_quota(
             ctx.team_kpis[["month", "revenue", "quota"]],
             lang=ctx.lang,
@@ -385,13 +286,15 @@ def league(ctx: ReportContext) -> HTML:
             kpi_label("win_rate", lang): [fmt_percent(v) for v in table["win_rate"]],
         }
     )
-    return _table(frame, "league-table")
+    return html_table(frame, "league-table")
 
 
 def rep_attainment(ctx: ReportContext) -> Figure:
     """Quota attainment per rep this month."""
     table = ctx.league
-    return _done(plots.plot_rep_attainment(table[["rep_name", "quota_attainment"]], lang=ctx.lang))
+    return finished(
+        plots.plot_rep_attainment(table[["rep_name", "quota_attainment"]], lang=ctx.lang)
+    )
 
 
 def coaching(ctx: ReportContext) -> HTML:
@@ -426,7 +329,7 @@ def coaching(ctx: ReportContext) -> HTML:
             ],
         }
     )
-    return _table(frame, "coaching-table")
+    return html_table(frame, "coaching-table")
 
 
 def _display_path(path: Path) -> str:
@@ -448,18 +351,19 @@ def about(ctx: ReportContext) -> Markdown:
         "data_dir": _display_path(ctx.ds.path),
     }
     lines = [
-        f"- {t('dataset', ctx.lang)}: {_e(ctx.ds.name)}",
+        f"- {t('dataset', ctx.lang)}: {escape(ctx.ds.name)}",
         f"- {t('content_hash', ctx.lang)}: `{ctx.ds.content_hash[:16]}`",
         f"- {t('package_version', ctx.lang)}: `analysis {__version__}`",
-        f"- {t('parameters', ctx.lang)}: " + ", ".join(f"{k}=`{_e(v)}`" for k, v in shown.items()),
+        f"- {t('parameters', ctx.lang)}: "
+        + ", ".join(f"{k}=`{escape(v)}`" for k, v in shown.items()),
     ]
     own = p.team is not None and (PARAMS_DIR / f"{p.team}.yaml").is_file()
     source = f"params/{p.team}.yaml" if own else "params/_defaults.yaml"
     targets = ", ".join(f"{k}=`{v:g}`" for k, v in sorted(ctx.targets.items())) or "–"
-    lines.append(f"- {t('targets_used', ctx.lang)} ({_e(source)}): {targets}")
+    lines.append(f"- {t('targets_used', ctx.lang)} ({escape(source)}): {targets}")
     forecast = load_forecast_params(p.team).model_dump()
     lines.append(
         f"- {t('forecast_settings', ctx.lang)}: "
-        + ", ".join(f"{k}=`{_e(v)}`" for k, v in forecast.items())
+        + ", ".join(f"{k}=`{escape(v)}`" for k, v in forecast.items())
     )
     return Markdown("\n".join(lines))

@@ -1,0 +1,135 @@
+"""The forecast's inputs, computed once per dataset and month: monthly won revenue and quota
+per team and for the company (from the KPI engine), and the open pipeline at every month end
+with each deal's stage as it was then. The dataset is cut at the end of the month first
+(`metrics.asof.as_of`): nothing later is read, except quotas (a plan made in advance).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.data.contract import OPEN_STAGES
+from analysis.data.dataset import Dataset
+from analysis.forecast.models import (
+    DUE_BUCKETS,
+)
+from analysis.metrics.asof import as_of
+from analysis.metrics.kpis import kpi_table, open_pipeline, scope_reps
+from analysis.months import month_end, month_range
+
+__all__ = ["ForecastData", "prepare", "scope_frames", "latest_before"]
+
+
+@dataclass
+class ForecastData:
+    """Per-dataset inputs shared by every scope's forecast (computed once by `prepare`)."""
+
+    ds: Dataset
+    month: pd.Period
+    revenue: pd.DataFrame  # scope_id, month, revenue, quota (teams and "company")
+    pipeline: pd.DataFrame  # opportunity_id, team_id, origin, amount, stage, due (months ahead)
+    won: pd.DataFrame  # opportunity_id, team_id, created, closed (month ordinals), amount
+
+
+def prepare(ds: Dataset, month: pd.Period) -> ForecastData:
+    """Revenue and quota per team and month (the KPI engine's `revenue` and `quota`) up to `month`
+    plus the quota of the following quarters, and the open pipeline at every month end.
+
+    The dataset is first cut at the end of `month` (`asof.as_of`): nothing later is read, except
+    the quotas, which are a plan made in advance."""
+    month = pd.Period(month, "M")
+    ds = as_of(ds, month_end(month))  # month_end: the first instant after the month
+    opps = ds["opportunities"]
+    first = opps["created_at"].min().to_period("M")
+    # quotas are planned ahead: keep two quarters past the month for the quota outlook
+    months = month_range(first, month + 6)
+    frames = []
+    for level in ("team", "company"):
+        k = kpi_table(ds, months, level=level)[["scope_id", "month", "revenue", "quota"]]
+        frames.append(k)
+    revenue = pd.concat(frames, ignore_index=True)
+    later = revenue["month"] > month
+    revenue.loc[later, "revenue"] = np.nan  # nothing after M is history
+
+    team_of = ds["reps"].set_index("rep_id")["team_id"]
+    pipe = open_pipeline(ds, month_range(first, month))
+    end = pipe["month"].dt.end_time
+    stage = _stage_at(ds, pipe["opportunity_id"], end)
+    origin = pipe["month"]
+    pipeline = pd.DataFrame(
+        {
+            "opportunity_id": pipe["opportunity_id"],
+            "team_id": pipe["rep_id"].map(team_of).to_numpy(),
+            "origin": _ordinals(origin),
+            "amount": pipe["amount"].to_numpy(),
+            "stage": stage,
+            "due": np.clip(
+                _ordinals(pipe["expected_close_month"]) - _ordinals(origin), 0, DUE_BUCKETS
+            ),
+        }
+    )
+    is_won = opps["stage"].eq("closed_won") & (opps["closed_at"] < month_end(month))
+    w = opps[is_won]
+    won = pd.DataFrame(
+        {
+            "opportunity_id": w["opportunity_id"].to_numpy(),
+            "team_id": w["rep_id"].map(team_of).to_numpy(),
+            "created": _ordinals(w["created_at"].dt.to_period("M")),
+            "closed": _ordinals(w["closed_at"].dt.to_period("M")),
+            "amount": w["amount"].to_numpy(),
+        }
+    )
+    return ForecastData(ds, month, revenue, pipeline, won)
+
+
+def _ordinals(periods: pd.Series) -> np.ndarray:
+    return pd.PeriodIndex(periods, freq="M").asi8.astype("int64")
+
+
+def _stage_at(ds: Dataset, opportunity_id: pd.Series, when: pd.Series) -> np.ndarray:
+    """The open stage each deal was in at `when` (stage history, else snapshots, else 'open')."""
+    source = None
+    if ds.has("stage_history"):
+        h = ds["stage_history"]
+        source = h[h["stage"].isin(OPEN_STAGES)].rename(columns={"entered_at": "t"})
+    elif ds.has("opportunity_snapshots"):
+        source = ds["opportunity_snapshots"].rename(columns={"snapshot_date": "t"})
+    if source is None or source.empty:
+        return np.full(len(opportunity_id), "open", dtype=object)
+    found = latest_before(source, "stage", opportunity_id, when)
+    return found.fillna(OPEN_STAGES[0]).to_numpy(dtype=object)
+
+
+def latest_before(
+    source: pd.DataFrame, column: str, opportunity_id: pd.Series, when: pd.Series
+) -> pd.Series:
+    """`source[column]` of each deal's latest row with t <= `when` (NaN where none)."""
+    left = pd.DataFrame(
+        {"opportunity_id": opportunity_id.to_numpy(), "t": pd.to_datetime(when.to_numpy())}
+    )
+    left["i"] = np.arange(len(left))
+    left["t"] = left["t"].astype("datetime64[us]")
+    right = source[["opportunity_id", "t", column]].copy()
+    right["t"] = right["t"].astype("datetime64[us]")
+    merged = pd.merge_asof(
+        left.sort_values("t", kind="stable"),
+        right.sort_values("t", kind="stable"),
+        on="t",
+        by="opportunity_id",
+    ).sort_values("i")
+    return merged[column].reset_index(drop=True)
+
+
+def scope_frames(data: ForecastData, team: str | None):
+    scope_id = "company" if team is None else team
+    if team is not None:
+        scope_reps(data.ds, team)  # validates the id
+    rev = data.revenue[data.revenue["scope_id"].eq(scope_id)].sort_values("month")
+    pipe, won = data.pipeline, data.won
+    if team is not None:
+        pipe = pipe[pipe["team_id"].eq(team)]
+        won = won[won["team_id"].eq(team)]
+    return scope_id, rev, pipe, won

@@ -1,0 +1,123 @@
+"""What the forecast says about the quarter being sold in: the probability of making its quota
+(Prophet's sample paths re-centred on the blend) and the reps' own forecast categories rolled
+up as sales leaders do (won, + commit, + best case)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.data.contract import FORECAST_CATEGORIES
+from analysis.forecast.inputs import ForecastData, latest_before, scope_frames
+from analysis.months import month_end
+
+__all__ = ["CATEGORY_ORDER", "category_rollup", "quarter_of", "quota_outlook"]
+
+
+# --- forecast categories ------------------------------------------------------------------------
+
+CATEGORY_ORDER = (*FORECAST_CATEGORIES, "uncategorised")
+
+
+def category_rollup(data: ForecastData, team: str | None = None) -> pd.DataFrame | None:
+    """The reps' own forecast for the current quarter (see `quarter_of`), as sales leaders roll it
+    up: won so far, + commit, + best case, from the deals open at the end of the month whose
+    expected close date falls in the quarter (overdue ones included: they are still open).
+
+    The category is the one recorded by the latest snapshot before the month's end when the
+    snapshots carry it, else the deal's current category. Returns None when the dataset has no
+    forecast categories. Columns: category, deals, amount, cumulative (won + categories so far),
+    with a first row "won" (already won in the quarter).
+    """
+    opps = data.ds["opportunities"]
+    if "forecast_category" not in opps or opps["forecast_category"].isna().all():
+        return None
+    scope_id, rev, pipe, _ = scope_frames(data, team)
+    month = data.month
+    quarter = quarter_of(month)
+    left = quarter.asfreq("M", "end").ordinal - month.ordinal  # months of the quarter to come
+    now = pipe[pipe["origin"].eq(month.ordinal) & (pipe["due"] <= left)]
+    category = now["opportunity_id"].map(opps.set_index("opportunity_id")["forecast_category"])
+    snaps = data.ds.tables.get("opportunity_snapshots")
+    if snaps is not None and snaps["forecast_category"].notna().any():
+        seen = latest_before(
+            snaps.rename(columns={"snapshot_date": "t"}),
+            "forecast_category",
+            now["opportunity_id"],
+            pd.Series(month_end(month), index=now.index),
+        )
+        category = pd.Series(
+            np.where(seen.notna(), seen, category.to_numpy()), index=now.index, dtype=object
+        )
+    q_months = pd.period_range(quarter.asfreq("M", "start"), month, freq="M")
+    booked = float(rev.set_index("month")["revenue"].reindex(q_months).fillna(0).sum())
+    g = (
+        now.assign(category=category.fillna("uncategorised"))
+        .groupby("category")["amount"]
+        .agg(["count", "sum"])
+        .reindex(CATEGORY_ORDER)
+        .fillna(0)
+    )
+    rows = pd.DataFrame(
+        {
+            "category": ["won", *CATEGORY_ORDER],
+            "deals": [np.nan, *g["count"].astype("int64")],
+            "amount": [booked, *g["sum"]],
+        }
+    )
+    rows["cumulative"] = rows["amount"].cumsum()
+    rows.attrs.update(quarter=str(quarter), scope=scope_id)
+    return rows
+
+
+# --- quota outlook ------------------------------------------------------------------------------
+
+
+def quarter_of(month: pd.Period) -> pd.Period:
+    """The quarter being sold in after `month` closes: the quarter of month + 1.
+
+    >>> str(quarter_of(pd.Period("2026-09", "M"))), str(quarter_of(pd.Period("2026-10", "M")))
+    ('2026Q4', '2026Q4')
+    """
+    return (month + 1).asfreq("Q")
+
+
+def quota_outlook(
+    rev: pd.DataFrame, month: pd.Period, fc: pd.DataFrame, samples: np.ndarray | None
+) -> dict:
+    """P(won revenue in the current quarter >= its quota): what is already won in the quarter
+    plus joint sample paths for its remaining months. The paths are Prophet's predictive samples
+    re-centred month by month on the blend (so the probability agrees with the blend forecast
+    shown beside it, while keeping Prophet's spread and its correlation across months)."""
+    quarter = quarter_of(month)
+    q_months = pd.period_range(quarter.asfreq("M", "start"), quarter.asfreq("M", "end"), freq="M")
+    r = rev.set_index("month")
+    quota = float(r["quota"].reindex(q_months).sum(min_count=1)) if len(r) else np.nan
+    booked = float(r["revenue"].reindex([m for m in q_months if m <= month]).fillna(0).sum())
+    remaining = [m for m in q_months if m > month]
+    out = {
+        "quarter": str(quarter),
+        "quota": None if not np.isfinite(quota) or quota <= 0 else quota,
+        "booked": booked,
+        "remaining_months": [str(m) for m in remaining],
+        "method": "prophet_samples_recentred_on_blend",
+        "probability": None,
+        "forecast_remaining": None,
+        "samples": None,
+    }
+    blend = fc[fc["model"].eq("blend")].set_index("month")["yhat"].reindex(remaining)
+    if remaining and blend.notna().all():
+        out["forecast_remaining"] = float(blend.sum())
+    if samples is None or out["quota"] is None or not remaining:
+        return out
+    idx = [int((m - (month + 1)).n) for m in remaining]
+    paths = samples[idx]
+    if blend.notna().all():
+        paths = np.clip(
+            paths - paths.mean(axis=1, keepdims=True) + blend.to_numpy()[:, None], 0, None
+        )
+    else:
+        out["method"] = "prophet_samples"
+    out["probability"] = float(np.mean(booked + paths.sum(axis=0) >= out["quota"]))
+    out["samples"] = int(samples.shape[1])
+    return out

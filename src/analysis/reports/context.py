@@ -1,0 +1,137 @@
+"""The report notebooks' context: one call opens a report (validated parameters, the dataset,
+the scope's KPIs for the trend window) and every view reads what it shows from it. Also the few
+helpers every view uses to show data as text, tables and figures.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import HTML
+from matplotlib.figure import Figure
+
+from analysis.data.dataset import Dataset, load_dataset
+from analysis.i18n import Lang, fmt_month, t
+from analysis.metrics.kpis import kpi_table, scope_reps
+from analysis.metrics.scorecards import RAG_COLORS, league_table, rag_class
+from analysis.reports.params import (
+    PARAMS_DIR,
+    NotebookParams,
+    default_data_dir,
+    load_targets,
+    load_team_params,
+)
+
+__all__ = [
+    "TREND_MONTHS",
+    "ReportContext",
+    "open_report",
+    "escape",
+    "html_table",
+    "finished",
+]
+
+TREND_MONTHS = 12
+
+
+@dataclass
+class ReportContext:
+    """Everything a report notebook shows, computed once when the notebook opens the report."""
+
+    params: NotebookParams
+    ds: Dataset
+    month: pd.Period
+    lang: Lang
+    team: str | None
+    scope_name: str
+    manager_name: str | None
+    region: str | None
+    buddhist_era: bool
+    targets: dict[str, float]
+    team_kpis: pd.DataFrame  # the scope's KPI rows for the trend window, by month
+
+    @cached_property
+    def league(self) -> pd.DataFrame:
+        """The scope's league table, computed once for the table and the chart that show it."""
+        return league_table(self.ds, self.month, self.team)
+
+    @property
+    def month_label(self) -> str:
+        return fmt_month(self.month, self.lang, buddhist_era=self.buddhist_era)
+
+    def kpi(self, key: str, offset: int = 0):
+        row = self.team_kpis[self.team_kpis["month"].eq(self.month - offset)]
+        value = None if row.empty else row.iloc[0][key]
+        return None if value is None or pd.isna(value) else value
+
+
+def open_report(
+    team: str | None = None,
+    month: str | None = None,
+    data_dir: str | None = None,
+    lang: Lang = "th",
+) -> ReportContext:
+    """Validate the notebook parameters, load and validate the dataset, compute the scope's KPIs."""
+    params = NotebookParams(team=team, month=month, data_dir=data_dir, lang=lang)
+    ds = load_dataset(Path(params.data_dir) if params.data_dir else default_data_dir())
+    the_month = ds.resolve_month(params.month)
+    months = pd.period_range(the_month - (TREND_MONTHS - 1), the_month, freq="M")
+    buddhist_era, targets = True, load_targets(params.team)
+    if params.team is None:
+        scope = kpi_table(ds, months, level="company")
+        name, manager, region = t("company", params.lang), None, None
+    else:
+        scope_reps(ds, params.team)  # validates the id against the dataset's teams
+        teams = ds["teams"].set_index("team_id")
+        scope = kpi_table(ds, months, level="team")
+        scope = scope[scope["scope_id"].eq(params.team)]
+        row = teams.loc[params.team]
+        name, manager, region = row["team_name"], row["manager_name"], row["region"]
+        if (PARAMS_DIR / f"{params.team}.yaml").is_file():
+            team_params = load_team_params(params.team)
+            name = team_params.display_name or name
+            buddhist_era = team_params.buddhist_era
+    return ReportContext(
+        params=params,
+        ds=ds,
+        month=the_month,
+        lang=params.lang,
+        team=params.team,
+        scope_name=name,
+        manager_name=manager,
+        region=region,
+        buddhist_era=buddhist_era,
+        targets=dict(targets),
+        team_kpis=scope.reset_index(drop=True),
+    )
+
+
+def escape(text) -> str:
+    """Data text as HTML text (never markup)."""
+    return html.escape(str(text))
+
+
+def html_table(
+    frame: pd.DataFrame, css_class: str, status_col: str | None = None, statuses: list | None = None
+) -> HTML:
+    """An escaped HTML table; when given, status cells are tinted red/amber/green."""
+    styler = frame.style.hide(axis="index").format(escape="html", na_rep="–")
+    styler = styler.set_uuid(css_class).set_table_attributes(f'class="report-table {css_class}"')
+    if status_col is not None and statuses is not None:
+        colors = [f"background-color: {RAG_COLORS[s]}" if s in RAG_COLORS else "" for s in statuses]
+        styler = styler.apply(lambda _col: colors, subset=[status_col])
+        classes = pd.DataFrame("", index=frame.index, columns=frame.columns)
+        classes[status_col] = [rag_class(s) for s in statuses]
+        styler = styler.set_td_classes(classes)
+    return HTML(styler.to_html())
+
+
+def finished(fig: Figure) -> Figure:
+    """`fig`, closed: a cell returning it displays it once."""
+    plt.close(fig)  # displayed once, by the cell's value, not again by the inline backend
+    return fig
