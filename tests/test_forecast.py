@@ -15,7 +15,7 @@ from analysis.cli import main
 from analysis.data.dataset import load_dataset
 from analysis.data.synth import SynthConfig, write_sample
 from analysis.data.write import write_dataset
-from analysis.months import month_end
+from analysis.months import next_month_start
 
 # 30 months, two teams: enough history for a 12-fold backtest with 18 months before the first fold
 FORECAST_CONFIG = SynthConfig(n_teams=2, reps_per_team=4, months=30, scale=0.6)
@@ -230,7 +230,7 @@ def test_backtest_fold_equals_the_forecast_made_at_its_cutoff(forecast_ds, compa
 
 def test_changing_data_after_the_month_changes_nothing(forecast_ds, tmp_path):
     month = forecast_ds.latest_complete_month - 4
-    after = month_end(month)
+    after = next_month_start(month)
     t = {k: v.copy() for k, v in forecast_ds.tables.items()}
     o = t["opportunities"]
     later = o["closed_at"] > after
@@ -315,7 +315,7 @@ def test_category_rollup_by_hand(forecast_ds):
     month = forecast_ds.latest_complete_month - 1
     data = F.prepare(forecast_ds, month)
     roll = F.category_rollup(data, None).set_index("category")
-    end = month_end(month)  # the first instant after the month
+    end = next_month_start(month)  # the first instant after the month
     quarter_end = (month + 1).asfreq("Q").asfreq("M", "end").end_time
     o = forecast_ds["opportunities"]
     open_then = o[(o["created_at"] < end) & ~(o["closed_at"] < end)]

@@ -1,7 +1,13 @@
 import pandas as pd
 import pytest
 
-from analysis.months import latest_complete_month, month_end, month_range, month_start, parse_month
+from analysis.months import (
+    latest_complete_month,
+    month_range,
+    month_start,
+    next_month_start,
+    parse_month,
+)
 
 
 def test_parse_month_accepts_yyyy_mm():
@@ -19,7 +25,7 @@ def test_parse_month_rejects_with_a_named_error(bad):
 def test_month_is_half_open():
     m = pd.Period("2026-02", freq="M")
     assert month_start(m) == pd.Timestamp("2026-02-01 00:00:00")
-    assert month_end(m) == pd.Timestamp("2026-03-01 00:00:00")
+    assert next_month_start(m) == pd.Timestamp("2026-03-01 00:00:00")
 
 
 def test_month_range_inclusive():

@@ -27,7 +27,7 @@ from analysis.data.contract import CLOSED_STAGES, OPEN_STAGES
 from analysis.data.dataset import Dataset
 from analysis.metrics.asof import as_of
 from analysis.metrics.kpis import kpis_for, open_pipeline, scope_reps
-from analysis.months import month_end, month_start
+from analysis.months import month_start, next_month_start
 
 __all__ = [
     "FunnelData",
@@ -78,7 +78,7 @@ class FunnelData:
 
     @property
     def end(self) -> pd.Timestamp:
-        return month_end(self.month)
+        return next_month_start(self.month)
 
     @property
     def window_start(self) -> pd.Timestamp:
@@ -88,7 +88,7 @@ class FunnelData:
 def prepare(ds: Dataset, month: pd.Period, team: str | None = None) -> FunnelData:
     """Cut `ds` at the end of `month` and to `team`'s reps (all reps when None)."""
     rep_ids = set(scope_reps(ds, team)["rep_id"])
-    cut = as_of(ds, month_end(month))
+    cut = as_of(ds, next_month_start(month))
     opps = cut["opportunities"]
     opps = opps[opps["rep_id"].isin(rep_ids)].reset_index(drop=True)
     ids = set(opps["opportunity_id"])

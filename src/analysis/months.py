@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-__all__ = ["parse_month", "month_start", "month_end", "month_range", "latest_complete_month"]
+__all__ = ["parse_month", "month_start", "next_month_start", "month_range", "latest_complete_month"]
 
 _MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
@@ -29,8 +29,13 @@ def month_start(month: pd.Period) -> pd.Timestamp:
     return month.start_time
 
 
-def month_end(month: pd.Period) -> pd.Timestamp:
-    """First instant of the next month (exclusive bound)."""
+def next_month_start(month: pd.Period) -> pd.Timestamp:
+    """First instant of the next month: the exclusive end of `month` ("as of the end of M" cuts
+    the data here).
+
+    >>> next_month_start(pd.Period("2026-02", "M"))
+    Timestamp('2026-03-01 00:00:00')
+    """
     return (month + 1).start_time
 
 

@@ -46,8 +46,8 @@ from analysis.effects.inference import (
     staggered_did,
 )
 from analysis.metrics.asof import as_of
-from analysis.metrics.kpis import scope_reps
-from analysis.months import month_end
+from analysis.metrics.kpis import kpi_table, scope_reps
+from analysis.months import next_month_start
 
 __all__ = [
     "RESULT_COLUMNS",
@@ -111,24 +111,37 @@ class EffectsData:
 
 
 def prepare(ds: Dataset, month: pd.Period) -> EffectsData:
-    """Cut at the end of `month` and build the rep x month panels of deals, revenue and quota."""
+    """Cut at the end of `month` and build the rep x month panels of deals, revenue and quota.
+
+    Won and closed deals, won revenue and quota per rep and month are the KPI engine's
+    (`deals_won`, `deals_lost`, `revenue`, `quota` at the rep level); a month's KPIs use only
+    what was known at its end, so they are the same on the cut dataset. Deals that reached
+    negotiation (for the negotiation win rate) come from the cut stage history.
+    """
     month = pd.Period(month, "M")
-    cut = as_of(ds, month_end(month))  # month_end: the first instant after the month
+    cut = as_of(ds, next_month_start(month))
     reps = cut["reps"][["rep_id", "team_id", "hire_date"]].reset_index(drop=True)
     opps = cut["opportunities"]
     first = opps["created_at"].min().to_period("M")
     months = pd.period_range(first, month, freq="M")
-    r_index = pd.Index(reps["rep_id"])
     shape = (len(reps), len(months))
-    closed = opps[opps["closed_at"].notna()]
-    r = r_index.get_indexer(closed["rep_id"])
-    t = closed["closed_at"].dt.to_period("M").astype("int64") - first.ordinal
-    won = closed["stage"].eq("closed_won").to_numpy()
-    panel = {k: np.zeros(shape) for k in ("won", "closed", "revenue", "quota")}
-    np.add.at(panel["closed"], (r, t), 1)
-    np.add.at(panel["won"], (r, t), won)
-    np.add.at(panel["revenue"], (r, t), np.where(won, closed["amount"].to_numpy(), 0.0))
+    per_rep = kpi_table(ds, list(months), level="rep").set_index(["scope_id", "month"])
+    grid = pd.MultiIndex.from_product([reps["rep_id"], months])
+    kpis = per_rep[["deals_won", "deals_lost", "revenue", "quota"]].reindex(grid)
+    kpis = kpis.astype("float64").fillna(0.0)
+    panel = {
+        "won": kpis["deals_won"].to_numpy().reshape(shape),
+        "closed": (kpis["deals_won"] + kpis["deals_lost"]).to_numpy().reshape(shape),
+        "revenue": kpis["revenue"].to_numpy().reshape(shape),
+        "quota": kpis["quota"].to_numpy().reshape(shape),
+    }
+    if not cut.has("quotas"):
+        panel["quota"] = np.full(shape, np.nan)
     if cut.has("stage_history"):
+        closed = opps[opps["closed_at"].notna()]
+        r = pd.Index(reps["rep_id"]).get_indexer(closed["rep_id"])
+        t = closed["closed_at"].dt.to_period("M").astype("int64") - first.ordinal
+        won = closed["stage"].eq("closed_won").to_numpy()
         h = cut["stage_history"]
         reached = closed["opportunity_id"].isin(
             h.loc[h["stage"].eq("negotiation"), "opportunity_id"]
@@ -137,14 +150,6 @@ def prepare(ds: Dataset, month: pd.Period) -> EffectsData:
         panel["neg_closed"], panel["neg_won"] = np.zeros(shape), np.zeros(shape)
         np.add.at(panel["neg_closed"], (r[neg], t[neg]), 1)
         np.add.at(panel["neg_won"], (r[neg], t[neg]), won[neg])
-    if cut.has("quotas"):
-        q = cut["quotas"]
-        q = q[(q["month"] >= first) & (q["month"] <= month)]
-        qr = r_index.get_indexer(q["rep_id"])
-        qt = q["month"].astype("int64").to_numpy() - first.ordinal
-        np.add.at(panel["quota"], (qr, qt), q["quota_amount"].to_numpy())
-    else:
-        panel["quota"][:] = np.nan
     assessments = None
     if cut.has("skill_assessments"):
         a = cut["skill_assessments"]

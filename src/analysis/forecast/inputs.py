@@ -18,7 +18,7 @@ from analysis.forecast.models import (
 )
 from analysis.metrics.asof import as_of
 from analysis.metrics.kpis import kpi_table, open_pipeline, scope_reps
-from analysis.months import month_end, month_range
+from analysis.months import month_range, next_month_start
 
 __all__ = ["ForecastData", "prepare", "scope_frames", "latest_before"]
 
@@ -41,7 +41,7 @@ def prepare(ds: Dataset, month: pd.Period) -> ForecastData:
     The dataset is first cut at the end of `month` (`asof.as_of`): nothing later is read, except
     the quotas, which are a plan made in advance."""
     month = pd.Period(month, "M")
-    ds = as_of(ds, month_end(month))  # month_end: the first instant after the month
+    ds = as_of(ds, next_month_start(month))
     opps = ds["opportunities"]
     first = opps["created_at"].min().to_period("M")
     # quotas are planned ahead: keep two quarters past the month for the quota outlook
@@ -71,7 +71,7 @@ def prepare(ds: Dataset, month: pd.Period) -> ForecastData:
             ),
         }
     )
-    is_won = opps["stage"].eq("closed_won") & (opps["closed_at"] < month_end(month))
+    is_won = opps["stage"].eq("closed_won") & (opps["closed_at"] < next_month_start(month))
     w = opps[is_won]
     won = pd.DataFrame(
         {

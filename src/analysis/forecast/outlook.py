@@ -9,7 +9,7 @@ import pandas as pd
 
 from analysis.data.contract import FORECAST_CATEGORIES
 from analysis.forecast.inputs import ForecastData, latest_before, scope_frames
-from analysis.months import month_end
+from analysis.months import next_month_start
 
 __all__ = ["CATEGORY_ORDER", "category_rollup", "quarter_of", "quota_outlook"]
 
@@ -44,7 +44,7 @@ def category_rollup(data: ForecastData, team: str | None = None) -> pd.DataFrame
             snaps.rename(columns={"snapshot_date": "t"}),
             "forecast_category",
             now["opportunity_id"],
-            pd.Series(month_end(month), index=now.index),
+            pd.Series(next_month_start(month), index=now.index),
         )
         category = pd.Series(
             np.where(seen.notna(), seen, category.to_numpy()), index=now.index, dtype=object

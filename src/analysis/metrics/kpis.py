@@ -32,7 +32,7 @@ from analysis.data import cache, engine
 from analysis.data.contract import SKILLS
 from analysis.data.dataset import Dataset
 from analysis.metrics.registry import FAMILIES, KPI, KPIS, kpi_markdown
-from analysis.months import month_end, month_range, month_start
+from analysis.months import month_range
 
 __all__ = [
     "open_pipeline",
@@ -44,7 +44,6 @@ __all__ = [
     "shared_kpi_table",
     "kpis_for",
     "missing_kpis",
-    "active_reps",
     "scope_reps",
     "kpi_markdown",
 ]
@@ -58,13 +57,6 @@ _ZERO_WHEN_EMPTY = {k for k, v in KPIS.items() if v.unit == "count"} | {
 }
 _INDEX = ["scope_id", "month"]
 _CYCLE_DAYS = "date_diff('microsecond', o.created_at, o.closed_at) / 86400e6"
-
-
-def active_reps(reps: pd.DataFrame, month: pd.Period) -> pd.DataFrame:
-    """Reps active in `month`: hired before its end and not left before its start."""
-    hired = reps["hire_date"] < month_end(month)
-    stayed = reps["left_date"].isna() | (reps["left_date"] >= month_start(month))
-    return reps[hired & stayed]
 
 
 class _Query:
