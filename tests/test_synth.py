@@ -10,7 +10,8 @@ import pytest
 
 from analysis.data.contract import TABLES
 from analysis.data.dataset import load_dataset
-from analysis.data.synth import QUOTA_PLAN_MONTHS, SynthConfig, generate
+from analysis.data.synth import SynthConfig, generate
+from analysis.data.synth.config import QUOTA_PLAN_MONTHS
 from conftest import SMALL_CONFIG
 
 
@@ -139,7 +140,7 @@ def test_nothing_after_as_of(default_sample):
 def test_the_benchmark_company_scales_in_shards(tmp_path, monkeypatch):
     """Scale 0.01 = 3 teams; one team per shard gives three shards whose ids must not collide
     and whose files together pass the contract (validated in place, as at full scale)."""
-    from analysis.data.synth import LARGE, scaled_configs, write_scaled
+    from analysis.data.synth.scaled import LARGE, scaled_configs, write_scaled
 
     monkeypatch.setenv("AEM_CACHE_DIR", "off")
     configs = scaled_configs(0.01, teams_per_shard=1)

@@ -1,0 +1,188 @@
+"""The sample dataset: every table family in a fixed order on one random generator, the
+manifest of the injected effects, and writing it to disk."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.data.contract import CONTRACT_VERSION
+from analysis.data.synth import accounts, activity, deals, leads, people, talent
+from analysis.data.synth.catalogue import LEAD_SOURCES
+from analysis.data.synth.common import Draws
+from analysis.data.synth.config import MONTH_FACTORS, SynthConfig
+from analysis.data.write import write_dataset
+
+__all__ = ["generate", "write_sample"]
+
+# the table families in the order they draw from the random generator
+FAMILIES = [
+    people.teams,
+    people.reps,
+    talent.trainings,
+    accounts.accounts,
+    deals.draw_deals,
+    deals.walk_stages,
+    deals.plan_close_dates,
+    deals.opportunities,
+    deals.stage_history,
+    deals.snapshots,
+    leads.leads,
+    activity.activities,
+    accounts.revenue,
+    accounts.csat,
+    accounts.tickets,
+    activity.feedback,
+    talent.skill_assessments,
+    people.quotas,
+]
+
+
+def generate(cfg: SynthConfig | None = None) -> tuple[dict[str, pd.DataFrame], dict]:
+    """Generate the sample dataset. Returns (tables, manifest)."""
+    cfg = cfg or SynthConfig()
+    rng = np.random.default_rng(cfg.seed)
+    months = cfg.months_index
+    n_months = len(months)
+    start = months[0].start_time
+    as_of_end = months[-1].end_time.ceil("D")  # exclusive: first instant after the data
+    as_of = months[-1].end_time.normalize()
+    s = Draws(
+        cfg=cfg,
+        rng=rng,
+        months=months,
+        n_months=n_months,
+        start=start,
+        as_of_end=as_of_end,
+        as_of=as_of,
+    )
+    for family in FAMILIES:
+        family(s)
+    (
+        ability,
+        accounts,
+        activities,
+        as_of,
+        cfg,
+        csat,
+        feedback,
+        leads,
+        neg_done,
+        opportunities,
+        opportunity_snapshots,
+        quotas,
+        reps,
+        revenue,
+        skill_assessments,
+        src_names,
+        stage_history,
+        teams,
+        tickets,
+        trainings,
+        win_p,
+    ) = s.take(
+        "ability",
+        "accounts",
+        "activities",
+        "as_of",
+        "cfg",
+        "csat",
+        "feedback",
+        "leads",
+        "neg_done",
+        "opportunities",
+        "opportunity_snapshots",
+        "quotas",
+        "reps",
+        "revenue",
+        "skill_assessments",
+        "src_names",
+        "stage_history",
+        "teams",
+        "tickets",
+        "trainings",
+        "win_p",
+    )
+    tables = dict(
+        teams=teams,
+        reps=reps.drop(columns=["seat", "ability"]),
+        quotas=quotas,
+        accounts=accounts,
+        leads=leads,
+        opportunities=opportunities.reset_index(drop=True),
+        stage_history=stage_history,
+        opportunity_snapshots=opportunity_snapshots,
+        activities=activities,
+        revenue=revenue,
+        csat=csat,
+        tickets=tickets,
+        feedback=feedback,
+        trainings=trainings,
+        skill_assessments=skill_assessments,
+    )
+    manifest = {
+        # the generator's name as the sample has always recorded it (`analysis synth`): the
+        # dataset's content hash, and so every report's footer, stays the same across releases
+        "generator": "analysis.synth",
+        "config": {k: v for k, v in asdict(cfg).items()},
+        "as_of": str(as_of.date()),
+        "truth": {
+            "stage_conversion": cfg.stage_probs,
+            "stage_conversion_note": "the first three steps are the same for every deal; "
+            "negotiation->closed_won is shifted by rep ability "
+            f"({cfg.ability_prob_shift} per SD, centred over deals) and raised by "
+            "negotiation_training_close_rate_pp for deals entering negotiation after the rep "
+            "completed NEG-101; a skipped qualification counts as passed",
+            "skip_qualification_prob": cfg.skip_qualification_prob,
+            "overall_win_probability_average_rep": round(win_p, 4),
+            "month_factors": dict(zip(range(1, 13), MONTH_FACTORS, strict=True)),
+            "annual_growth": cfg.annual_growth,
+            "negotiation_training_close_rate_pp": cfg.negotiation_close_pp,
+            "course_skill_gain_points": cfg.course_skill_gain,
+            "skill_ability_loading": cfg.skill_ability_loading,
+            "skills_without_outcome_relation": [
+                s for s, v in cfg.skill_ability_loading.items() if v == 0
+            ],
+            "lead_source_conversion": {s: LEAD_SOURCES[s][1] for s in src_names},
+            "year_end_pull_prob": cfg.year_end_pull_prob,
+            "songkran_delay_prob": cfg.songkran_delay_prob,
+            "account_churn_monthly": cfg.account_churn_monthly,
+        },
+        "rep_ability": dict(zip(reps["rep_id"], np.round(ability, 4), strict=True)),
+        "negotiation_training_completed": {
+            reps.at[i, "rep_id"]: str(pd.Timestamp(neg_done[i]))
+            for i in range(len(reps))
+            if not np.isnat(neg_done[i])
+        },
+    }
+    return tables, manifest
+
+
+def write_sample(path: str | Path, cfg: SynthConfig | None = None, *, fmt: str = "csv") -> Path:
+    """Generate the sample dataset and write it, with dataset.yaml and manifest.json, to `path`."""
+    cfg = cfg or SynthConfig()
+    tables, manifest = generate(cfg)
+    meta = {
+        "name": "sample",
+        "description": "Synthetic Thai B2B software company (analysis.synth); not real data.",
+        "contract_version": CONTRACT_VERSION,
+        "timezone": "Asia/Bangkok",
+        "currency": "THB",
+        "as_of": manifest["as_of"],
+        "generator": {
+            "seed": cfg.seed,
+            "n_teams": cfg.n_teams,
+            "reps_per_team": cfg.reps_per_team,
+            "months": cfg.months,
+            "end_month": cfg.end_month,
+            "scale": cfg.scale,
+        },
+    }
+    path = write_dataset(tables, path, meta=meta, fmt=fmt)
+    text = json.dumps(manifest, ensure_ascii=False, indent=2, default=str)
+    (Path(path) / "manifest.json").write_text(text, encoding="utf-8")
+    return Path(path)
