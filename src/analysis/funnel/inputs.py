@@ -1,0 +1,73 @@
+"""The funnel's inputs: the dataset as known at the end of the month (`metrics.asof.as_of`),
+restricted to one team's reps (or all)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analysis.data.contract import OPEN_STAGES
+from analysis.data.dataset import Dataset
+from analysis.metrics.asof import as_of
+from analysis.metrics.kpis import scope_reps
+from analysis.months import month_start, next_month_start
+
+__all__ = ["STAGE_INDEX", "WINDOW_MONTHS", "DAY", "FunnelData", "prepare"]
+
+
+STAGE_INDEX = {s: i for i, s in enumerate(OPEN_STAGES)} | {"closed_won": len(OPEN_STAGES)}
+
+
+WINDOW_MONTHS = 12
+
+
+DAY = pd.Timedelta(days=1)
+
+
+@dataclass
+class FunnelData:
+    """The dataset as known at the end of `month`, restricted to one team's reps (or all)."""
+
+    ds: Dataset  # full dataset (for the shared open-pipeline implementation)
+    cut: Dataset  # as of the end of `month`
+    month: pd.Period
+    team: str | None
+    rep_ids: set[str]
+    opps: pd.DataFrame
+    history: pd.DataFrame | None
+    snapshots: pd.DataFrame | None
+    leads: pd.DataFrame | None
+
+    @property
+    def start(self) -> pd.Timestamp:
+        return month_start(self.month)
+
+    @property
+    def end(self) -> pd.Timestamp:
+        return next_month_start(self.month)
+
+    @property
+    def window_start(self) -> pd.Timestamp:
+        return month_start(self.month - (WINDOW_MONTHS - 1))
+
+
+def prepare(ds: Dataset, month: pd.Period, team: str | None = None) -> FunnelData:
+    """Cut `ds` at the end of `month` and to `team`'s reps (all reps when None)."""
+    rep_ids = set(scope_reps(ds, team)["rep_id"])
+    cut = as_of(ds, next_month_start(month))
+    opps = cut["opportunities"]
+    opps = opps[opps["rep_id"].isin(rep_ids)].reset_index(drop=True)
+    ids = set(opps["opportunity_id"])
+    history = cut.tables.get("stage_history")
+    if history is not None:
+        history = history[history["opportunity_id"].isin(ids)].sort_values(
+            ["opportunity_id", "entered_at"], kind="stable", ignore_index=True
+        )
+    snaps = cut.tables.get("opportunity_snapshots")
+    if snaps is not None:
+        snaps = snaps[snaps["opportunity_id"].isin(ids)].reset_index(drop=True)
+    leads = cut.tables.get("leads")
+    if leads is not None:
+        leads = leads[leads["rep_id"].isin(rep_ids)].reset_index(drop=True)
+    return FunnelData(ds, cut, month, team, rep_ids, opps, history, snaps, leads)
