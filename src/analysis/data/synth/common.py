@@ -15,18 +15,9 @@ class Draws(SimpleNamespace):
     """Everything one sample has drawn so far, by name (reps, seat_month_rep, created, won, ...).
 
     `generate` runs the table families in a fixed order on one random generator (`rng`), so the
-    sample is the same for a seed; each family takes what it needs from here and keeps what later
-    families need.
+    sample is the same for a seed; each family reads what earlier ones drew (`s.rng`,
+    `s.seat_idx`, ...) and sets what it draws as attributes for the families that come later.
     """
-
-    def take(self, *names: str):
-        """The values of `names`, in order (one name: the value itself)."""
-        values = tuple(getattr(self, n) for n in names)
-        return values[0] if len(values) == 1 else values
-
-    def put(self, **values) -> None:
-        """Store `values` for the families that come later."""
-        vars(self).update(values)
 
 
 def book_account(

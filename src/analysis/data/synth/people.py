@@ -66,10 +66,9 @@ def teams(s: Draws) -> None:
     """The teams table: catalogue teams in order (numbered past the catalogue), each with a
     manager.
     """
-    cfg, rng = s.take("cfg", "rng")
     # teams -----------------------------------------------------------------------------------
     team_rows = []
-    for i in range(cfg.team_offset, cfg.team_offset + cfg.n_teams):
+    for i in range(s.cfg.team_offset, s.cfg.team_offset + s.cfg.n_teams):
         tid, tname, region, _ = TEAM_CATALOGUE[i % len(TEAM_CATALOGUE)]
         if i >= len(TEAM_CATALOGUE):
             tid, tname = (
@@ -81,82 +80,48 @@ def teams(s: Draws) -> None:
                 team_id=tid,
                 team_name=tname,
                 region=region,
-                manager_name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+                manager_name=f"{s.rng.choice(FIRST_NAMES)} {s.rng.choice(LAST_NAMES)}",
             )
         )
-    teams = pd.DataFrame(team_rows)[["team_id", "team_name", "manager_name", "region"]]
-    s.put(teams=teams)
+    s.teams = pd.DataFrame(team_rows)[["team_id", "team_name", "manager_name", "region"]]
 
 
 def reps(s: Draws) -> None:
     """Reps in their seats (hire and leave dates, ability) and the (seat, month) -> rep index."""
-    cfg, months, rng, teams = s.take("cfg", "months", "rng", "teams")
-    reps, seat_month_rep = _seat_reps(cfg, rng, teams)
-    n_seats = seat_month_rep.shape[0]
-    ability = reps["ability"].to_numpy()
-    hire_month = np.array([(h.to_period("M") - months[0]).n for h in reps["hire_date"]])
-    s.put(
-        ability=ability,
-        hire_month=hire_month,
-        n_seats=n_seats,
-        reps=reps,
-        seat_month_rep=seat_month_rep,
-    )
+    s.reps, s.seat_month_rep = _seat_reps(s.cfg, s.rng, s.teams)
+    s.n_seats = s.seat_month_rep.shape[0]
+    s.ability = s.reps["ability"].to_numpy()
+    s.hire_month = np.array([(h.to_period("M") - s.months[0]).n for h in s.reps["hire_date"]])
 
 
 def quotas(s: Draws) -> None:
     """The quotas table: a fully ramped average rep's expected revenue with a 12% stretch, ramped,
     and planned six months ahead.
     """
-    (
-        base,
-        cfg,
-        growth,
-        month_factor,
-        month_idx,
-        months,
-        n_months,
-        prod_names,
-        ramp,
-        rep_of,
-        reps,
-        tenure,
-    ) = s.take(
-        "base",
-        "cfg",
-        "growth",
-        "month_factor",
-        "month_idx",
-        "months",
-        "n_months",
-        "prod_names",
-        "ramp",
-        "rep_of",
-        "reps",
-        "tenure",
-    )
     # quotas: expected revenue of a fully ramped average rep, with ramp and a 12% stretch ----------
-    win_p = float(np.prod(base))
+    s.win_p = float(np.prod(s.base))
     avg_deal = (
-        float(sum(PRODUCTS[p][0] * PRODUCTS[p][1] for p in prod_names)) * np.exp(0.45**2 / 2) * 0.97
+        float(sum(PRODUCTS[p][0] * PRODUCTS[p][1] for p in s.prod_names))
+        * np.exp(0.45**2 / 2)
+        * 0.97
     )
-    q_base = cfg.opps_per_rep_month * cfg.scale * win_p * avg_deal * 1.12
-    q_amount = np.round(q_base * month_factor[month_idx] * growth[month_idx] * ramp, -4)
+    q_base = s.cfg.opps_per_rep_month * s.cfg.scale * s.win_p * avg_deal * 1.12
+    q_amount = np.round(q_base * s.month_factor[s.month_idx] * s.growth[s.month_idx] * s.ramp, -4)
     # quotas are plans set in advance: reps in seat at the end already have the next months' quotas
-    last = month_idx == n_months - 1
+    last = s.month_idx == s.n_months - 1
     k = np.tile(np.arange(1, QUOTA_PLAN_MONTHS + 1), int(last.sum()))
-    plan_rep = np.repeat(rep_of[last], QUOTA_PLAN_MONTHS)
-    plan_month = pd.period_range(months[-1] + 1, periods=QUOTA_PLAN_MONTHS, freq="M")[k - 1]
-    plan_ramp = np.clip((np.repeat(tenure[last], QUOTA_PLAN_MONTHS) + k + 1) / 3, 0.33, 1.0)
+    plan_rep = np.repeat(s.rep_of[last], QUOTA_PLAN_MONTHS)
+    plan_month = pd.period_range(s.months[-1] + 1, periods=QUOTA_PLAN_MONTHS, freq="M")[k - 1]
+    plan_ramp = np.clip((np.repeat(s.tenure[last], QUOTA_PLAN_MONTHS) + k + 1) / 3, 0.33, 1.0)
     plan_factor = np.array([MONTH_FACTORS[p.month - 1] for p in plan_month])
     plan_amount = np.round(
-        q_base * plan_factor * (1 + cfg.annual_growth) ** ((n_months - 1 + k) / 12) * plan_ramp, -4
+        q_base * plan_factor * (1 + s.cfg.annual_growth) ** ((s.n_months - 1 + k) / 12) * plan_ramp,
+        -4,
     )
-    quotas = pd.DataFrame(
+    s.quotas = pd.DataFrame(
         dict(
-            rep_id=reps["rep_id"].to_numpy()[np.concatenate([rep_of, plan_rep])],
-            month=months[month_idx].append(plan_month),
+            rep_id=s.reps["rep_id"].to_numpy()[np.concatenate([s.rep_of, plan_rep])],
+            month=s.months[s.month_idx].append(plan_month),
             quota_amount=np.concatenate([q_amount, plan_amount]),
         )
     )
-    s.put(quotas=quotas, win_p=win_p)

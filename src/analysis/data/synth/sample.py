@@ -62,67 +62,22 @@ def generate(cfg: SynthConfig | None = None) -> tuple[dict[str, pd.DataFrame], d
     )
     for family in FAMILIES:
         family(s)
-    (
-        ability,
-        accounts,
-        activities,
-        as_of,
-        cfg,
-        csat,
-        feedback,
-        leads,
-        neg_done,
-        opportunities,
-        opportunity_snapshots,
-        quotas,
-        reps,
-        revenue,
-        skill_assessments,
-        src_names,
-        stage_history,
-        teams,
-        tickets,
-        trainings,
-        win_p,
-    ) = s.take(
-        "ability",
-        "accounts",
-        "activities",
-        "as_of",
-        "cfg",
-        "csat",
-        "feedback",
-        "leads",
-        "neg_done",
-        "opportunities",
-        "opportunity_snapshots",
-        "quotas",
-        "reps",
-        "revenue",
-        "skill_assessments",
-        "src_names",
-        "stage_history",
-        "teams",
-        "tickets",
-        "trainings",
-        "win_p",
-    )
     tables = dict(
-        teams=teams,
-        reps=reps.drop(columns=["seat", "ability"]),
-        quotas=quotas,
-        accounts=accounts,
-        leads=leads,
-        opportunities=opportunities.reset_index(drop=True),
-        stage_history=stage_history,
-        opportunity_snapshots=opportunity_snapshots,
-        activities=activities,
-        revenue=revenue,
-        csat=csat,
-        tickets=tickets,
-        feedback=feedback,
-        trainings=trainings,
-        skill_assessments=skill_assessments,
+        teams=s.teams,
+        reps=s.reps.drop(columns=["seat", "ability"]),
+        quotas=s.quotas,
+        accounts=s.accounts,
+        leads=s.leads,
+        opportunities=s.opportunities.reset_index(drop=True),
+        stage_history=s.stage_history,
+        opportunity_snapshots=s.opportunity_snapshots,
+        activities=s.activities,
+        revenue=s.revenue,
+        csat=s.csat,
+        tickets=s.tickets,
+        feedback=s.feedback,
+        trainings=s.trainings,
+        skill_assessments=s.skill_assessments,
     )
     manifest = {
         # the generator's name as the sample has always recorded it (`analysis synth`): the
@@ -138,7 +93,7 @@ def generate(cfg: SynthConfig | None = None) -> tuple[dict[str, pd.DataFrame], d
             "negotiation_training_close_rate_pp for deals entering negotiation after the rep "
             "completed NEG-101; a skipped qualification counts as passed",
             "skip_qualification_prob": cfg.skip_qualification_prob,
-            "overall_win_probability_average_rep": round(win_p, 4),
+            "overall_win_probability_average_rep": round(s.win_p, 4),
             "month_factors": dict(zip(range(1, 13), MONTH_FACTORS, strict=True)),
             "annual_growth": cfg.annual_growth,
             "negotiation_training_close_rate_pp": cfg.negotiation_close_pp,
@@ -147,16 +102,16 @@ def generate(cfg: SynthConfig | None = None) -> tuple[dict[str, pd.DataFrame], d
             "skills_without_outcome_relation": [
                 s for s, v in cfg.skill_ability_loading.items() if v == 0
             ],
-            "lead_source_conversion": {s: LEAD_SOURCES[s][1] for s in src_names},
+            "lead_source_conversion": {s: LEAD_SOURCES[s][1] for s in s.src_names},
             "year_end_pull_prob": cfg.year_end_pull_prob,
             "songkran_delay_prob": cfg.songkran_delay_prob,
             "account_churn_monthly": cfg.account_churn_monthly,
         },
-        "rep_ability": dict(zip(reps["rep_id"], np.round(ability, 4), strict=True)),
+        "rep_ability": dict(zip(s.reps["rep_id"], np.round(s.ability, 4), strict=True)),
         "negotiation_training_completed": {
-            reps.at[i, "rep_id"]: str(pd.Timestamp(neg_done[i]))
-            for i in range(len(reps))
-            if not np.isnat(neg_done[i])
+            s.reps.at[i, "rep_id"]: str(pd.Timestamp(s.neg_done[i]))
+            for i in range(len(s.reps))
+            if not np.isnat(s.neg_done[i])
         },
     }
     return tables, manifest

@@ -22,33 +22,32 @@ def trainings(s: Draws) -> None:
     """Courses rolled out in waves (NEG-101 to about half the reps); completion dates drive the
     skill gains and the negotiation effect.
     """
-    as_of_end, months, reps, rng, seat_month_rep = s.take(
-        "as_of_end", "months", "reps", "rng", "seat_month_rep"
-    )
     # trainings: each course rolled out in waves; NEG-101 to about half the reps -----------------
     tr_rows = []
-    neg_done = np.full(len(reps), np.datetime64("NaT"), dtype="datetime64[s]")
-    skill_gain_at: dict[str, np.ndarray] = {
-        s: np.full(len(reps), np.datetime64("NaT"), dtype="datetime64[s]") for s in SKILLS
+    s.neg_done = np.full(len(s.reps), np.datetime64("NaT"), dtype="datetime64[s]")
+    s.skill_gain_at: dict[str, np.ndarray] = {
+        skill: np.full(len(s.reps), np.datetime64("NaT"), dtype="datetime64[s]") for skill in SKILLS
     }
-    for r in range(len(reps)):
+    for r in range(len(s.reps)):
         for cid, (cname, skill) in COURSES.items():
             p_assign = 0.5 if cid == "NEG-101" else 0.35
-            if rng.random() > p_assign:
+            if s.rng.random() > p_assign:
                 continue
-            active = np.flatnonzero(seat_month_rep[reps.at[r, "seat"]] == r)
+            active = np.flatnonzero(s.seat_month_rep[s.reps.at[r, "seat"]] == r)
             if len(active) < 3:
                 continue
-            m = int(rng.choice(active[: max(1, len(active) - 1)]))
-            assigned = months[m].start_time + pd.Timedelta(days=int(rng.integers(0, 20)), hours=9)
+            m = int(s.rng.choice(active[: max(1, len(active) - 1)]))
+            assigned = s.months[m].start_time + pd.Timedelta(
+                days=int(s.rng.integers(0, 20)), hours=9
+            )
             completed = None
-            if rng.random() < 0.85:
-                completed = assigned + pd.Timedelta(days=float(rng.gamma(3.0, 10.0)))
-                if completed >= as_of_end:
+            if s.rng.random() < 0.85:
+                completed = assigned + pd.Timedelta(days=float(s.rng.gamma(3.0, 10.0)))
+                if completed >= s.as_of_end:
                     completed = None
             tr_rows.append(
                 dict(
-                    rep_id=reps.at[r, "rep_id"],
+                    rep_id=s.reps.at[r, "rep_id"],
                     course_id=cid,
                     course_name=cname,
                     assigned_at=assigned,
@@ -57,51 +56,46 @@ def trainings(s: Draws) -> None:
                 )
             )
             if completed is not None:
-                skill_gain_at[skill][r] = np.datetime64(completed, "s")
+                s.skill_gain_at[skill][r] = np.datetime64(completed, "s")
                 if cid == "NEG-101":
-                    neg_done[r] = np.datetime64(completed, "s")
-    trainings = pd.DataFrame(
+                    s.neg_done[r] = np.datetime64(completed, "s")
+    s.trainings = pd.DataFrame(
         tr_rows,
         columns=["rep_id", "course_id", "course_name", "assigned_at", "completed_at", "skill"],
     )
-    s.put(neg_done=neg_done, skill_gain_at=skill_gain_at, trainings=trainings)
 
 
 def skill_assessments(s: Draws) -> None:
     """The skill_assessments table: every active rep each quarter-end month; score = 60 + loading x
     10 x ability + course gain + noise.
     """
-    ability, cfg, month_idx, months, rep_of, reps, rng, skill_gain_at = s.take(
-        "ability", "cfg", "month_idx", "months", "rep_of", "reps", "rng", "skill_gain_at"
-    )
     # skill assessments: every active rep, each quarter-end month, all skills ------------------------
-    q_mask = np.isin(month_idx, [i for i, p in enumerate(months) if p.month in (3, 6, 9, 12)])
+    q_mask = np.isin(s.month_idx, [i for i, p in enumerate(s.months) if p.month in (3, 6, 9, 12)])
     sa_sm = np.flatnonzero(q_mask)
     sa_rows = []
     for skill in SKILLS:
         at = (
-            months.start_time.values[month_idx[sa_sm]]
+            s.months.start_time.values[s.month_idx[sa_sm]]
             + np.timedelta64(14, "D")
             + np.timedelta64(10, "h")
         ).astype("datetime64[s]")
-        r = rep_of[sa_sm]
-        gain_at = skill_gain_at[skill][r]
+        r = s.rep_of[sa_sm]
+        gain_at = s.skill_gain_at[skill][r]
         gained = ~np.isnat(gain_at) & (gain_at <= at)
         score = (
             60
-            + cfg.skill_ability_loading[skill] * 10 * ability[r]
-            + cfg.course_skill_gain[skill] * gained
-            + rng.normal(0, cfg.skill_noise_sd, len(r))
+            + s.cfg.skill_ability_loading[skill] * 10 * s.ability[r]
+            + s.cfg.course_skill_gain[skill] * gained
+            + s.rng.normal(0, s.cfg.skill_noise_sd, len(r))
         )
         sa_rows.append(
             pd.DataFrame(
                 dict(
-                    rep_id=reps["rep_id"].to_numpy()[r],
+                    rep_id=s.reps["rep_id"].to_numpy()[r],
                     assessed_at=at,
                     skill=skill,
                     score=np.clip(score, 0, 100).round(1),
                 )
             )
         )
-    skill_assessments = pd.concat(sa_rows, ignore_index=True)
-    s.put(skill_assessments=skill_assessments)
+    s.skill_assessments = pd.concat(sa_rows, ignore_index=True)
