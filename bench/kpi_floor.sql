@@ -5,7 +5,7 @@
 -- {dir}: the dataset folder, {lo} and {hi}: first and last month ordinal (months since 1970-01).
 CREATE OR REPLACE MACRO mo(ts) AS (year(ts) - 1970) * 12 + month(ts) - 1;
 CREATE OR REPLACE MACRO mo_text(s) AS (CAST(s[1:4] AS INTEGER) - 1970) * 12 + CAST(s[6:7] AS INTEGER) - 1;
-CREATE OR REPLACE MACRO month_end(m) AS TIMESTAMP '1970-01-01' + to_months(CAST(m + 1 AS INTEGER));
+CREATE OR REPLACE MACRO next_month_start(m) AS TIMESTAMP '1970-01-01' + to_months(CAST(m + 1 AS INTEGER));
 
 WITH
 months AS (SELECT range AS m FROM range({lo}, {hi} + 1)),
@@ -39,7 +39,7 @@ open_seen AS (
     SELECT d.team_id, d.m,
         CASE WHEN s.snapshot_date IS NULL THEN d.amount ELSE s.amount END AS amount,
         mo(CASE WHEN s.snapshot_date IS NULL THEN d.expected_close_date ELSE s.expected_close_date END) AS due
-    FROM (SELECT *, month_end(m) AS m_end FROM open_deals) d
+    FROM (SELECT *, next_month_start(m) AS m_end FROM open_deals) d
     ASOF LEFT JOIN '{dir}/opportunity_snapshots.parquet' s
         ON s.opportunity_id = d.opportunity_id AND d.m_end > s.snapshot_date),
 pipe AS (
@@ -134,7 +134,7 @@ skills AS (
         avg(s.score) FILTER (WHERE g.skill = 'discovery') AS discovery,
         avg(s.score) FILTER (WHERE g.skill = 'product_knowledge') AS product_knowledge,
         avg(s.score) FILTER (WHERE g.skill = 'closing') AS closing
-    FROM (SELECT a.*, month_end(a.m) AS m_end, k.skill FROM active a,
+    FROM (SELECT a.*, next_month_start(a.m) AS m_end, k.skill FROM active a,
             (VALUES ('negotiation'), ('presentation'), ('discovery'), ('product_knowledge'), ('closing')) k(skill)) g
     ASOF LEFT JOIN '{dir}/skill_assessments.parquet' s
         ON s.rep_id = g.rep_id AND s.skill = g.skill AND g.m_end > s.assessed_at
