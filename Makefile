@@ -79,9 +79,10 @@ lab: $(STAMP) ## Open JupyterLab on the project kernel
 	@if [ ! -f data/sample/dataset.yaml ]; then $(MAKE) --no-print-directory data/sample/dataset.yaml; fi
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
-lint: $(STAMP) ## ruff lint and format check
+lint: $(STAMP) ## ruff lint and format check, and the import layers (lint-imports)
 	$(VENV)/bin/ruff check src tests notebooks bench
 	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 format: $(STAMP) ## ruff format and safe fixes
 	$(VENV)/bin/ruff check --fix src tests notebooks bench
