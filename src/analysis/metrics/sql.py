@@ -1,0 +1,369 @@
+"""The KPI families as DuckDB SQL, one query per family of events, grouped by (scope, month
+ordinal) over the dataset's tables wherever they are (`analysis.data.engine`); `kpis` turns
+the aggregates into the KPI table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from analysis.data import engine
+from analysis.data.contract import SKILLS
+from analysis.data.dataset import Dataset
+
+Level = Literal["company", "team", "rep"]
+
+__all__ = [
+    "Level",
+    "Query",
+    "open_rows_sql",
+    "month_ordinals",
+    "ratio",
+    "opportunity_kpis",
+    "event_kpis",
+    "account_kpis",
+    "people_kpis",
+    "scope_month_grid",
+]
+
+
+_INDEX = ["scope_id", "month"]
+
+
+_CYCLE_DAYS = "date_diff('microsecond', o.created_at, o.closed_at) / 86400e6"
+
+
+class Query:
+    """One KPI computation: DuckDB over the dataset (`analysis.data.engine`), the months asked for
+    (ordinals, registered as table `kpi_months`) and the level whose scopes rows roll up to."""
+
+    def __init__(self, ds: Dataset, months: np.ndarray, level: Level):
+        if level not in ("company", "team", "rep"):
+            raise ValueError(f"level: {level!r} is not one of company, team, rep")
+        self.ds, self.level, self.months = ds, level, months
+        self.lo, self.hi = int(months.min()), int(months.max())
+        self.con = engine.connect(ds)
+        self.con.register("kpi_months", pd.DataFrame({"m": months}))
+        # growth needs the revenue of M-1 and M-12, which may lie before `months`
+        ext = np.union1d(np.union1d(months, months - 1), months - 12)
+        self.con.register("ext_months", pd.DataFrame({"m": ext}))
+
+    def scope(self, rep: str) -> tuple[str, str]:
+        """(scope_id expression, join clause) for rows whose rep id is the SQL expression `rep`.
+        Every row belongs to the company; a row without a (known) rep has no team or rep scope."""
+        if self.level == "company":
+            return "'company'", ""
+        if self.level == "rep":
+            return rep, ""
+        return "_scope.team_id", f"LEFT JOIN reps _scope ON _scope.rep_id = {rep}"
+
+    def in_months(self, expr: str, table: str = "kpi_months") -> str:
+        return f"{expr} IN (SELECT m FROM {table})"
+
+    def series(self, sql: str) -> dict[str, pd.Series]:
+        """Run `sql` (columns scope_id, m, then KPI columns): one float Series per KPI column,
+        indexed by (scope_id, month ordinal)."""
+        frame = self.con.execute(sql).df()
+        frame = frame.rename(columns={"m": "month"}).astype({"month": "int64"})
+        frame = frame.set_index(_INDEX)
+        return {c: frame[c].astype("float64") for c in frame.columns}
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def open_rows_sql(q: Query) -> str:
+    """Deals open at the end of each month asked for: opportunity_id, rep_id, m, amount, due
+    (expected-close month ordinal).
+
+    Open at the end of M: created before it and not closed by then, i.e. alive in months
+    [created, closed - 1]. Amount and expected close date are as the latest snapshot before the
+    end of M recorded them when the dataset has `opportunity_snapshots` (else, or for a deal with
+    no snapshot yet, the current values).
+    """
+    alive = f"""
+        SELECT * FROM (
+            SELECT opportunity_id, rep_id, amount, expected_close_date,
+                unnest(range(greatest(month_ord(created_at), {q.lo}),
+                             least(coalesce(month_ord(closed_at) - 1, {q.hi}), {q.hi}) + 1)) AS m
+            FROM opportunities)
+        WHERE {q.in_months("m")}"""
+    if not q.ds.has("opportunity_snapshots"):
+        return f"""SELECT opportunity_id, rep_id, m, amount,
+            month_ord(expected_close_date) AS due FROM ({alive})"""
+    return f"""
+        SELECT r.opportunity_id, r.rep_id, r.m,
+            CASE WHEN s.snapshot_date IS NULL THEN r.amount ELSE s.amount END AS amount,
+            month_ord(CASE WHEN s.snapshot_date IS NULL THEN r.expected_close_date
+                           ELSE s.expected_close_date END) AS due
+        FROM (SELECT *, month_start(m + 1) AS end_ts FROM ({alive})) r
+        ASOF LEFT JOIN opportunity_snapshots s
+            ON s.opportunity_id = r.opportunity_id AND r.end_ts > s.snapshot_date"""
+
+
+def month_ordinals(months: Sequence[pd.Period]) -> np.ndarray:
+    """The distinct months as sorted ordinals (months since 1970-01)."""
+    return np.array(sorted({pd.Period(m, "M").ordinal for m in months}), dtype="int64")
+
+
+def ratio(num: pd.Series, den: pd.Series) -> pd.Series:
+    num, den = num.astype("float64").align(den.astype("float64"), join="outer")
+    return num / den.where(den > 0)
+
+
+def opportunity_kpis(q: Query) -> dict[str, pd.Series]:
+    sc, join = q.scope("o.rep_id")
+    won = "o.stage = 'closed_won'"
+    expansion = "o.deal_type IN ('upsell', 'cross_sell')"
+    # every close-dated KPI over M, M-1 and M-12 (growth); the grid keeps the months asked for
+    out = q.series(f"""
+        SELECT {sc} AS scope_id, month_ord(o.closed_at) AS m,
+            sum(o.amount) FILTER (WHERE {won}) AS revenue,
+            count(*) FILTER (WHERE {won}) AS deals_won,
+            count(*) FILTER (WHERE o.stage = 'closed_lost') AS deals_lost,
+            sum(o.amount) FILTER (WHERE {won} AND {expansion}) AS expansion_revenue,
+            avg({_CYCLE_DAYS}) FILTER (WHERE {won}) AS avg_sales_cycle_days,
+            median({_CYCLE_DAYS}) FILTER (WHERE {won}) AS median_sales_cycle_days,
+            count(*) FILTER (WHERE {won} AND {expansion})::DOUBLE / nullif(count(*) FILTER (
+                WHERE o.stage IN ('closed_won', 'closed_lost') AND {expansion}), 0)
+                AS upsell_cross_sell_win_rate
+        FROM opportunities o {join}
+        WHERE o.closed_at IS NOT NULL AND {q.in_months("month_ord(o.closed_at)", "ext_months")}
+            AND {sc} IS NOT NULL
+        GROUP BY ALL""")
+    out["_revenue_ext"] = out["revenue"]
+    out |= q.series(f"""
+        WITH first_won AS (
+            SELECT account_id, month_ord(min(closed_at)) AS m FROM opportunities
+            WHERE stage = 'closed_won' AND closed_at IS NOT NULL GROUP BY account_id)
+        SELECT {sc} AS scope_id, month_ord(o.created_at) AS m,
+            count(*) AS existing_account_opportunities
+        FROM opportunities o JOIN first_won f ON f.account_id = o.account_id {join}
+        WHERE {q.in_months("month_ord(o.created_at)")} AND f.m < month_ord(o.created_at)
+            AND {sc} IS NOT NULL
+        GROUP BY ALL""")
+    out |= q.series(f"""
+        SELECT {sc} AS scope_id, o.m,
+            coalesce(sum(o.amount), 0) AS open_pipeline_amount,
+            count(*) AS open_opportunities,
+            coalesce(sum(o.amount) FILTER (WHERE o.due BETWEEN o.m + 1 AND o.m + 3), 0) AS pipe
+        FROM ({open_rows_sql(q)}) o {join}
+        WHERE {sc} IS NOT NULL
+        GROUP BY ALL""")
+    pipe = out.pop("pipe")
+    if q.ds.has("quotas"):
+        sc, join = q.scope("q.rep_id")
+        quota_ahead = q.series(f"""
+            SELECT {sc} AS scope_id, month_ord_text(q.month) - k.k AS m,
+                sum(q.quota_amount) AS quota_ahead
+            FROM quotas q CROSS JOIN (VALUES (1), (2), (3)) k(k) {join}
+            WHERE {sc} IS NOT NULL
+            GROUP BY ALL""")["quota_ahead"]
+        out["pipeline_coverage"] = ratio(
+            pipe.reindex(quota_ahead.index, fill_value=0.0), quota_ahead
+        )
+    return out
+
+
+def event_kpis(q: Query) -> dict[str, pd.Series]:
+    ds, out = q.ds, {}
+    if ds.has("quotas"):
+        sc, join = q.scope("q.rep_id")
+        out |= q.series(f"""
+            SELECT {sc} AS scope_id, month_ord_text(q.month) AS m, sum(q.quota_amount) AS quota
+            FROM quotas q {join}
+            WHERE {q.in_months("month_ord_text(q.month)")} AND {sc} IS NOT NULL
+            GROUP BY ALL""")
+    if ds.has("csat"):
+        sc, join = q.scope("c.rep_id")
+        out |= q.series(f"""
+            SELECT {sc} AS scope_id, month_ord(c.responded_at) AS m,
+                avg(c.score) AS csat_avg, count(*) AS csat_responses
+            FROM csat c {join}
+            WHERE {q.in_months("month_ord(c.responded_at)")} AND {sc} IS NOT NULL
+            GROUP BY ALL""")
+    if ds.has("leads"):
+        sc, join = q.scope("l.rep_id")
+        # "by the end of M" for a lead created in M: its conversion/qualification month is M
+        out |= q.series(f"""
+            SELECT {sc} AS scope_id, month_ord(l.created_at) AS m,
+                count(*) AS leads_created,
+                count(*) FILTER (WHERE month_ord(l.converted_at) = month_ord(l.created_at))
+                    / count(*) AS lead_to_opportunity_rate,
+                count(*) FILTER (WHERE month_ord(l.qualified_at) = month_ord(l.created_at))
+                    / count(*) AS lead_qualification_rate,
+                avg(l.lead_score) AS avg_lead_score
+            FROM leads l {join}
+            WHERE {q.in_months("month_ord(l.created_at)")} AND {sc} IS NOT NULL
+            GROUP BY ALL""")
+        out |= q.series(f"""
+            SELECT {sc} AS scope_id, month_ord(l.qualified_at) AS m, count(*) AS qualified_leads
+            FROM leads l {join}
+            WHERE {q.in_months("month_ord(l.qualified_at)")} AND {sc} IS NOT NULL
+            GROUP BY ALL""")
+        out |= q.series(f"""
+            SELECT {sc} AS scope_id, month_ord(l.converted_at) AS m,
+                avg(date_diff('microsecond', l.created_at, l.converted_at) / 86400e6)
+                    AS avg_lead_to_opportunity_days
+            FROM leads l {join}
+            WHERE {q.in_months("month_ord(l.converted_at)")} AND {sc} IS NOT NULL
+            GROUP BY ALL""")
+    if ds.has("feedback"):
+        sc, join = q.scope("f.rep_id")
+        out |= q.series(f"""
+            SELECT {sc} AS scope_id, month_ord(f.given_at) AS m,
+                count(*) AS feedback_sessions, avg(f.quality_score) AS avg_feedback_quality
+            FROM feedback f {join}
+            WHERE {q.in_months("month_ord(f.given_at)")} AND {sc} IS NOT NULL
+            GROUP BY ALL""")
+    if ds.has("tickets"):
+        # a ticket without a rep belongs to its account's owner
+        if ds.has("accounts"):
+            owned = "LEFT JOIN accounts ta ON ta.account_id = t.account_id"
+            sc, join = q.scope("coalesce(t.rep_id, ta.owner_rep_id)")
+        else:
+            owned = ""
+            sc, join = q.scope("t.rep_id")
+        out |= q.series(f"""
+            SELECT {sc} AS scope_id, month_ord(t.opened_at) AS m,
+                count(*) AS tickets_opened,
+                count(*) FILTER (WHERE coalesce(t.escalated, false)) / count(*) AS escalation_rate
+            FROM tickets t {owned} {join}
+            WHERE {q.in_months("month_ord(t.opened_at)")} AND {sc} IS NOT NULL
+            GROUP BY ALL""")
+        out |= q.series(f"""
+            SELECT {sc} AS scope_id, month_ord(t.resolved_at) AS m,
+                count(*) AS tickets_resolved,
+                median(date_diff('microsecond', t.opened_at, t.resolved_at) / 3600e6)
+                    AS median_resolution_hours,
+                count(*) FILTER (WHERE coalesce(t.reopened, false)) / count(*) AS reopen_rate
+            FROM tickets t {owned} {join}
+            WHERE {q.in_months("month_ord(t.resolved_at)")} AND {sc} IS NOT NULL
+            GROUP BY ALL""")
+    if ds.has("activities"):
+        sc, join = q.scope("a.rep_id")
+        out |= q.series(f"""
+            SELECT {sc} AS scope_id, month_ord(a.occurred_at) AS m, count(*) AS visits
+            FROM activities a {join}
+            WHERE a.activity_type = 'visit' AND {q.in_months("month_ord(a.occurred_at)")}
+                AND {sc} IS NOT NULL
+            GROUP BY ALL""")
+    return out
+
+
+def account_kpis(q: Query) -> dict[str, pd.Series]:
+    ds = q.ds
+    sc, join = q.scope("a.owner_rep_id")
+    # accounts owned at the end of M: created by then (ownership is the current one)
+    out = q.series(f"""
+        WITH created AS (
+            SELECT {sc} AS scope_id, month_ord(a.created_date) AS m, count(*) AS n
+            FROM accounts a {join} WHERE {sc} IS NOT NULL GROUP BY ALL)
+        SELECT c.scope_id, g.m, sum(c.n)::DOUBLE AS accounts_assigned
+        FROM created c JOIN kpi_months g ON c.m <= g.m
+        GROUP BY ALL""")
+    if ds.has("activities"):
+        out |= q.series(f"""
+            WITH touched AS (
+                SELECT DISTINCT account_id, month_ord(occurred_at) AS m FROM activities
+                WHERE {q.in_months("month_ord(occurred_at)")})
+            SELECT {sc} AS scope_id, p.m,
+                count(*) AS accounts_touched, count(DISTINCT a.province) AS provinces_touched
+            FROM touched p JOIN accounts a ON a.account_id = p.account_id {join}
+            WHERE month_ord(a.created_date) <= p.m AND {sc} IS NOT NULL
+            GROUP BY ALL""")
+        assigned = out["accounts_assigned"]
+        out["account_coverage_rate"] = ratio(
+            out["accounts_touched"].reindex(assigned.index, fill_value=0), assigned
+        )
+    if ds.has("revenue"):
+        # accounts with revenue in M-1: churned when none in M; GRR caps each at its M-1 revenue
+        out |= q.series(f"""
+            WITH monthly AS (
+                SELECT account_id, month_ord_text(month) AS m, sum(revenue) AS revenue
+                FROM revenue GROUP BY ALL),
+            pairs AS (
+                SELECT p.account_id, p.m + 1 AS m, p.revenue AS prev,
+                    coalesce(r.revenue, 0) AS revenue
+                FROM monthly p LEFT JOIN monthly r ON r.account_id = p.account_id AND r.m = p.m + 1
+                WHERE {q.in_months("p.m + 1")} AND p.revenue > 0)
+            SELECT {sc} AS scope_id, p.m,
+                count(*) FILTER (WHERE p.revenue <= 0) AS churned_accounts,
+                count(*) FILTER (WHERE p.revenue <= 0) / count(*) AS customer_churn_rate,
+                sum(least(p.revenue, p.prev)) / nullif(sum(p.prev), 0) AS gross_revenue_retention,
+                sum(p.revenue) / nullif(sum(p.prev), 0) AS net_revenue_retention
+            FROM pairs p JOIN accounts a ON a.account_id = p.account_id {join}
+            WHERE {sc} IS NOT NULL
+            GROUP BY ALL""")
+    return out
+
+
+def people_kpis(q: Query) -> dict[str, pd.Series]:
+    ds = q.ds
+    sc, join = q.scope("r.rep_id")
+    out = q.series(f"""
+        SELECT {sc} AS scope_id, r.m, count(*) AS _active_reps
+        FROM active_rep_months r {join} WHERE {sc} IS NOT NULL GROUP BY ALL""")
+    if ds.has("trainings"):
+        sc, join = q.scope("t.rep_id")
+        stock = f"""
+            WITH t AS (
+                SELECT {sc} AS scope_id, month_ord(t.assigned_at) AS assigned,
+                    CASE WHEN t.completed_at IS NOT NULL
+                         THEN greatest(month_ord(t.assigned_at), month_ord(t.completed_at))
+                    END AS done
+                FROM trainings t {join} WHERE {sc} IS NOT NULL)"""
+        assigned = q.series(f"""{stock}
+            SELECT t.scope_id, g.m, count(*) AS n FROM t JOIN kpi_months g ON t.assigned <= g.m
+            GROUP BY ALL""")["n"]
+        done = q.series(f"""{stock}
+            SELECT t.scope_id, g.m, count(*) AS n FROM t JOIN kpi_months g ON t.done <= g.m
+            GROUP BY ALL""")["n"]
+        out["training_completion_rate"] = ratio(
+            done.reindex(assigned.index, fill_value=0), assigned
+        )
+        out |= q.series(f"""
+            SELECT {sc} AS scope_id, month_ord(t.completed_at) AS m, count(*) AS trainings_completed
+            FROM trainings t {join}
+            WHERE {q.in_months("month_ord(t.completed_at)")} AND {sc} IS NOT NULL
+            GROUP BY ALL""")
+    if ds.has("skill_assessments"):
+        sc, join = q.scope("g.rep_id")
+        skills = ", ".join(f"('{s}')" for s in SKILLS)
+        # each active rep's latest score per skill assessed strictly before the end of M
+        frame = q.con.execute(f"""
+            SELECT {sc} AS scope_id, g.m, g.skill, avg(s.score) AS score
+            FROM (SELECT r.rep_id, r.m, month_start(r.m + 1) AS end_ts, k.skill
+                  FROM active_rep_months r CROSS JOIN (VALUES {skills}) k(skill)) g
+            ASOF LEFT JOIN skill_assessments s
+                ON s.rep_id = g.rep_id AND s.skill = g.skill AND g.end_ts > s.assessed_at
+            {join}
+            WHERE {sc} IS NOT NULL
+            GROUP BY ALL""").df()
+        frame = frame.rename(columns={"m": "month"}).astype({"month": "int64"})
+        for skill in SKILLS:
+            part = frame[frame["skill"].eq(skill)].set_index(_INDEX)["score"]
+            out[f"avg_skill_score_{skill}"] = part.astype("float64")
+    return out
+
+
+def scope_month_grid(q: Query) -> pd.MultiIndex:
+    months = q.months
+    if q.level == "company":
+        return pd.MultiIndex.from_product([["company"], months], names=_INDEX)
+    if q.level == "team":
+        return pd.MultiIndex.from_product([q.ds["teams"]["team_id"], months], names=_INDEX)
+    # reps: the months they were active in or closed a deal
+    pairs = q.con.execute(f"""
+        SELECT DISTINCT rep_id AS scope_id, m AS month FROM (
+            SELECT rep_id, m FROM active_rep_months
+            UNION ALL
+            SELECT rep_id, month_ord(closed_at) FROM opportunities
+            WHERE closed_at IS NOT NULL AND {q.in_months("month_ord(closed_at)")})
+        ORDER BY scope_id, month""").df()
+    return pd.MultiIndex.from_arrays(
+        [pairs["scope_id"].astype("str"), pairs["month"].astype("int64")], names=_INDEX
+    )
