@@ -52,8 +52,8 @@ def published(small_dataset, tmp_path_factory):
     return out, results
 
 
-def test_same_inputs_give_the_same_html(published, small_dataset, tmp_path, monkeypatch):
-    """Reproducible: the same data, params and environment give byte-identical HTML (with
+def test_same_inputs_give_the_same_html_and_pdf(published, small_dataset, tmp_path, monkeypatch):
+    """Reproducible: the same data, params and environment give byte-identical HTML and PDF (with
     SOURCE_DATE_EPOCH fixing the generation time), forecasts and bootstraps included."""
     out, _ = published
     monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
@@ -72,6 +72,11 @@ def test_same_inputs_give_the_same_html(published, small_dataset, tmp_path, monk
     second = (tmp_path / "r" / "2026-10" / "bangkok" / "report.html").read_bytes()
     assert first == second
     assert b"2026-09-21 14:13 UTC" in first  # the fixed time, not now
+    # the PDF too: its creation date is SOURCE_DATE_EPOCH, not the time of the render
+    first_pdf = (out / "reports" / "2026-10" / "bangkok" / "report.pdf").read_bytes()
+    second_pdf = (tmp_path / "r" / "2026-10" / "bangkok" / "report.pdf").read_bytes()
+    assert b"/CreationDate(D:20260921141320Z)" in first_pdf
+    assert first_pdf == second_pdf
 
 
 def _pdf_text(path: Path) -> str:

@@ -189,6 +189,8 @@ def render_builtin(
                 root=str(tmpdir),
                 font_paths=[str(p) for p in fonts.font_dirs()],
                 ignore_system_fonts=True,
+                # the PDF's creation date is the footer's: SOURCE_DATE_EPOCH when set
+                timestamp=int(_generated_at().timestamp()),
             )
         except Exception as exc:  # typst raises its own error types with the compiler's message
             raise RenderError(f"typst failed for {executed}: {exc}") from exc
