@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.data.contract import CONTRACT_VERSION
+from analysis.data.contract import CONTRACT_VERSION, TABLES
 from analysis.data.synth import accounts, activity, deals, leads, people, talent
 from analysis.data.synth.catalogue import LEAD_SOURCES
 from analysis.data.synth.common import Draws
@@ -62,23 +62,9 @@ def generate(cfg: SynthConfig | None = None) -> tuple[dict[str, pd.DataFrame], d
     )
     for family in FAMILIES:
         family(s)
-    tables = dict(
-        teams=s.teams,
-        reps=s.reps.drop(columns=["seat", "ability"]),
-        quotas=s.quotas,
-        accounts=s.accounts,
-        leads=s.leads,
-        opportunities=s.opportunities.reset_index(drop=True),
-        stage_history=s.stage_history,
-        opportunity_snapshots=s.opportunity_snapshots,
-        activities=s.activities,
-        revenue=s.revenue,
-        csat=s.csat,
-        tickets=s.tickets,
-        feedback=s.feedback,
-        trainings=s.trainings,
-        skill_assessments=s.skill_assessments,
-    )
+    tables = {name: getattr(s, name) for name in TABLES}  # every table, in contract order
+    tables["reps"] = s.reps.drop(columns=["seat", "ability"])
+    tables["opportunities"] = s.opportunities.reset_index(drop=True)
     manifest = {
         # the generator's name as the sample has always recorded it (`analysis synth`): the
         # dataset's content hash, and so every report's footer, stays the same across releases
