@@ -15,6 +15,7 @@ __all__ = [
     "REPORTS_DIR",
     "SAMPLE_DATA_DIR",
     "TEMPLATES_DIR",
+    "resolve",
 ]
 
 # src/analysis/paths.py -> project root is two levels above the package. AEM_PROJECT_ROOT lets an
@@ -30,3 +31,17 @@ BUILD_DIR = PROJECT_ROOT / "build"
 REPORTS_DIR = PROJECT_ROOT / "reports"
 PACKAGE_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = PACKAGE_DIR / "reports" / "templates"
+
+
+def resolve(path: str | Path) -> Path:
+    """`path` as given when it is absolute or exists from the working directory, else under the
+    project root: `data/sample` means the project's sample in a notebook under `notebooks/` (where
+    Jupyter starts kernels) as much as in a shell at the root.
+
+    >>> resolve("data") == DATA_DIR or Path("data").exists()
+    True
+    """
+    path = Path(path).expanduser()
+    if path.is_absolute() or path.exists():
+        return path
+    return PROJECT_ROOT / path

@@ -30,6 +30,7 @@ from analysis.data.validate import (
     with_lines,
 )
 from analysis.months import latest_complete_month, parse_month
+from analysis.paths import resolve
 
 __all__ = ["Dataset", "Tables", "LAZY_BYTES", "load_dataset", "dataset_files"]
 
@@ -117,6 +118,13 @@ class Dataset:
     def __post_init__(self):
         if not isinstance(self.tables, Tables):
             self.tables = Tables(self.tables)
+
+    def __repr__(self) -> str:
+        as_of = "unknown" if self.as_of is None else f"{self.as_of.date()}"
+        return (
+            f"Dataset {self.name!r} ({self.path}): {len(self.tables)} tables "
+            f"({', '.join(self.tables)}), data as of {as_of}"
+        )
 
     def has(self, table: str) -> bool:
         return table in self.tables
@@ -213,7 +221,7 @@ def load_dataset(
     A dataset that passed validation is cached (build/cache, keyed by the files' content hash and
     the validation code), so the batch and every notebook of a run parse and validate it once.
     """
-    path = Path(path)
+    path = resolve(path)  # a relative path: from the working directory, else the project root
     if not path.is_dir():
         raise FileNotFoundError(f"dataset directory {path} does not exist")
     files = dataset_files(path)
