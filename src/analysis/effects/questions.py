@@ -30,6 +30,7 @@ verdict, scope, pooled.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -212,15 +213,21 @@ def _skill_outcome_rows(data: EffectsData, rows: np.ndarray, rng) -> list[dict]:
                 continue
             x, y = both.iloc[:, 0].to_numpy(), both.iloc[:, 1].to_numpy()
             res = stats.spearmanr(x, y)
-            boot = stats.bootstrap(
-                (x, y),
-                spearman,
-                paired=True,
-                vectorized=True,
-                n_resamples=BOOTSTRAP,
-                method="percentile",
-                rng=rng,
-            )
+            with warnings.catch_warnings():
+                # few reps: resamples whose scores or outcomes are all equal have no rank
+                # correlation; when too many do, scipy warns (a stderr block in the report) and
+                # the interval is NaN, so the verdict cannot say "no effect" (it still follows
+                # the Spearman test's own p-value)
+                warnings.simplefilter("ignore", stats.DegenerateDataWarning)
+                boot = stats.bootstrap(
+                    (x, y),
+                    spearman,
+                    paired=True,
+                    vectorized=True,
+                    n_resamples=BOOTSTRAP,
+                    method="percentile",
+                    rng=rng,
+                )
             out.append(
                 _row(
                     "skill_outcome",

@@ -12,13 +12,15 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from analysis.i18n import Lang, fmt_month, t
+from analysis.i18n import Lang, fmt_month, kpi_label, t
+from analysis.metrics.registry import KPIS
 from analysis.reports import fonts
 
 __all__ = [
     "PALETTE",
     "MODEL_COLORS",
     "plot_revenue_vs_quota",
+    "plot_kpi_trend",
     "plot_rep_attainment",
     "plot_forecast",
     "plot_backtest_errors",
@@ -34,6 +36,7 @@ PALETTE = {
     "good": "#2e8540",
     "bad": "#c0392b",
     "muted": "#8c96a0",
+    "text": "#1f2933",
 }
 
 
@@ -92,6 +95,34 @@ def plot_revenue_vs_quota(
     return fig
 
 
+def plot_kpi_trend(
+    kpis: pd.DataFrame, key: str, *, lang: Lang = "en", buddhist_era: bool = True, ax=None
+) -> Figure:
+    """One KPI over the months, a line per scope. `kpis`: name (or scope_id), month (Period) and
+    the KPI column `key`, as `analysis.kpis` returns them."""
+    fig, ax = _axes(ax)
+    label = "name" if "name" in kpis else "scope_id"
+    months = sorted(kpis["month"].unique())
+    x = {m: i for i, m in enumerate(months)}
+    for name, rows in kpis.groupby(label, sort=True):
+        rows = rows.sort_values("month")
+        ax.plot([x[m] for m in rows["month"]], rows[key].astype(float), marker="o", label=name)
+    ax.set_xticks(
+        range(len(months)),
+        [fmt_month(m, lang, buddhist_era=buddhist_era, short=True) for m in months],
+        fontsize=8,
+    )
+    unit = KPIS[key].unit
+    if unit == "ratio":
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_ylabel(kpi_label(key, lang))
+    if kpis[label].nunique() > 1:
+        ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.grid(axis="x", visible=False)
+    sns.despine(ax=ax)
+    return fig
+
+
 def plot_rep_attainment(reps: pd.DataFrame, *, lang: Lang = "en", ax=None) -> Figure:
     """Quota attainment per rep, sorted, with the 100% line. `reps`: rep_name, quota_attainment."""
     data = reps.dropna(subset=["quota_attainment"]).sort_values("quota_attainment")
@@ -112,24 +143,41 @@ def _stage_labels(stages, lang: Lang) -> list[str]:
 
 
 def plot_funnel(steps: pd.DataFrame, *, lang: Lang = "en", ax=None) -> Figure:
-    """Deals reaching each stage (cohort view). `steps`: stage, reached (from cohort_conversion summed)."""
-    fig, ax = _axes(ax, figsize=(8, 3.4))
+    """Deals reaching each stage (cohort view). `steps`: stage, reached (from cohort_conversion summed).
+
+    Each label sits inside its bar in white, or right of the bar in dark text when the bar is
+    too narrow to hold it."""
+    if ax is None:
+        # no layout engine: with the axes off there is nothing for constrained layout to
+        # arrange (it warns that the axes collapsed); the axes fill the figure instead
+        fig, ax = plt.subplots(figsize=(8, 3.4))
+        fig.subplots_adjust(left=0.01, right=0.99, top=0.98, bottom=0.02)
+    else:
+        fig = ax.figure
     y = np.arange(len(steps))[::-1]
     width = steps["reached"].to_numpy(dtype=float)
-    ax.barh(y, width, left=(width.max() - width) / 2, color=PALETTE["primary"], height=0.7)
-    for yi, w, s in zip(y, width, steps["stage"], strict=True):
+    left = (width.max() - width) / 2
+    bars = ax.barh(y, width, left=left, color=PALETTE["primary"], height=0.7)
+    ax.set_xlim(0, width.max() * 1.35 if width.max() > 0 else 1)
+    ax.set_axis_off()
+    renderer = fig.canvas.get_renderer()
+    outside = False  # measured with the room on the right, so a label that fits still fits after
+    for bar, yi, w, lo, s in zip(bars, y, width, left, steps["stage"], strict=True):
         share = w / width[0] if width[0] else np.nan
-        ax.text(
-            width.max() / 2,
+        label = ax.text(
+            lo + w / 2,
             yi,
             f"{t(f'stage_{s}', lang)}  {w:,.0f} ({share:.0%})",
             ha="center",
             va="center",
             color="white",
             fontsize=9,
-            fontweight="bold",
         )
-    ax.set_axis_off()
+        if label.get_window_extent(renderer).width > bar.get_window_extent(renderer).width * 0.95:
+            label.set(x=lo + w + width.max() * 0.01, ha="left", color=PALETTE["text"])
+            outside = True
+    if not outside:  # every label fits in its bar: no room needed on the right, centre it
+        ax.set_xlim(0, width.max() if width.max() > 0 else 1)
     return fig
 
 
@@ -168,7 +216,6 @@ def plot_stage_flow(steps: pd.DataFrame, *, lang: Lang = "en", ax=None) -> Figur
             va="center",
             color="white",
             fontsize=9,
-            fontweight="bold",
         )
         top = nxt
     stages = [*steps["from_stage"], steps["to_stage"].iloc[-1]]
