@@ -18,7 +18,8 @@ RENDERER ?= auto
 JOBS ?=
 PARAMS ?=
 
-# Quiet, deterministic matplotlib and no telemetry in the kernel processes.
+# Quiet, deterministic matplotlib for the batch and the tests (`python -m analysis lab` drops it, so
+# kernels started from JupyterLab draw inline), and no telemetry in the kernel processes.
 export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export JUPYTER_PLATFORM_DIRS := 1
@@ -75,9 +76,9 @@ bench-data: $(STAMP) ## Write the benchmark company as Parquet to data/bench-SCA
 bench-report: $(STAMP) ## Monthly-report benchmark: cold, no-change, sequential [RUNS=3] (~8 min/run)
 	$(PY) bench/bench_report.py --runs $(or $(RUNS),3)
 
-lab: $(STAMP) ## Open JupyterLab on the project kernel
-	@if [ ! -f data/sample/dataset.yaml ]; then $(MAKE) --no-print-directory data/sample/dataset.yaml; fi
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
+lab: $(STAMP) ## JupyterLab at the project root on the project kernel, charts inline [LAB_ARGS="--port 8899 ..."]
+	@if [ -z "$$AEM_DATA_DIR" ] && [ ! -f data/sample/dataset.yaml ]; then $(MAKE) --no-print-directory data/sample/dataset.yaml; fi
+	$(PY) -m analysis lab $(LAB_ARGS)
 
 lint: $(STAMP) ## ruff lint and format check, and the import layers (lint-imports)
 	$(VENV)/bin/ruff check src tests notebooks bench

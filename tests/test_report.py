@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pandas as pd
 import pytest
 
@@ -598,3 +599,19 @@ def test_summary_table_lists_every_report_with_its_status():
     assert lines[2].split()[:3] == ["chiang-mai", "FAILED", "2.5"]
     assert "RuntimeError: boom" in lines[2] and "trace" not in lines[2] and "b/x.ipynb" in lines[2]
     assert lines[3].split()[:2] == ["company", "same"]
+
+
+def test_no_report_cell_writes_to_stderr_or_warns(published):
+    """Warnings and log lines from the libraries (a pink block in Lab and in the HTML) stay out
+    of every executed report notebook."""
+    out, results = published
+    executed = [r.executed for r in results if r.executed is not None]
+    assert len(executed) == len(results) == 3
+    noise = []
+    for path in executed:
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                    noise.append(f"{path.parent.name}: {output['text'][:300]}")
+    assert not noise, noise

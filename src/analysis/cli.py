@@ -114,6 +114,13 @@ def _parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="re-render teams whose inputs have not changed"
     )
 
+    p = sub.add_parser(
+        "lab",
+        help="JupyterLab at the project root, on the project's kernel, charts inline",
+        description="Starts `jupyter lab` with the project root as its root folder (README, docs, "
+        "data and notebooks visible). Arguments after `lab` go to jupyter lab.",
+    )
+
     p = sub.add_parser("docs", help="write docs/data-contract.md and docs/kpis.md from the code")
     p.add_argument("--check", action="store_true", help="exit 1 if a file is out of date")
     return parser
@@ -461,6 +468,24 @@ def cmd_docs(args) -> int:
     return 0
 
 
+def cmd_lab(args) -> int:
+    """Replace this process with JupyterLab. MPLBACKEND is dropped from its environment: the
+    batch and the tests render figures with Agg, but kernels started from Lab must get the inline
+    backend (ipykernel's default), or no chart is ever displayed."""
+    import os
+
+    from analysis.paths import PROJECT_ROOT
+
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    (PROJECT_ROOT / "notebooks" / "scratch").mkdir(exist_ok=True)  # git-ignored, for your own
+    cmd = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={PROJECT_ROOT}"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")
+    cmd += [a for a in args.jupyter_args if a != "--"]  # e.g. --port 8899 --no-browser
+    os.execve(sys.executable, cmd, env)
+    return 0  # not reached
+
+
 COMMANDS = {
     "synth": cmd_synth,
     "validate": cmd_validate,
@@ -471,11 +496,17 @@ COMMANDS = {
     "funnel": cmd_funnel,
     "forecast": cmd_forecast,
     "effects": cmd_effects,
+    "lab": cmd_lab,
 }
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "lab":  # everything after `lab` is jupyter lab's
+        args.jupyter_args = extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     from analysis.data.validate import DataValidationError
 
     try:

@@ -94,17 +94,32 @@ COMPANY_NOTEBOOKS: dict[str, Path] = {
 INPUTS_FILE = ".inputs.json"  # published with each report: the key of what made it
 
 
+def _notebook_code(path: Path) -> bytes:
+    """What of a notebook can change a report: each cell's type, source and tags. Outputs,
+    execution counts and ids are left out, so a report notebook saved from JupyterLab with its
+    outputs does not re-render every team."""
+    import json
+
+    nb = nbformat.read(path, as_version=4)
+    cells = [(c.cell_type, c.source, c.metadata.get("tags", [])) for c in nb.cells]
+    return json.dumps(cells, ensure_ascii=False).encode()
+
+
 def _code_digest() -> str:
-    """The package's code (`cache.code_digest`) plus the templates, the notebooks and the lock
-    file: a change to any of them can change a report, so it counts as a changed input."""
+    """The package's code (`cache.code_digest`) plus the templates, the notebooks the reports are
+    made of (`COMPANY_NOTEBOOKS`, which holds every team part too; not the analysts' own, nor
+    explore.ipynb) and the lock file: a change to any of them can change a report, so it counts
+    as a changed input."""
     import hashlib
 
     h = hashlib.sha256((__version__ + code_digest()).encode())
-    files = sorted(TEMPLATES_DIR.rglob("*")) + sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
-    for f in [*files, PROJECT_ROOT / "requirements.lock"]:
+    for f in sorted(TEMPLATES_DIR.rglob("*")) + [PROJECT_ROOT / "requirements.lock"]:
         if f.is_file():
             h.update(f.name.encode())
             h.update(f.read_bytes())
+    for f in sorted(set(COMPANY_NOTEBOOKS.values())):
+        h.update(f.name.encode())
+        h.update(_notebook_code(f))
     return h.hexdigest()
 
 
