@@ -81,13 +81,13 @@ lab: $(STAMP) ## JupyterLab at the project root on the project kernel, charts in
 	$(PY) -m analysis lab $(LAB_ARGS)
 
 lint: $(STAMP) ## ruff lint and format check, and the import layers (lint-imports)
-	$(VENV)/bin/ruff check src tests notebooks bench
-	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/ruff check src tests notebooks bench conftest.py
+	$(VENV)/bin/ruff format --check src tests bench conftest.py
 	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 format: $(STAMP) ## ruff format and safe fixes
-	$(VENV)/bin/ruff check --fix src tests notebooks bench
-	$(VENV)/bin/ruff format src tests bench
+	$(VENV)/bin/ruff check --fix src tests notebooks bench conftest.py
+	$(VENV)/bin/ruff format src tests bench conftest.py
 
 lock: ## Re-resolve requirements.lock from pyproject.toml in a throwaway venv
 	rm -rf build/lockenv && $(PYTHON) -m venv build/lockenv

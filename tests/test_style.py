@@ -13,12 +13,12 @@ def _ruff(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_ruff_lint():
-    proc = _ruff("check", "src", "tests", "notebooks", "bench")
+    proc = _ruff("check", "src", "tests", "notebooks", "bench", "conftest.py")
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_ruff_format():
-    proc = _ruff("format", "--check", "src", "tests", "bench")
+    proc = _ruff("format", "--check", "src", "tests", "bench", "conftest.py")
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 

@@ -76,6 +76,8 @@ def kpis(
     level = level or ("team" if team is not None else "company")
     if level not in ("company", "team", "rep"):
         raise ValueError(f"level: {level!r} is not company, team or rep")
+    if level == "company" and team is not None:
+        raise ValueError(f"level: 'company' covers every team; drop team={team!r} or use 'team'")
     table = kpi_table(ds, months, level=level)
     if rep is not None:
         table = table[table["scope_id"].eq(rep)]
