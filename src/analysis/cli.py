@@ -478,7 +478,14 @@ def cmd_lab(args) -> int:
 
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     (PROJECT_ROOT / "notebooks" / "scratch").mkdir(exist_ok=True)  # git-ignored, for your own
-    cmd = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={PROJECT_ROOT}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        f"--ServerApp.root_dir={PROJECT_ROOT}",
+        "--LabApp.default_url=/lab/tree/notebooks/explore.ipynb",  # the analysts' first notebook
+    ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")
     cmd += [a for a in args.jupyter_args if a != "--"]  # e.g. --port 8899 --no-browser
