@@ -114,6 +114,8 @@ def latest_before(
     left["t"] = left["t"].astype("datetime64[us]")
     right = source[["opportunity_id", "t", column]].copy()
     right["t"] = right["t"].astype("datetime64[us]")
+    # the same key type on both sides: an empty selection (a team without deals) comes as object
+    left["opportunity_id"] = left["opportunity_id"].astype(right["opportunity_id"].dtype)
     merged = pd.merge_asof(
         left.sort_values("t", kind="stable"),
         right.sort_values("t", kind="stable"),

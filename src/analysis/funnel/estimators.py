@@ -42,6 +42,10 @@ def kaplan_meier(durations, observed) -> pd.DataFrame:
     """
     d = np.asarray(durations, dtype="float64")
     e = np.asarray(observed, dtype=bool)
+    if not len(d):  # nobody at risk: the curve is its starting point only
+        return pd.DataFrame(
+            {"t": [0.0], "at_risk": [0], "events": [0], "censored": [0], "survival": [1.0]}
+        )
     order = np.argsort(d, kind="stable")
     d, e = d[order], e[order]
     times = np.unique(d)

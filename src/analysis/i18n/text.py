@@ -182,6 +182,10 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "The dataset has no {table} table, so this section is left out (add the file, see "
         "docs/data-contract.md, or map it in an import, see docs/importing.md).",
     },
+    "no_deals_created": {
+        "th": "ไม่มีดีลที่สร้างใน 12 เดือนล่าสุด จึงยังไม่มีกรวยการขายให้แสดง",
+        "en": "No deals were created in the last 12 months, so there is no funnel to show yet.",
+    },
     "no_stage_history": {
         "th": "ไม่มีตาราง stage_history ในชุดข้อมูล: อัตราการเปลี่ยนขั้นใช้ขั้นปัจจุบันของดีลเท่านั้น "
         "(ดีลที่ชนะถือว่าผ่านทุกขั้น) ส่วนนี้จึงไม่แสดง เพิ่มประวัติขั้นของดีล (เช่น รายงาน "

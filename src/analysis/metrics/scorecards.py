@@ -222,7 +222,11 @@ def coaching_view(
         else:
             ratios[lever] = agg[lever] / team_median.where(team_median > 0)
     agg = agg.join(ratios.add_suffix("_vs_team"))
-    agg["weakest_lever"] = ratios.idxmin(axis=1, skipna=True).where(ratios.notna().any(axis=1))
+    # a rep with no comparable lever (every ratio missing: no wins, no open deals) has no weakest
+    comparable = ratios.notna().any(axis=1)
+    agg["weakest_lever"] = pd.Series(pd.NA, index=ratios.index, dtype="object")
+    if comparable.any():
+        agg.loc[comparable, "weakest_lever"] = ratios[comparable].idxmin(axis=1, skipna=True)
     agg["small_sample"] = agg["closed_deals"] < min_closed
     reference = agg["tenure_bucket"].map(typical).astype("float64")
     agg["ramp_adjusted_attainment"] = agg["quota_attainment"] / reference.where(reference > 0)

@@ -108,15 +108,19 @@ def _rate_columns(lang: Lang, n: pd.Series, rates: pd.DataFrame) -> dict:
     }
 
 
-def funnel_chart(ctx: FunnelContext) -> Figure:
+def funnel_chart(ctx: FunnelContext) -> Figure | Markdown:
     """Deals created in the last 12 months and how many reached each stage."""
     cohorts = ctx.cohorts
     reached = cohorts.groupby("stage", sort=False)["reached"].sum().reset_index()
+    if reached.empty or not reached["reached"].sum():  # a new team, or one with no deals
+        return Markdown(t("no_deals_created", ctx.lang))
     return finished(plots.plot_funnel(reached, lang=ctx.lang))
 
 
 def _no_history(ctx: FunnelContext) -> Markdown | None:
     """The note shown instead of a section that needs stage_history, when the data has none."""
+    if ctx.fd.opps.empty:  # a new team, or one without deals: nothing to have a history of
+        return Markdown(t("no_deals_created", ctx.lang))
     if ctx.fd.history is None or ctx.fd.history.empty:
         return Markdown(t("no_stage_history", ctx.lang))
     return None
@@ -282,8 +286,11 @@ def cycle_chart(ctx: FunnelContext) -> Figure:
     return finished(plots.plot_cycle_lengths(funnel.cycle_lengths(ctx.fd), lang=ctx.lang))
 
 
-def survival_chart(ctx: FunnelContext) -> Figure:
-    return finished(plots.plot_survival(funnel.time_to_close(ctx.fd), lang=ctx.lang))
+def survival_chart(ctx: FunnelContext) -> Figure | Markdown:
+    curve = funnel.time_to_close(ctx.fd)
+    if curve.empty or not curve["at_risk"].max():  # no deals to follow
+        return Markdown(t("no_deals_created", ctx.lang))
+    return finished(plots.plot_survival(curve, lang=ctx.lang))
 
 
 def lead_funnel(ctx: FunnelContext) -> HTML | Markdown:
