@@ -197,3 +197,23 @@ def test_validate_command_on_a_big_parquet_dataset_reads_no_table(small_parquet,
     assert proc.returncode == 0, proc.stderr
     n = len(pd.read_parquet(small_parquet / "activities.parquet", columns=["activity_id"]))
     assert f"activities {n:,}" in proc.stdout and "valid" in proc.stdout
+
+
+def test_infinite_numbers_in_a_typed_parquet_file_are_invalid_both_ways(tmp_path, monkeypatch):
+    """A float column of a typed export can hold inf (or a value too large for a double): both
+    validators call it not a valid float, with the same message, instead of passing it on
+    (revenue would become null)."""
+    monkeypatch.setenv("AEM_CACHE_DIR", "off")
+    data = _as_parquet(TINY, tmp_path / "pq")
+    opps = pd.read_parquet(data / "opportunities.parquet")
+    opps.loc[[1, 4], "amount"] = [np.inf, -np.inf]
+    opps.to_parquet(data / "opportunities.parquet", index=False)
+    assert native(data / "opportunities.parquet", TABLES["opportunities"])
+    pandas_ok, by_pandas = _messages(data, lazy=False)
+    duck_ok, by_duckdb = _messages(data, lazy=True)
+    assert not pandas_ok and not duck_ok
+    assert by_pandas == [
+        "opportunities.parquet: opportunities.amount: is not a valid float — rows 2, 5 — "
+        "values inf, -inf"
+    ]
+    assert by_duckdb == by_pandas

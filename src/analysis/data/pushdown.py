@@ -85,10 +85,13 @@ def _column_checks(col: Column) -> list[tuple[str, str, bool, str]]:
         present = f"({name} IS NOT NULL AND NOT {blank})"
         ok = f"({name} IS NOT NULL)"
     elif col.kind == "float":
-        present = ok = f"({name} IS NOT NULL AND NOT isnan({name}))"
+        present = f"({name} IS NOT NULL AND NOT isnan({name}))"
+        ok = f"({present} AND NOT isinf({name}))"
     else:
         present = ok = f"({name} IS NOT NULL)"
     checks = []
+    if col.kind == "float":  # as the pandas validator: an infinite value is not a number
+        checks.append((f"is not a valid {col.kind}", f"{present} AND isinf({name})", True, "error"))
     if col.kind == "month":
         checks.append(
             (

@@ -123,6 +123,9 @@ def parse_column(raw: pd.Series, col: Column) -> pd.Series:
         return out.str.strip() if kind == "id" else out
     if kind in ("int", "float"):
         num = pd.to_numeric(raw, errors="coerce")
+        if pd.api.types.is_float_dtype(num):
+            # inf, -Infinity and 1e400 are numbers to pandas but no amount or count: not valid
+            num = num.where(np.isfinite(num))
         if kind == "int":
             whole = num.isna() | (num == np.floor(num))
             num = num.where(whole)
