@@ -3,6 +3,7 @@ table, column, rule and rows, and all problems are reported at once."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -228,3 +229,39 @@ def test_a_validated_dataset_is_cached_and_a_changed_one_revalidated(
     from analysis.data import cache
 
     assert cache.entry("dataset", "x") is None
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            "name: [unclosed\n",
+            "dataset.yaml: dataset: is not valid YAML at line 2, column 1: expected ',' or ']', "
+            "but got '<stream end>'",
+        ),
+        (
+            "- a\n- b\n",
+            "dataset.yaml: dataset: must be a mapping of keys (name, timezone, currency, as_of), "
+            "not a list",
+        ),
+        ("as_of: garbage\n", "dataset.yaml: dataset.as_of: is not a date (YYYY-MM-DD): 'garbage'"),
+    ],
+)
+def test_a_broken_dataset_yaml_is_a_validation_error_naming_file_and_key(
+    tiny_copy, content, message, monkeypatch
+):
+    """Issue 18, failure 9: a traceback (bad YAML, a list) or an error without the file
+    (as_of: garbage) before; now the file and key, with the tables' problems, exit 2."""
+    monkeypatch.setenv("AEM_CACHE_DIR", "off")
+    (tiny_copy / "dataset.yaml").write_text(content, encoding="utf-8")
+    with pytest.raises(DataValidationError) as err:
+        load_dataset(tiny_copy)
+    assert [str(i).replace(f"{tiny_copy}/", "") for i in err.value.issues] == [message]
+    run = subprocess.run(
+        [sys.executable, "-m", "analysis", "validate", "--data", str(tiny_copy)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "AEM_CACHE_DIR": "off"},
+    )
+    assert run.returncode == 2 and "dataset.yaml" in run.stderr and "Traceback" not in run.stderr

@@ -19,7 +19,7 @@ import yaml
 
 from analysis.data import cache, engine, pushdown
 from analysis.data.contract import REQUIRED_TABLES, TABLES, Table
-from analysis.data.decode import EncodingProblem, csv_record_lines, read_raw
+from analysis.data.decode import EncodingProblem, csv_record_lines, decode_problem, read_raw
 from analysis.data.validate import (
     DataValidationError,
     Issue,
@@ -243,6 +243,8 @@ def load_dataset(
         for t in REQUIRED_TABLES
         if t not in files
     ]
+    meta, meta_issues = _read_meta(meta_file)
+    issues += meta_issues
     wanted = [t for t in files if tables is None or t in tables]
     in_place = [
         t
@@ -288,8 +290,6 @@ def load_dataset(
     if errors_of(issues):
         raise DataValidationError(path, issues)
 
-    meta = yaml.safe_load(meta_file.read_text(encoding="utf-8")) if meta_file.is_file() else {}
-    meta = meta or {}
     if meta.get("as_of"):
         as_of = pd.Timestamp(meta["as_of"])
     else:
@@ -312,6 +312,39 @@ def load_dataset(
     state |= {"tables": loaded, "lazy": in_place, "trim": trim}
     cache.store(entry, state)
     return ds
+
+
+def _read_meta(meta_file: Path) -> tuple[dict, list[Issue]]:
+    """dataset.yaml (optional): a mapping with name, timezone, currency, as_of. Returns it and
+    its problems, each naming the file and the key (a broken file fails validation with the
+    tables' problems, never with a traceback)."""
+    if not meta_file.is_file():
+        return {}, []
+    where = str(meta_file)
+    try:
+        meta = yaml.safe_load(meta_file.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        return {}, [Issue(where, "dataset", None, decode_problem(meta_file, exc))]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return {}, [Issue(where, "dataset", None, f"is not valid YAML{at}: {problem}")]
+    if meta is None:
+        return {}, []
+    if not isinstance(meta, dict):
+        rule = "must be a mapping of keys (name, timezone, currency, as_of)"
+        return {}, [Issue(where, "dataset", None, f"{rule}, not a {type(meta).__name__}")]
+    issues = []
+    if meta.get("as_of") is not None:
+        try:
+            ok = pd.notna(pd.Timestamp(meta["as_of"]))
+        except (ValueError, TypeError):
+            ok = False
+        if not ok:
+            rule = f"is not a date (YYYY-MM-DD): {meta['as_of']!r}"
+            issues.append(Issue(where, "dataset", "as_of", rule))
+    return meta, issues
 
 
 def _register(
