@@ -212,8 +212,15 @@ def _typst_fills(body: str) -> str:
 
 
 def _typst_str(text: str) -> str:
-    """A Typst string literal's body: escape backslashes and quotes."""
-    return text.replace("\\", "\\\\").replace('"', '\\"')
+    r"""A Typst string literal's body: backslashes, quotes and line breaks escaped. The template
+    puts it between `#"` and `"`, so data text is never read as Typst markup.
+
+    >>> print(_typst_str('Team #1 "HQ" $5 // a \\ b'))
+    Team #1 \"HQ\" $5 // a \\ b
+    """
+    for char, escaped in (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r")):
+        text = text.replace(char, escaped)
+    return text
 
 
 def render_quarto(

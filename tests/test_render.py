@@ -1,0 +1,64 @@
+"""The page frame of the PDF treats names as text (issue 18, failure 2): a team name with `$`,
+`#`, `//` or a Typst call is printed as written, on every page, and does not stop the report."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import nbformat
+import pypdfium2 as pdfium
+import pytest
+
+from analysis.reports.render import PageInfo, render_builtin
+
+HOSTILE = [
+    "Price $5,000 and $10",
+    "Khon Kaen #text(fill: red, size: 24pt)[TYPST-INJECTED]",
+    "Team #1 // HQ",
+    'Quote " and back\\slash',
+]
+
+
+def _pdf_text(path: Path) -> list[str]:
+    pdf = pdfium.PdfDocument(str(path))
+    return [pdf[i].get_textpage().get_text_range() for i in range(len(pdf))]
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_names_in_the_pdf_page_frame_are_text(name, tmp_path):
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# First part"),
+            nbformat.v4.new_markdown_cell("# Second part"),
+            # a table as the views write them (data HTML-escaped), through pandoc into Typst
+            nbformat.v4.new_code_cell(
+                outputs=[
+                    nbformat.v4.new_output(
+                        "display_data",
+                        data={
+                            "text/html": "<table><tr><th>team</th></tr><tr><td>"
+                            + html.escape(name)
+                            + "</td></tr></table>"
+                        },
+                    )
+                ]
+            ),
+        ]
+    )
+    executed = tmp_path / "report.ipynb"
+    nbformat.write(nb, executed)
+    page = PageInfo(
+        title=f"Report: {name}",
+        scope_name=name,
+        month_label="October 2026",
+        lang="en",
+        content_hash="0" * 64,
+        renderer="builtin",
+    )
+    files = render_builtin(executed, tmp_path / "out", page)
+    pages = _pdf_text(files["pdf"])
+    assert len(pages) == 2  # each part on its page: the header shows on page 2
+    header = pages[1].replace("\r", "").split("\n")[0]
+    assert header.startswith(f"{name} · October 2026"), header
+    assert name in pages[1].replace("\r", "")  # the table cell too
