@@ -62,3 +62,21 @@ def test_names_in_the_pdf_page_frame_are_text(name, tmp_path):
     header = pages[1].replace("\r", "").split("\n")[0]
     assert header.startswith(f"{name} · October 2026"), header
     assert name in pages[1].replace("\r", "")  # the table cell too
+
+
+@pytest.mark.parametrize("name", ["Price $5,000 and $10", r"Bad $\frac{$ math"])
+def test_names_in_charts_are_text(name):
+    """Issue 18, failure 4: a `$` in a rep name was matplotlib mathtext: a bad expression failed
+    the team's and the company's report, a harmless one garbled the name."""
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from analysis.reports import plots
+
+    reps = pd.DataFrame({"rep_name": [name, "Somchai"], "quota_attainment": [0.8, 1.1]})
+    fig = plots.plot_rep_attainment(reps, lang="en")
+    fig.canvas.draw()  # mathtext is parsed when drawn
+    ticks = {t.get_text(): t for t in fig.axes[0].get_yticklabels()}
+    plt.close(fig)
+    # drawn as plain text: matplotlib would read the label as mathtext otherwise
+    assert ticks[name]._preprocess_math(name) == (name, False)

@@ -55,6 +55,9 @@ def setup_style() -> None:
     fonts.use_in_matplotlib.cache_clear()
     fonts.use_in_matplotlib()  # after set_theme, which resets font.family
     plt.rcParams["figure.dpi"] = 144  # crisp in HTML (scaled by CSS) and in the A4 PDF
+    # names come from the data: "$5,000 and $10" is text, never mathtext (which garbles it or,
+    # for a bad expression, fails the chart)
+    plt.rcParams["text.parse_math"] = False
 
 
 setup_style()
