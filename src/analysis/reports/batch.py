@@ -18,6 +18,7 @@ import contextlib
 import datetime as dt
 import os
 import shutil
+import socket
 import tempfile
 import traceback
 from collections.abc import Callable
@@ -222,6 +223,51 @@ def combine_notebooks(parts: list[Path], output: Path) -> Path:
     return output
 
 
+STAGING_DIR = ".staging"  # reports/.staging/<month>-<team>@<host>-<pid>-<random>/
+
+
+def _owner() -> str:
+    """This process, as staging and replaced folders name it: @host-pid."""
+    return f"@{socket.gethostname()}-{os.getpid()}"
+
+
+def _dead(name: str) -> bool:
+    """A folder `name` ending in @<host>-<pid>[-<random>] belongs to a process of this host that
+    is gone (a killed batch); folders of other hosts (a Dask cluster's workers) are left alone."""
+    owner = name.rpartition("@")[2]
+    host = socket.gethostname()
+    if not owner.startswith(f"{host}-"):
+        return False
+    pid = owner[len(host) + 1 :].split("-")[0]
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    return False
+
+
+def clean_stale(reports_dir: Path) -> None:
+    """What a killed batch left behind: its staging folders (removed) and a report it had moved
+    aside to replace but not yet replaced (moved back, so no published report is lost)."""
+    staging = reports_dir / STAGING_DIR
+    if staging.is_dir():
+        for folder in staging.iterdir():
+            if _dead(folder.name):
+                shutil.rmtree(folder, ignore_errors=True)
+    for old in reports_dir.glob("*/.*.old@*"):
+        if not _dead(old.name):
+            continue
+        target = old.with_name(old.name[1:].rpartition(".old@")[0])
+        if target.exists():
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(old, target)
+
+
 def publish(staging: Path, target: Path) -> None:
     """Move a finished report folder into place, replacing the old one only once the new is whole.
 
@@ -231,7 +277,7 @@ def publish(staging: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     old = None
     if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        old = target.with_name(f".{target.name}.old{_owner()}")
         os.replace(target, old)
     try:
         os.replace(staging, target)
@@ -283,9 +329,11 @@ def render_team(
     render = render_quarto if renderer == "quarto" else render_builtin
     executed = month_dir / COMBINED_NOTEBOOK
     try:
-        staging_root = reports_dir / str(month)
+        staging_root = reports_dir / STAGING_DIR  # same file system, outside the month folders
         staging_root.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{team.team_id}.staging-", dir=staging_root))
+        staging = Path(
+            tempfile.mkdtemp(prefix=f"{month}-{team.team_id}{_owner()}-", dir=staging_root)
+        )
         shareable(staging, 0o777)  # mkdtemp made it private
         files: list[Path] = []
         try:
@@ -360,6 +408,7 @@ def run_monthly(
     """
     # the project folders by default, looked up now (so a caller or test can point them elsewhere)
     reports_dir = reports_dir or REPORTS_DIR
+    clean_stale(reports_dir)
     build_dir = build_dir or BUILD_DIR
     params_dir = params_dir or PARAMS_DIR
     chosen = choose_renderer(renderer)

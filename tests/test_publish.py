@@ -1,0 +1,45 @@
+"""Publishing survives a killed batch (issue 18, failure 11): staging happens outside the month
+folders, and what a dead batch left behind is cleaned at the next start, without losing a
+published report."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+
+from analysis.reports.batch import STAGING_DIR, clean_stale
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_what_a_killed_batch_left_is_cleaned_and_no_report_is_lost(tmp_path):
+    reports, host, dead = tmp_path / "reports", socket.gethostname(), _dead_pid()
+    month = reports / "2026-10"
+    # killed between moving bangkok's report aside and moving the new one in
+    aside = month / f".bangkok.old@{host}-{dead}"
+    aside.mkdir(parents=True)
+    (aside / "report.html").write_text("published", encoding="utf-8")
+    # killed after khon-kaen's new report was in place, before the old one was removed
+    (month / "khon-kaen").mkdir()
+    (month / "khon-kaen" / "report.html").write_text("new", encoding="utf-8")
+    replaced = month / f".khon-kaen.old@{host}-{dead}"
+    replaced.mkdir()
+    staging = reports / STAGING_DIR
+    stale = staging / f"2026-10-chonburi@{host}-{dead}-abc123"
+    running = staging / f"2026-10-phuket@{host}-{os.getpid()}-def456"  # a live batch's
+    remote = staging / f"2026-10-hat-yai@x{host}-{dead}-ghi789"  # another host's
+    for folder in (stale, running, remote):
+        folder.mkdir(parents=True)
+    clean_stale(reports)
+    assert (month / "bangkok" / "report.html").read_text(encoding="utf-8") == "published"
+    assert not aside.exists() and not replaced.exists()
+    assert (month / "khon-kaen" / "report.html").read_text(encoding="utf-8") == "new"
+    assert not stale.exists()
+    assert running.exists() and remote.exists()
+    assert sorted(p.name for p in month.iterdir()) == ["bangkok", "khon-kaen"]
