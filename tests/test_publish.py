@@ -43,3 +43,51 @@ def test_what_a_killed_batch_left_is_cleaned_and_no_report_is_lost(tmp_path):
     assert not stale.exists()
     assert running.exists() and remote.exists()
     assert sorted(p.name for p in month.iterdir()) == ["bangkok", "khon-kaen"]
+
+
+def test_a_failed_notebook_is_summarised_by_its_exception(tmp_path, monkeypatch):
+    """Issue 18, failure 13: the summary line read 'PapermillExecutionError: ' with nothing after
+    it; it names the failing cell's exception now."""
+    import pandas as pd
+    from papermill.exceptions import PapermillExecutionError
+
+    from analysis.reports import batch
+    from analysis.reports.params import TeamParams
+
+    def fail(*_a, **_k):
+        raise PapermillExecutionError(
+            cell_index=3,
+            exec_count=7,
+            source="views.coaching(ctx)",
+            ename="ValueError",
+            evalue="Encountered all NA values",
+            traceback=[],
+        )
+
+    monkeypatch.setattr(batch, "execute_notebook", fail)
+    result = batch.render_team(
+        TeamParams(team_id="north"),
+        pd.Period("2026-02", "M"),
+        tmp_path / "data",
+        "builtin",
+        scope_name="North",
+        content_hash="0" * 64,
+        reports_dir=tmp_path / "reports",
+        build_dir=tmp_path / "build",
+    )
+    assert not result.ok
+    assert result.error.splitlines()[0] == "ValueError: Encountered all NA values (cell 7)"
+
+
+def test_a_blank_teams_list_is_an_error_not_every_team(tmp_path):
+    """Issue 18, failure 13: `--teams " "` rendered every team."""
+    run = subprocess.run(
+        [sys.executable, "-m", "analysis", "report", "--data", "tests/fixtures/tiny"]
+        + ["--teams", " ", "--renderer", "builtin"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
+    assert run.returncode == 2
+    assert "--teams: no team id in ' '" in run.stderr

@@ -217,3 +217,21 @@ def test_infinite_numbers_in_a_typed_parquet_file_are_invalid_both_ways(tmp_path
         "values inf, -inf"
     ]
     assert by_duckdb == by_pandas
+
+
+def test_many_unknown_columns_are_one_warning_both_ways(tmp_path, monkeypatch):
+    """Issue 18, failure 13: an export with thousands of custom fields printed a warning line per
+    column. Past five, one warning counts them and names the first five, in both validators."""
+    monkeypatch.setenv("AEM_CACHE_DIR", "off")
+    data = _as_parquet(TINY, tmp_path / "pq")
+    teams = pd.read_parquet(data / "teams.parquet")
+    extra = pd.DataFrame({f"custom_{i:04d}": ["x"] * len(teams) for i in range(2000)})
+    pd.concat([teams, extra], axis=1).to_parquet(data / "teams.parquet", index=False)
+    pandas_ok, by_pandas = _messages(data, lazy=False)
+    duck_ok, by_duckdb = _messages(data, lazy=True)
+    assert pandas_ok and duck_ok
+    assert by_pandas == [
+        "teams.parquet: teams: warning: 2000 unknown columns (not in the contract; ignored): "
+        "custom_0000, custom_0001, custom_0002, custom_0003, custom_0004, ..."
+    ]
+    assert by_duckdb == by_pandas

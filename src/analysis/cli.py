@@ -424,7 +424,14 @@ def cmd_report(args) -> int:
     from analysis.reports.batch import run_monthly
     from analysis.reports.progress import summary_table
 
-    teams = [t.strip() for t in args.teams.split(",") if t.strip()] if args.teams else None
+    teams = None
+    if args.teams is not None:
+        teams = [t.strip() for t in args.teams.split(",") if t.strip()]
+        if not teams:  # " " or "," rendered every team before
+            raise ValueError(
+                f"--teams: no team id in {args.teams!r}; give ids separated by commas "
+                "(e.g. bangkok,phuket), or leave TEAMS out for every team"
+            )
     results = run_monthly(
         args.data,
         month=args.month,

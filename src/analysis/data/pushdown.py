@@ -22,7 +22,13 @@ import pyarrow.parquet as pq
 
 from analysis.data.contract import TABLES, Column, Table, foreign_keys
 from analysis.data.engine import WS_CLASS, parquet_view_sql, parsed_sql, quoted
-from analysis.data.validate import FORMULA_SQL, MAX_ROWS_SHOWN, Issue, reference_issue
+from analysis.data.validate import (
+    FORMULA_SQL,
+    MAX_ROWS_SHOWN,
+    Issue,
+    reference_issue,
+    unknown_columns,
+)
 
 __all__ = ["native", "check_table", "check_references"]
 
@@ -161,11 +167,7 @@ def check_table(
     table, fname = TABLES[name], str(file)
     columns = pq.read_schema(file).names
     present = set(columns)
-    issues = [
-        Issue(fname, name, c, "unknown column (not in the contract; ignored)", severity="warning")
-        for c in columns
-        if c not in table.column_names
-    ]
+    issues = unknown_columns(fname, table, columns)
     n_rows = pq.read_metadata(file).num_rows
     if n_rows == 0 and table.required:
         issues.append(Issue(fname, name, None, "has no data rows (a header only)"))

@@ -29,6 +29,7 @@ __all__ = [
     "check_references",
     "reference_issue",
     "errors_of",
+    "unknown_columns",
     "with_lines",
 ]
 
@@ -94,6 +95,21 @@ def _rows(mask: pd.Series, source_rows: np.ndarray | None = None) -> tuple[tuple
 
 def _values(raw: pd.Series, mask: pd.Series) -> tuple[str, ...]:
     return tuple(repr(v) for v in raw[mask].head(MAX_ROWS_SHOWN).tolist())
+
+
+UNKNOWN_COLUMN = "unknown column (not in the contract; ignored)"
+
+
+def unknown_columns(file: str, table: Table, columns: list[str]) -> list[Issue]:
+    """Warnings for the columns a file has beyond the contract: one per column, or, past
+    MAX_ROWS_SHOWN of them (an export with thousands of custom fields), one that counts them
+    and names the first few."""
+    extra = [str(c) for c in columns if c not in table.column_names]
+    if len(extra) <= MAX_ROWS_SHOWN:
+        return [Issue(file, table.name, c, UNKNOWN_COLUMN, severity="warning") for c in extra]
+    shown = ", ".join(extra[:MAX_ROWS_SHOWN])
+    rule = f"{len(extra)} unknown columns (not in the contract; ignored): {shown}, ..."
+    return [Issue(file, table.name, None, rule, severity="warning")]
 
 
 def with_lines(issues: list[Issue], lines_of: dict[str, np.ndarray]) -> list[Issue]:
@@ -167,16 +183,7 @@ def validate_table(
     the source file each row came from, when `raw` was mapped from another file (the importer)."""
     issues: list[Issue] = []
     fname = str(file)
-    for c in [c for c in raw.columns if c not in table.column_names]:
-        issues.append(
-            Issue(
-                fname,
-                table.name,
-                c,
-                "unknown column (not in the contract; ignored)",
-                severity="warning",
-            )
-        )
+    issues += unknown_columns(fname, table, list(raw.columns))
     if raw.empty and table.required:
         issues.append(Issue(fname, table.name, None, "has no data rows (a header only)"))
     missing = [c for c in table.column_names if c not in raw.columns]

@@ -364,6 +364,9 @@ def render_team(
         return TeamResult(team.team_id, True, _seconds(start), published, executed=executed)
     except Exception as exc:
         message = f"{type(exc).__name__}: {exc}"
+        if getattr(exc, "ename", None):  # papermill's: its own text is empty; say what failed
+            cell = f" (cell {exc.exec_count})" if getattr(exc, "exec_count", None) else ""
+            message = f"{exc.ename}: {exc.evalue}{cell}"
         if not isinstance(exc, RenderError | ValueError):
             message += "\n" + "".join(traceback.format_exception(exc)[-3:])
         return TeamResult(
