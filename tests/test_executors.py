@@ -87,3 +87,32 @@ def test_reports_render_on_a_dask_cluster(cluster, small_dataset, tmp_path, monk
         ]
     assert (tmp_path / "r" / "index.html").is_file()
     assert sum(line.lstrip().startswith("ok") for line in lines) == 3
+
+
+def _dies_on_negative(x: float) -> TeamResult:
+    """A stand-in report: a negative number kills its worker process (as the out-of-memory
+    killer would), the others take a moment so that they are in flight when it happens."""
+    import os
+    import signal
+    import time
+
+    if x < 0:
+        os.kill(os.getpid(), signal.SIGKILL)
+    time.sleep(0.5)
+    return TeamResult(f"t{x:g}", True, math.sqrt(x))
+
+
+def test_a_killed_local_worker_fails_only_its_own_task():
+    """Issue 18, failure 5: one dead pool worker gave BrokenProcessPool for the whole batch
+    (nothing published, no index). Now the tasks caught in the broken pool run again, each
+    alone; the one that dies again is reported failed and the others come back."""
+    from analysis.reports.executors import WORKER_DIED
+
+    tasks = [(4.0, {}), (-1.0, {}), (9.0, {}), (16.0, {}), (25.0, {})]
+    bar = Progress(len(tasks), 2, lambda _line: None, enabled=False)
+    results = {r.team_id: r for r in fan_out(_dies_on_negative, tasks, 2, bar, failed=_failed)}
+    assert set(results) == {"t4", "t-1", "t9", "t16", "t25"}
+    assert not results["t-1"].ok and results["t-1"].error == WORKER_DIED
+    assert all(results[t].ok for t in ("t4", "t9", "t16", "t25"))
+    assert results["t16"].seconds == 4.0
+    assert bar.done == len(tasks) and bar.running == 0 and bar.failed == 1

@@ -10,6 +10,7 @@ import multiprocessing as mp
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from analysis.reports.progress import Progress
@@ -28,27 +29,58 @@ def fan_out(
 ) -> list:
     """fn(item, **kwargs) for every (item, kwargs) task; fn itself never raises (it returns its
     failures). `failed(item, message)` makes the result of a task that did not come back at all
-    (a Dask worker lost mid-task). Results come back in the order they finish."""
+    (a Dask worker lost mid-task, a local worker killed twice). Results come back in the order
+    they finish."""
     if scheduler:
         return _dask(fn, tasks, bar, scheduler, failed)
-    results = []
     if jobs == 1:
+        results = []
         for item, kw in tasks:
             bar.started()
             results.append(fn(item, **kw))
             bar.finished(results[-1])
         return results
-    # spawn, not fork: the batch process has threads by now (pyarrow's pool, BLAS, zmq), and a
-    # child forked while one of them holds a lock can hang forever (seen in bench-report)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn")) as pool:
-        futures = [pool.submit(fn, item, **kw) for item, kw in tasks]
+    return _local(fn, tasks, jobs, bar, failed)
+
+
+# spawn, not fork: the batch process has threads by now (pyarrow's pool, BLAS, zmq), and a child
+# forked while one of them holds a lock can hang forever (seen in bench-report)
+_SPAWN = mp.get_context("spawn")
+WORKER_DIED = (
+    "the worker process running this report died twice (killed, or out of memory: try fewer "
+    "JOBS); the other reports were published"
+)
+
+
+def _local(fn, tasks, jobs: int, bar: Progress, failed) -> list:
+    """A pool of `jobs` processes. A worker that dies (the out-of-memory killer, kill -9) breaks
+    the whole pool and every task still in it: those tasks run again, each in a fresh process of
+    its own, so the one whose worker dies again fails alone and the others are published."""
+    results, again = [], []
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=_SPAWN) as pool:
+        futures = {pool.submit(fn, item, **kw): (item, kw) for item, kw in tasks}
         for _ in range(min(jobs, len(futures))):
             bar.started()
         for fut in as_completed(futures):
-            results.append(fut.result())
-            bar.finished(results[-1])
-            if bar.done + bar.running < len(futures):
+            try:
+                result = fut.result()
+            except BrokenProcessPool:
+                again.append(futures[fut])
+                bar.stopped()
+            else:
+                results.append(result)
+                bar.finished(result)
+            if bar.done + bar.running + len(again) < len(futures):
                 bar.started()
+    for item, kw in again:  # one at a time, each alone: only the culprit can die now
+        bar.started()
+        try:
+            with ProcessPoolExecutor(max_workers=1, mp_context=_SPAWN) as alone:
+                result = alone.submit(fn, item, **kw).result()
+        except BrokenProcessPool:
+            result = failed(item, WORKER_DIED)
+        results.append(result)
+        bar.finished(result)
     return results
 
 

@@ -44,6 +44,11 @@ class Progress:
         self.running += 1
         self._show()
 
+    def stopped(self) -> None:
+        """A task stopped without a result (its worker died): not done, it will run again."""
+        self.running -= 1
+        self._show()
+
     def kept(self, result: TeamResult) -> None:
         """A report kept as it was (unchanged inputs): done without running."""
         self._done(result)
