@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 import nbformat
@@ -80,3 +81,38 @@ def test_names_in_charts_are_text(name):
     plt.close(fig)
     # drawn as plain text: matplotlib would read the label as mathtext otherwise
     assert ticks[name]._preprocess_math(name) == (name, False)
+
+
+MARKDOWN_HOSTILE = "[click-me](javascript:alert(3)) *not bold* $5 and $10 <script>x</script>"
+
+
+def test_data_text_in_markdown_cells_stays_text_and_no_script_url_survives(tmp_path):
+    """Issue 18, failure 3: names were HTML-escaped and then read as Markdown, so a region
+    `[click-me](javascript:alert(3))` became a clickable javascript: link in report.html."""
+    from analysis.reports.context import md_text
+
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell(f"# Report: {md_text(MARKDOWN_HOSTILE)}"),
+            nbformat.v4.new_markdown_cell(f"Region: {md_text(MARKDOWN_HOSTILE)}"),
+            # and an HTML output that carries such a link however it got there
+            nbformat.v4.new_code_cell(
+                outputs=[
+                    nbformat.v4.new_output(
+                        "display_data",
+                        data={"text/html": "<a href='JavaScript:alert(4)'>more</a>"},
+                    )
+                ]
+            ),
+        ]
+    )
+    executed = tmp_path / "report.ipynb"
+    nbformat.write(nb, executed)
+    page = PageInfo("Report", "Team", "October 2026", "en", "0" * 64, "builtin")
+    files = render_builtin(executed, tmp_path / "out", page)
+    text = files["html"].read_text(encoding="utf-8")
+    assert not re.search(r"""(href|src)\s*=\s*["']?\s*javascript:""", text, re.IGNORECASE)
+    assert "<em>" not in text and "<script>x" not in text
+    assert html.escape(MARKDOWN_HOSTILE, quote=False) in text  # shown as written, twice
+    assert text.count(html.escape(MARKDOWN_HOSTILE, quote=False)) == 2
+    assert MARKDOWN_HOSTILE in "".join(_pdf_text(files["pdf"])).replace("\r\n", " ")

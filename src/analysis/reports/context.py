@@ -6,6 +6,7 @@ helpers every view uses to show data as text, tables and figures.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -32,6 +33,7 @@ __all__ = [
     "ReportContext",
     "open_report",
     "escape",
+    "md_text",
     "html_table",
     "finished",
 ]
@@ -112,8 +114,23 @@ def open_report(
 
 
 def escape(text) -> str:
-    """Data text as HTML text (never markup)."""
+    """Data text as HTML text (never markup), for HTML the views build themselves."""
     return html.escape(str(text))
+
+
+# ASCII punctuation that Markdown (or the math in nbconvert's Markdown) reads as syntax
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
+
+
+def md_text(text) -> str:
+    r"""Data text for a Markdown cell: HTML-escaped, and every Markdown or math character
+    backslash-escaped, so a name like `[x](javascript:...)`, `*a*` or `$5 and $10` shows as
+    written instead of becoming a link, emphasis or math.
+
+    >>> md_text("[click](javascript:alert(1)) & $5")
+    '\\[click\\]\\(javascript:alert\\(1\\)\\) &amp; \\$5'
+    """
+    return _MARKDOWN.sub(r"\\\1", html.escape(str(text), quote=False))
 
 
 def html_table(

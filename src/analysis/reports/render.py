@@ -92,7 +92,25 @@ def _html_body(nb: nbformat.NotebookNode) -> str:
         exclude_anchor_links=True,
     )
     body, _ = exporter.from_notebook_node(nb)
-    return body
+    return _no_script_urls(body)
+
+
+_SCRIPT_URL = re.compile(
+    r"""\b(href|src|action|formaction)(\s*=\s*)(["'])\s*(?:javascript|vbscript|data:text/html)"""
+    r"""[^"']*\3""",
+    re.IGNORECASE,
+)
+
+
+def _no_script_urls(body: str) -> str:
+    """Every link or source that would run script (javascript:, vbscript:, data:text/html)
+    dropped, the element's text kept: a report never carries one, whatever text reached a
+    Markdown or HTML output.
+
+    >>> _no_script_urls('<a href="javascript:alert(1)">x</a> <img src="data:image/png;base64,A">')
+    '<a >x</a> <img src="data:image/png;base64,A">'
+    """
+    return _SCRIPT_URL.sub("", body)
 
 
 def _generated_at() -> dt.datetime:

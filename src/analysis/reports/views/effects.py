@@ -12,7 +12,14 @@ from matplotlib.figure import Figure
 from analysis import effects
 from analysis.i18n import Lang, fmt_number, t
 from analysis.reports import plots
-from analysis.reports.context import ReportContext, escape, finished, html_table, open_report
+from analysis.reports.context import (
+    ReportContext,
+    escape,
+    finished,
+    html_table,
+    md_text,
+    open_report,
+)
 
 __all__ = [
     "EffectsContext",
@@ -58,7 +65,7 @@ def open_effects(
 def title(ctx: EffectsContext) -> Markdown:
     r = ctx.report
     return Markdown(
-        f"# {t('effects_title', ctx.lang)}: {escape(r.scope_name)}\n\n**{r.month_label}**"
+        f"# {t('effects_title', ctx.lang)}: {md_text(r.scope_name)}\n\n**{r.month_label}**"
     )
 
 

@@ -12,7 +12,13 @@ from matplotlib.figure import Figure
 from analysis import forecast
 from analysis.i18n import Lang, fmt_currency, fmt_month, fmt_number, fmt_percent, t
 from analysis.reports import plots
-from analysis.reports.context import ReportContext, escape, finished, html_table, open_report
+from analysis.reports.context import (
+    ReportContext,
+    finished,
+    html_table,
+    md_text,
+    open_report,
+)
 from analysis.reports.params import ForecastNotebookParams, load_forecast_params
 
 __all__ = [
@@ -88,7 +94,7 @@ def open_forecast(
 def title(ctx: ForecastContext) -> Markdown:
     r = ctx.report
     return Markdown(
-        f"# {t('forecast_title', ctx.lang)}: {escape(r.scope_name)}\n\n"
+        f"# {t('forecast_title', ctx.lang)}: {md_text(r.scope_name)}\n\n"
         f"**{t('forecast_from', ctx.lang, month=r.month_label)}**"
     )
 

@@ -12,7 +12,13 @@ from matplotlib.figure import Figure
 from analysis import funnel
 from analysis.i18n import Lang, fmt_currency, fmt_number, fmt_percent, fmt_value, t
 from analysis.reports import plots
-from analysis.reports.context import ReportContext, escape, finished, html_table, open_report
+from analysis.reports.context import (
+    ReportContext,
+    finished,
+    html_table,
+    md_text,
+    open_report,
+)
 
 __all__ = [
     "FunnelContext",
@@ -77,7 +83,7 @@ def open_funnel(
 def title(ctx: FunnelContext) -> Markdown:
     r = ctx.report
     return Markdown(
-        f"# {t('funnel_title', ctx.lang)}: {escape(r.scope_name)}\n\n**{r.month_label}**"
+        f"# {t('funnel_title', ctx.lang)}: {md_text(r.scope_name)}\n\n**{r.month_label}**"
     )
 
 

@@ -41,6 +41,7 @@ from analysis.reports.context import (
     escape,
     finished,
     html_table,
+    md_text,
     open_report,
 )
 from analysis.reports.params import (
@@ -88,15 +89,15 @@ HEADLINE = [
 def title(ctx: ReportContext) -> Markdown:
     """Report title with scope and month, and who and what it covers."""
     lines = [
-        f"# {t('report_title', ctx.lang)}: {escape(ctx.scope_name)}",
+        f"# {t('report_title', ctx.lang)}: {md_text(ctx.scope_name)}",
         "",
         f"**{ctx.month_label}**",
     ]
     facts = []
     if ctx.manager_name:
-        facts.append(f"{t('manager', ctx.lang)}: {escape(ctx.manager_name)}")
+        facts.append(f"{t('manager', ctx.lang)}: {md_text(ctx.manager_name)}")
     if ctx.region:
-        facts.append(f"{t('region', ctx.lang)}: {escape(ctx.region)}")
+        facts.append(f"{t('region', ctx.lang)}: {md_text(ctx.region)}")
     facts.append(
         f"{t('data_as_of', ctx.lang)} {fmt_date(ctx.ds.as_of, ctx.lang, buddhist_era=ctx.buddhist_era)}"
     )
@@ -199,7 +200,7 @@ def summary(ctx: ReportContext) -> Markdown:
             t(
                 "summary_revenue",
                 lang,
-                team=escape(ctx.scope_name),
+                team=md_text(ctx.scope_name),
                 revenue=fmt_currency(revenue, cur),
                 month=ctx.month_label,
                 attainment=fmt_percent(ctx.kpi("quota_attainment")),
@@ -211,7 +212,7 @@ def summary(ctx: ReportContext) -> Markdown:
             t(
                 "summary_no_quota",
                 lang,
-                team=escape(ctx.scope_name),
+                team=md_text(ctx.scope_name),
                 revenue=fmt_currency(revenue, cur),
                 month=ctx.month_label,
             )
@@ -351,7 +352,7 @@ def about(ctx: ReportContext) -> Markdown:
         "data_dir": _display_path(ctx.ds.path),
     }
     lines = [
-        f"- {t('dataset', ctx.lang)}: {escape(ctx.ds.name)}",
+        f"- {t('dataset', ctx.lang)}: {md_text(ctx.ds.name)}",
         f"- {t('content_hash', ctx.lang)}: `{ctx.ds.content_hash[:16]}`",
         f"- {t('package_version', ctx.lang)}: `analysis {__version__}`",
         f"- {t('parameters', ctx.lang)}: "
@@ -360,7 +361,7 @@ def about(ctx: ReportContext) -> Markdown:
     own = p.team is not None and (PARAMS_DIR / f"{p.team}.yaml").is_file()
     source = f"params/{p.team}.yaml" if own else "params/_defaults.yaml"
     targets = ", ".join(f"{k}=`{v:g}`" for k, v in sorted(ctx.targets.items())) or "–"
-    lines.append(f"- {t('targets_used', ctx.lang)} ({escape(source)}): {targets}")
+    lines.append(f"- {t('targets_used', ctx.lang)} ({md_text(source)}): {targets}")
     forecast = load_forecast_params(p.team).model_dump()
     lines.append(
         f"- {t('forecast_settings', ctx.lang)}: "
