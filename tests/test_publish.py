@@ -91,3 +91,28 @@ def test_a_blank_teams_list_is_an_error_not_every_team(tmp_path):
     )
     assert run.returncode == 2
     assert "--teams: no team id in ' '" in run.stderr
+
+
+def test_months_and_events_outside_the_data_are_clear_errors_and_write_nothing(tmp_path):
+    """Issue 18, failure 7: an activity dated 2100 made 2099-12 the default month and the report
+    failed; --month 1999-01 gave a TypeError; both left an empty month folder in reports/."""
+    import shutil
+
+    import pytest
+
+    from analysis.data.validate import DataValidationError
+    from analysis.paths import PROJECT_ROOT
+    from analysis.reports.batch import run_monthly
+
+    data = tmp_path / "data"
+    shutil.copytree(PROJECT_ROOT / "tests" / "fixtures" / "tiny", data)
+    reports = tmp_path / "reports"
+    kw = {"renderer": "builtin", "reports_dir": reports, "build_dir": tmp_path / "b"}
+    with pytest.raises(ValueError, match=r"MONTH: 1999-01 is before the data in .* first month is"):
+        run_monthly(data, month="1999-01", echo=lambda _m: None, **kw)
+    activities = (data / "activities.csv").read_text(encoding="utf-8").splitlines()
+    activities[1] = activities[1].replace("2026-01-05 10:00:00", "2100-01-01 09:00:00")
+    (data / "activities.csv").write_text("\n".join(activities) + "\n", encoding="utf-8")
+    with pytest.raises(DataValidationError, match="occurred_at: is in the future"):
+        run_monthly(data, echo=lambda _m: None, **kw)
+    assert not reports.exists() or not [p for p in reports.iterdir() if p.name[0].isdigit()]

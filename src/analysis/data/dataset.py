@@ -141,15 +141,32 @@ class Dataset:
         """The last month fully covered by the data (see `months.latest_complete_month`)."""
         return latest_complete_month(self.as_of)
 
+    @property
+    def first_month(self) -> pd.Period:
+        """The month of the first opportunity: where the data starts."""
+        opps = self.tables.loaded("opportunities")
+        if opps is not None:
+            first = opps["created_at"].min()
+        else:  # still on disk: ask DuckDB rather than read the table
+            con = engine.connect(self, ["opportunities"])
+            first = con.execute("SELECT min(created_at) FROM opportunities").fetchone()[0]
+            con.close()
+        return pd.Timestamp(first).to_period("M")
+
     def resolve_month(self, month: str | None, *, what: str = "month") -> pd.Period:
         """`month` ('YYYY-MM') parsed, or the latest complete month when None. A month the data
-        does not fully cover is an error naming `what`."""
+        does not fully cover, or one before it starts, is an error naming `what`."""
         latest = self.latest_complete_month
         the_month = parse_month(month, what=what) if month else latest
         if the_month > latest:
             raise ValueError(
                 f"{what}: {the_month} is not complete in {self.path} (data as of "
                 f"{self.as_of.date()}; the latest complete month is {latest})"
+            )
+        if the_month < (first := self.first_month):
+            raise ValueError(
+                f"{what}: {the_month} is before the data in {self.path} (its first month is "
+                f"{first}; the latest complete month is {latest})"
             )
         return the_month
 

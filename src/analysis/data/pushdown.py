@@ -24,8 +24,10 @@ from analysis.data.contract import TABLES, Column, Table, foreign_keys
 from analysis.data.engine import WS_CLASS, parquet_view_sql, parsed_sql, quoted
 from analysis.data.validate import (
     FORMULA_SQL,
+    FUTURE,
     MAX_ROWS_SHOWN,
     Issue,
+    future_limit,
     reference_issue,
     unknown_columns,
 )
@@ -77,8 +79,9 @@ def _padded(name: str) -> str:
     return f"regexp_matches({name}, '^{WS_CLASS}|{WS_CLASS}$')"
 
 
-def _column_checks(col: Column) -> list[tuple[str, str, bool, str]]:
-    """(rule, violation predicate, show values, severity) for one column, in the pandas order.
+def _column_checks(col: Column) -> list[tuple[str, str, bool | str, str]]:
+    """(rule, violation predicate, show values (True: the column's; a string: that SQL
+    expression's), severity) for one column, in the pandas order.
     An id column's predicates use `_padded_<name>` (`_padded`, computed once per row), so the
     costlier tests run only on the rare values with surrounding whitespace."""
     name, v = col.name, parsed_sql(col)
@@ -125,6 +128,10 @@ def _column_checks(col: Column) -> list[tuple[str, str, bool, str]]:
         checks.append((f"must be >= {col.ge:g}", f"{ok} AND {v} < {col.ge!r}", True, "error"))
     if col.le is not None:
         checks.append((f"must be <= {col.le:g}", f"{ok} AND {v} > {col.le!r}", True, "error"))
+    if col.kind == "datetime":
+        limit = future_limit().strftime("%Y-%m-%d %H:%M:%S")
+        shown = f"strftime({v}, '%Y-%m-%d %H:%M:%S')"  # as the pandas validator shows them
+        checks.append((FUTURE, f"{ok} AND {v} >= TIMESTAMP '{limit}'", shown, "error"))
     if col.pattern is not None and col.kind in ("id", "text"):
         checks.append(
             (
@@ -188,7 +195,7 @@ def check_table(
         f"FROM read_parquet({quoted(file)}, file_row_number = true))"
     )
     checks = [
-        _Check(col.name, rule, bad, col.name if show else None, severity, raw)
+        _Check(col.name, rule, bad, col.name if show is True else show or None, severity, raw)
         for col in table.columns
         if col.name in present
         for rule, bad, show, severity in _column_checks(col)

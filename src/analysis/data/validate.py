@@ -30,6 +30,8 @@ __all__ = [
     "reference_issue",
     "errors_of",
     "unknown_columns",
+    "FUTURE",
+    "future_limit",
     "with_lines",
 ]
 
@@ -98,6 +100,14 @@ def _values(raw: pd.Series, mask: pd.Series) -> tuple[str, ...]:
 
 
 UNKNOWN_COLUMN = "unknown column (not in the contract; ignored)"
+# an event's time (a datetime column) cannot be later than the export: one dated 2100 would
+# make 2099-12 the data's latest month (plans, like expected_close_date, are dates: not checked)
+FUTURE = "is in the future (after tomorrow): a recorded event cannot be"
+
+
+def future_limit() -> pd.Timestamp:
+    """Tomorrow at 00:00 (UTC, naive like the data): any event at or after it is an error."""
+    return pd.Timestamp.now(tz="UTC").tz_localize(None).normalize() + pd.Timedelta(days=1)
 
 
 def unknown_columns(file: str, table: Table, columns: list[str]) -> list[Issue]:
@@ -238,6 +248,9 @@ def validate_table(
                 ok & (parsed > col.le).fillna(False).astype(bool),
                 src,
             )
+        if col.kind == "datetime":
+            shown = parsed.dt.strftime("%Y-%m-%d %H:%M:%S")  # as written, whatever the source
+            flag(col.name, FUTURE, ok & (parsed >= future_limit()).fillna(False), shown)
         if col.pattern is not None and col.kind in ("id", "text"):
             matches = parsed.str.fullmatch(col.pattern).fillna(False).astype(bool)
             flag(col.name, f"must match {col.pattern}", ok & ~matches, src)

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.data import cache, engine
+from analysis.data import cache
 from analysis.data.dataset import Dataset
 from analysis.metrics.registry import FAMILIES, KPI, KPIS, kpi_markdown
 from analysis.metrics.sql import (
@@ -113,14 +113,7 @@ def _all_months(ds: Dataset) -> list[pd.Period]:
 
 
 def _month_span(ds: Dataset) -> list[pd.Period]:
-    opps = ds.tables.loaded("opportunities")
-    if opps is not None:
-        first = opps["created_at"].min()
-    else:  # still on disk: ask DuckDB rather than read the table
-        con = engine.connect(ds, ["opportunities"])
-        first = pd.Timestamp(con.execute("SELECT min(created_at) FROM opportunities").fetchone()[0])
-        con.close()
-    return month_range(first.to_period("M"), ds.latest_complete_month)
+    return month_range(ds.first_month, ds.latest_complete_month)
 
 
 def kpi_table(
