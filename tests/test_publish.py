@@ -116,3 +116,31 @@ def test_months_and_events_outside_the_data_are_clear_errors_and_write_nothing(t
     with pytest.raises(DataValidationError, match="occurred_at: is in the future"):
         run_monthly(data, echo=lambda _m: None, **kw)
     assert not reports.exists() or not [p for p in reports.iterdir() if p.name[0].isdigit()]
+
+
+def test_a_second_batch_on_the_same_folders_stops_with_a_clear_error(tmp_path):
+    """Issue 18, failure 14: two batches wrote the same build/<month>/<team> notebooks at once.
+    One batch at a time per reports and per build folder; the second names the first."""
+    import pytest
+
+    from analysis.reports import batch
+
+    reports, build = tmp_path / "reports", tmp_path / "build"
+    busy = rf"another batch is running on {build} \(pid"
+    # a first batch holds the build folder
+    with batch._exclusive(build), pytest.raises(batch.BatchBusy, match=busy):
+        batch.run_monthly(
+            tmp_path / "no-data-needed",
+            renderer="builtin",
+            reports_dir=reports,
+            build_dir=build,
+            echo=lambda _m: None,
+        )
+    with pytest.raises(FileNotFoundError):  # free again: this one gets as far as the data
+        batch.run_monthly(
+            tmp_path / "no-data-needed",
+            renderer="builtin",
+            reports_dir=reports,
+            build_dir=build,
+            echo=lambda _m: None,
+        )

@@ -71,6 +71,7 @@ __all__ = [
     "publish",
     "render_team",
     "run_monthly",
+    "BatchBusy",
 ]
 
 KERNEL_NAME = "aem-analysis"
@@ -408,7 +409,82 @@ def run_monthly(
     after that are isolated and returned in the results. A team whose published report was made
     from the same inputs is skipped unless `force`. `progress` shows a bar of teams done, running
     and failed (on stderr).
+
+    One batch at a time per reports folder and per build folder: a second one stops at once
+    with BatchBusy (exit 2), naming the process that holds them.
     """
+    reports_dir, build_dir = reports_dir or REPORTS_DIR, build_dir or BUILD_DIR
+    with _exclusive(reports_dir, build_dir):
+        return _publish_month(
+            data_dir,
+            month=month,
+            teams=teams,
+            renderer=renderer,
+            jobs=jobs,
+            reports_dir=reports_dir,
+            build_dir=build_dir,
+            params_dir=params_dir,
+            echo=echo,
+            force=force,
+            progress=progress,
+        )
+
+
+class BatchBusy(ValueError):
+    """Another batch holds the reports or build folder."""
+
+
+LOCK_FILE = ".batch.lock"
+
+
+@contextlib.contextmanager
+def _exclusive(*folders: Path):
+    """Hold an exclusive lock on each folder's LOCK_FILE (released when the process ends, even
+    when killed): two batches on one folder would write the same executed notebooks."""
+    import fcntl
+
+    held = []
+    try:
+        for folder in folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            fh = (folder / LOCK_FILE).open("a+", encoding="utf-8")
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                fh.seek(0)
+                holder = fh.read().strip() or "another process"
+                fh.close()
+                raise BatchBusy(
+                    f"another batch is running on {folder} ({holder}); wait for it to finish, "
+                    "or give this one other reports and build folders"
+                ) from None
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"pid {os.getpid()} on {socket.gethostname()}\n")
+            fh.flush()
+            held.append(fh)
+        yield
+    finally:
+        for fh in held:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+            fh.close()
+
+
+def _publish_month(
+    data_dir: Path,
+    *,
+    month: str | None = None,
+    teams: list[str] | None = None,
+    renderer: str = "auto",
+    jobs: int | None = None,
+    reports_dir: Path | None = None,
+    build_dir: Path | None = None,
+    params_dir: Path | None = None,
+    echo: Callable[[str], None] = print,
+    force: bool = False,
+    progress: bool = False,
+) -> list[TeamResult]:
+    """`run_monthly` without the lock."""
     # the project folders by default, looked up now (so a caller or test can point them elsewhere)
     reports_dir = reports_dir or REPORTS_DIR
     clean_stale(reports_dir)
