@@ -434,20 +434,24 @@ class BatchBusy(ValueError):
     """Another batch holds the reports or build folder."""
 
 
-LOCK_FILE = ".batch.lock"
+def lock_file(folder: Path) -> Path:
+    """The lock of a reports or build folder: beside it (`.<name>.batch.lock`), so that taking
+    it creates nothing inside a folder a failed run must leave untouched."""
+    return folder.parent / f".{folder.name}.batch.lock"
 
 
 @contextlib.contextmanager
 def _exclusive(*folders: Path):
-    """Hold an exclusive lock on each folder's LOCK_FILE (released when the process ends, even
+    """Hold an exclusive lock for each folder (`lock_file`, released when the process ends, even
     when killed): two batches on one folder would write the same executed notebooks."""
     import fcntl
 
     held = []
     try:
         for folder in folders:
-            folder.mkdir(parents=True, exist_ok=True)
-            fh = (folder / LOCK_FILE).open("a+", encoding="utf-8")
+            path = lock_file(folder)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fh = path.open("a+", encoding="utf-8")
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
