@@ -125,22 +125,11 @@ def test_a_second_batch_on_the_same_folders_stops_with_a_clear_error(tmp_path):
 
     from analysis.reports import batch
 
-    reports, build = tmp_path / "reports", tmp_path / "build"
+    build = tmp_path / "build"
+    kw = {"renderer": "builtin", "reports_dir": tmp_path / "reports", "build_dir": build}
     busy = rf"another batch is running on {build} \(pid"
     # a first batch holds the build folder
     with batch._exclusive(build), pytest.raises(batch.BatchBusy, match=busy):
-        batch.run_monthly(
-            tmp_path / "no-data-needed",
-            renderer="builtin",
-            reports_dir=reports,
-            build_dir=build,
-            echo=lambda _m: None,
-        )
+        batch.run_monthly(tmp_path / "no-data-needed", echo=lambda _m: None, **kw)
     with pytest.raises(FileNotFoundError):  # free again: this one gets as far as the data
-        batch.run_monthly(
-            tmp_path / "no-data-needed",
-            renderer="builtin",
-            reports_dir=reports,
-            build_dir=build,
-            echo=lambda _m: None,
-        )
+        batch.run_monthly(tmp_path / "no-data-needed", echo=lambda _m: None, **kw)

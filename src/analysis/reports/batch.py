@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
 import shutil
 import socket
@@ -388,46 +389,17 @@ def _seconds(start: dt.datetime) -> float:
     return (dt.datetime.now() - start).total_seconds()
 
 
-def run_monthly(
-    data_dir: Path,
-    *,
-    month: str | None = None,
-    teams: list[str] | None = None,
-    renderer: str = "auto",
-    jobs: int | None = None,
-    reports_dir: Path | None = None,
-    build_dir: Path | None = None,
-    params_dir: Path | None = None,
-    echo: Callable[[str], None] = print,
-    force: bool = False,
-    progress: bool = False,
-) -> list[TeamResult]:
-    """Render every team's report for `month` (default: the latest complete month in the data).
+def _one_batch_at_a_time(run: Callable[..., list[TeamResult]]) -> Callable[..., list[TeamResult]]:
+    """`run` holding the locks of its reports and build folders (`_exclusive`)."""
 
-    Validates the dataset, the month and every team's params before anything runs; a problem there
-    raises ValueError (or DataValidationError) and nothing is rendered or published. Team failures
-    after that are isolated and returned in the results. A team whose published report was made
-    from the same inputs is skipped unless `force`. `progress` shows a bar of teams done, running
-    and failed (on stderr).
+    @functools.wraps(run)
+    def locked(data_dir: Path, **options) -> list[TeamResult]:
+        options["reports_dir"] = options.get("reports_dir") or REPORTS_DIR
+        options["build_dir"] = options.get("build_dir") or BUILD_DIR
+        with _exclusive(options["reports_dir"], options["build_dir"]):
+            return run(data_dir, **options)
 
-    One batch at a time per reports folder and per build folder: a second one stops at once
-    with BatchBusy (exit 2), naming the process that holds them.
-    """
-    reports_dir, build_dir = reports_dir or REPORTS_DIR, build_dir or BUILD_DIR
-    with _exclusive(reports_dir, build_dir):
-        return _publish_month(
-            data_dir,
-            month=month,
-            teams=teams,
-            renderer=renderer,
-            jobs=jobs,
-            reports_dir=reports_dir,
-            build_dir=build_dir,
-            params_dir=params_dir,
-            echo=echo,
-            force=force,
-            progress=progress,
-        )
+    return locked
 
 
 class BatchBusy(ValueError):
@@ -474,7 +446,8 @@ def _exclusive(*folders: Path):
             fh.close()
 
 
-def _publish_month(
+@_one_batch_at_a_time
+def run_monthly(
     data_dir: Path,
     *,
     month: str | None = None,
@@ -488,7 +461,17 @@ def _publish_month(
     force: bool = False,
     progress: bool = False,
 ) -> list[TeamResult]:
-    """`run_monthly` without the lock."""
+    """Render every team's report for `month` (default: the latest complete month in the data).
+
+    Validates the dataset, the month and every team's params before anything runs; a problem there
+    raises ValueError (or DataValidationError) and nothing is rendered or published. Team failures
+    after that are isolated and returned in the results. A team whose published report was made
+    from the same inputs is skipped unless `force`. `progress` shows a bar of teams done, running
+    and failed (on stderr).
+
+    One batch at a time per reports folder and per build folder: a second one stops at once
+    with BatchBusy (exit 2), naming the process that holds them.
+    """
     # the project folders by default, looked up now (so a caller or test can point them elsewhere)
     reports_dir = reports_dir or REPORTS_DIR
     clean_stale(reports_dir)

@@ -12,14 +12,7 @@ from matplotlib.figure import Figure
 from analysis import effects
 from analysis.i18n import Lang, fmt_number, t
 from analysis.reports import plots
-from analysis.reports.context import (
-    ReportContext,
-    escape,
-    finished,
-    html_table,
-    md_text,
-    open_report,
-)
+from analysis.reports.context import ReportContext, finished, html_table, md_text, open_report
 
 __all__ = [
     "EffectsContext",
@@ -86,10 +79,12 @@ def _value(row, value, lang: Lang) -> str:
     return fmt_number(value, digits=2)
 
 
-def _subject(row, lang: Lang) -> str:
+def _subject(row, lang: Lang, text=str) -> str:
+    """What a test is about; `text` renders the course id from the data (md_text in Markdown;
+    as it is in charts and tables, which escape their own cells)."""
     skill = t(f"skill_{row['skill']}", lang) if isinstance(row["skill"], str) else "–"
     if isinstance(row["course_id"], str):
-        return t("fx_subject_course", lang, course=escape(row["course_id"]), skill=skill)
+        return t("fx_subject_course", lang, course=text(row["course_id"]), skill=skill)
     return t("fx_subject_skill", lang, skill=skill)
 
 
@@ -97,7 +92,7 @@ def _sentence(row, lang: Lang) -> str:
     return t(
         f"fx_sentence_{row['verdict']}",
         lang,
-        subject=_subject(row, lang),
+        subject=_subject(row, lang, md_text),
         what=t(f"outcome_{row['outcome']}", lang),
         estimate=_value(row, row["estimate"], lang),
         low=_value(row, row["ci_low"], lang),
