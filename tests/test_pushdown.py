@@ -61,9 +61,9 @@ def _messages(data: Path, lazy: bool) -> tuple[bool, list[str]]:
     return True, [str(i).replace(f"{data}/", "") for i in ds.warnings]
 
 
-CORPUS = [
-    n for n in sorted(EXPECTED) if "utf16" not in n and "cp874" not in n and "empty-file" not in n
-]
+# faults of the CSV text itself (its encoding, its records' shape): a Parquet file has none
+CSV_ONLY = ("utf16", "cp874", "empty-file", "title-above", "separator", "unquoted-comma")
+CORPUS = [n for n in sorted(EXPECTED) if not any(fault in n for fault in CSV_ONLY)]
 
 
 @pytest.mark.parametrize("name", CORPUS)

@@ -19,8 +19,15 @@ import yaml
 
 from analysis.data import cache, engine, pushdown
 from analysis.data.contract import REQUIRED_TABLES, TABLES, Table
-from analysis.data.decode import EncodingProblem, csv_record_lines, decode_problem, read_raw
+from analysis.data.decode import (
+    EncodingProblem,
+    csv_layout_problem,
+    csv_record_lines,
+    decode_problem,
+    read_raw,
+)
 from analysis.data.validate import (
+    MAX_ROWS_SHOWN,
     DataValidationError,
     Issue,
     check_references,
@@ -221,6 +228,18 @@ def _latest_timestamp(tables: dict[str, pd.DataFrame], con=None, in_place=()) ->
 LAZY_BYTES = int(os.environ.get("AEM_LAZY_BYTES", 256 * 2**20))
 
 
+def _layout_first(file: Path, name: str, issues: list[Issue]) -> list[Issue]:
+    """A table's issues, or, when the file's records do not fit its header (a title line above
+    it, a missing separator), that cause alone: the wrong-column errors it set off say nothing
+    the reader can act on."""
+    problem = csv_layout_problem(file, TABLES[name].column_names)
+    if problem is None:
+        return issues
+    rule, rows, lines = problem
+    shown = tuple(rows[:MAX_ROWS_SHOWN])
+    return [Issue(str(file), name, None, rule, shown, len(rows), lines=tuple(lines[: len(shown)]))]
+
+
 def load_dataset(
     path: str | Path, tables: list[str] | None = None, *, lazy: bool | None = None
 ) -> Dataset:
@@ -279,6 +298,9 @@ def load_dataset(
             continue
         try:
             raw = read_raw(file)
+        except pd.errors.ParserError as exc:  # a record longer than the header: say which
+            issues += _layout_first(file, name, [Issue(str(file), name, None, str(exc))])
+            continue
         except (EncodingProblem, ValueError) as exc:
             issues.append(Issue(str(file), name, None, str(exc)))
             continue
@@ -286,6 +308,8 @@ def load_dataset(
             issues.append(Issue(str(file), name, None, f"cannot be read: {exc}"))
             continue
         frame, table_issues = validate_table(file, TABLES[name], raw)
+        if file.suffix == ".csv" and (errors_of(table_issues) or raw.attrs.get("ragged")):
+            table_issues = _layout_first(file, name, table_issues)
         issues += table_issues
         if not errors_of(table_issues):
             loaded[name] = frame

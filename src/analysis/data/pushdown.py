@@ -23,6 +23,8 @@ import pyarrow.parquet as pq
 from analysis.data.contract import TABLES, Column, Table, foreign_keys
 from analysis.data.engine import WS_CLASS, parquet_view_sql, parsed_sql, quoted
 from analysis.data.validate import (
+    CONTROL,
+    CONTROL_CHARS,
     FORMULA_SQL,
     FUTURE,
     MAX_ROWS_SHOWN,
@@ -74,20 +76,28 @@ def _lit(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _padded(name: str) -> str:
-    """SQL: the value starts or ends with whitespace."""
-    return f"regexp_matches({name}, '^{WS_CLASS}|{WS_CLASS}$')"
+def _suspect(name: str) -> str:
+    """SQL: the value starts or ends with whitespace, or holds a control character (one regex
+    pass, no dearer than the whitespace test alone)."""
+    return f"regexp_matches({name}, '^{WS_CLASS}|{WS_CLASS}$|{CONTROL_CHARS}')"
+
+
+def _plain(col: Column) -> bool:
+    """A column whose text no enum or pattern constrains: the control-character rule is its own
+    (an enum or a pattern already refuses one)."""
+    return col.kind in ("id", "text") and col.enum is None and col.pattern is None
 
 
 def _column_checks(col: Column) -> list[tuple[str, str, bool | str, str]]:
     """(rule, violation predicate, show values (True: the column's; a string: that SQL
     expression's), severity) for one column, in the pandas order.
-    An id column's predicates use `_padded_<name>` (`_padded`, computed once per row), so the
-    costlier tests run only on the rare values with surrounding whitespace."""
+    An id column's predicates use `_suspect_<name>` (`_suspect`, computed once per row), so the
+    costlier tests run only on the rare values with surrounding whitespace or a control
+    character."""
     name, v = col.name, parsed_sql(col)
     blank = f"regexp_full_match({name}, '{WS_CLASS}*')"
     if col.kind == "id":
-        flag = f"_padded_{name}"
+        flag = f"_suspect_{name}"
         v = f"(CASE WHEN {flag} THEN {v} ELSE {name} END)"
         blank = f"({name} = '' OR ({flag} AND {blank}))"
     if col.kind in ("id", "text", "month"):
@@ -112,6 +122,11 @@ def _column_checks(col: Column) -> list[tuple[str, str, bool | str, str]]:
         )
     if not col.nullable:
         checks.append(("must not be empty", f"NOT {present}", False, "error"))
+    if _plain(col):
+        control = f"{ok} AND regexp_matches({v}, {_lit(CONTROL_CHARS)})"
+        if col.kind == "id":  # CASE, not AND: DuckDB would run the regex on every row
+            control = f"(CASE WHEN {flag} THEN {control} ELSE false END)"
+        checks.append((CONTROL, control, True, "error"))
     if col.kind == "month":
         ok = f"({ok} AND regexp_full_match({name}, '\\d{{4}}-(0[1-9]|1[0-2])'))"
     if col.enum is not None:
@@ -189,7 +204,7 @@ def check_table(
 
     known = [c for c in table.column_names if c in present]
     ids = [c.name for c in table.columns if c.kind == "id" and c.name in present]
-    flags = [f"{_padded(c)} AS _padded_{c}" for c in ids]
+    flags = [f"{_suspect(c)} AS _suspect_{c}" for c in ids]
     raw = (
         f"(SELECT file_row_number, {', '.join(known + flags)} "
         f"FROM read_parquet({quoted(file)}, file_row_number = true))"
@@ -200,9 +215,10 @@ def check_table(
         if col.name in present
         for rule, bad, show, severity in _column_checks(col)
     ]
-    # the raw scan counts the rows breaking each rule, and the padded values of each id column
-    padded = [f"_padded_{c}" for c in ids]
-    sql = ", ".join(f"count(*) FILTER (WHERE {bad})" for bad in [c.bad for c in checks] + padded)
+    # the raw scan counts the rows breaking each rule, and the suspect values of each id column
+    # (trimmed from then on: a value with a control character fails anyway)
+    suspect = [f"_suspect_{c}" for c in ids]
+    sql = ", ".join(f"count(*) FILTER (WHERE {bad})" for bad in [c.bad for c in checks] + suspect)
     found = con.execute(f"SELECT {sql} FROM {raw}").fetchone() if sql else ()
     counts = dict(enumerate(found[: len(checks)]))
     trim = frozenset(c for c, n in zip(ids, found[len(checks) :], strict=True) if n)

@@ -31,6 +31,8 @@ __all__ = [
     "errors_of",
     "unknown_columns",
     "FUTURE",
+    "CONTROL",
+    "CONTROL_CHARS",
     "future_limit",
     "with_lines",
 ]
@@ -103,6 +105,13 @@ UNKNOWN_COLUMN = "unknown column (not in the contract; ignored)"
 # an event's time (a datetime column) cannot be later than the export: one dated 2100 would
 # make 2099-12 the data's latest month (plans, like expected_close_date, are dates: not checked)
 FUTURE = "is in the future (after tomorrow): a recorded event cannot be"
+
+
+# NUL and the other C0 controls (tab, line feed and carriage return apart) are no part of an id
+# or a name: "a1\x00" would fail every reference to "a1" without saying why, and an escape
+# sequence would reach terminals and documents
+CONTROL = "contains a control character (such as NUL): ids and text must be printable"
+CONTROL_CHARS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 
 
 def future_limit() -> pd.Timestamp:
@@ -230,6 +239,9 @@ def validate_table(
         if not col.nullable:
             flag(col.name, "must not be empty", ~present)
         ok = parsed.notna()
+        if col.kind in ("id", "text") and col.enum is None and col.pattern is None and ok.any():
+            control = parsed.str.contains(CONTROL_CHARS, regex=True).fillna(False).astype(bool)
+            flag(col.name, CONTROL, ok & control, src)
         if col.enum is not None:
             flag(
                 col.name, "must be one of " + ", ".join(col.enum), ok & ~parsed.isin(col.enum), src
