@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 from analysis.reports.batch import STAGING_DIR, clean_stale
 
@@ -133,3 +134,110 @@ def test_a_second_batch_on_the_same_folders_stops_with_a_clear_error(tmp_path):
         batch.run_monthly(tmp_path / "no-data-needed", echo=lambda _m: None, **kw)
     with pytest.raises(FileNotFoundError):  # free again: this one gets as far as the data
         batch.run_monthly(tmp_path / "no-data-needed", echo=lambda _m: None, **kw)
+
+
+TINY_MONTH = "2026-03"  # the latest complete month of tests/fixtures/tiny
+
+
+def _publish_fake(reports, month: str, team: str, name: str) -> None:
+    folder = reports / month / team
+    folder.mkdir(parents=True)
+    (folder / "report.html").write_text("x", encoding="utf-8")
+    (folder / "report.pdf").write_text("x", encoding="utf-8")
+    (folder / "headline.json").write_text(f'{{"scope_name": "{name}"}}', encoding="utf-8")
+
+
+def test_a_month_path_that_is_a_file_stops_the_batch_before_anything_is_written(tmp_path):
+    """Issue 18, failure 10: with a file where the month's folder goes, every team failed at
+    publishing and the index was rewritten; now the batch stops at once (exit 2), naming it."""
+    reports = tmp_path / "reports"
+    _publish_fake(reports, "2026-02", "bangkok", "Bangkok")
+    (reports / TINY_MONTH).write_text("not a folder", encoding="utf-8")
+    before = sorted(p.relative_to(reports) for p in reports.rglob("*"))
+    run = subprocess.run(
+        [sys.executable, "-m", "analysis", "report", "--data", "tests/fixtures/tiny"]
+        + ["--renderer", "builtin", "--reports", str(reports), "--build", str(tmp_path / "b")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "AEM_CACHE_DIR": "off"},
+        cwd=Path(__file__).parents[1],
+    )
+    assert run.returncode == 2, run.stderr
+    assert f"{reports / TINY_MONTH} is a file, where the reports need a folder" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert sorted(p.relative_to(reports) for p in reports.rglob("*")) == before
+    assert not (tmp_path / "b").exists()
+
+
+def test_a_reports_folder_this_user_cannot_write_is_a_clear_error(tmp_path):
+    """Issue 18, failure 10: a read-only reports/ gave a PermissionError traceback from
+    write_index. As root (CI), the batch runs without the capability to override permissions,
+    so the folder's mode applies to it as to any user."""
+    reports = tmp_path / "reports"
+    _publish_fake(reports, "2026-02", "bangkok", "Bangkok")
+    os.chmod(reports, 0o555)
+    as_user = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
+    try:
+        run = subprocess.run(
+            [*(as_user if os.geteuid() == 0 else []), sys.executable, "-m", "analysis"]
+            + ["report", "--data", "tests/fixtures/tiny", "--renderer", "builtin"]
+            + ["--reports", str(reports), "--build", str(tmp_path / "b")],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env={**os.environ, "AEM_CACHE_DIR": "off"},
+            cwd=Path(__file__).parents[1],
+        )
+    finally:
+        os.chmod(reports, 0o755)
+    assert run.returncode == 2, run.stderr
+    assert f"cannot write in {reports} (Permission denied)" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert not (tmp_path / "b").exists()
+
+
+def test_the_index_never_loses_a_month_it_cannot_read(tmp_path, monkeypatch, capsys):
+    """Issue 18, failure 10: one unreadable month folder must not take its published reports
+    off the index; an unreadable headline lists its report without figures."""
+    from pathlib import Path as P
+
+    from analysis.reports import site
+
+    reports = tmp_path / "reports"
+    _publish_fake(reports, "2026-09", "bangkok", "Bangkok Sept")
+    _publish_fake(reports, "2026-10", "phuket", "Phuket Oct")
+    first = site.write_index(reports, "en").read_text(encoding="utf-8")
+    assert "Bangkok Sept" in first and "Phuket Oct" in first
+    (reports / "2026-10" / "phuket" / "headline.json").write_text("{not json", encoding="utf-8")
+    real_iterdir = P.iterdir
+
+    def unreadable(self):  # as a folder without read permission (root reads every folder)
+        if self.name == "2026-09":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_iterdir(self)
+
+    monkeypatch.setattr(P, "iterdir", unreadable)
+    warnings: list[str] = []
+    page = site.write_index(reports, "en", warn=warnings.append).read_text(encoding="utf-8")
+    assert "Bangkok Sept" in page and "2026-09/bangkok/report.pdf" in page
+    assert "Phuket Oct" not in page and ">phuket<" in page  # no headline: listed by its id
+    assert any("2026-09 cannot be read (Permission denied)" in w for w in warnings)
+    assert any("headline.json: unreadable" in w for w in warnings)
+
+
+def test_an_index_that_cannot_be_written_is_a_clear_error_and_the_old_one_stays(tmp_path):
+    import pytest
+
+    from analysis.reports import site
+
+    reports = tmp_path / "reports"
+    _publish_fake(reports, "2026-10", "phuket", "Phuket")
+    site.write_index(reports, "en")
+    (reports / "index.json").unlink()
+    (reports / "index.json").mkdir()  # a folder where the file goes: no user can replace it
+    old = (reports / "index.html").read_text(encoding="utf-8")
+    with pytest.raises(site.PublishError, match=r"cannot write the index .*index.html \(Is a"):
+        site.write_index(reports, "en")
+    assert (reports / "index.html").read_text(encoding="utf-8") == old
+    assert not [p for p in reports.iterdir() if p.name.startswith(".index")]

@@ -108,6 +108,12 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="params folder (default: params/); a team without a file there uses _defaults.yaml",
     )
+    p.add_argument(
+        "--reports", type=Path, default=None, help="where to publish (default: reports/)"
+    )
+    p.add_argument(
+        "--build", type=Path, default=None, help="where the executed notebooks go (default: build/)"
+    )
     p.add_argument("--renderer", default="auto", choices=["auto", "builtin", "quarto"])
     p.add_argument("--jobs", type=int, default=None, help="teams rendered at once (default: cores)")
     p.add_argument(
@@ -441,6 +447,8 @@ def cmd_report(args) -> int:
         force=args.force,
         progress=sys.stderr.isatty(),
         params_dir=args.params,
+        reports_dir=args.reports,
+        build_dir=args.build,
     )
     failed = [r for r in results if not r.ok]
     kept = [r for r in results if r.skipped]

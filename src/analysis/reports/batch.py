@@ -60,7 +60,14 @@ from analysis.reports.render import (
     render_builtin,
     render_quarto,
 )
-from analysis.reports.site import HEADLINE_FILE, headlines, shareable, write_index
+from analysis.reports.site import (
+    HEADLINE_FILE,
+    PublishError,
+    check_writable,
+    headlines,
+    shareable,
+    write_index,
+)
 
 __all__ = [
     "KERNEL_NAME",
@@ -422,8 +429,14 @@ def _exclusive(*folders: Path):
     try:
         for folder in folders:
             path = lock_file(folder)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fh = path.open("a+", encoding="utf-8")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fh = path.open("a+", encoding="utf-8")
+            except OSError as exc:
+                raise PublishError(
+                    f"cannot create the batch's lock {path} ({exc.strerror}) beside {folder}: "
+                    "nothing was rendered; fix the permissions or give another folder"
+                ) from None
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -474,12 +487,13 @@ def run_monthly(
     """
     # the project folders by default, looked up now (so a caller or test can point them elsewhere)
     reports_dir = reports_dir or REPORTS_DIR
-    clean_stale(reports_dir)
     build_dir = build_dir or BUILD_DIR
     params_dir = params_dir or PARAMS_DIR
     chosen = choose_renderer(renderer)
     ds: Dataset = load_dataset(data_dir)
     the_month = ds.resolve_month(month, what="MONTH")
+    check_writable(reports_dir, str(the_month))  # a batch that cannot publish renders nothing
+    clean_stale(reports_dir)
     names = ds["teams"].set_index("team_id")["team_name"]
     if COMPANY_ID in names.index:
         raise ValueError(
@@ -566,7 +580,7 @@ def run_monthly(
         )
     bar.close()
     defaults = load_company_params(params_dir)
-    index = write_index(reports_dir, defaults.lang, defaults.buddhist_era)
+    index = write_index(reports_dir, defaults.lang, defaults.buddhist_era, warn=echo)
     echo(f"Index: {index}")
     results = sorted([*results, *bad_params], key=lambda r: r.team_id)
     return results

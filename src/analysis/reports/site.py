@@ -12,6 +12,7 @@ import html
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -22,7 +23,16 @@ from analysis.i18n import Lang, fmt_currency, fmt_month, fmt_percent, t
 from analysis.metrics.kpis import kpi_table
 from analysis.reports import fonts
 
-__all__ = ["HEADLINE_FILE", "headlines", "shareable", "write_index"]
+__all__ = [
+    "HEADLINE_FILE",
+    "INDEX_DATA",
+    "PublishError",
+    "check_writable",
+    "collect",
+    "headlines",
+    "shareable",
+    "write_index",
+]
 
 HEADLINE_FILE = "headline.json"
 _MONTH_DIR = r"\d{4}-\d{2}"
@@ -60,50 +70,172 @@ def _e(text) -> str:
     return html.escape(str(text))
 
 
-def write_index(reports_dir: Path, lang: Lang = "th", buddhist_era: bool = True) -> Path:
-    """(Re)write reports/index.html from the published folders; atomic (temp file + rename)."""
+INDEX_DATA = "index.json"
+
+
+class PublishError(ValueError):
+    """The reports folder cannot take what the batch would publish (exit 2, nothing written)."""
+
+
+def check_writable(reports_dir: Path, month: str) -> None:
+    """Raise PublishError, naming the path and why, when the reports of `month` could not be
+    published under `reports_dir`: a file where a folder goes, or a folder this user cannot
+    write (tried by creating a file, so a read-only mount counts too). Checked before anything
+    is rendered, so a batch that cannot publish writes nothing."""
+    for folder in (reports_dir, reports_dir / month):
+        existing = folder
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        if not existing.is_dir():
+            raise PublishError(
+                f"{existing} is a file, where the reports need a folder ({folder}): move the "
+                "file away, or give REPORTS another folder"
+            )
+        try:
+            fd, probe = tempfile.mkstemp(prefix=".write-test-", dir=existing)
+        except OSError as exc:
+            raise PublishError(
+                f"cannot write in {existing} ({exc.strerror}), where the reports of {month} go: "
+                "nothing was rendered; fix its permissions or give REPORTS another folder"
+            ) from None
+        os.close(fd)
+        os.unlink(probe)
+        if existing != folder:  # the rest is created when the first report is published
+            return
+
+
+def _read_headline(folder: Path, problems: list[str]) -> dict:
+    try:
+        head = json.loads((folder / HEADLINE_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        problems.append(f"{folder / HEADLINE_FILE}: unreadable ({exc}); listed without figures")
+        return {}
+    return head if isinstance(head, dict) else {}
+
+
+def _month_entries(month_dir: Path, problems: list[str]) -> list[dict]:
+    """The published reports of one month folder (the company first), as the index lists them."""
+    entries = []
+    folders = sorted(
+        (p for p in month_dir.iterdir() if p.is_dir() and not p.name.startswith(".")),
+        key=lambda p: (p.name != "company", p.name),
+    )
+    for folder in folders:
+        formats = [f for f in ("html", "pdf") if (folder / f"report.{f}").is_file()]
+        if "html" not in formats:
+            continue
+        head = _read_headline(folder, problems)
+        entries.append(
+            {
+                "id": folder.name,
+                "name": str(head.get("scope_name") or folder.name),
+                "revenue": head.get("revenue"),
+                "quota_attainment": head.get("quota_attainment"),
+                "currency": head.get("currency", "THB"),
+                "formats": formats,
+            }
+        )
+    return entries
+
+
+def _previous(reports_dir: Path) -> dict[str, list[dict]]:
+    """What the last index listed, by month ({} when there is none or it cannot be read)."""
+    try:
+        data = json.loads((reports_dir / INDEX_DATA).read_text(encoding="utf-8"))
+        return {str(k): list(v) for k, v in data["months"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def collect(reports_dir: Path) -> tuple[dict[str, list[dict]], list[str]]:
+    """Every published report by month (newest first), and the problems met reading them.
+
+    A month folder that cannot be read keeps the entries the last index gave it (`index.json`),
+    so one unreadable folder never takes published reports off the index; an unreadable
+    headline lists its report without figures."""
     import re
 
-    months = sorted(
-        (p for p in reports_dir.iterdir() if p.is_dir() and re.fullmatch(_MONTH_DIR, p.name)),
-        reverse=True,
-    )
+    problems: list[str] = []
+    if not reports_dir.is_dir():
+        return {}, problems
+    before = _previous(reports_dir)
+    months: dict[str, list[dict]] = {}
+    for month_dir in sorted(reports_dir.iterdir(), reverse=True):
+        if not re.fullmatch(_MONTH_DIR, month_dir.name):
+            continue
+        if not month_dir.is_dir():
+            if month_dir.exists():
+                problems.append(f"{month_dir} is a file, not a month folder: not listed")
+            continue
+        try:
+            entries = _month_entries(month_dir, problems)
+        except OSError as exc:
+            entries = before.get(month_dir.name, [])
+            problems.append(
+                f"{month_dir} cannot be read ({exc.strerror}): "
+                + (
+                    f"its {len(entries)} report(s) stay listed as the last index listed them"
+                    if entries
+                    else "not listed"
+                )
+            )
+        if entries:
+            months[month_dir.name] = entries
+    return months, problems
+
+
+def _write_atomic(target: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix, dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        shareable(Path(tmp), 0o666)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_index(
+    reports_dir: Path,
+    lang: Lang = "th",
+    buddhist_era: bool = True,
+    warn: Callable[[str], None] | None = None,
+) -> Path:
+    """(Re)write reports/index.html (and index.json, the same list for scripts) from the
+    published folders; atomic (temp file + rename). Problems reading a folder go to `warn` and
+    never drop a listed report (`collect`); a failure to write raises PublishError naming the
+    file and why, and leaves the previous index as it was."""
+    months, problems = collect(reports_dir)
+    for problem in problems:
+        (warn or print)(f"Index: {problem}")
     sections = []
-    for month_dir in months:
-        month = pd.Period(month_dir.name, "M")
+    for month_name, entries in months.items():
+        month = pd.Period(month_name, "M")
         rows = []
-        folders = sorted(
-            (p for p in month_dir.iterdir() if p.is_dir() and not p.name.startswith(".")),
-            key=lambda p: (p.name != "company", p.name),  # the company first
-        )
-        for folder in folders:
-            if not (folder / "report.html").is_file():
-                continue
-            head = {}
-            if (folder / HEADLINE_FILE).is_file():
-                head = json.loads((folder / HEADLINE_FILE).read_text(encoding="utf-8"))
-            name = head.get("scope_name") or folder.name
+        for e in entries:
+            folder = f"{month_name}/{e['id']}"
             links = " · ".join(
-                f'<a href="{_e(f"{month_dir.name}/{folder.name}/report.{fmt}")}">{fmt.upper()}</a>'
-                for fmt in ("html", "pdf")
-                if (folder / f"report.{fmt}").is_file()
+                f'<a href="{_e(f"{folder}/report.{fmt}")}">{fmt.upper()}</a>'
+                for fmt in e["formats"]
             )
             rows.append(
                 "<tr>"
-                f"<td>{_e(name)}</td>"
-                f"<td>{_e(fmt_currency(head.get('revenue'), head.get('currency', 'THB')))}</td>"
-                f"<td>{_e(fmt_percent(head.get('quota_attainment')))}</td>"
+                f"<td>{_e(e['name'])}</td>"
+                f"<td>{_e(fmt_currency(e['revenue'], e['currency']))}</td>"
+                f"<td>{_e(fmt_percent(e['quota_attainment']))}</td>"
                 f"<td>{links}</td>"
                 "</tr>"
             )
-        if rows:
-            sections.append(
-                f"<h2>{_e(fmt_month(month, lang, buddhist_era=buddhist_era))}</h2>"
-                '<table class="report-table"><thead><tr>'
-                f"<th>{_e(t('index_report', lang))}</th><th>{_e(t('revenue', lang))}</th>"
-                f"<th>{_e(t('quota_attainment_short', lang))}</th><th>{_e(t('index_files', lang))}</th>"
-                "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
-            )
+        sections.append(
+            f"<h2>{_e(fmt_month(month, lang, buddhist_era=buddhist_era))}</h2>"
+            '<table class="report-table"><thead><tr>'
+            f"<th>{_e(t('index_report', lang))}</th><th>{_e(t('revenue', lang))}</th>"
+            f"<th>{_e(t('quota_attainment_short', lang))}</th><th>{_e(t('index_files', lang))}</th>"
+            "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+        )
     body = "".join(sections) or f"<p>{_e(t('index_empty', lang))}</p>"
     page = _PAGE.format(
         lang=lang,
@@ -112,13 +244,17 @@ def write_index(reports_dir: Path, lang: Lang = "th", buddhist_era: bool = True)
         footer=_e(f"analysis {__version__}"),
     )
     page = page.replace("/*FONT_FACES*/", fonts.css_font_faces(page), 1)
-    reports_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".index-", suffix=".html", dir=reports_dir)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(page)
-    shareable(Path(tmp), 0o666)
     target = reports_dir / "index.html"
-    os.replace(tmp, target)
+    try:
+        reports_dir.mkdir(parents=True, exist_ok=True)
+        data = {"version": __version__, "months": months}
+        _write_atomic(reports_dir / INDEX_DATA, json.dumps(data, ensure_ascii=False, indent=1))
+        _write_atomic(target, page)
+    except OSError as exc:
+        raise PublishError(
+            f"cannot write the index {target} ({exc.strerror}); the reports themselves are in "
+            f"their folders under {reports_dir}"
+        ) from None
     return target
 
 
