@@ -89,7 +89,7 @@ MARKDOWN_HOSTILE = "[click-me](javascript:alert(3)) *not bold* $5 and $10 <scrip
 def test_data_text_in_markdown_cells_stays_text_and_no_script_url_survives(tmp_path):
     """Issue 18, failure 3: names were HTML-escaped and then read as Markdown, so a region
     `[click-me](javascript:alert(3))` became a clickable javascript: link in report.html."""
-    from analysis.reports.context import md_text
+    from analysis.reports.text import md_text
 
     nb = nbformat.v4.new_notebook(
         cells=[
@@ -116,3 +116,90 @@ def test_data_text_in_markdown_cells_stays_text_and_no_script_url_survives(tmp_p
     assert html.escape(MARKDOWN_HOSTILE, quote=False) in text  # shown as written, twice
     assert text.count(html.escape(MARKDOWN_HOSTILE, quote=False)) == 2
     assert MARKDOWN_HOSTILE in "".join(_pdf_text(files["pdf"])).replace("\r\n", " ")
+
+
+LONG = "Khon Kaen " + "x" * 4990  # 5,000 characters
+
+
+def _png_size(fig) -> tuple[int, int]:
+    """The pixel size of `fig` as the notebook shows it (the inline backend's tight box)."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    return Image.open(io.BytesIO(buf.getvalue())).size
+
+
+def test_long_names_and_many_rows_give_bounded_charts():
+    """Issue 18, failure 12: 5,000-character names made a 181-megapixel chart. Labels are cut,
+    a chart shows at most MAX_BARS bars (the lowest and highest), and no figure is taller than
+    MAX_HEIGHT, whatever the data."""
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from analysis.reports import plots
+
+    reps = pd.DataFrame(
+        {
+            "rep_name": [LONG] * 2 + [f"rep {i}" for i in range(298)],
+            "quota_attainment": [0.05, 0.06] + [0.1 + i / 300 for i in range(298)],
+        }
+    )
+    fig = plots.plot_rep_attainment(reps, lang="en")
+    labels = [tick.get_text() for tick in fig.axes[0].get_yticklabels()]
+    assert len(labels) == plots.MAX_BARS
+    assert labels[:2] == [labels[0], labels[0]] and len(labels[0]) <= plots.LABEL_CHARS
+    assert labels[0].startswith("Khon Kaen x") and labels[0].endswith("…")
+    assert "20 lowest and 20 highest of 300" in fig.axes[0].get_xlabel()
+    width, height = _png_size(fig)
+    dpi = fig.dpi
+    assert width <= 9 * dpi and height <= (plots.MAX_HEIGHT + 1) * dpi, (width, height)
+    plt.close(fig)
+
+    trend = pd.DataFrame(
+        {
+            "team_name": [LONG, LONG, "Short", "Short"],
+            "month": pd.PeriodIndex(["2026-09", "2026-10"] * 2, freq="M"),
+            "revenue": [1e6, 2e6, 3e6, 4e6],
+            "quota": [2e6] * 4,
+        }
+    )
+    fig = plots.plot_team_small_multiples(trend, lang="en")
+    assert _png_size(fig)[0] <= 9 * fig.dpi
+    plt.close(fig)
+
+
+def test_two_reps_of_one_name_are_two_bars():
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from analysis.reports import plots
+
+    reps = pd.DataFrame({"rep_name": ["Somchai", "Somchai"], "quota_attainment": [0.5, 1.2]})
+    fig = plots.plot_rep_attainment(reps, lang="en")
+    assert len({bar.get_y() for bar in fig.axes[0].patches}) == 2  # two rows, not one on another
+    plt.close(fig)
+
+
+def test_long_text_in_tables_sentences_and_the_index_is_cut_with_the_whole_in_a_tooltip(tmp_path):
+    import pandas as pd
+
+    from analysis.reports.context import html_table
+    from analysis.reports.site import write_index
+    from analysis.reports.text import CELL_CHARS, NAME_CHARS, md_text
+
+    table = html_table(pd.DataFrame({"rep": [LONG, "<b>short</b>"], "n": [1, 2]}), "t").data
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", table, re.DOTALL)
+    shown = re.sub(r"<[^>]+>", "", cells[0])
+    assert len(html.unescape(shown)) <= CELL_CHARS and shown.endswith("…")
+    assert f'title="{LONG}"' in cells[0]
+    assert cells[2] == "&lt;b&gt;short&lt;/b&gt;"  # short text as it was: escaped, whole
+    assert len(md_text(LONG)) <= NAME_CHARS
+    folder = tmp_path / "reports" / "2026-10" / "khon-kaen"
+    folder.mkdir(parents=True)
+    (folder / "report.html").write_text("x", encoding="utf-8")
+    (folder / "headline.json").write_text(f'{{"scope_name": "{LONG}"}}', encoding="utf-8")
+    index = write_index(tmp_path / "reports", "en").read_text(encoding="utf-8")
+    assert index.count(LONG) == 1 and f'title="{LONG}"' in index  # whole once: in the tooltip

@@ -7,6 +7,7 @@ else in the package or the notebooks hard-codes a user-facing string in one lang
 from __future__ import annotations
 
 import math
+import unicodedata
 from typing import Literal
 
 import pandas as pd
@@ -25,6 +26,7 @@ __all__ = [
     "fmt_month",
     "fmt_value",
     "fmt_date",
+    "shorten",
 ]
 
 Lang = Literal["th", "en"]
@@ -80,6 +82,29 @@ def t(key: str, lang: Lang, **values) -> str:
     except KeyError as exc:
         raise KeyError(f"no {lang!r} text for {key!r} in i18n.TEXT") from exc
     return text.format(**values) if values else text
+
+
+def shorten(text, limit: int = 40) -> str:
+    """`text` as a label of at most `limit` characters: cut with "…" when longer, never inside
+    a character's combining marks (a Thai vowel or tone mark stays with its consonant) or an
+    emoji sequence. A 5,000-character name would otherwise make a chart tens of thousands of
+    pixels wide or a table cell pages long.
+
+    >>> shorten("Khon Kaen Northeast Enterprise Accounts", 20)
+    'Khon Kaen Northeast…'
+    >>> shorten("ทีมกรุงเทพมหานคร", 6)  # not "ทีมกร…": the vowel ุ belongs to ร
+    'ทีมก…'
+    """
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    cut = max(limit - 1, 1)
+    joiner = "\u200d"  # zero-width joiner: binds the emoji on either side
+    while cut > 1 and (
+        unicodedata.category(text[cut])[0] == "M" or joiner in (text[cut], text[cut - 1])
+    ):
+        cut -= 1
+    return text[:cut].rstrip() + "…"
 
 
 def kpi_label(key: str, lang: Lang) -> str:

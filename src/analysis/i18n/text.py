@@ -166,6 +166,10 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Coverage needed (1 / win rate)",
     },
     "rep_chart": {"th": "การบรรลุเป้าหมายรายบุคคล", "en": "Quota attainment by account executive"},
+    "chart_extremes": {
+        "th": "{n} อันดับต่ำสุดและ {n} อันดับสูงสุดจากทั้งหมด {total}",
+        "en": "the {n} lowest and {n} highest of {total}",
+    },
     "about": {"th": "เกี่ยวกับรายงานนี้", "en": "About this report"},
     "kpi": {"th": "ตัวชี้วัด", "en": "KPI"},
     "this_month": {"th": "เดือนนี้", "en": "This month"},

@@ -31,7 +31,7 @@ import pandas as pd
 from analysis import __version__
 from analysis.data.cache import code_digest
 from analysis.data.dataset import Dataset, load_dataset
-from analysis.i18n import fmt_month, t
+from analysis.i18n import fmt_month, shorten, t
 from analysis.metrics.kpis import shared_kpi_table
 from analysis.paths import (
     BUILD_DIR,
@@ -68,6 +68,7 @@ from analysis.reports.site import (
     shareable,
     write_index,
 )
+from analysis.reports.text import NAME_CHARS
 
 __all__ = [
     "KERNEL_NAME",
@@ -351,9 +352,10 @@ def render_team(
             executed = month_dir / COMBINED_NOTEBOOK
             with _environ("AEM_PARAMS_DIR", str(Path(params_dir or PARAMS_DIR).resolve())):
                 execute_notebook(source, executed, parameters)
+            short_name = shorten(scope_name, NAME_CHARS)  # on every page: a label, not a text
             page = PageInfo(
-                title=f"{t('report_title', team.lang)}: {scope_name} — {month_label}",
-                scope_name=scope_name,
+                title=f"{t('report_title', team.lang)}: {short_name} — {month_label}",
+                scope_name=short_name,
                 month_label=month_label,
                 lang=team.lang,
                 content_hash=content_hash,

@@ -5,8 +5,6 @@ helpers every view uses to show data as text, tables and figures.
 
 from __future__ import annotations
 
-import html
-import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -27,13 +25,12 @@ from analysis.reports.params import (
     load_targets,
     load_team_params,
 )
+from analysis.reports.text import CELL_CHARS, cell_html
 
 __all__ = [
     "TREND_MONTHS",
     "ReportContext",
     "open_report",
-    "escape",
-    "md_text",
     "html_table",
     "finished",
 ]
@@ -113,31 +110,18 @@ def open_report(
     )
 
 
-def escape(text) -> str:
-    """Data text as HTML text (never markup), for HTML the views build themselves."""
-    return html.escape(str(text))
-
-
-# ASCII punctuation that Markdown (or the math in nbconvert's Markdown) reads as syntax
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
-
-
-def md_text(text) -> str:
-    r"""Data text for a Markdown cell: HTML-escaped, and every Markdown or math character
-    backslash-escaped, so a name like `[x](javascript:...)`, `*a*` or `$5 and $10` shows as
-    written instead of becoming a link, emphasis or math.
-
-    >>> md_text("[click](javascript:alert(1)) & $5")
-    '\\[click\\]\\(javascript:alert\\(1\\)\\) &amp; \\$5'
-    """
-    return _MARKDOWN.sub(r"\\\1", html.escape(str(text), quote=False))
-
-
 def html_table(
     frame: pd.DataFrame, css_class: str, status_col: str | None = None, statuses: list | None = None
 ) -> HTML:
     """An escaped HTML table; when given, status cells are tinted red/amber/green."""
     styler = frame.style.hide(axis="index").format(escape="html", na_rep="–")
+    long = [
+        c
+        for c in frame.columns
+        if frame[c].map(lambda v: isinstance(v, str) and len(v) > CELL_CHARS).any()
+    ]
+    if long:  # cut, with the full text as the cell's tooltip
+        styler = styler.format(cell_html, subset=long, na_rep="–")
     styler = styler.set_uuid(css_class).set_table_attributes(f'class="report-table {css_class}"')
     if status_col is not None and statuses is not None:
         colors = [f"background-color: {RAG_COLORS[s]}" if s in RAG_COLORS else "" for s in statuses]

@@ -12,7 +12,7 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from analysis.i18n import Lang, fmt_month, kpi_label, t
+from analysis.i18n import Lang, fmt_month, kpi_label, shorten, t
 from analysis.metrics.registry import KPIS
 from analysis.reports import fonts
 
@@ -63,12 +63,35 @@ def setup_style() -> None:
 setup_style()
 
 
+# data strings in charts are labels: names longer than this are cut (`i18n.shorten`; the tables
+# beside the charts give them in full), so no name can widen a figure
+LABEL_CHARS = 32
+# a bar per rep or per group up to this many; past it, the lowest and highest half each
+MAX_BARS = 40
+# no figure is taller than this (inches), however many rows the data has
+MAX_HEIGHT = 24.0
+
+
+def _bounded(figsize: tuple[float, float]) -> tuple[float, float]:
+    return figsize[0], min(figsize[1], MAX_HEIGHT)
+
+
 def _axes(ax, figsize=(8, 3.6)):
     if ax is None:
-        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+        fig, ax = plt.subplots(figsize=_bounded(figsize), layout="constrained")
     else:
         fig = ax.figure
     return fig, ax
+
+
+def _extremes(data: pd.DataFrame, lang: Lang) -> tuple[pd.DataFrame, str]:
+    """`data` (sorted) cut to its MAX_BARS / 2 lowest and highest rows when longer, and the words
+    saying so ("" when nothing was cut)."""
+    if len(data) <= MAX_BARS:
+        return data, ""
+    half = MAX_BARS // 2
+    note = t("chart_extremes", lang, n=half, total=len(data))
+    return pd.concat([data.head(half), data.tail(half)]), f" ({note})"
 
 
 def _millions(x, _pos=None) -> str:
@@ -129,12 +152,16 @@ def plot_kpi_trend(
 def plot_rep_attainment(reps: pd.DataFrame, *, lang: Lang = "en", ax=None) -> Figure:
     """Quota attainment per rep, sorted, with the 100% line. `reps`: rep_name, quota_attainment."""
     data = reps.dropna(subset=["quota_attainment"]).sort_values("quota_attainment")
+    data, cut = _extremes(data, lang)
     fig, ax = _axes(ax, figsize=(8, 0.35 * max(len(data), 3) + 1.0))
     colors = [PALETTE["good"] if v >= 1 else PALETTE["primary"] for v in data["quota_attainment"]]
-    ax.barh(data["rep_name"], data["quota_attainment"], color=colors)
+    y = np.arange(len(data))  # by position: two reps of one name are two bars
+    ax.barh(y, data["quota_attainment"], color=colors)
+    ax.set_yticks(y, [shorten(n, LABEL_CHARS) for n in data["rep_name"]])
+    ax.set_ylim(-0.6, max(len(data), 1) - 0.4)
     ax.axvline(1.0, color=PALETTE["quota"], lw=1.5, ls="--")
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xlabel(t("rep_chart", lang))
+    ax.set_xlabel(t("rep_chart", lang) + cut)
     ax.set_ylabel("")
     ax.grid(axis="y", visible=False)
     sns.despine(ax=ax)
@@ -271,7 +298,7 @@ def plot_rate_intervals(
     rates: pd.DataFrame, *, lang: Lang = "en", label: str = "group", ax=None
 ) -> Figure:
     """Rates with Wilson intervals as horizontal error bars. `rates`: group, rate, ci_low, ci_high, closed."""
-    data = rates.dropna(subset=["rate"]).sort_values("rate")
+    data, cut = _extremes(rates.dropna(subset=["rate"]).sort_values("rate"), lang)
     fig, ax = _axes(ax, figsize=(8, 0.32 * max(len(data), 3) + 1.0))
     y = np.arange(len(data))
     ax.errorbar(
@@ -283,12 +310,13 @@ def plot_rate_intervals(
         ecolor=PALETTE["muted"],
         capsize=3,
     )
+    names = [shorten(g, LABEL_CHARS) for g in data[label]]
     ax.set_yticks(
-        y, [f"{g} (n={n})" for g, n in zip(data[label], data["closed"], strict=True)], fontsize=8
+        y, [f"{g} (n={n})" for g, n in zip(names, data["closed"], strict=True)], fontsize=8
     )
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlim(0, 1)
-    ax.set_xlabel(t("win_rate_ci", lang))
+    ax.set_xlabel(t("win_rate_ci", lang) + cut)
     sns.despine(ax=ax)
     return fig
 
@@ -471,7 +499,7 @@ def plot_forest(results: pd.DataFrame, *, lang: Lang = "en") -> Figure:
     fig, axes = plt.subplots(
         len(questions),
         1,
-        figsize=(8, 0.24 * sum(heights) + 0.7 * len(questions) + 0.4),
+        figsize=_bounded((8, 0.24 * sum(heights) + 0.7 * len(questions) + 0.4)),
         gridspec_kw={"height_ratios": heights},
         layout="constrained",
         squeeze=False,
@@ -491,7 +519,7 @@ def plot_forest(results: pd.DataFrame, *, lang: Lang = "en") -> Figure:
             s=22,
         )
         ax.axvline(0, color=PALETTE["bad"], lw=0.8, ls="--")
-        ax.set_yticks(y, d["label"], fontsize=7)
+        ax.set_yticks(y, [shorten(label, 2 * LABEL_CHARS) for label in d["label"]], fontsize=7)
         ax.set_title(t(f"q_{q}", lang), fontsize=9, loc="left")
         ax.tick_params(axis="x", labelsize=7)
         sns.despine(ax=ax)
@@ -506,7 +534,12 @@ def plot_team_small_multiples(
     teams = list(dict.fromkeys(trend.sort_values("team_name")["team_name"]))
     rows = -(-len(teams) // cols)
     fig, axes = plt.subplots(
-        rows, cols, figsize=(8, 2.1 * rows + 0.3), sharey=True, layout="constrained", squeeze=False
+        rows,
+        cols,
+        figsize=_bounded((8, 2.1 * rows + 0.3)),
+        sharey=True,
+        layout="constrained",
+        squeeze=False,
     )
     for ax, team in zip(axes.flat, teams, strict=False):
         d = trend[trend["team_name"].eq(team)].sort_values("month")
@@ -525,7 +558,7 @@ def plot_team_small_multiples(
         )
         ax.yaxis.set_major_formatter(FuncFormatter(_millions))
         ax.tick_params(axis="y", labelsize=7)
-        ax.set_title(team, fontsize=9)
+        ax.set_title(shorten(team, LABEL_CHARS - 4), fontsize=9)
         ax.grid(axis="x", visible=False)
         sns.despine(ax=ax)
     for ax in list(axes.flat)[len(teams) :]:

@@ -22,6 +22,7 @@ from analysis.data.dataset import Dataset
 from analysis.i18n import Lang, fmt_currency, fmt_month, fmt_percent, t
 from analysis.metrics.kpis import kpi_table
 from analysis.reports import fonts
+from analysis.reports.text import cell_html
 
 __all__ = [
     "HEADLINE_FILE",
@@ -223,7 +224,7 @@ def write_index(
             )
             rows.append(
                 "<tr>"
-                f"<td>{_e(e['name'])}</td>"
+                f"<td>{cell_html(e['name'])}</td>"
                 f"<td>{_e(fmt_currency(e['revenue'], e['currency']))}</td>"
                 f"<td>{_e(fmt_percent(e['quota_attainment']))}</td>"
                 f"<td>{links}</td>"

@@ -11,7 +11,8 @@ from analysis.i18n import fmt_value, kpi_label, t
 from analysis.metrics.kpis import KPIS, kpi_table
 from analysis.metrics.scorecards import RAG_COLORS, rag_class, rag_status
 from analysis.reports import plots
-from analysis.reports.context import TREND_MONTHS, ReportContext, escape, finished, open_report
+from analysis.reports.context import TREND_MONTHS, ReportContext, finished, open_report
+from analysis.reports.text import escape
 
 __all__ = ["COMPARISON_KPIS", "open_company", "title", "heading", "team_table", "small_multiples"]
 

@@ -12,7 +12,8 @@ from matplotlib.figure import Figure
 from analysis import effects
 from analysis.i18n import Lang, fmt_number, t
 from analysis.reports import plots
-from analysis.reports.context import ReportContext, finished, html_table, md_text, open_report
+from analysis.reports.context import ReportContext, finished, html_table, open_report
+from analysis.reports.text import md_text
 
 __all__ = [
     "EffectsContext",

@@ -12,8 +12,9 @@ from matplotlib.figure import Figure
 from analysis import forecast
 from analysis.i18n import Lang, fmt_currency, fmt_month, fmt_number, fmt_percent, t
 from analysis.reports import plots
-from analysis.reports.context import ReportContext, finished, html_table, md_text, open_report
+from analysis.reports.context import ReportContext, finished, html_table, open_report
 from analysis.reports.params import ForecastNotebookParams, load_forecast_params
+from analysis.reports.text import md_text
 
 __all__ = [
     "ForecastContext",

@@ -36,18 +36,12 @@ from analysis.metrics.scorecards import (
 )
 from analysis.paths import PROJECT_ROOT
 from analysis.reports import plots
-from analysis.reports.context import (
-    ReportContext,
-    escape,
-    finished,
-    html_table,
-    md_text,
-    open_report,
-)
+from analysis.reports.context import ReportContext, finished, html_table, open_report
 from analysis.reports.params import (
     PARAMS_DIR,
     load_forecast_params,
 )
+from analysis.reports.text import escape, md_text
 
 __all__ = [
     "ReportContext",
@@ -361,7 +355,7 @@ def about(ctx: ReportContext) -> Markdown:
     own = p.team is not None and (PARAMS_DIR / f"{p.team}.yaml").is_file()
     source = f"params/{p.team}.yaml" if own else "params/_defaults.yaml"
     targets = ", ".join(f"{k}=`{v:g}`" for k, v in sorted(ctx.targets.items())) or "–"
-    lines.append(f"- {t('targets_used', ctx.lang)} ({md_text(source)}): {targets}")
+    lines.append(f"- {t('targets_used', ctx.lang)} ({md_text(source, limit=None)}): {targets}")
     forecast = load_forecast_params(p.team).model_dump()
     lines.append(
         f"- {t('forecast_settings', ctx.lang)}: "
