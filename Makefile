@@ -46,11 +46,11 @@ $(DATA)/dataset.yaml: | $(STAMP)
 data: $(STAMP) ## Regenerate the sample dataset in data/sample
 	$(PY) -m analysis synth --out data/sample --overwrite
 
-monthly-report: $(STAMP) ## Render every team's report: [MONTH=YYYY-MM] [TEAMS=a,b] [RENDERER=auto|builtin|quarto] [JOBS=N] [FORCE=1] [DATA=dir] [PARAMS=dir]
+monthly-report: $(STAMP) ## Render every team's report: [MONTH=YYYY-MM] [TEAMS=a,b] [RENDERER=auto|builtin|quarto] [JOBS=N] [FORCE=1] [DATA=dir] [PARAMS=dir] [REPORTS=dir]
 	@if [ "$(DATA)" = "data/sample" ] && [ ! -f data/sample/dataset.yaml ]; then $(MAKE) --no-print-directory $(DATA)/dataset.yaml; fi
 	$(PY) -m analysis report --data $(DATA) --renderer $(RENDERER) \
 		$(if $(MONTH),--month $(MONTH)) $(if $(TEAMS),--teams $(TEAMS)) $(if $(JOBS),--jobs $(JOBS)) \
-		$(if $(FORCE),--force) $(if $(PARAMS),--params $(PARAMS))
+		$(if $(FORCE),--force) $(if $(PARAMS),--params $(PARAMS)) $(if $(REPORTS),--reports $(REPORTS))
 
 import: $(STAMP) ## Import CRM exports: MAPPING=mappings/x.yaml SOURCES="a.csv b.xlsx" OUT=data/name [PARAMS=params/name]
 	@if [ -z "$(MAPPING)" ] || [ -z "$(SOURCES)" ] || [ -z "$(OUT)" ]; then \

@@ -36,3 +36,31 @@ def tiny_copy(tmp_path: Path) -> Path:
 def small_dataset(tmp_path_factory) -> Path:
     """A small generated dataset (per test worker), written once per session."""
     return write_sample(tmp_path_factory.mktemp("small") / "data", SMALL_CONFIG)
+
+
+def _hostile_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "hostile_build", FIXTURES / "hostile" / "build.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+HOSTILE = _hostile_module()  # tests/fixtures/hostile: build(folder), invalid(data, case), SPEC
+
+
+@pytest.fixture(scope="session")
+def hostile_build():
+    """tests/fixtures/hostile/build.py: SPEC (hostile.yaml), LONG, MONTH, build, invalid."""
+    return HOSTILE
+
+
+@pytest.fixture(scope="session")
+def hostile(tmp_path_factory) -> tuple[Path, Path]:
+    """The hostile company of tests/fixtures/hostile (names with $, #, //, Markdown links,
+    <script>, 5,000 characters, RTL and emoji; a team that lost everything, one with no activity
+    in the month, a new team with one rep): (data folder, params folder)."""
+    return HOSTILE.build(tmp_path_factory.mktemp("hostile"))

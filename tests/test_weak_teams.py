@@ -1,6 +1,6 @@
 """Teams the contract admits but the sample never has: one whose every deal is lost, one with
-no activity in the month, a new team with one rep and no deal yet. Every section of every
-report renders for them, and the company report with them (issue 18, failure 1)."""
+no activity in the month, a new team with one rep and no deal yet (issue 18, failure 1). The
+whole batch over them is tests/test_hostile.py."""
 
 from __future__ import annotations
 
@@ -12,51 +12,17 @@ import pandas as pd
 import pytest
 
 from analysis.data.dataset import load_dataset
-from analysis.data.synth import SynthConfig, write_sample
 from analysis.funnel import kaplan_meier
 from analysis.metrics.scorecards import coaching_view
-from analysis.reports.batch import run_monthly
 
 MONTH = "2026-10"
 
 
-def _csv(folder: Path, name: str) -> pd.DataFrame:
-    return pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False)
-
-
 @pytest.fixture(scope="module")
-def weak_dataset(tmp_path_factory) -> Path:
-    """The small company (bangkok, chiang-mai) where chiang-mai lost every deal it closed and
-    bangkok logged no activity in October, plus a new team with one rep hired on 1 October."""
-    folder = write_sample(
-        tmp_path_factory.mktemp("weak") / "data",
-        SynthConfig(n_teams=2, reps_per_team=4, months=14, scale=0.6),
-    )
-    reps = _csv(folder, "reps")
-    chiang_mai = set(reps.loc[reps["team_id"].eq("chiang-mai"), "rep_id"])
-    opps = _csv(folder, "opportunities")
-    won = opps["rep_id"].isin(chiang_mai) & opps["stage"].eq("closed_won")
-    assert won.any()
-    opps.loc[won, ["stage", "loss_reason"]] = ["closed_lost", "price"]
-    opps.to_csv(folder / "opportunities.csv", index=False)
-    history = _csv(folder, "stage_history")
-    closing = history["opportunity_id"].isin(opps.loc[won, "opportunity_id"])
-    history.loc[closing & history["stage"].eq("closed_won"), "stage"] = "closed_lost"
-    history.to_csv(folder / "stage_history.csv", index=False)
-    activities = _csv(folder, "activities")
-    bangkok = set(reps.loc[reps["team_id"].eq("bangkok"), "rep_id"])
-    in_month = activities["occurred_at"].str.startswith(MONTH)
-    activities[~(in_month & activities["rep_id"].isin(bangkok))].to_csv(
-        folder / "activities.csv", index=False
-    )
-    teams = _csv(folder, "teams")
-    teams.loc[len(teams)] = ["newteam", "ทีมใหม่", "ผู้จัดการใหม่", "North"]
-    teams.to_csv(folder / "teams.csv", index=False)
-    new_rep = reps.iloc[0].copy()
-    new_rep[["rep_id", "team_id", "hire_date", "left_date"]] = ["RNEW", "newteam", "2026-10-01", ""]
-    reps.loc[len(reps)] = new_rep
-    reps.to_csv(folder / "reps.csv", index=False)
-    return folder
+def weak_dataset(hostile) -> Path:
+    """The hostile company (tests/fixtures/hostile): chiang-mai lost every deal it closed,
+    bangkok logged no activity in October, and newteam has one rep hired on 1 October."""
+    return hostile[0]
 
 
 def test_kaplan_meier_of_no_deals_is_its_starting_point():
@@ -90,22 +56,3 @@ def test_forecast_of_a_team_without_deals_is_not_an_error(weak_dataset):
         timeout=300,
     )
     assert run.returncode == 0, run.stderr[-2000:]
-
-
-@pytest.mark.e2e
-@pytest.mark.xdist_group("kernels")
-def test_every_report_renders_for_weak_teams(weak_dataset, tmp_path):
-    results = run_monthly(
-        weak_dataset,
-        month=MONTH,
-        renderer="builtin",
-        jobs=2,
-        reports_dir=tmp_path / "reports",
-        build_dir=tmp_path / "build",
-        echo=lambda _m: None,
-    )
-    failed = {r.team_id: (r.error or "")[-1500:] for r in results if not r.ok}
-    assert not failed, failed
-    assert {r.team_id for r in results} == {"bangkok", "chiang-mai", "newteam", "company"}
-    for team in ("bangkok", "chiang-mai", "newteam", "company"):
-        assert (tmp_path / "reports" / MONTH / team / "report.pdf").stat().st_size > 0

@@ -12,7 +12,7 @@ from analysis.metrics.kpis import KPIS, kpi_table
 from analysis.metrics.scorecards import RAG_COLORS, rag_class, rag_status
 from analysis.reports import plots
 from analysis.reports.context import TREND_MONTHS, ReportContext, finished, open_report
-from analysis.reports.text import escape
+from analysis.reports.text import cell_html, escape
 
 __all__ = ["COMPARISON_KPIS", "open_company", "title", "heading", "team_table", "small_multiples"]
 
@@ -63,7 +63,7 @@ def team_table(ctx: ReportContext) -> HTML:
     head = [t("team", lang), *[kpi_label(key, lang) for key in COMPARISON_KPIS]]
     rows = []
     for _, r in k.iterrows():
-        cells = [f"<td>{escape(r['team_name'])}</td>"]
+        cells = [f"<td>{cell_html(r['team_name'])}</td>"]  # long names cut, whole in a tooltip
         for key in COMPARISON_KPIS:
             status = rag_status(r[key], ctx.targets.get(key), KPIS[key].higher_is_better)
             style = (
