@@ -30,7 +30,7 @@ from analysis import __version__
 from analysis.i18n import Lang, t
 from analysis.metrics.scorecards import RAG_COLORS
 from analysis.paths import TEMPLATES_DIR
-from analysis.reports import fonts
+from analysis.reports import fonts, pdftext
 
 __all__ = [
     "PageInfo",
@@ -212,6 +212,7 @@ def render_builtin(
             )
         except Exception as exc:  # typst raises its own error types with the compiler's message
             raise RenderError(f"typst failed for {executed}: {exc}") from exc
+    pdf_path.write_bytes(pdftext.mend(pdf_path.read_bytes()))  # Thai that copies and searches
     return {"html": html_path, "pdf": pdf_path}
 
 
@@ -301,5 +302,7 @@ def render_quarto(
                 raise RenderError(f"quarto did not produce {produced.name}")
             target = out_dir / f"{name}.{fmt}"
             shutil.move(produced, target)
+            if fmt == "pdf":  # Quarto's PDF is Typst's too
+                target.write_bytes(pdftext.mend(target.read_bytes()))
             outputs[fmt] = target
     return outputs
