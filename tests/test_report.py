@@ -616,3 +616,19 @@ def test_no_report_cell_writes_to_stderr_or_warns(published):
                 if output.get("output_type") == "stream" and output.get("name") == "stderr":
                     noise.append(f"{path.parent.name}: {output['text'][:300]}")
     assert not noise, noise
+
+
+def test_every_figure_has_alternative_text_from_its_own_labels(published):
+    """Issue 14: the HTML's images read "No description has been provided for this image" (16
+    times); each now carries its chart's titles, axis labels and legend (plots.alt_text)."""
+    from analysis.i18n import t
+
+    out, _ = published
+    for team in TEAMS:
+        page = (out / "reports" / "2026-10" / team / "report.html").read_text(encoding="utf-8")
+        alts = re.findall(r'<img\b[^>]*\balt="([^"]*)"', page)
+        assert len(alts) == page.count("<img"), "every image has an alt attribute"
+        assert len(alts) >= 8
+        assert "No description has been provided" not in page
+        assert all(alt.strip() for alt in alts)
+        assert any(t("rep_chart", "th") in alt for alt in alts)  # the rep chart says what it is

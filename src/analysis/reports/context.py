@@ -18,6 +18,7 @@ from analysis.data.dataset import Dataset, load_dataset
 from analysis.i18n import Lang, fmt_month, t
 from analysis.metrics.kpis import kpi_table, scope_reps
 from analysis.metrics.scorecards import RAG_COLORS, league_table, rag_class
+from analysis.reports import plots
 from analysis.reports.params import (
     PARAMS_DIR,
     NotebookParams,
@@ -133,6 +134,32 @@ def html_table(
 
 
 def finished(fig: Figure) -> Figure:
-    """`fig`, closed: a cell returning it displays it once."""
+    """`fig`, closed: a cell returning it displays it once, with its alternative text."""
     plt.close(fig)  # displayed once, by the cell's value, not again by the inline backend
+    _describe_figures()
     return fig
+
+
+def _describe_figures() -> None:
+    """In a kernel, make every figure's PNG output carry `plots.alt_text` in its metadata
+    (`{"image/png": {"alt": ...}}`), which the renderer puts on the HTML image. Idempotent;
+    outside IPython, nothing."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        return
+    formatter = shell.display_formatter.formatters["image/png"]
+    try:
+        draw = formatter.lookup_by_type(Figure)
+    except KeyError:
+        return
+    if getattr(draw, "describes", False):
+        return
+
+    def png(fig: Figure):
+        data = draw(fig)
+        return None if data is None else (data, {"alt": plots.alt_text(fig)})
+
+    png.describes = True
+    formatter.for_type(Figure, png)

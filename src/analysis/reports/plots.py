@@ -28,6 +28,7 @@ __all__ = [
     "plot_forest",
     "plot_team_small_multiples",
     "setup_style",
+    "alt_text",
 ]
 
 PALETTE = {
@@ -70,6 +71,28 @@ LABEL_CHARS = 32
 MAX_BARS = 40
 # no figure is taller than this (inches), however many rows the data has
 MAX_HEIGHT = 24.0
+
+
+def alt_text(fig: Figure) -> str:
+    """What `fig` shows, in its own words (its titles, axis labels and legend entries, in the
+    report's language), for the HTML image's alternative text: a screen reader and a search
+    read the chart's subject instead of "No description has been provided for this image"."""
+    parts = [fig._suptitle.get_text()] if fig._suptitle is not None else []
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        bits = [ax.get_title(loc) for loc in ("left", "center", "right")]
+        bits += [ax.get_xlabel(), ax.get_ylabel()]
+        legend = ax.get_legend()
+        if legend is not None:
+            bits.append(", ".join(text.get_text() for text in legend.get_texts()))
+        if not any(bits):  # a chart labelled on its bars or ticks (the funnel, the waterfall)
+            ticks = [tick.get_text() for tick in ax.get_xticklabels() + ax.get_yticklabels()]
+            bits.append(", ".join([*(x for x in ticks if x), *(x.get_text() for x in ax.texts)]))
+        parts.append(" — ".join(b for b in bits if b))
+    for legend in fig.legends:
+        parts.append(", ".join(text.get_text() for text in legend.get_texts()))
+    return shorten("; ".join(dict.fromkeys(p for p in parts if p)), 300)
 
 
 def _bounded(figsize: tuple[float, float]) -> tuple[float, float]:

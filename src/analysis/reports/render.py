@@ -92,7 +92,30 @@ def _html_body(nb: nbformat.NotebookNode) -> str:
         exclude_anchor_links=True,
     )
     body, _ = exporter.from_notebook_node(nb)
-    return _no_script_urls(body)
+    return _no_script_urls(_with_alt_text(body, nb))
+
+
+_NO_ALT = 'alt="No description has been provided for this image"'
+
+
+def _with_alt_text(body: str, nb: nbformat.NotebookNode) -> str:
+    """Each figure's image with the alternative text its output carries (`reports.context`
+    describes every figure), in place of nbconvert's "No description has been provided"."""
+    alts = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            png = output.get("data", {}).get("image/png")
+            alt = output.get("metadata", {}).get("image/png", {}).get("alt")
+            if png and alt:
+                alts[re.sub(r"\s", "", png)[:200]] = alt
+
+    def described(match: re.Match) -> str:
+        tag = match.group(0)
+        payload = re.search(r'src="data:image/png;base64,([^"]{1,200})', tag)
+        alt = alts.get(payload.group(1)) if payload else None
+        return tag if alt is None else tag.replace(_NO_ALT, f'alt="{html.escape(alt)}"')
+
+    return re.sub(r"<img\b[^>]*>", described, body)
 
 
 _SCRIPT_URL = re.compile(
