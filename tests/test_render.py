@@ -203,3 +203,22 @@ def test_long_text_in_tables_sentences_and_the_index_is_cut_with_the_whole_in_a_
     (folder / "headline.json").write_text(f'{{"scope_name": "{LONG}"}}', encoding="utf-8")
     index = write_index(tmp_path / "reports", "en").read_text(encoding="utf-8")
     assert index.count(LONG) == 1 and f'title="{LONG}"' in index  # whole once: in the tooltip
+
+
+@pytest.mark.parametrize(
+    ("timezone", "lang", "buddhist_era", "shown"),
+    [  # SOURCE_DATE_EPOCH 1790000000 is 2026-09-21 14:13:20 UTC; each local time by hand
+        ("Asia/Bangkok", "th", True, "21 กันยายน 2569 21:13 (UTC+7)"),
+        ("UTC", "en", False, "21 September 2026 14:13 (UTC)"),
+        ("Asia/Kolkata", "en", False, "21 September 2026 19:43 (UTC+5:30)"),
+        ("America/St_Johns", "en", False, "21 September 2026 11:43 (UTC-2:30)"),  # summer time
+    ],
+)
+def test_the_footer_time_is_the_datasets_local_time_in_the_reports_calendar(
+    timezone, lang, buddhist_era, shown, monkeypatch
+):
+    """Issue 14: the footer gave the time in UTC and the Gregorian year in a Thai report."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
+    page = PageInfo("Report", "Team", "m", lang, "0" * 64, "builtin", timezone, buddhist_era)
+    assert page.generated() == shown
+    assert page.footer().endswith(shown)

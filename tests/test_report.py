@@ -73,7 +73,9 @@ def test_same_inputs_give_the_same_html_and_pdf(published, small_dataset, tmp_pa
     first = (out / "reports" / "2026-10" / "bangkok" / "report.html").read_bytes()
     second = (tmp_path / "r" / "2026-10" / "bangkok" / "report.html").read_bytes()
     assert first == second
-    assert b"2026-09-21 14:13 UTC" in first  # the fixed time, not now
+    # the fixed time, not now: 14:13 UTC is 21:13 in Bangkok (the dataset's time zone), dated
+    # in the Thai report's Buddhist-era calendar
+    assert "21 กันยายน 2569 21:13 (UTC+7)".encode() in first
     # the PDF too: its creation date is SOURCE_DATE_EPOCH, not the time of the render
     first_pdf = (out / "reports" / "2026-10" / "bangkok" / "report.pdf").read_bytes()
     second_pdf = (tmp_path / "r" / "2026-10" / "bangkok" / "report.pdf").read_bytes()

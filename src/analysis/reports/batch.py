@@ -312,6 +312,7 @@ def render_team(
     force: bool = False,
     headline: dict | None = None,
     params_dir: Path | None = None,
+    timezone: str = "UTC",
 ) -> TeamResult:
     """Execute, render and publish one team's report. Never raises: failures come back in the result.
 
@@ -360,6 +361,8 @@ def render_team(
                 lang=team.lang,
                 content_hash=content_hash,
                 renderer=renderer,
+                timezone=timezone,
+                buddhist_era=team.buddhist_era,
             )
             files += render(executed, staging, page, "report").values()
             (staging / INPUTS_FILE).write_text(json.dumps(key, indent=1), encoding="utf-8")
@@ -568,6 +571,7 @@ def run_monthly(
             build_dir=build_dir,
             force=force,
             params_dir=Path(params_dir).resolve(),
+            timezone=ds.timezone,
         )
         heads = headlines(ds, the_month, [p.team_id for p in pending])
         # the KPI tables every report reads (company, teams, reps; all months), computed once

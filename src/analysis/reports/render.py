@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import Literal
 
 import nbformat
+import pandas as pd
 
 from analysis import __version__
-from analysis.i18n import Lang, t
+from analysis.i18n import Lang, fmt_date, t
 from analysis.metrics.scorecards import RAG_COLORS
 from analysis.paths import TEMPLATES_DIR
 from analysis.reports import fonts, pdftext
@@ -154,12 +155,26 @@ class PageInfo:
     lang: Lang
     content_hash: str
     renderer: str
+    timezone: str = "UTC"  # the dataset's: the time the footer gives is the reader's local time
+    buddhist_era: bool = False
 
     def footer(self) -> str:
         return (
             f"{t('content_hash', self.lang)} {self.content_hash[:12]} · analysis {__version__} · "
-            f"{self.renderer} · {t('generated', self.lang)} {_generated_at():%Y-%m-%d %H:%M} UTC"
+            f"{self.renderer} · {t('generated', self.lang)} {self.generated()}"
         )
+
+    def generated(self) -> str:
+        """When the report was made, in the dataset's time zone and the report's calendar:
+        '21 กันยายน 2569 21:13 (UTC+7)'."""
+        from zoneinfo import ZoneInfo
+
+        local = _generated_at().astimezone(ZoneInfo(self.timezone))
+        day = fmt_date(pd.Timestamp(local.date()), self.lang, buddhist_era=self.buddhist_era)
+        minutes = int(local.utcoffset().total_seconds() // 60)
+        hours, rest = divmod(abs(minutes), 60)
+        offset = f"{'+' if minutes > 0 else '-'}{hours}" + (f":{rest:02d}" if rest else "")
+        return f"{day} {local:%H:%M} (UTC{offset if minutes else ''})"
 
 
 def _jinja():
