@@ -634,3 +634,30 @@ def test_every_figure_has_alternative_text_from_its_own_labels(published):
         assert "No description has been provided" not in page
         assert all(alt.strip() for alt in alts)
         assert any(t("rep_chart", "th") in alt for alt in alts)  # the rep chart says what it is
+
+
+def _visible_text(page: str) -> str:
+    import html as html_lib
+
+    page = re.sub(r"<(script|style)\b[^>]*>.*?</\1>", " ", page, flags=re.S)
+    return html_lib.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def test_no_code_is_shown_untranslated_in_a_thai_report(published, small_dataset):
+    """Issue 14, item 10: a Thai report showed `renewal`, `cross_sell`, `new_business`,
+    `(no lead)`, `created/qualified/converted` and an `age` header. No value of a contract enum,
+    no lead step and no lead source that has words (i18n.fmt_code) appears as the raw code."""
+    from analysis.data.contract import TABLES
+    from analysis.i18n import TEXT
+
+    codes = {v for table in TABLES.values() for c in table.columns if c.enum for v in c.enum}
+    sources = set(load_dataset(small_dataset)["leads"]["source"].dropna())
+    codes |= {s for s in sources if f"lead_source_{s}" in TEXT} | {"(no lead)"}
+    codes |= {"created", "qualified", "converted", "age"}
+    assert {"renewal", "web", "(no lead)"} <= codes  # the check knows the codes it looks for
+    out, _ = published
+    for team in [*TEAMS, "company"]:
+        page = (out / "reports" / "2026-10" / team / "report.html").read_text(encoding="utf-8")
+        text = _visible_text(page)
+        shown = {c for c in codes if re.search(rf"(?<![\w(]){re.escape(c)}(?![\w)])", text)}
+        assert not shown, f"{team}: raw codes in the Thai report: {sorted(shown)}"

@@ -27,6 +27,7 @@ __all__ = [
     "fmt_value",
     "fmt_date",
     "shorten",
+    "fmt_code",
 ]
 
 Lang = Literal["th", "en"]
@@ -105,6 +106,18 @@ def shorten(text, limit: int = 40) -> str:
     ):
         cut -= 1
     return text[:cut].rstrip() + "…"
+
+
+def fmt_code(kind: str, value, lang: Lang) -> str:
+    """A coded value in words: `TEXT[f"{kind}_{value}"]` when the table has it (deal types,
+    stages, the common lead sources, lead steps), else the value as the data has it (a source a
+    CRM made up is shown as written, never guessed at).
+
+    >>> fmt_code("deal_type", "cross_sell", "en"), fmt_code("lead_source", "Trade fair", "en")
+    ('Cross-sell', 'Trade fair')
+    """
+    key = f"{kind}_{value}"
+    return t(key, lang) if key in TEXT else str(value)
 
 
 def kpi_label(key: str, lang: Lang) -> str:

@@ -10,7 +10,16 @@ from IPython.display import HTML, Markdown
 from matplotlib.figure import Figure
 
 from analysis import funnel
-from analysis.i18n import Lang, fmt_currency, fmt_number, fmt_percent, fmt_value, t
+from analysis.i18n import (
+    Lang,
+    fmt_code,
+    fmt_currency,
+    fmt_month,
+    fmt_number,
+    fmt_percent,
+    fmt_value,
+    t,
+)
 from analysis.reports import plots
 from analysis.reports.context import ReportContext, finished, html_table, open_report
 from analysis.reports.text import md_text
@@ -167,8 +176,11 @@ def cohort_table(ctx: FunnelContext) -> HTML:
     wide = wide[[s for s in funnel.STAGE_INDEX if s in wide.columns]].reset_index()
     frame = pd.DataFrame(
         {
-            t("month", lang): wide["cohort"].astype(str),
-            "age": wide["age_months"],
+            t("month", lang): [
+                fmt_month(m, lang, buddhist_era=ctx.report.buddhist_era, short=True)
+                for m in wide["cohort"]
+            ],
+            t("cohort_age", lang): wide["age_months"],
             t("still_open", lang): [fmt_percent(v, digits=0) for v in wide["still_open"]],
         }
     )
@@ -258,7 +270,8 @@ def rep_test(ctx: FunnelContext) -> Markdown:
 
 def win_rates_by(by: str, ctx: FunnelContext) -> HTML:
     rates, lang = funnel.win_rates(ctx.fd, by), ctx.lang
-    groups = [_stage(g, lang) for g in rates["group"]] if by == "stage_reached" else rates["group"]
+    kind = "stage" if by == "stage_reached" else by
+    groups = [fmt_code(kind, g, lang) for g in rates["group"]]  # products stay as named
     frame = pd.DataFrame(
         {
             t(f"dim_{by}", lang).capitalize(): groups,
@@ -300,7 +313,7 @@ def lead_funnel(ctx: FunnelContext) -> HTML | Markdown:
         return Markdown(t("missing_table", lang, table="leads"))
     frame = pd.DataFrame(
         {
-            t("step", lang): lf["step"],
+            t("step", lang): [fmt_code("lead_step", step, lang) for step in lf["step"]],
             **_rate_columns(lang, lf["n"], lf),
             t("median", lang): [fmt_number(v, digits=1) for v in lf["median_days"]],
         }
