@@ -31,12 +31,14 @@ WORDS = [
     "ปิดการขายได้",
     "ฝึกอบรม",
 ]
+# a tone mark stacked on an upper vowel is raised off the line: drawn with a text rise
+STACKED = ["ทั้งบริษัท", "ขั้นตอน", "ความเชื่อมั่น", "สิ้นเดือน"]
 
 
 def _typst_pdf(tmp_path) -> bytes:
     import typst
 
-    text = " ".join(WORDS)
+    text = " ".join(WORDS + STACKED)
     source = (
         '#set text(font: ("Noto Sans", "Noto Sans Thai"), lang: "th")\n'
         f"= {text}\n\n{text}\n\n"
@@ -73,15 +75,17 @@ def test_typst_writes_thai_twice_without_the_mend(tmp_path):
 
 def test_every_thai_word_copies_once_after_the_mend(tmp_path):
     """The heading, the body and the bold line each read as written, word for word (spaces
-    aside: a line that wraps drops its space), by PDFium (Chrome's viewer) and pdftotext."""
+    aside: a line that wraps drops its space), by pdftotext (poppler) and, but for the clusters
+    with a raised stacked mark, by PDFium (Chrome's viewer), which places those apart."""
     mended = pdftext.mend(_typst_pdf(tmp_path))
-    written = "".join(WORDS)
-    for text in (_pdfium_text(mended), _pdftotext(mended, tmp_path)):
-        if text is None:  # pdftotext is a Debian package; PDFium always runs
-            continue
-        assert re.sub(r"\s+", "", text).count(written) == 3, text
-        for doubled in ("เป้ป้", "ทีที", "ชี้ชี้", "นี้นี้", "สีสี", "รีรี"):
-            assert doubled not in text
+    pdfium_text = re.sub(r"\s+", "", _pdfium_text(mended))
+    assert pdfium_text.count("".join(WORDS)) == 3, pdfium_text
+    for doubled in ("เป้ป้", "ทีที", "ชี้ชี้", "นี้นี้", "สีสี", "รีรี"):
+        assert doubled not in pdfium_text
+    poppler = _pdftotext(mended, tmp_path)
+    if poppler is None:  # a Debian package (.ci/run installs it); PDFium above always runs
+        pytest.skip("pdftotext is not installed: checked with PDFium only")
+    assert re.sub(r"\s+", "", poppler).count("".join(WORDS + STACKED)) == 3, poppler
 
 
 def test_the_mended_page_looks_the_same(tmp_path):

@@ -661,3 +661,18 @@ def test_no_code_is_shown_untranslated_in_a_thai_report(published, small_dataset
         text = _visible_text(page)
         shown = {c for c in codes if re.search(rf"(?<![\w(]){re.escape(c)}(?![\w)])", text)}
         assert not shown, f"{team}: raw codes in the Thai report: {sorted(shown)}"
+
+
+def test_no_executed_cell_prints_warnings_or_logs(published):
+    """Issue 14, item 10: a warning or a log line printed by a library lands in the report as
+    text. No executed cell of any report has a stream output or warning text."""
+    import nbformat
+
+    _, results = published
+    for result in results:
+        nb = nbformat.read(result.executed, as_version=4)
+        for i, cell in enumerate(nb.cells):
+            for output in cell.get("outputs", []):
+                assert output.get("output_type") != "stream", (result.team_id, i, output)
+                text = str(output.get("data", {}).get("text/plain", ""))
+                assert "Warning" not in text and "Traceback" not in text, (result.team_id, i)

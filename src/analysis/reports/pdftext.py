@@ -8,10 +8,11 @@ Copying or searching then reads the cluster twice: "เป้ป้าหมา�
 "ทีม" (pdftotext, PDFium and so Chrome's viewer; upstream typst/typst#4225, #7610).
 
 `mend` draws each such mark-only text object instead as the last glyphs of the text run
-before it, where its consonant is (a TJ offset puts the marks where they were, onto the
-consonant's line when they were less than SNAP off it), and puts the consonant and its marks in
+before it, where its consonant is (a TJ offset puts the marks where they were; a text rise
+keeps a stacked mark's height, and a mark less than SNAP off the line is put on it), and puts the consonant and its marks in
 one /ActualText span holding the cluster's text once. The page looks the same; its text layer
-reads each cluster once (pdftotext and PDFium; pypdf's extractor ignores /ActualText and reads
+reads each cluster once (pdftotext; PDFium too, but for a tone mark stacked on an upper vowel,
+which is raised and which PDFium places apart; pypdf's extractor ignores /ActualText and reads
 Typst's Thai wrongly with or without this). Content streams are read with a small tokenizer of
 their own (pypdf's takes seconds per report) and only the operators changed are rewritten.
 """
@@ -287,10 +288,11 @@ def _pen(ops, obj: _TextObject, upto: int, fonts: dict):
     return (x, y, font, size) if font is not None else None
 
 
-def _marks_after(ops, obj: _TextObject, base: _TextObject, pen) -> list | None:
-    """The items to append to the consonant's TJ array so that the marks of mark-only `obj`
-    are drawn where they were, as glyphs of the same text run: [offset, marks...]; None when
-    `obj` is not one Tm and one TJ/Tj in the consonant's font, within SNAP of its line."""
+def _marks_after(ops, obj: _TextObject, base: _TextObject, pen) -> tuple[float, list] | None:
+    """How to draw the marks of mark-only `obj` right after the consonant's run, where they
+    were: (rise, [offset, marks...]), the rise (text rise, Ts) 0 when they were within SNAP of
+    the consonant's line; None when `obj` is not one Tm and one TJ/Tj in the consonant's font,
+    or lies further off than half the font size (not a mark of this run)."""
     body = [(o, p) for o, p in ops[obj.begin + 1 : obj.end] if p not in (b"BDC", b"BMC", b"EMC")]
     shows = [(o, p) for o, p in body if p in (b"TJ", b"Tj")]
     matrices = [o for o, p in body if p == b"Tm"]
@@ -301,7 +303,9 @@ def _marks_after(ops, obj: _TextObject, base: _TextObject, pen) -> list | None:
     if tm[:4] != [1, 0, 0, -1]:
         return None
     dx, dy = obj.cm[4] - base.cm[4], base.cm[5] - obj.cm[5]
-    if abs(tm[5] + dy - pen[1]) >= SNAP:
+    # both frames are y-flipped twice (cm and Tm), so a text rise is a rise on the page
+    rise = pen[1] - (tm[5] + dy)
+    if abs(rise) > pen[3] / 2:
         return None
     operands, op = shows[0]
     items = list(operands[0]) if op == b"TJ" else [operands[0]]
@@ -309,7 +313,23 @@ def _marks_after(ops, obj: _TextObject, base: _TextObject, pen) -> list | None:
     while items and not isinstance(items[0], bytes):
         lead += float(items.pop(0))
     x_mark = tm[4] + dx - lead / 1000 * pen[3]
-    return [-(x_mark - pen[0]) * 1000 / pen[3], *items]
+    return (0.0 if abs(rise) < SNAP else rise), [-(x_mark - pen[0]) * 1000 / pen[3], *items]
+
+
+def _drawn(run: list, pieces: list[tuple[float, list]]) -> list:
+    """TJ ops drawing `run` and then each piece of marks: in the same array when on the line,
+    with a text rise (and back to 0) when raised or lowered."""
+    ops, current = [], list(run)
+    for rise, items in pieces:
+        if rise == 0:
+            current += items
+            continue
+        ops.append(([current], b"TJ"))
+        ops += [([rise], b"Ts"), ([items], b"TJ"), ([0], b"Ts")]
+        current = []
+    if current:
+        ops.append(([current], b"TJ"))
+    return ops
 
 
 def _mend_ops(ops, fonts: dict) -> tuple[dict[int, list], set[int]] | None:
@@ -317,7 +337,7 @@ def _mend_ops(ops, fonts: dict) -> tuple[dict[int, list], set[int]] | None:
     mark-only text object is drawn instead as the last glyphs of its consonant's text run, in
     one ActualText span with it; None when there is nothing to mend."""
     drop: set[int] = set()
-    tails: dict[int, list] = {}  # TJ index -> items its array gets at the end
+    tails: dict[int, list] = {}  # TJ index -> pieces (rise, items) drawn after it
     objects = _text_objects(ops)
     shown = {i: (f, s) for obj in objects for i, f, _c, s in obj.shows}  # font, span by op
     base = None
@@ -336,21 +356,22 @@ def _mend_ops(ops, fonts: dict) -> tuple[dict[int, list], set[int]] | None:
         pen = _pen(ops, base, index + 1, fonts)  # after the consonant's run
         if pen is None:
             continue
-        pen = (pen[0] + fonts[pen[2]].advance(tails.get(index, []), pen[3]), *pen[1:])
-        items = _marks_after(ops, obj, base, pen)
-        if items is None:
+        drawn = [x for _rise, items in tails.get(index, []) for x in items]
+        pen = (pen[0] + fonts[pen[2]].advance(drawn, pen[3]), *pen[1:])
+        piece = _marks_after(ops, obj, base, pen)
+        if piece is None:
             continue
-        tails.setdefault(index, []).extend(items)
+        tails.setdefault(index, []).append(piece)
         drop.update(range(obj.begin, obj.end + 1))
     if not drop:
         return None
     replace: dict[int, list] = {}
-    for index, items in tails.items():
+    for index, pieces in tails.items():
         operands, op = ops[index]
         run = list(operands[0]) if op == b"TJ" else [operands[0]]
         font, span = shown[index]
         if span is not None:  # already in an ActualText span: the marks join the run
-            replace[index] = [([[*run, *items]], b"TJ")]
+            replace[index] = _drawn(run, pieces)
             continue
         # the consonant (the run's last glyph) and its marks in a span of the cluster's text
         last = max(i for i, x in enumerate(run) if isinstance(x, bytes))
@@ -361,7 +382,7 @@ def _mend_ops(ops, fonts: dict) -> tuple[dict[int, list], set[int]] | None:
         replace[index] = [
             *([([head], b"TJ")] if any(isinstance(x, bytes) for x in head) else []),
             ([_Name("Span"), {_Name("ActualText"): text}], b"BDC"),
-            ([[b[-2:], *items]], b"TJ"),
+            *_drawn([b[-2:]], pieces),
             ([], b"EMC"),
         ]
     return replace, drop
