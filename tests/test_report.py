@@ -676,3 +676,20 @@ def test_no_executed_cell_prints_warnings_or_logs(published):
                 assert output.get("output_type") != "stream", (result.team_id, i, output)
                 text = str(output.get("data", {}).get("text/plain", ""))
                 assert "Warning" not in text and "Traceback" not in text, (result.team_id, i)
+
+
+def test_p_values_and_waterfall_terms_read_as_a_reader_expects(published):
+    """Issue 14: p-values printed as "0.000" under a "p" header; the waterfall's sentence gave
+    "+ ฿965,000 − ฿380,000" with no word for either term."""
+    from analysis.i18n import t
+
+    out, _ = published
+    for team in [*TEAMS, "company"]:
+        page = (out / "reports" / "2026-10" / team / "report.html").read_text(encoding="utf-8")
+        text = _visible_text(page)
+        assert not re.search(r"(?<![\d.,])0\.000(?![\d])", text), team
+        # the waterfall's sentence: start + created + increased − decreased − won − lost = end
+        start = text.index("ต้นเดือน ฿")
+        balance = text[start : text.index("สิ้นเดือน", start)]
+        assert not re.search(r"[+−] ฿", balance), f"{team}: an unnamed term in {balance!r}"
+        assert t("wf_increased", "th") in balance and t("wf_decreased", "th") in balance

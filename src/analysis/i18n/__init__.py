@@ -28,6 +28,7 @@ __all__ = [
     "fmt_date",
     "shorten",
     "fmt_code",
+    "fmt_p",
 ]
 
 Lang = Literal["th", "en"]
@@ -118,6 +119,21 @@ def fmt_code(kind: str, value, lang: Lang) -> str:
     """
     key = f"{kind}_{value}"
     return t(key, lang) if key in TEXT else str(value)
+
+
+def fmt_p(p, *, named: bool = False) -> str:
+    """A p-value as the literature prints it: three decimals, "< 0.001" below that (never
+    "0.000"); `named` puts "p = " or "p " before it, for a sentence.
+
+    >>> fmt_p(0.0004), fmt_p(0.0416), fmt_p(0.0004, named=True), fmt_p(0.5, named=True)
+    ('< 0.001', '0.042', 'p < 0.001', 'p = 0.500')
+    """
+    if _missing(p):
+        return "–"
+    shown = "< 0.001" if p < 0.001 else f"{p:.3f}"
+    if not named:
+        return shown
+    return f"p {shown}" if shown.startswith("<") else f"p = {shown}"
 
 
 def kpi_label(key: str, lang: Lang) -> str:

@@ -132,8 +132,8 @@ TEXT: dict[str, dict[str, str]] = {
     "dim_deal_type": {"th": "ประเภทดีล", "en": "deal type"},
     "dim_lead_source": {"th": "แหล่งที่มาของลีด", "en": "lead source"},
     "rep_test": {
-        "th": "ผลต่างของอัตราการปิดระหว่างพนักงานเกินกว่าความบังเอิญหรือไม่: {test}, p = {p} (n = {n} ดีล, {reps} คน). {verdict}",
-        "en": "Do reps' win rates differ beyond chance? {test}, p = {p} (n = {n} deals, {reps} reps). {verdict}",
+        "th": "ผลต่างของอัตราการปิดระหว่างพนักงานเกินกว่าความบังเอิญหรือไม่: {test}, {p} (n = {n} ดีล, {reps} คน). {verdict}",
+        "en": "Do reps' win rates differ beyond chance? {test}, {p} (n = {n} deals, {reps} reps). {verdict}",
     },
     "rep_test_yes": {"th": "แตกต่างอย่างมีนัยสำคัญที่ระดับ 5%", "en": "Yes, at the 5% level."},
     "rep_test_no": {

@@ -10,7 +10,7 @@ from IPython.display import HTML, Markdown
 from matplotlib.figure import Figure
 
 from analysis import effects
-from analysis.i18n import Lang, fmt_number, t
+from analysis.i18n import Lang, fmt_number, fmt_p, t
 from analysis.reports import plots
 from analysis.reports.context import ReportContext, finished, html_table, open_report
 from analysis.reports.text import md_text
@@ -155,8 +155,8 @@ def results_table(question: str, ctx: EffectsContext) -> HTML | Markdown:
                 f"{_value(r, r['ci_low'], lang)} – {_value(r, r['ci_high'], lang)}"
                 for _, r in rows.iterrows()
             ],
-            "p": [fmt_number(v, digits=3) for v in rows["p"]],
-            t("p_adjusted", lang): [fmt_number(v, digits=3) for v in rows["p_adjusted"]],
+            "p": [fmt_p(v) for v in rows["p"]],
+            t("p_adjusted", lang): [fmt_p(v) for v in rows["p_adjusted"]],
             t("n", lang): rows["n"].to_numpy(),
             t("mde", lang): [_value(r, r["mde"], lang) for _, r in rows.iterrows()],
             t("verdict", lang): [t(f"v_{v}", lang) for v in rows["verdict"]],

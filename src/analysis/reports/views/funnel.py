@@ -16,6 +16,7 @@ from analysis.i18n import (
     fmt_currency,
     fmt_month,
     fmt_number,
+    fmt_p,
     fmt_percent,
     fmt_value,
     t,
@@ -199,7 +200,10 @@ def waterfall_text(ctx: FunnelContext) -> Markdown:
     w, lang, cur = ctx.waterfall, ctx.lang, ctx.report.ds.currency
     changes = ""
     if w["increased"] is not None:
-        changes = f" + {fmt_currency(w['increased'], cur)} − {fmt_currency(w['decreased'], cur)}"
+        changes = (  # each term named, as in the chart
+            f" + {t('wf_increased', lang).lower()} {fmt_currency(w['increased'], cur)}"
+            f" − {t('wf_decreased', lang).lower()} {fmt_currency(w['decreased'], cur)}"
+        )
     text = t(
         "waterfall_balance",
         lang,
@@ -260,7 +264,7 @@ def rep_test(ctx: FunnelContext) -> Markdown:
             "rep_test",
             lang,
             test=row["test"],
-            p=f"{row['p']:.3g}",
+            p=fmt_p(row["p"], named=True),
             n=row["n"],
             reps=row["reps"],
             verdict=verdict,
