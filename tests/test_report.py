@@ -693,3 +693,22 @@ def test_p_values_and_waterfall_terms_read_as_a_reader_expects(published):
         balance = text[start : text.index("สิ้นเดือน", start)]
         assert not re.search(r"[+−] ฿", balance), f"{team}: an unnamed term in {balance!r}"
         assert t("wf_increased", "th") in balance and t("wf_decreased", "th") in balance
+
+
+def test_pipeline_coverage_reads_one_way_everywhere(published):
+    """Issue 14: coverage was "116.9%" against "300.0%" in the KPI table, "1.2 เท่า" in a
+    sentence and "0.4x" in the coaching table. It is a multiple, "1.2×", in every view."""
+    from analysis.i18n import kpi_label
+
+    out, _ = published
+    label = kpi_label("pipeline_coverage", "th")
+    for team in TEAMS:
+        page = (out / "reports" / "2026-10" / team / "report.html").read_text(encoding="utf-8")
+        text = _visible_text(page)
+        row = re.search(re.escape(label) + r"\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)", text)
+        assert row, team
+        now, before, change, target = row.groups()
+        assert re.fullmatch(r"\d+\.\d×|–", now) and re.fullmatch(r"\d+\.\d×|–", before), row[0]
+        assert re.fullmatch(r"[+−-]\d+\.\d×|–", change) and target == "3.0×", row[0]
+        assert not re.search(r"\d\.\dx\b", text) and "เท่า ขณะที่" not in text
+        assert text.count("×") >= 4  # the table, the sentence, the coaching table

@@ -29,6 +29,7 @@ __all__ = [
     "shorten",
     "fmt_code",
     "fmt_p",
+    "fmt_multiple",
 ]
 
 Lang = Literal["th", "en"]
@@ -185,6 +186,17 @@ def fmt_date(day: pd.Timestamp, lang: Lang = "en", *, buddhist_era: bool = True)
     return f"{day.day} {fmt_month(day.to_period('M'), lang, buddhist_era=buddhist_era)}"
 
 
+def fmt_multiple(value, *, signed: bool = False) -> str:
+    """A multiple (pipeline coverage against quota) as everywhere in the reports: "1.2×".
+
+    >>> fmt_multiple(1.169), fmt_multiple(0.6, signed=True), fmt_multiple(None)
+    ('1.2×', '+0.6×', '–')
+    """
+    if _missing(value):
+        return "–"
+    return f"{value:+.1f}×" if signed else f"{value:.1f}×"
+
+
 def fmt_value(key: str, value, lang: Lang = "en", currency: str = "THB") -> str:
     """Format a KPI value by its unit."""
     unit = KPIS[key].unit
@@ -195,6 +207,8 @@ def fmt_value(key: str, value, lang: Lang = "en", currency: str = "THB") -> str:
         return text if text == "–" else text + ("/วัน" if lang == "th" else "/day")
     if unit == "ratio":
         return fmt_percent(value, lang)
+    if unit == "multiple":
+        return fmt_multiple(value)
     if unit == "count":
         return fmt_number(value, lang)
     return fmt_number(value, lang, digits=2 if unit == "number" else 1)

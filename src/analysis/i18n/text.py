@@ -153,10 +153,10 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "pipeline_health": {"th": "ความครอบคลุมและความเร็วของไปป์ไลน์", "en": "Coverage and velocity"},
     "health_text": {
-        "th": "ไปป์ไลน์ที่ครบกำหนดใน 3 เดือนข้างหน้าครอบคลุมเป้า {coverage} เท่า ขณะที่อัตราการปิด {win_rate} "
-        "ต้องการ {required} เท่า ความเร็วไปป์ไลน์ {velocity}",
-        "en": "Pipeline due in the next 3 months covers {coverage}x its quota; at a {win_rate} win rate "
-        "it needs {required}x. Pipeline velocity: {velocity}.",
+        "th": "ไปป์ไลน์ที่ครบกำหนดใน 3 เดือนข้างหน้าครอบคลุมเป้า {coverage} ขณะที่อัตราการปิด {win_rate} "
+        "ต้องการ {required} ความเร็วไปป์ไลน์ {velocity}",
+        "en": "Pipeline due in the next 3 months covers {coverage} its quota; at a {win_rate} win rate "
+        "it needs {required}. Pipeline velocity: {velocity}.",
     },
     "step": {"th": "ขั้น", "en": "Step"},
     "slip_deals": {"th": "ดีลที่เลื่อนวันปิด", "en": "Deals pushed"},

@@ -219,7 +219,7 @@ KPIS: dict[str, KPI] = {
             "pipeline_coverage",
             "Pipeline coverage (next 3 months)",
             "ความครอบคลุมของไปป์ไลน์ 3 เดือนข้างหน้า",
-            "ratio",
+            "multiple",
             True,
             "open pipeline amount with expected_close_date in M+1..M+3 / quota of M+1..M+3",
             "pipeline",

@@ -12,7 +12,7 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from analysis.i18n import Lang, fmt_month, kpi_label, shorten, t
+from analysis.i18n import Lang, fmt_month, fmt_multiple, kpi_label, shorten, t
 from analysis.metrics.registry import KPIS
 from analysis.reports import fonts
 
@@ -164,6 +164,8 @@ def plot_kpi_trend(
     unit = KPIS[key].unit
     if unit == "ratio":
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    elif unit == "multiple":
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt_multiple(v)))
     ax.set_ylabel(kpi_label(key, lang))
     if kpis[label].nunique() > 1:
         ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))

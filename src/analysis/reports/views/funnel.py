@@ -15,6 +15,7 @@ from analysis.i18n import (
     fmt_code,
     fmt_currency,
     fmt_month,
+    fmt_multiple,
     fmt_number,
     fmt_p,
     fmt_percent,
@@ -342,16 +343,13 @@ def lead_deciles(ctx: FunnelContext) -> Figure | Markdown:
 def pipeline_health(ctx: FunnelContext) -> Markdown:
     h, lang = funnel.pipeline_health(ctx.fd), ctx.lang
 
-    def x(v) -> str:
-        return "–" if v is None else f"{v:.1f}"
-
     return Markdown(
         t(
             "health_text",
             lang,
-            coverage=x(h["pipeline_coverage"]),
+            coverage=fmt_multiple(h["pipeline_coverage"]),
             win_rate=fmt_percent(h["win_rate"]),
-            required=x(h["required_coverage"]),
+            required=fmt_multiple(h["required_coverage"]),
             velocity=fmt_value(
                 "pipeline_velocity", h["pipeline_velocity"], lang, ctx.report.ds.currency
             ),

@@ -20,6 +20,7 @@ from analysis.i18n import (
     Lang,
     fmt_currency,
     fmt_date,
+    fmt_multiple,
     fmt_number,
     fmt_percent,
     fmt_value,
@@ -115,6 +116,8 @@ def _change(key: str, now, before, lang: Lang) -> str:
         return "–"
     if KPIS[key].unit == "ratio":
         return f"{(now - before) * 100:+.1f} pp"
+    if KPIS[key].unit == "multiple":
+        return fmt_multiple(now - before, signed=True)
     return "–" if before == 0 else fmt_percent(now / before - 1, lang, signed=True)
 
 
@@ -316,11 +319,9 @@ def coaching(ctx: ReportContext) -> HTML:
             t("ramp_adjusted", lang): [
                 fmt_percent(v, digits=0) for v in view["ramp_adjusted_attainment"]
             ],
-            t("required_coverage", lang): [
-                "–" if pd.isna(v) else f"{v:.1f}x" for v in view["required_coverage"]
-            ],
+            t("required_coverage", lang): [fmt_multiple(v) for v in view["required_coverage"]],
             kpi_label("pipeline_coverage", lang): [
-                "–" if pd.isna(v) else f"{v:.1f}x" for v in view["pipeline_coverage"]
+                fmt_multiple(v) for v in view["pipeline_coverage"]
             ],
         }
     )
