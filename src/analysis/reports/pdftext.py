@@ -388,24 +388,85 @@ def _mend_ops(ops, fonts: dict) -> tuple[dict[int, list], set[int]] | None:
     return replace, drop
 
 
-def _mend_stream(data: bytes, fonts: dict) -> bytes | None:
-    try:
-        ops, spans = _parse(data)
-    except (_Unsupported, ValueError):
+# a text object (BT ... ET); the glyph codes Typst writes (2 bytes, subsets of under 20,000
+# glyphs) never put "ET" inside a string, and a block that does not parse is left alone
+_BLOCK = re.compile(rb"(?<![^\s\])>])BT(?![^\s/\[(<])(.*?)(?<![^\s\])>])ET(?![^\s/\[(<])", re.S)
+_CM = re.compile(rb"(?:[-+\d.]+\s+){6}cm\b")
+# a mark-only text object is one short text show: longer ones are not read at all
+_SHORT = 400
+
+
+def _cm_before(data: bytes, start: int, end: int) -> list[float] | None:
+    """The cm in force at `end`, from the gap since the last text object (Typst sets it between
+    q and the BT): None when it is not there or a Q after it may have restored another."""
+    gap = data[start:end]
+    found = list(_CM.finditer(gap))
+    if not found or b"Q" in gap[found[-1].end() :].split():
         return None
+    return [float(v) for v in found[-1].group().split()[:6]]
+
+
+def _mend_stream(data: bytes, fonts: dict) -> bytes | None:
+    """`data` with the mark-only text objects folded into their consonants' (`_mend_ops`), only
+    those objects and the ones before them read; None when there is nothing to mend."""
+    blocks, previous_end = [], 0
+    for m in _BLOCK.finditer(data):
+        blocks.append((m.start(), m.end(), _cm_before(data, previous_end, m.start())))
+        previous_end = m.end()
+    parsed: dict[int, tuple[list, list]] = {}
+
+    def read(k: int):
+        if k not in parsed:
+            start, end, _cm = blocks[k]
+            try:
+                parsed[k] = _parse(data[start:end])
+            except (_Unsupported, ValueError):
+                parsed[k] = ([], [])
+        return parsed[k][0]
+
+    def glyphs(k: int) -> list[tuple]:
+        return [(f, c) for o in _text_objects(read(k)) for _i, f, cs, _s in o.shows for c in cs]
+
+    chosen: list[int] = []
+    for k, (start, end, cm) in enumerate(blocks):
+        if end - start > _SHORT or cm is None:
+            continue
+        found = glyphs(k)
+        if not found or not all(fonts.get(f) is not None and c in fonts[f].marks for f, c in found):
+            continue
+        base = k - 1
+        while base >= 0 and not glyphs(base):
+            base -= 1
+        if base >= 0 and blocks[base][2] is not None:
+            chosen += [b for b in (base, k) if b not in chosen]
+    if not chosen:
+        return None
+    # the chosen objects, each after the cm in force, as one list of ops
+    ops, where = [], []  # where: (block, op index in the block) of each op, None for a cm
+    for k in sorted(chosen):
+        ops.append((blocks[k][2], b"cm"))
+        where.append(None)
+        ops += read(k)
+        where += [(k, i) for i in range(len(read(k)))]
     change = _mend_ops(ops, fonts)
     if change is None:
         return None
     replace, drop = change
-    out = []
-    for i, (start, end) in enumerate(spans):
-        if i in drop:
+    edits = []  # (start, end, bytes) in data
+    for index, at in enumerate(where):
+        if at is None or (index not in drop and index not in replace):
             continue
-        if i in replace:
-            out += [_write_op(*op) for op in replace[i]]
-        else:
-            out.append(data[start:end])
-    return b"\n".join(out)
+        k, i = at
+        start, end = parsed[k][1][i]
+        start, end = start + blocks[k][0], end + blocks[k][0]
+        text = b"" if index in drop else b"\n".join(_write_op(*op) for op in replace[index])
+        edits.append((start, end, text))
+    out, position = [], 0
+    for start, end, text in sorted(edits):
+        out += [data[position:start], text]
+        position = end
+    out.append(data[position:])
+    return b"".join(out)
 
 
 def mend(pdf: bytes) -> bytes:
