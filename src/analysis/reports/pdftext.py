@@ -8,10 +8,10 @@ Copying or searching then reads the cluster twice: "เป้ป้าหมา�
 "ทีม" (pdftotext, PDFium and so Chrome's viewer; upstream typst/typst#4225, #7610).
 
 `mend` draws each such mark-only text object instead as the last glyphs of the text run
-before it, where its consonant is (a TJ offset puts the marks where they were; a text rise
-keeps a stacked mark's height, and a mark less than SNAP off the line is put on it), and puts the consonant and its marks in
-one /ActualText span holding the cluster's text once. The page looks the same; its text layer
-reads each cluster once (pdftotext; PDFium too, but for a tone mark stacked on an upper vowel,
+before it, where its consonant is (a TJ offset puts the marks where they were; a text rise keeps
+a stacked mark's height, and a mark less than SNAP off the line is put on it), and puts the
+consonant and its marks in one /ActualText span holding the cluster's text once. The page looks
+the same; its text layer reads each cluster once (pdftotext; PDFium too, but for a tone mark stacked on an upper vowel,
 which is raised and which PDFium places apart; pypdf's extractor ignores /ActualText and reads
 Typst's Thai wrongly with or without this). Content streams are read with a small tokenizer of
 their own (pypdf's takes seconds per report) and only the operators changed are rewritten.
