@@ -222,3 +222,41 @@ def test_the_footer_time_is_the_datasets_local_time_in_the_reports_calendar(
     page = PageInfo("Report", "Team", "m", lang, "0" * 64, "builtin", timezone, buddhist_era)
     assert page.generated() == shown
     assert page.footer().endswith(shown)
+
+
+def test_legends_sit_above_the_data():
+    """Issue 14, item 4: the revenue chart's legend covered its tallest bar. Every chart with a
+    legend places it above the plot area, clear of bars and lines."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import pandas as pd
+
+    from analysis.reports import plots
+
+    months = pd.period_range("2025-11", "2026-10", freq="M")
+    revenue = np.full(len(months), 4e6)
+    revenue[0] = 10e6  # the tallest bar first, where a legend at the upper left would sit
+    figures = [
+        plots.plot_revenue_vs_quota(
+            pd.DataFrame({"month": months, "revenue": revenue, "quota": 6e6}), lang="th"
+        ),
+        plots.plot_cycle_lengths(
+            pd.DataFrame({"outcome": ["won"] * 30 + ["lost"] * 30, "days": range(60)}), lang="en"
+        ),
+        plots.plot_backtest_errors(
+            pd.DataFrame(
+                {
+                    "model": ["prophet"] * 3 + ["seasonal_naive"] * 3,
+                    "h": [1, 2, 3] * 2,
+                    "mase": [0.8, 0.9, 1.0, 1.0, 1.0, 1.0],
+                }
+            ),
+            lang="en",
+        ),
+    ]
+    for fig in figures:
+        fig.canvas.draw()
+        ax = fig.axes[0]
+        legend = ax.get_legend().get_window_extent()
+        assert legend.y0 >= ax.get_window_extent().y1 - 1, fig.axes[0].get_ylabel()
+        plt.close(fig)

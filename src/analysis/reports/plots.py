@@ -95,6 +95,10 @@ def alt_text(fig: Figure) -> str:
     return shorten("; ".join(dict.fromkeys(p for p in parts if p)), 300)
 
 
+# legends sit above the plot, never on the data (a legend inside once covered the tallest bar)
+_ABOVE = {"loc": "lower left", "bbox_to_anchor": (0, 1.0), "frameon": False, "borderaxespad": 0.2}
+
+
 def _bounded(figsize: tuple[float, float]) -> tuple[float, float]:
     return figsize[0], min(figsize[1], MAX_HEIGHT)
 
@@ -138,7 +142,7 @@ def plot_revenue_vs_quota(
     )
     ax.yaxis.set_major_formatter(FuncFormatter(_millions))
     ax.set_ylabel(f"{t('revenue', lang)} (M)")
-    ax.legend(loc="upper left", frameon=False, ncols=2)
+    ax.legend(**_ABOVE, ncols=2)
     ax.grid(axis="x", visible=False)
     sns.despine(ax=ax)
     return fig
@@ -369,7 +373,7 @@ def plot_cycle_lengths(cycles: pd.DataFrame, *, lang: Lang = "en", ax=None) -> F
             )
     ax.set_xlabel(t("cycle_days", lang))
     ax.set_ylabel("")
-    ax.legend(frameon=False)
+    ax.legend(**_ABOVE, ncols=2)
     sns.despine(ax=ax)
     return fig
 
@@ -444,7 +448,7 @@ def plot_forecast(
     ax.yaxis.set_major_formatter(FuncFormatter(_millions))
     ax.set_ylabel(f"{t('revenue', lang)} (M)")
     # above the axes: tall months would hide behind a legend inside them
-    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False, ncols=4, fontsize=8)
+    ax.legend(**_ABOVE, ncols=4, fontsize=8)
     ax.set_ylim(bottom=0)
     ax.grid(axis="x", visible=False)
     sns.despine(ax=ax)
@@ -471,7 +475,7 @@ def plot_backtest_errors(metrics: pd.DataFrame, *, lang: Lang = "en", ax=None) -
     ax.set_ylabel("MASE")
     ax.set_xticks(sorted(m["h"].unique()))
     ax.set_ylim(bottom=0)
-    ax.legend(frameon=False, fontsize=8, ncols=3, loc="lower right")
+    ax.legend(**_ABOVE, fontsize=8, ncols=3)
     sns.despine(ax=ax)
     return fig
 
