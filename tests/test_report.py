@@ -712,3 +712,35 @@ def test_pipeline_coverage_reads_one_way_everywhere(published):
         assert re.fullmatch(r"[+−-]\d+\.\d×|–", change) and target == "3.0×", row[0]
         assert not re.search(r"\d\.\dx\b", text) and "เท่า ขณะที่" not in text
         assert text.count("×") >= 4  # the table, the sentence, the coaching table
+
+
+HEADING_PT = 13  # the reports' body and table text is 8-11 pt, their headings 14 pt and more
+
+
+def test_no_pdf_page_is_a_lone_heading_or_crops_a_figure(published):
+    """Issue 14, item 10: a heading alone at the foot of a page (its figure pushed to the next)
+    and a figure taller than the page (cropped: top reps and the x axis missing). Every page has
+    more than a heading, and every image lies within its page."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    out, _ = published
+    for team in [*TEAMS, "company"]:
+        pdf = pdfium.PdfDocument(str(out / "reports" / "2026-10" / team / "report.pdf"))
+        for number in range(len(pdf)):
+            page = pdf[number]
+            width, height = page.get_size()
+            images = [o for o in page.get_objects() if o.type == pdfium_c.FPDF_PAGEOBJ_IMAGE]
+            for image in images:
+                left, bottom, right, top = image.get_bounds()
+                assert bottom >= -1 and top <= height + 1 and right <= width + 1, (team, number)
+            # the text between the running header and the footer: heading-size or body-size
+            text = page.get_textpage()
+            sizes = [
+                pdfium_c.FPDFText_GetFontSize(text, i)
+                for i in range(text.count_chars())
+                if 0.08 * height < text.get_charbox(i)[1] < 0.92 * height
+                and not text.get_text_range(i, 1).isspace()
+            ]
+            headings, body = sum(s >= HEADING_PT for s in sizes), sum(s < HEADING_PT for s in sizes)
+            assert images or body or not headings, f"{team}: page {number + 1} is a lone heading"
