@@ -29,6 +29,7 @@ from analysis.data.validate import (
     FUTURE,
     MAX_ROWS_SHOWN,
     Issue,
+    control_checked,
     future_limit,
     reference_issue,
     unknown_columns,
@@ -82,12 +83,6 @@ def _suspect(name: str) -> str:
     return f"regexp_matches({name}, '^{WS_CLASS}|{WS_CLASS}$|{CONTROL_CHARS}')"
 
 
-def _plain(col: Column) -> bool:
-    """A column whose text no enum or pattern constrains: the control-character rule is its own
-    (an enum or a pattern already refuses one)."""
-    return col.kind in ("id", "text") and col.enum is None and col.pattern is None
-
-
 def _column_checks(col: Column) -> list[tuple[str, str, bool | str, str]]:
     """(rule, violation predicate, show values (True: the column's; a string: that SQL
     expression's), severity) for one column, in the pandas order.
@@ -122,7 +117,7 @@ def _column_checks(col: Column) -> list[tuple[str, str, bool | str, str]]:
         )
     if not col.nullable:
         checks.append(("must not be empty", f"NOT {present}", False, "error"))
-    if _plain(col):
+    if control_checked(col):
         control = f"{ok} AND regexp_matches({v}, {_lit(CONTROL_CHARS)})"
         if col.kind == "id":  # CASE, not AND: DuckDB would run the regex on every row
             control = f"(CASE WHEN {flag} THEN {control} ELSE false END)"

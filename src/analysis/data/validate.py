@@ -33,6 +33,7 @@ __all__ = [
     "FUTURE",
     "CONTROL",
     "CONTROL_CHARS",
+    "control_checked",
     "future_limit",
     "with_lines",
 ]
@@ -112,6 +113,12 @@ FUTURE = "is in the future (after tomorrow): a recorded event cannot be"
 # sequence would reach terminals and documents
 CONTROL = "contains a control character (such as NUL): ids and text must be printable"
 CONTROL_CHARS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+
+
+def control_checked(col: Column) -> bool:
+    """Whether the CONTROL rule is `col`'s own: an id or text column that no enum or pattern
+    constrains (an enum or a pattern already refuses a control character). Both validators ask."""
+    return col.kind in ("id", "text") and col.enum is None and col.pattern is None
 
 
 def future_limit() -> pd.Timestamp:
@@ -239,7 +246,7 @@ def validate_table(
         if not col.nullable:
             flag(col.name, "must not be empty", ~present)
         ok = parsed.notna()
-        if col.kind in ("id", "text") and col.enum is None and col.pattern is None and ok.any():
+        if control_checked(col) and ok.any():
             control = parsed.str.contains(CONTROL_CHARS, regex=True).fillna(False).astype(bool)
             flag(col.name, CONTROL, ok & control, src)
         if col.enum is not None:
