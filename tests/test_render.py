@@ -260,3 +260,19 @@ def test_legends_sit_above_the_data():
         legend = ax.get_legend().get_window_extent()
         assert legend.y0 >= ax.get_window_extent().y1 - 1, fig.axes[0].get_ylabel()
         plt.close(fig)
+
+
+def test_alt_text_of_a_chart_without_titles_names_its_parts_not_its_scale():
+    """The waterfall and the funnel have no title or axis label: their alt text is their
+    categories and bar labels, without the axis scale ("0.0M, 5.0M, ...")."""
+    import matplotlib.pyplot as plt
+
+    from analysis.i18n import t
+    from analysis.reports import plots
+
+    w = {"open_start": 11.6e6, "created": 9.7e6, "increased": 0.25e6, "decreased": 0.15e6}
+    fig = plots.plot_waterfall({**w, "won": 2.3e6, "lost": 8.5e6, "open_end": 10.7e6}, lang="en")
+    alt = plots.alt_text(fig)
+    assert t("wf_increased", "en") in alt and "11.6M" in alt  # a category, a bar's label
+    assert "0.0M" not in alt and "5.0M" not in alt
+    plt.close(fig)

@@ -5,6 +5,8 @@ Labels come from `i18n`; the Thai-capable fonts are registered on import of this
 
 from __future__ import annotations
 
+import re
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -73,6 +75,10 @@ MAX_BARS = 40
 MAX_HEIGHT = 24.0
 
 
+# a tick label that is a point of a scale ("0.0M", "−20%", "1,200", "1.5×"), not a name
+_AXIS_NUMBER = re.compile(r"[−+-]?[\d.,]+\s*[%MK×]?")
+
+
 def alt_text(fig: Figure) -> str:
     """What `fig` shows, in its own words (its titles, axis labels and legend entries, in the
     report's language), for the HTML image's alternative text: a screen reader and a search
@@ -88,7 +94,8 @@ def alt_text(fig: Figure) -> str:
             bits.append(", ".join(text.get_text() for text in legend.get_texts()))
         if not any(bits):  # a chart labelled on its bars or ticks (the funnel, the waterfall)
             ticks = [tick.get_text() for tick in ax.get_xticklabels() + ax.get_yticklabels()]
-            bits.append(", ".join([*(x for x in ticks if x), *(x.get_text() for x in ax.texts)]))
+            words = [x for x in ticks if x and not _AXIS_NUMBER.fullmatch(x)]  # names, not scales
+            bits.append(", ".join([*words, *(x.get_text() for x in ax.texts)]))
         parts.append(" — ".join(b for b in bits if b))
     for legend in fig.legends:
         parts.append(", ".join(text.get_text() for text in legend.get_texts()))
