@@ -127,7 +127,7 @@ def _parser() -> argparse.ArgumentParser:
         "data and notebooks visible). Arguments after `lab` go to jupyter lab.",
     )
 
-    p = sub.add_parser("docs", help="write docs/data-contract.md and docs/kpis.md from the code")
+    p = sub.add_parser("docs", help="write docs/data-contract.md, docs/kpis.md and docs/brief.md from the code")
     p.add_argument("--check", action="store_true", help="exit 1 if a file is out of date")
     return parser
 
@@ -466,9 +466,14 @@ def cmd_docs(args) -> int:
     from analysis.data.contract import contract_markdown
     from analysis.metrics.kpis import kpi_markdown
     from analysis.paths import PROJECT_ROOT
+    from analysis.review import rules_markdown
 
     stale = []
-    for name, text in (("data-contract.md", contract_markdown()), ("kpis.md", kpi_markdown())):
+    for name, text in (
+        ("data-contract.md", contract_markdown()),
+        ("kpis.md", kpi_markdown()),
+        ("brief.md", rules_markdown()),
+    ):
         target = PROJECT_ROOT / "docs" / name
         if args.check:
             if not target.exists() or target.read_text(encoding="utf-8") != text:
