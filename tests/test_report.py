@@ -705,7 +705,8 @@ def test_pipeline_coverage_reads_one_way_everywhere(published):
     for team in TEAMS:
         page = (out / "reports" / "2026-10" / team / "report.html").read_text(encoding="utf-8")
         text = _visible_text(page)
-        row = re.search(re.escape(label) + r"\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)", text)
+        table = _visible_text(page[page.index("kpi-table") :])  # the headline table's row
+        row = re.search(re.escape(label) + r"\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)", table)
         assert row, team
         now, before, change, target = row.groups()
         assert re.fullmatch(r"\d+\.\d×|–", now) and re.fullmatch(r"\d+\.\d×|–", before), row[0]
@@ -744,3 +745,168 @@ def test_no_pdf_page_is_a_lone_heading_or_crops_a_figure(published):
             ]
             headings, body = sum(s >= HEADING_PT for s in sizes), sum(s < HEADING_PT for s in sizes)
             assert images or body or not headings, f"{team}: page {number + 1} is a lone heading"
+
+
+def _page_text(pdf: Path, page: int) -> str:
+    """One page's text as pdftotext extracts it (it reads the mended Thai clusters right)."""
+    return subprocess.run(
+        ["pdftotext", "-f", str(page), "-l", str(page), "-layout", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def _quarter_quota(ds, team: str | None) -> float:
+    """Q4 2026's quota (the quarter sold in after October), summed by hand from the quotas."""
+    reps = ds["reps"] if team is None else ds["reps"][ds["reps"]["team_id"].eq(team)]
+    q = ds["quotas"]
+    months = {"2026-10", "2026-11", "2026-12"}
+    return float(
+        q[q["rep_id"].isin(reps["rep_id"]) & q["month"].astype(str).isin(months)][
+            "quota_amount"
+        ].sum()
+    )
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")
+def test_page_one_is_the_brief(published, small_dataset):
+    """Issue 14, item 1: page 1 of every report is the brief: the month, the quarter against its
+    quota (the quota summed here from the quotas table), the largest risks and the actions."""
+    from analysis.i18n import t
+
+    out, _ = published
+    ds = load_dataset(small_dataset)
+    for team in [*TEAMS, "company"]:
+        text = _squeezed(_page_text(out / "reports" / "2026-10" / team / "report.pdf", 1))
+        for key in ("brief", "brief_month", "brief_quarter_head", "brief_risks"):
+            assert _squeezed(t(key, "th")) in text, (team, key)
+        quota = _quarter_quota(ds, None if team == "company" else team)
+        assert _squeezed(fmt_currency(quota)) in text, (team, "quarter quota")
+        assert _squeezed("ไตรมาส 4/2569") in text  # the quarter, in the report's calendar
+        assert "{" not in text and "}" not in text  # no unfilled template field
+
+
+def test_company_report_opens_with_the_teams_worst_first(published, small_dataset):
+    """Issue 14, item 2: the company report's first table is every team, lowest quota
+    attainment first (attainment worked out here from deals and quotas), off-target teams named
+    in the summary; the rep ranking comes after it, with a team column."""
+    from analysis.i18n import t
+
+    out, _ = published
+    page = (out / "reports" / "2026-10" / "company" / "report.html").read_text(encoding="utf-8")
+    ds = load_dataset(small_dataset)
+    names = _team_names(small_dataset)
+    opps, reps, quotas = ds["opportunities"], ds["reps"], ds["quotas"]
+    won = opps[
+        opps["stage"].eq("closed_won")
+        & opps["closed_at"].dt.to_period("M").eq(pd.Period("2026-10"))
+    ]
+    attainment = {}
+    for team in TEAMS:
+        ids = reps.loc[reps["team_id"].eq(team), "rep_id"]
+        quota = quotas[quotas["rep_id"].isin(ids) & quotas["month"].astype(str).eq("2026-10")]
+        attainment[team] = (
+            won[won["rep_id"].isin(ids)]["amount"].sum() / quota["quota_amount"].sum()
+        )
+    worst_first = [names[team] for team in sorted(TEAMS, key=attainment.get)]
+    table = page[page.index("team-comparison") :]
+    table = table[: table.index("</table>")]
+    assert [table.index(n) for n in worst_first] == sorted(table.index(n) for n in worst_first)
+    assert page.index("team-comparison") < page.index("kpi-table") < page.index("league-table")
+    league = page[page.index("league-table") :]
+    assert f">{t('team', 'th')}<" in league[: league.index("</thead>")]
+    for team in TEAMS:  # shown as the table shows it, in the order of the hand computation
+        assert fmt_percent(attainment[team]) in table
+
+
+def test_the_deals_behind_the_month_are_shown(published, small_dataset):
+    """Issue 14, item 3: loss reasons (the largest reason's value summed here by hand), the
+    largest deals won and lost (the largest deal's value by hand), slipped deals, concentration."""
+    from analysis.i18n import t
+
+    out, _ = published
+    ds = load_dataset(small_dataset)
+    opps, reps = ds["opportunities"], ds["reps"]
+    in_month = opps["closed_at"].dt.to_period("M").eq(pd.Period("2026-10"))
+    for team in TEAMS:
+        page = (out / "reports" / "2026-10" / team / "report.html").read_text(encoding="utf-8")
+        mine = opps["rep_id"].isin(reps.loc[reps["team_id"].eq(team), "rep_id"]) & in_month
+        lost = opps[mine & opps["stage"].eq("closed_lost")]
+        by_reason = lost.groupby("loss_reason")["amount"].sum().sort_values(ascending=False)
+        section = page[page.index("loss-reasons") :]
+        assert fmt_currency(by_reason.iloc[0]) in section[: section.index("</table>")]
+        for kind, stage in (("won", "closed_won"), ("lost", "closed_lost")):
+            biggest = opps[mine & opps["stage"].eq(stage)]["amount"].max()
+            table = page[page.index(f"deals-{kind}") :]
+            assert fmt_currency(biggest) in table[: table.index("</tr>", table.index("<tbody"))]
+        assert "deals-slipped" in page or t("no_deals_slipped", "th") in page
+        for key in ("deals_section", "loss_reasons", "deals_won_top", "deals_lost_top"):
+            assert t(key, "th") in page, key
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _browser(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [_chromium(), "--headless=new", "--no-sandbox", "--disable-gpu", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.skipif(
+    _chromium() is None,
+    reason="needs headless Chromium (Debian package chromium; .ci/run installs it as root)",
+)
+def test_index_in_a_real_browser(published, small_dataset, tmp_path):
+    """Issue 14, item 9: Chromium opens reports/index.html, every link it finds leads to a page
+    or file that opens (HTML reports to their team's page, PDFs to a PDF, month anchors to their
+    section), the teams are listed lowest attainment first with their status, and the page is
+    screenshot at 1280 and 390 px."""
+    import html as html_lib
+
+    from PIL import Image
+
+    from analysis.i18n import t
+
+    out, _ = published
+    index = out / "reports" / "index.html"
+    dom = _browser("--dump-dom", index.as_uri()).stdout
+    assert "<table" in dom, "Chromium did not load the index"
+    links = [html_lib.unescape(h) for h in re.findall(r'href="([^"]+)"', dom)]
+    names = _team_names(small_dataset)
+    assert len(links) >= 2 * (len(TEAMS) + 1)
+    for link in links:
+        if link.startswith("#"):
+            assert f'id="{link[1:]}"' in dom, link
+            continue
+        target = (index.parent / link).resolve()
+        assert target.is_file(), link
+        if target.suffix == ".pdf":
+            assert target.read_bytes()[:5] == b"%PDF-", link
+            continue
+        page = _browser("--dump-dom", target.as_uri()).stdout
+        scope = target.parent.name
+        expected = t("company", "th") if scope == "company" else names[scope]
+        assert "<h1" in page and expected in page, link
+    # worst first within the month, each team with its status word beside the tint
+    ds = load_dataset(small_dataset)
+    attainment = {
+        team: kpis_for(ds, ds.latest_complete_month, team=team)["quota_attainment"]
+        for team in TEAMS
+    }
+    order = [names[team] for team in sorted(TEAMS, key=attainment.get)]
+    assert [dom.index(n) for n in order] == sorted(dom.index(n) for n in order)
+    assert dom.index(t("company", "th")) < min(dom.index(n) for n in order)
+    assert re.search(r"rag-(green|amber|red)", dom) and t("data_as_of", "th") in dom
+    for width in (1280, 390):
+        shot = tmp_path / f"index-{width}.png"
+        _browser(f"--screenshot={shot}", f"--window-size={width},1400", index.as_uri())
+        image = Image.open(shot)
+        assert image.size == (width, 1400)
+        assert len(image.convert("RGB").getcolors(maxcolors=1 << 16) or range(1 << 16)) > 50

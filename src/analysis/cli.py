@@ -127,7 +127,9 @@ def _parser() -> argparse.ArgumentParser:
         "data and notebooks visible). Arguments after `lab` go to jupyter lab.",
     )
 
-    p = sub.add_parser("docs", help="write docs/data-contract.md, docs/kpis.md and docs/brief.md from the code")
+    p = sub.add_parser(
+        "docs", help="write docs/data-contract.md, docs/kpis.md and docs/brief.md from the code"
+    )
     p.add_argument("--check", action="store_true", help="exit 1 if a file is out of date")
     return parser
 

@@ -23,6 +23,7 @@ __all__ = [
     "fmt_number",
     "fmt_currency",
     "fmt_percent",
+    "fmt_chance",
     "fmt_month",
     "fmt_value",
     "fmt_date",
@@ -160,6 +161,22 @@ def fmt_currency(value, currency: str = "THB", lang: Lang = "en", digits: int = 
     symbol = "฿" if currency == "THB" else f"{currency} "
     sign = "-" if value < 0 else ""
     return f"{sign}{symbol}{abs(value):,.{digits}f}"
+
+
+def fmt_chance(p) -> str:
+    """A probability as a reader takes it: whole percent, and "< 1%" / "> 99%" at the ends
+    (a forecast never makes an outcome certain, so never "0%" or "100%").
+
+    >>> fmt_chance(0.0004), fmt_chance(0.474), fmt_chance(0.9991), fmt_chance(None)
+    ('< 1%', '47%', '> 99%', '–')
+    """
+    if _missing(p):
+        return "–"
+    if p < 0.005:
+        return "< 1%"
+    if p > 0.995:
+        return "> 99%"
+    return f"{p * 100:.0f}%"
 
 
 def fmt_percent(value, lang: Lang = "en", digits: int = 1, signed: bool = False) -> str:

@@ -187,6 +187,8 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "the {n} lowest and {n} highest of {total}",
     },
     "about": {"th": "เกี่ยวกับรายงานนี้", "en": "About this report"},
+    "appendix": {"th": "ภาคผนวก: วิธีการและการตั้งค่า", "en": "Appendix: method and settings"},
+    "status_rule_head": {"th": "เกณฑ์สถานะและความเสี่ยง", "en": "Status and risk rules"},
     "kpi": {"th": "ตัวชี้วัด", "en": "KPI"},
     "this_month": {"th": "เดือนนี้", "en": "This month"},
     "last_month": {"th": "เดือนก่อน", "en": "Last month"},
@@ -246,6 +248,7 @@ TEXT: dict[str, dict[str, str]] = {
     "index_files": {"th": "ไฟล์", "en": "Files"},
     "index_empty": {"th": "ยังไม่มีรายงานที่เผยแพร่", "en": "No report has been published yet."},
     "quota_attainment_short": {"th": "บรรลุเป้า", "en": "Attainment"},
+    "win_rate_short": {"th": "อัตราการปิด", "en": "Win rate"},
     # --- company comparison ---
     "cmp_title": {"th": "เปรียบเทียบทีมขาย", "en": "Teams compared"},
     "cmp_section_table": {
@@ -283,7 +286,7 @@ TEXT: dict[str, dict[str, str]] = {
         "th": "องค์ประกอบของ Prophet: แนวโน้มและฤดูกาลรายปี",
         "en": "Prophet components: trend and yearly seasonality",
     },
-    "fc_section_method": {"th": "วิธีการ", "en": "Method"},
+    "fc_section_method": {"th": "วิธีการพยากรณ์", "en": "Forecast method"},
     "model": {"th": "แบบจำลอง", "en": "Model"},
     "model_prophet": {"th": "Prophet", "en": "Prophet"},
     "model_seasonal_naive": {"th": "ค่าเดือนเดียวกันปีก่อน", "en": "Seasonal naive"},
@@ -315,8 +318,8 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "fc_band": {"th": " (ช่วง 80%: {low} – {high})", "en": " (80% interval {low} – {high})"},
     "fc_quota_sentence": {
-        "th": " โอกาสทำได้ตามเป้า{quarter} ({quota}) ประมาณ {probability}",
-        "en": "The chance of meeting the {quarter} quota of {quota} is about {probability}.",
+        "th": " โอกาสทำได้ตามเป้า{quarter} ({quota}) ตามการพยากรณ์: {probability}",
+        "en": "The chance of meeting the {quarter} quota of {quota} is {probability}.",
     },
     "fc_best_model": {
         "th": " ในการทดสอบย้อนหลัง {folds} เดือน แบบจำลองที่แม่นที่สุดคือ{model} (MASE {mase})",
@@ -421,7 +424,10 @@ TEXT: dict[str, dict[str, str]] = {
         "th": "ตรวจแนวโน้มก่อนการฝึก (ควรใกล้ 0)",
         "en": "Pre-trend check: the same comparison before training (should be near 0)",
     },
-    "fx_section_method": {"th": "วิธีการทางสถิติ", "en": "Statistical method"},
+    "fx_section_method": {
+        "th": "วิธีการทางสถิติของส่วนทักษะและการอบรม",
+        "en": "Statistical method: skills and training",
+    },
     "skill_negotiation": {"th": "การเจรจาต่อรอง", "en": "Negotiation"},
     "skill_presentation": {"th": "การนำเสนอ", "en": "Presentation"},
     "skill_discovery": {"th": "การค้นหาความต้องการ", "en": "Discovery"},
@@ -518,4 +524,154 @@ TEXT: dict[str, dict[str, str]] = {
         "th": "พนักงานขาย {at_quota} จาก {n_reps} คนทำได้ตามเป้าหมาย",
         "en": "{at_quota} of {n_reps} account executives reached quota",
     },
+    # --- page 1: the brief (analysis.review, docs/brief.md) ---
+    "brief": {"th": "สรุปสำหรับผู้บริหาร", "en": "The month in brief"},
+    "brief_month": {"th": "เดือนนี้:", "en": "The month:"},
+    "brief_quarter_head": {"th": "ไตรมาส:", "en": "The quarter:"},
+    "brief_quarter": {
+        "th": "{quarter} ปิดได้แล้วและคาดการณ์ {parts} เทียบเป้า {quota} (ยอดปิดได้และมั่นใจ "
+        "(Commit) คิดเป็น {covered} ของเป้า)",
+        "en": "{quarter}: {parts} against the quota of {quota} (won and commit make {covered} of it)",
+    },
+    "brief_won": {"th": "ปิดได้ {amount}", "en": "won {amount}"},
+    "brief_commit": {"th": "มั่นใจ (Commit) {amount}", "en": "commit {amount}"},
+    "brief_best_case": {"th": "กรณีดีที่สุด (Best case) {amount}", "en": "best case {amount}"},
+    "brief_chance": {
+        "th": " โอกาสทำได้ตามเป้าของไตรมาสตามการพยากรณ์: {probability}",
+        "en": "; the forecast's chance of making the quota: {probability}",
+    },
+    "brief_quarter_closed": {"th": " (ไตรมาสปิดแล้ว)", "en": " (the quarter has closed)"},
+    "brief_risks": {"th": "ความเสี่ยงหลัก", "en": "The largest risks"},
+    "brief_no_risks": {
+        "th": "ไม่พบความเสี่ยงตามเกณฑ์ (ดูเกณฑ์ในภาคผนวก)",
+        "en": "No risk past the rules' thresholds (see the appendix for the rules).",
+    },
+    "brief_actions": {"th": "สิ่งที่ควรทำ", "en": "Recommended actions"},
+    "risk_off_target": {
+        "th": "{kpi} อยู่ที่ {now} ห่างจากเป้า {target}",
+        "en": "{kpi} at {now}, off its target of {target}",
+    },
+    "risk_falling": {
+        "th": "{kpi} เปลี่ยน {change} เทียบค่าเฉลี่ย 3 เดือนก่อนหน้า ({now} เทียบ {baseline})",
+        "en": "{kpi} {change} against the mean of the three months before ({now} against {baseline})",
+    },
+    "risk_quarter": {
+        "th": "โอกาสทำได้ตามเป้า{quarter} ({quota}) ตามการพยากรณ์: {probability}",
+        "en": "The forecast's chance of making the {quarter} quota of {quota}: {probability}",
+    },
+    "risk_concentration": {
+        "th": "พึ่งพาพนักงานขายคนเดียว: {rep} สร้างรายได้ {share} ของรายได้ 3 เดือนล่าสุด "
+        "(พนักงานขาย {half} จาก {reps} คนสร้างรายได้ครึ่งหนึ่ง)",
+        "en": "Dependence on one rep: {rep} brought {share} of the won revenue of the last three "
+        "months ({half} of {reps} reps make half of it)",
+    },
+    "risk_slipped": {
+        "th": "ดีล {deals} รายการ มูลค่า {amount} ที่คาดว่าจะปิดในเดือนนี้ยังไม่ปิด ({share} ของเป้าเดือน)",
+        "en": "{deals} deals worth {amount} expected to close this month are still open ({share} "
+        "of the month's quota)",
+    },
+    "risk_losses": {
+        "th": "มูลค่าดีลที่เสีย {lost} ({deals} ดีล) เพิ่มขึ้น {change} จากค่าเฉลี่ย 3 เดือนก่อนหน้า "
+        "({baseline}) สาเหตุที่มีมูลค่ามากที่สุด: {reason} ({reason_amount})",
+        "en": "{lost} lost ({deals} deals), {change} against the mean of the three months before "
+        "({baseline}); the largest reason: {reason} ({reason_amount})",
+    },
+    "act_close_gap": {
+        "th": "ปิดช่องว่างของ{quarter} {gap}: ยอดปิดได้และมั่นใจ (Commit) รวม {covered} จากเป้า {quota} "
+        "ผลักดันดีลกรณีดีที่สุด (Best case) มูลค่า {best_case} ให้เป็นมั่นใจ (Commit)",
+        "en": "Close the {quarter} gap of {gap}: won and commit make {covered} of the {quota} quota; "
+        "work the {best_case} in best case toward commit",
+    },
+    "act_close_gap_nocat": {
+        "th": "ปิดช่องว่างของ{quarter} {gap}: ยอดปิดได้ {covered} จากเป้า {quota} "
+        "ทบทวนดีลที่คาดปิดในไตรมาสกับพนักงานขายทุกคน",
+        "en": "Close the {quarter} gap of {gap}: {covered} won of the {quota} quota; review the "
+        "deals due this quarter with every rep",
+    },
+    "act_close_gap_month": {
+        "th": "ทบทวนยอดที่ขาดจากเป้าเดือนนี้ {gap} กับพนักงานขายที่ยังไม่ถึงเป้า",
+        "en": "Review the month's shortfall of {gap} with each rep below quota",
+    },
+    "act_build_pipeline": {
+        "th": "สร้างไปป์ไลน์ใหม่ {needed} ที่คาดปิดใน 3 เดือนข้างหน้า เพื่อให้ความครอบคลุมถึงเป้า {target}",
+        "en": "Create {needed} of new pipeline due in the next three months to reach the coverage "
+        "target of {target}",
+    },
+    "act_build_pipeline_fall": {
+        "th": "เร่งสร้างไปป์ไลน์: {kpi} เปลี่ยน {change} เทียบค่าเฉลี่ย 3 เดือนก่อนหน้า",
+        "en": "Rebuild the pipeline: {kpi} {change} against the mean of the three months before",
+    },
+    "act_review_losses": {
+        "th": "ทบทวนดีลที่เสียเพราะ {reason} กับพนักงานขาย ({deals} ดีล {amount} หรือ {share} ของมูลค่าที่เสีย)",
+        "en": "Review the deals lost to {reason} with their reps ({deals} deals, {amount}, {share} "
+        "of the value lost)",
+    },
+    "act_review_losses_plain": {
+        "th": "ทบทวนดีลที่เสียในเดือนนี้กับพนักงานขาย",
+        "en": "Review this month's lost deals with their reps",
+    },
+    "act_unstick": {
+        "th": "ทบทวนดีล {deals} รายการที่เปิดนานกว่า {days} วัน ({amount}) ว่าจะเดินหน้าหรือปิด",
+        "en": "Review the {deals} deals open longer than {days} days ({amount}): advance or close them",
+    },
+    "act_spread": {
+        "th": "ลดการพึ่งพา {rep} ({share} ของรายได้): ทบทวนไปป์ไลน์ของพนักงานขายคนอื่น "
+        "และกำหนดผู้ดูแลสำรองของลูกค้าหลัก",
+        "en": "Lower the dependence on {rep} ({share} of revenue): review the other reps' pipeline "
+        "and name a second owner for the key accounts",
+    },
+    "act_requalify": {
+        "th": "ทบทวนดีลที่เลื่อน {deals} รายการ ({amount}) กับพนักงานขายและกำหนดวันปิดใหม่",
+        "en": "Re-qualify the {deals} slipped deals ({amount}) with their reps and set new close dates",
+    },
+    "act_kpi_plan": {
+        "th": "วางแผนกับผู้รับผิดชอบให้ {kpi} จาก {now} ไปถึงเป้า {target}",
+        "en": "Agree a plan to bring {kpi} from {now} to its target of {target}",
+    },
+    # --- the deals behind the month ---
+    "deals_section": {"th": "ดีลที่อยู่เบื้องหลังผลของเดือน", "en": "The deals behind the month"},
+    "loss_reasons": {"th": "สาเหตุที่เสียดีลในเดือนนี้", "en": "Why deals were lost this month"},
+    "loss_reason": {"th": "สาเหตุ", "en": "Reason"},
+    "no_reason": {"th": "(ไม่ระบุสาเหตุ)", "en": "(no reason given)"},
+    "share_of_lost": {"th": "สัดส่วนมูลค่าที่เสีย", "en": "Share of value lost"},
+    "share_before": {"th": "สัดส่วน 3 เดือนก่อนหน้า", "en": "Share, 3 months before"},
+    "company_share": {"th": "สัดส่วนทั้งบริษัท", "en": "Company share"},
+    "no_losses": {"th": "ไม่มีดีลที่เสียในเดือนนี้", "en": "No deal was lost this month."},
+    "deals_won_top": {"th": "ดีลที่ปิดได้มูลค่าสูงสุด", "en": "The largest deals won"},
+    "deals_lost_top": {"th": "ดีลที่เสียมูลค่าสูงสุด", "en": "The largest deals lost"},
+    "deals_slipped_top": {
+        "th": "ดีลที่เลื่อนออกไปมูลค่าสูงสุด (คาดว่าจะปิดในเดือนนี้ ณ ต้นเดือน แต่ยังไม่ปิด)",
+        "en": "The largest deals slipped (expected this month at its start, still open at its end)",
+    },
+    "no_deals_won": {"th": "ไม่มีดีลที่ปิดได้ในเดือนนี้", "en": "No deal was won this month."},
+    "no_deals_lost": {"th": "ไม่มีดีลที่เสียในเดือนนี้", "en": "No deal was lost this month."},
+    "no_deals_slipped": {
+        "th": "ไม่มีดีลที่เลื่อนออกจากเดือนนี้",
+        "en": "No deal slipped out of this month.",
+    },
+    "slipped_unknown": {
+        "th": "ข้อมูลไม่มีภาพรวมไปป์ไลน์รายสัปดาห์ (snapshots) จึงไม่ทราบว่าดีลใดเลื่อนออกไป",
+        "en": "The data have no pipeline snapshots, so which deals slipped is not known.",
+    },
+    "account": {"th": "ลูกค้า", "en": "Account"},
+    "deal_type": {"th": "ประเภทดีล", "en": "Deal type"},
+    "expected_then": {"th": "วันที่คาดปิด ณ ต้นเดือน", "en": "Expected close, month start"},
+    "expected_now": {"th": "วันที่คาดปิดล่าสุด", "en": "Expected close, month end"},
+    "stage_now": {"th": "ขั้นตอน ณ สิ้นเดือน", "en": "Stage at month end"},
+    "concentration_sentence": {
+        "th": "{rep} สร้างรายได้ {share} ของรายได้ 3 เดือนล่าสุด ({revenue}); พนักงานขาย {half} "
+        "จาก {reps} คนที่ปิดดีลได้สร้างรายได้ครึ่งหนึ่ง",
+        "en": "{rep} brought {share} of the won revenue of the last three months ({revenue}); {half} "
+        "of the {reps} reps who won deals make half of it.",
+    },
+    "concentration_none": {
+        "th": "ไม่มีรายได้จากดีลที่ปิดได้ใน 3 เดือนล่าสุด",
+        "en": "No deal was won in the last three months.",
+    },
+    "teams_worst_first": {
+        "th": "ทุกทีม เรียงจากการบรรลุเป้าต่ำสุด",
+        "en": "Every team, lowest attainment first",
+    },
+    "quarter_chance": {"th": "โอกาสทำได้ตามเป้าไตรมาส", "en": "Chance of the quarter"},
+    "teams_off_target": {"th": "ทีมที่ห่างเป้า: {teams}", "en": "Teams off target: {teams}"},
 }

@@ -48,6 +48,7 @@ from analysis.reports.params import (
     TeamParams,
     list_team_ids,
     load_company_params,
+    load_targets,
     load_team_params,
     validate_team_id,
 )
@@ -94,6 +95,7 @@ REPORT_NOTEBOOKS: dict[str, Path] = {
     "skill_effects": NOTEBOOKS_DIR / "skill_effects.ipynb",
 }
 COMBINED_NOTEBOOK = "report.ipynb"
+APPENDIX_TAG = "appendix"  # cells moved after every part by `combine_notebooks`
 # the company report adds the team comparison after its KPI part
 COMPANY_NOTEBOOKS: dict[str, Path] = {
     "report": REPORT_NOTEBOOK,
@@ -205,7 +207,9 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict) -> Path:
 def combine_notebooks(parts: list[Path], output: Path) -> Path:
     """Compose one notebook from the report's parts, to execute in one kernel: one parameters
     cell declaring every part's parameters (first declaration wins), then each part's other
-    cells in order; each part's title becomes a top-level section of the report.
+    cells in order; each part's title becomes a top-level section of the report. Cells tagged
+    `appendix` (method and settings) are moved, in order, after every part: the reader's text
+    comes first, how it was made at the end.
 
     One kernel per report instead of one per part: the heavy imports (Prophet, statsmodels,
     matplotlib) and the dataset load happen once, which is most of a small part's run time.
@@ -213,7 +217,7 @@ def combine_notebooks(parts: list[Path], output: Path) -> Path:
     notebooks = [nbformat.read(path, as_version=4) for path in parts]
     combined = nbformat.v4.new_notebook(metadata=notebooks[0].metadata)
     declared: dict[str, str] = {}
-    body = []
+    body, appendix = [], []
     for part, nb in zip(parts, notebooks, strict=True):
         for i, cell in enumerate(nb.cells):
             if "parameters" in cell.metadata.get("tags", []):
@@ -222,12 +226,12 @@ def combine_notebooks(parts: list[Path], output: Path) -> Path:
                 continue
             cell = nbformat.from_dict(dict(cell))
             cell.id = f"{part.stem}-{i:02d}".replace("_", "-")
-            body.append(cell)
+            (appendix if APPENDIX_TAG in cell.metadata.get("tags", []) else body).append(cell)
     params = nbformat.v4.new_code_cell(
         "\n".join(declared.values()), metadata={"tags": ["parameters"]}
     )
     params.id = "report-parameters"
-    combined.cells = [params, *body]
+    combined.cells = [params, *body, *appendix]
     output.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(combined, output)
     return output
@@ -573,7 +577,11 @@ def run_monthly(
             params_dir=Path(params_dir).resolve(),
             timezone=ds.timezone,
         )
-        heads = headlines(ds, the_month, [p.team_id for p in pending])
+        targets = {
+            p.team_id: load_targets(None if p.team_id == COMPANY_ID else p.team_id, params_dir)
+            for p in pending
+        }
+        heads = headlines(ds, the_month, [p.team_id for p in pending], targets)
         # the KPI tables every report reads (company, teams, reps; all months), computed once
         # here and read by each report's kernel from the cache (`kpis.shared_kpi_table`)
         for level in ("company", "team", "rep"):

@@ -33,6 +33,8 @@ __all__ = [
     "ReportContext",
     "open_report",
     "html_table",
+    "keep_together",
+    "KEEP_ROWS",
     "finished",
 ]
 
@@ -123,7 +125,9 @@ def html_table(
     ]
     if long:  # cut, with the full text as the cell's tooltip
         styler = styler.format(cell_html, subset=long, na_rep="–")
-    styler = styler.set_uuid(css_class).set_table_attributes(f'class="report-table {css_class}"')
+    styler = styler.set_uuid(css_class).set_table_attributes(
+        f'class="report-table {css_class}"{keep_together(len(frame))}'
+    )
     if status_col is not None and statuses is not None:
         colors = [f"background-color: {RAG_COLORS[s]}" if s in RAG_COLORS else "" for s in statuses]
         styler = styler.apply(lambda _col: colors, subset=[status_col])
@@ -131,6 +135,16 @@ def html_table(
         classes[status_col] = [rag_class(s) for s in statuses]
         styler = styler.set_td_classes(classes)
     return HTML(styler.to_html())
+
+
+KEEP_ROWS = 15  # a table this short is never split across PDF pages
+
+
+def keep_together(rows: int) -> str:
+    """The attribute that keeps a short table on one PDF page ('' for a long one, which flows
+    across pages with its header repeated): pandoc's Typst writer makes it the figure's kind,
+    which the page template does not let break (templates/report.typ.j2)."""
+    return ' data-typst:figure:kind="&quot;keep&quot;"' if rows <= KEEP_ROWS else ""
 
 
 def finished(fig: Figure) -> Figure:

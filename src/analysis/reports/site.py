@@ -19,8 +19,9 @@ import pandas as pd
 
 from analysis import __version__
 from analysis.data.dataset import Dataset
-from analysis.i18n import Lang, fmt_currency, fmt_month, fmt_percent, t
+from analysis.i18n import Lang, fmt_currency, fmt_date, fmt_month, fmt_percent, t
 from analysis.metrics.kpis import kpi_table
+from analysis.metrics.scorecards import RAG_COLORS, rag_class, rag_status
 from analysis.reports import fonts
 from analysis.reports.text import cell_html
 
@@ -39,20 +40,34 @@ HEADLINE_FILE = "headline.json"
 _MONTH_DIR = r"\d{4}-\d{2}"
 
 
-def headlines(ds: Dataset, month: pd.Period, scope_ids: list[str]) -> dict[str, dict]:
-    """The figures the index shows for each report: revenue and quota attainment for the month
-    (the KPI engine's values), by team id, and "company"."""
+def headlines(
+    ds: Dataset,
+    month: pd.Period,
+    scope_ids: list[str],
+    targets: dict[str, dict[str, float]] | None = None,
+) -> dict[str, dict]:
+    """The figures the index shows for each report, by team id and "company": revenue, quota
+    attainment and win rate for the month (the KPI engine's values), the attainment's
+    red/amber/green status against the scope's own target (`targets[scope_id]`), and the date
+    the data run to."""
     out = {}
     teams = kpi_table(ds, [month], level="team").set_index("scope_id")
     company = kpi_table(ds, [month], level="company").iloc[0]
+
+    def value(row, key):
+        return None if pd.isna(row[key]) else float(row[key])
+
     for sid in scope_ids:
         row = company if sid == "company" else teams.loc[sid]
+        attainment = value(row, "quota_attainment")
+        target = (targets or {}).get(sid, {}).get("quota_attainment")
         out[sid] = {
             "month": str(month),
-            "revenue": None if pd.isna(row["revenue"]) else float(row["revenue"]),
-            "quota_attainment": None
-            if pd.isna(row["quota_attainment"])
-            else float(row["quota_attainment"]),
+            "revenue": value(row, "revenue"),
+            "quota_attainment": attainment,
+            "win_rate": value(row, "win_rate"),
+            "status": rag_status(attainment, target, higher_is_better=True),
+            "as_of": ds.as_of.strftime("%Y-%m-%d"),
             "currency": ds.currency,
         }
     return out
@@ -117,7 +132,8 @@ def _read_headline(folder: Path, problems: list[str]) -> dict:
 
 
 def _month_entries(month_dir: Path, problems: list[str]) -> list[dict]:
-    """The published reports of one month folder (the company first), as the index lists them."""
+    """The published reports of one month folder as the index lists them: the company first,
+    then the teams, lowest quota attainment first (teams without one last)."""
     entries = []
     folders = sorted(
         (p for p in month_dir.iterdir() if p.is_dir() and not p.name.startswith(".")),
@@ -134,11 +150,19 @@ def _month_entries(month_dir: Path, problems: list[str]) -> list[dict]:
                 "name": str(head.get("scope_name") or folder.name),
                 "revenue": head.get("revenue"),
                 "quota_attainment": head.get("quota_attainment"),
+                "win_rate": head.get("win_rate"),
+                "status": head.get("status") if head.get("status") in RAG_COLORS else None,
+                "as_of": head.get("as_of"),
                 "currency": head.get("currency", "THB"),
                 "formats": formats,
             }
         )
-    return entries
+
+    def worst_first(e: dict):
+        a = e["quota_attainment"]
+        return (e["id"] != "company", a is None, a if isinstance(a, (int, float)) else 0.0, e["id"])
+
+    return sorted(entries, key=worst_first)
 
 
 def _previous(reports_dir: Path) -> dict[str, list[dict]]:
@@ -212,31 +236,60 @@ def write_index(
     months, problems = collect(reports_dir)
     for problem in problems:
         (warn or print)(f"Index: {problem}")
-    sections = []
+    sections, nav = [], []
     for month_name, entries in months.items():
         month = pd.Period(month_name, "M")
+        label = fmt_month(month, lang, buddhist_era=buddhist_era)
+        nav.append(f'<a href="#m{_e(month_name)}">{_e(label)}</a>')
         rows = []
         for e in entries:
             folder = f"{month_name}/{e['id']}"
+            # the name opens the HTML report (the phone's format); the PDF beside it
+            name = f'<a href="{_e(f"{folder}/report.html")}">{cell_html(e["name"])}</a>'
             links = " · ".join(
                 f'<a href="{_e(f"{folder}/report.{fmt}")}">{fmt.upper()}</a>'
                 for fmt in e["formats"]
+                if fmt != "html"
+            )
+            status = e.get("status")
+            tint = (
+                f' class="{rag_class(status)}" style="background-color: {RAG_COLORS[status]}"'
+                if status
+                else ""
             )
             rows.append(
                 "<tr>"
-                f"<td>{cell_html(e['name'])}</td>"
+                f"<td>{name}</td>"
+                f"<td{tint}>{_e(fmt_percent(e['quota_attainment']))}"
+                + (f" · {_e(t(f'status_{status}', lang))}" if status else "")
+                + "</td>"
                 f"<td>{_e(fmt_currency(e['revenue'], e['currency']))}</td>"
-                f"<td>{_e(fmt_percent(e['quota_attainment']))}</td>"
+                f'<td class="wide">{_e(fmt_percent(e.get("win_rate")))}</td>'
                 f"<td>{links}</td>"
                 "</tr>"
             )
-        sections.append(
-            f"<h2>{_e(fmt_month(month, lang, buddhist_era=buddhist_era))}</h2>"
-            '<table class="report-table"><thead><tr>'
-            f"<th>{_e(t('index_report', lang))}</th><th>{_e(t('revenue', lang))}</th>"
-            f"<th>{_e(t('quota_attainment_short', lang))}</th><th>{_e(t('index_files', lang))}</th>"
-            "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+        as_of = sorted({e["as_of"] for e in entries if e.get("as_of")})
+        as_of_text = (
+            f'<p class="as-of">{_e(t("data_as_of", lang))} '
+            + ", ".join(
+                _e(fmt_date(pd.Timestamp(d), lang, buddhist_era=buddhist_era)) for d in as_of
+            )
+            + "</p>"
+            if as_of
+            else ""
         )
+        sections.append(
+            f'<h2 id="m{_e(month_name)}">{_e(label)}</h2>{as_of_text}'
+            '<div class="scroll"><table class="report-table"><thead><tr>'
+            f"<th>{_e(t('index_report', lang))}</th>"
+            f"<th>{_e(t('quota_attainment_short', lang))}</th>"
+            f"<th>{_e(t('revenue', lang))}</th>"
+            f'<th class="wide">{_e(t("win_rate_short", lang))}</th>'
+            f"<th>{_e(t('index_files', lang))}</th>"
+            "</tr></thead><tbody>" + "".join(rows) + "</tbody></table></div>"
+        )
+    if len(nav) > 1:  # every published month, newest first, one tap away
+        sections.insert(0, f'<nav class="months">{" · ".join(nav)}</nav>')
     body = "".join(sections) or f"<p>{_e(t('index_empty', lang))}</p>"
     page = _PAGE.format(
         lang=lang,
@@ -273,8 +326,13 @@ table.report-table th, table.report-table td {{ padding: 0.4rem 0.6rem; text-ali
   border-bottom: 1px solid #d8dee4; }}
 table.report-table th:first-child, table.report-table td:first-child {{ text-align: left; }}
 footer {{ color: #5f6b77; font-size: 0.8rem; margin-top: 2rem; }}
+p.as-of {{ color: #5f6b77; margin: 0.2rem 0 0.6rem; }}
+nav.months {{ line-height: 2; }}
+div.scroll {{ overflow-x: auto; }}
+table.report-table td {{ white-space: nowrap; }}
+table.report-table td:first-child {{ white-space: normal; word-break: keep-all; }}
 @media (max-width: 40rem) {{ body {{ padding: 0.8rem; }} table.report-table {{ font-size: 0.85rem; }}
-  table.report-table th, table.report-table td {{ padding: 0.3rem; }} }}
+  table.report-table th, table.report-table td {{ padding: 0.3rem; }} .wide {{ display: none; }} }}
 </style></head>
 <body><h1>{title}</h1>{body}<footer>{footer}</footer></body></html>
 """

@@ -24,6 +24,7 @@ __all__ = [
     "BASELINE_MONTHS",
     "CONCENTRATION_THRESHOLD",
     "SLIPPED_THRESHOLD",
+    "LOSS_SPIKE",
     "QUARTER_THRESHOLD",
     "MAX_RISKS",
     "RULES",
@@ -49,6 +50,7 @@ CONCENTRATION_THRESHOLD = 0.30  # one rep bringing 30% or more of the revenue ..
 CONCENTRATION_MIN_REPS = 3  # ... in a scope where at least three reps won revenue
 SLIPPED_THRESHOLD = 0.10  # slipped value of 10% or more of the month's quota
 QUARTER_THRESHOLD = 0.5  # a chance of making the quarter's quota below one in two
+LOSS_SPIKE = 0.25  # the value lost 25% or more above its baseline
 MAX_RISKS = 3
 
 PIPELINE_KPIS = ("open_pipeline_amount", "pipeline_coverage", "pipeline_velocity")
@@ -75,12 +77,15 @@ class Action:
     values: dict = field(default_factory=dict)
 
 
-# (rule, when it is a risk, how it ranks, the action it leads to): the one table of the brief
+# (rule, when it is a risk, how it ranks, the action it leads to): the one table of the brief.
+# Every rank key ("gap") runs from 0 at the rule's threshold to 1 at the worst case, so risks of
+# different kinds rank on one scale.
 RULES: tuple[tuple[str, str, str, str], ...] = (
     (
         "off_target",
         "a KPI of the headline table is red (worse than 10% off its target)",
-        "abs(value - target) / abs(target)",
+        "the shortfall as a share of the target (higher is better: (target - value) / target; "
+        "lower is better: (value - target) / value)",
         "by KPI: revenue or attainment → close_gap; pipeline KPIs → build_pipeline; win rate → "
         "review_losses; sales cycle → unstick; any other → kpi_plan",
     ),
@@ -88,7 +93,7 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
         "falling",
         f"a lead indicator ({', '.join(LEADING)}) is {FALL_THRESHOLD:.0%} or more worse than "
         f"the mean of its {BASELINE_MONTHS} months before (and not already off target)",
-        "abs(change) against that mean",
+        "the fall as a share of the larger of the two values",
         "as for off_target, by KPI",
     ),
     (
@@ -101,20 +106,22 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
         "concentration",
         f"one rep brought {CONCENTRATION_THRESHOLD:.0%} or more of the won revenue of the last "
         f"three months, with {CONCENTRATION_MIN_REPS} or more reps winning",
-        f"(share - {CONCENTRATION_THRESHOLD}) / {CONCENTRATION_THRESHOLD}",
+        f"(share - {CONCENTRATION_THRESHOLD}) / (1 - {CONCENTRATION_THRESHOLD})",
         "spread: the rep, the share, how many reps make half the revenue",
     ),
     (
         "slipped",
         f"deals expected to close in the month but still open at its end are worth "
         f"{SLIPPED_THRESHOLD:.0%} or more of the month's quota (needs opportunity snapshots)",
-        "slipped value / month's quota",
+        "slipped value / month's quota, at most 1",
         "requalify: the number and value of the slipped deals",
     ),
     (
         "losses",
-        "the value lost in the month exceeds the value won",
-        "lost / won - 1 (1 when nothing was won)",
+        f"the value lost in the month is {LOSS_SPIKE:.0%} or more above the mean of the "
+        f"{BASELINE_MONTHS} months before (in B2B the value lost exceeds the value won most "
+        "months: a rise, not the level, is the signal)",
+        "1 - mean before / lost now",
         "review_losses: the largest loss reason, its deals and value",
     ),
 )
@@ -168,6 +175,14 @@ def _baseline(kpis: pd.DataFrame, month: pd.Period, key: str) -> float | None:
     return float(np.mean(values)) if len(values) >= 2 else None
 
 
+def _worse_share(now: float, ref: float, higher_is_better: bool) -> float:
+    """How much worse `now` is than `ref`, as a share of the larger of the two (0 to 1; <= 0
+    when not worse)."""
+    if higher_is_better:
+        return (ref - now) / ref if ref else 0.0
+    return (now - ref) / now if now else 0.0
+
+
 def find_risks(
     kpis: pd.DataFrame,
     month: pd.Period,
@@ -178,25 +193,22 @@ def find_risks(
     concentration: dict | None = None,
     slipped: pd.DataFrame | None = None,
     losses: pd.DataFrame | None = None,
+    lost_before: float | None = None,
 ) -> list[Risk]:
     """Every risk the rules find, largest gap first (ties by rule order, then KPI order).
 
     `kpis` holds the scope's KPI rows by `month` (this month and the ones before); `keys` the
     KPIs of the headline table; `quarter` the forecast's outlook (quota, booked, probability and
     optionally commit, best_case); `concentration`, `slipped` and `losses` come from
-    `analysis.review.deals`."""
+    `analysis.review.deals`; `lost_before` is the mean value lost per month over the
+    `BASELINE_MONTHS` months before (`deals.lost_before`)."""
     risks: list[Risk] = []
     for key in keys:
         now, target = _value(kpis, month, key), targets.get(key)
-        if rag_status(now, target, KPIS[key].higher_is_better) == "red" and target:
-            risks.append(
-                Risk(
-                    "off_target",
-                    abs(now - target) / abs(target),
-                    key,
-                    {"now": now, "target": target},
-                )
-            )
+        higher = KPIS[key].higher_is_better
+        if rag_status(now, target, higher) == "red" and target:
+            gap = min(_worse_share(now, target, higher), 1.0)
+            risks.append(Risk("off_target", gap, key, {"now": now, "target": target}))
     flagged = {r.key for r in risks}
     for key in LEADING:
         now, base = _value(kpis, month, key), _baseline(kpis, month, key)
@@ -205,8 +217,9 @@ def find_risks(
         change = now / base - 1
         worse = -change if KPIS[key].higher_is_better else change
         if worse >= FALL_THRESHOLD:
+            gap = min(_worse_share(now, base, KPIS[key].higher_is_better), 1.0)
             risks.append(
-                Risk("falling", worse, key, {"now": now, "baseline": base, "change": change})
+                Risk("falling", gap, key, {"now": now, "baseline": base, "change": change})
             )
     if quarter and quarter.get("probability") is not None and quarter.get("quota"):
         p = float(quarter["probability"])
@@ -217,46 +230,28 @@ def find_risks(
     if concentration and concentration.get("top_share") is not None:
         share = concentration["top_share"]
         if share >= CONCENTRATION_THRESHOLD and concentration["reps"] >= CONCENTRATION_MIN_REPS:
-            risks.append(
-                Risk(
-                    "concentration",
-                    (share - CONCENTRATION_THRESHOLD) / CONCENTRATION_THRESHOLD,
-                    None,
-                    dict(concentration),
-                )
-            )
+            gap = (share - CONCENTRATION_THRESHOLD) / (1 - CONCENTRATION_THRESHOLD)
+            risks.append(Risk("concentration", gap, None, dict(concentration)))
     quota = _value(kpis, month, "quota")
     if slipped is not None and len(slipped) and quota:
         amount = float(slipped["amount"].sum())
         if amount / quota >= SLIPPED_THRESHOLD:
-            risks.append(
-                Risk(
-                    "slipped",
-                    amount / quota,
-                    None,
-                    {"deals": len(slipped), "amount": amount, "quota": quota},
-                )
-            )
-    if losses is not None and len(losses):
+            values = {"deals": len(slipped), "amount": amount, "quota": quota}
+            risks.append(Risk("slipped", min(amount / quota, 1.0), None, values))
+    if losses is not None and len(losses) and lost_before:
         lost = float(losses["amount"].sum())
-        won = _value(kpis, month, "revenue") or 0.0
-        if lost > won:
+        if lost / lost_before - 1 >= LOSS_SPIKE:
             top = losses.iloc[0]
-            risks.append(
-                Risk(
-                    "losses",
-                    lost / won - 1 if won > 0 else 1.0,
-                    None,
-                    {
-                        "lost": lost,
-                        "won": won,
-                        "deals": int(losses["deals"].sum()),
-                        "reason": top["reason"],
-                        "reason_amount": float(top["amount"]),
-                        "reason_deals": int(top["deals"]),
-                    },
-                )
-            )
+            values = {
+                "lost": lost,
+                "baseline": lost_before,
+                "change": lost / lost_before - 1,
+                "deals": int(losses["deals"].sum()),
+                "reason": top["reason"],
+                "reason_amount": float(top["amount"]),
+                "reason_deals": int(top["deals"]),
+            }
+            risks.append(Risk("losses", 1 - lost_before / lost, None, values))
     order = {k: i for i, (k, *_rest) in enumerate(RULES)}
     return sorted(risks, key=lambda r: (-r.gap, order[r.kind]))
 

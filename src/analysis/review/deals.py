@@ -21,6 +21,7 @@ __all__ = [
     "CONCENTRATION_MONTHS",
     "scope_deals",
     "loss_reasons",
+    "lost_before",
     "biggest_deals",
     "slipped_deals",
     "concentration",
@@ -76,6 +77,18 @@ def loss_reasons(ds: Dataset, month: pd.Period, team: str | None = None) -> pd.D
         out["share_before"] = np.nan
     out["company_share"] = out["reason"].map(company["share"]).fillna(0.0)
     return out.sort_values(["amount", "reason"], ascending=[False, True], ignore_index=True)
+
+
+def lost_before(ds: Dataset, month: pd.Period, team: str | None = None, months: int = 3):
+    """The mean value lost per month over the `months` months before `month` (months without a
+    loss count as 0); None when the scope has no deal closed before them (no history)."""
+    deals = scope_deals(ds, team)
+    first = month - months
+    closed = deals["closed_at"].dropna()
+    if closed.empty or closed.min().to_period("M") > first:
+        return None
+    before = list(pd.period_range(first, month - 1, freq="M"))
+    return float(_closed_in(deals, "closed_lost", before)["amount"].sum()) / months
 
 
 def _account_names(ds: Dataset, ids: pd.Series) -> pd.Series:

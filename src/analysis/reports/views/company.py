@@ -7,24 +7,39 @@ import pandas as pd
 from IPython.display import HTML, Markdown
 from matplotlib.figure import Figure
 
-from analysis.i18n import fmt_value, kpi_label, t
+from analysis.i18n import fmt_chance, fmt_value, kpi_label, t
 from analysis.metrics.kpis import KPIS, kpi_table
 from analysis.metrics.scorecards import RAG_COLORS, rag_class, rag_status
 from analysis.reports import plots
-from analysis.reports.context import TREND_MONTHS, ReportContext, finished, open_report
+from analysis.reports.context import (
+    TREND_MONTHS,
+    ReportContext,
+    finished,
+    keep_together,
+    open_report,
+)
 from analysis.reports.text import cell_html, escape
 
-__all__ = ["COMPARISON_KPIS", "open_company", "title", "heading", "team_table", "small_multiples"]
+__all__ = [
+    "COMPARISON_KPIS",
+    "open_company",
+    "title",
+    "heading",
+    "team_table",
+    "off_target_teams",
+    "small_multiples",
+]
 
+QUARTER_CHANCE_MAX_TEAMS = 30  # beyond it, the quarter chance column would cost minutes
+
+# the first one is the sort key; the quarter's chance is shown after it
 COMPARISON_KPIS = [
-    "revenue",
     "quota_attainment",
+    "revenue",
     "win_rate",
-    "avg_deal_size",
     "pipeline_coverage",
+    "avg_deal_size",
     "avg_sales_cycle_days",
-    "net_revenue_retention",
-    "training_completion_rate",
 ]
 
 
@@ -56,15 +71,52 @@ def _team_kpis(ctx: ReportContext, months) -> pd.DataFrame:
     return k.assign(team_name=k["scope_id"].map(names))
 
 
+def _team_month(ctx: ReportContext) -> pd.DataFrame:
+    """The month's team rows, lowest quota attainment first (teams without a quota last)."""
+    k = _team_kpis(ctx, [ctx.month])
+    return k.sort_values(["quota_attainment", "team_name"], na_position="last", kind="stable")
+
+
+def off_target_teams(ctx: ReportContext) -> list[tuple[str, float]]:
+    """Teams whose quota attainment is red against the company target, lowest first, as
+    (team name, attainment)."""
+    k, target = _team_month(ctx), ctx.targets.get("quota_attainment")
+    red = k[[rag_status(v, target, True) == "red" for v in k["quota_attainment"]]]
+    return list(zip(red["team_name"], red["quota_attainment"].astype(float), strict=True))
+
+
+def _quarter_chances(ctx: ReportContext, teams: list[str]) -> dict[str, float | None] | None:
+    """Each team's chance of making the quarter's quota, from the same forecast the team's own
+    report shows; None (the column left out) for more than QUARTER_CHANCE_MAX_TEAMS teams."""
+    if len(teams) > QUARTER_CHANCE_MAX_TEAMS:
+        return None
+    from analysis import forecast
+    from analysis.reports.params import load_forecast_params
+    from analysis.reports.views.forecast import shared_forecast
+
+    data = shared_forecast(ctx).data
+    out = {}
+    for team in teams:
+        result = forecast.forecast_scope(data, team, load_forecast_params(team).options(None))
+        out[team] = (result.quota or {}).get("probability")
+    return out
+
+
 def team_table(ctx: ReportContext) -> HTML:
-    """One row per team, the month's headline KPIs with the company targets' status colours."""
-    k = _team_kpis(ctx, [ctx.month]).sort_values("revenue", ascending=False)
+    """One row per team, lowest quota attainment first: the month's headline KPIs with the
+    company targets' status colours, and each team's chance of making the quarter."""
+    k = _team_month(ctx)
     lang, cur = ctx.lang, ctx.ds.currency
-    head = [t("team", lang), *[kpi_label(key, lang) for key in COMPARISON_KPIS]]
+    chances = _quarter_chances(ctx, k["scope_id"].tolist())
+    keys = list(COMPARISON_KPIS)
+    head = [t("team", lang), kpi_label(keys[0], lang)]
+    if chances is not None:
+        head.append(t("quarter_chance", lang))
+    head += [kpi_label(key, lang) for key in keys[1:]]
     rows = []
     for _, r in k.iterrows():
         cells = [f"<td>{cell_html(r['team_name'])}</td>"]  # long names cut, whole in a tooltip
-        for key in COMPARISON_KPIS:
+        for i, key in enumerate(keys):
             status = rag_status(r[key], ctx.targets.get(key), KPIS[key].higher_is_better)
             style = (
                 f' class="{rag_class(status)}" style="background-color: {RAG_COLORS[status]}"'
@@ -72,9 +124,12 @@ def team_table(ctx: ReportContext) -> HTML:
                 else ""
             )
             cells.append(f"<td{style}>{escape(fmt_value(key, r[key], lang, cur))}</td>")
+            if i == 0 and chances is not None:
+                p = chances.get(r["scope_id"])
+                cells.append(f"<td>{escape(fmt_chance(p))}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
     table = (
-        '<table class="report-table team-comparison"><thead><tr>'
+        f'<table class="report-table team-comparison"{keep_together(len(k))}><thead><tr>'
         + "".join(f"<th>{escape(h)}</th>" for h in head)
         + "</tr></thead><tbody>"
         + "".join(rows)

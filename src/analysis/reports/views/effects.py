@@ -63,8 +63,8 @@ def title(ctx: EffectsContext) -> Markdown:
     )
 
 
-def heading(key: str, ctx: EffectsContext) -> Markdown:
-    return Markdown(f"## {t(key, ctx.lang)}")
+def heading(key: str, ctx: EffectsContext, level: int = 2) -> Markdown:
+    return Markdown(f"{'#' * level} {t(key, ctx.lang)}")
 
 
 def _value(row, value, lang: Lang) -> str:

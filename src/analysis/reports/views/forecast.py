@@ -10,7 +10,7 @@ from IPython.display import HTML, Markdown
 from matplotlib.figure import Figure
 
 from analysis import forecast
-from analysis.i18n import Lang, fmt_currency, fmt_month, fmt_number, fmt_percent, t
+from analysis.i18n import Lang, fmt_chance, fmt_currency, fmt_month, fmt_number, fmt_percent, t
 from analysis.reports import plots
 from analysis.reports.context import ReportContext, finished, html_table, open_report
 from analysis.reports.params import ForecastNotebookParams, load_forecast_params
@@ -19,6 +19,7 @@ from analysis.reports.text import md_text
 __all__ = [
     "ForecastContext",
     "open_forecast",
+    "shared_forecast",
     "title",
     "heading",
     "summary",
@@ -82,8 +83,22 @@ def open_forecast(
         team=team, month=month, data_dir=data_dir, lang=lang, horizon=horizon
     )
     report = open_report(team=team, month=month, data_dir=data_dir, lang=lang)
-    options = load_forecast_params(report.team).options(params.horizon)
-    return ForecastContext(report, forecast.prepare(report.ds, report.month), options)
+    return shared_forecast(report, params.horizon)
+
+
+_SHARED: dict[tuple, ForecastContext] = {}
+
+
+def shared_forecast(report: ReportContext, horizon: int | None = None) -> ForecastContext:
+    """The forecast of a report's scope and month, made once per kernel: page 1's brief reads
+    the quarter outlook from the same result the forecast section shows (same data, same
+    options, same numbers), and the backtest runs once."""
+    options = load_forecast_params(report.team).options(horizon)
+    key = (report.ds.content_hash, report.team, str(report.month), report.lang, repr(options))
+    if key not in _SHARED:
+        _SHARED.clear()  # one scope per kernel: keep the memory of one forecast only
+        _SHARED[key] = ForecastContext(report, forecast.prepare(report.ds, report.month), options)
+    return _SHARED[key]
 
 
 def title(ctx: ForecastContext) -> Markdown:
@@ -94,8 +109,8 @@ def title(ctx: ForecastContext) -> Markdown:
     )
 
 
-def heading(key: str, ctx: ForecastContext) -> Markdown:
-    return Markdown(f"## {t(key, ctx.lang)}")
+def heading(key: str, ctx: ForecastContext, level: int = 2) -> Markdown:
+    return Markdown(f"{'#' * level} {t(key, ctx.lang)}")
 
 
 def _model(name: str, lang: Lang) -> str:
@@ -142,7 +157,7 @@ def summary(ctx: ForecastContext) -> Markdown:
                 "fc_quota_sentence",
                 lang,
                 quarter=_quarter(q["quarter"], ctx),
-                probability=fmt_percent(q["probability"], digits=0),
+                probability=fmt_chance(q["probability"]),
                 quota=ctx.money(q["quota"]),
             )
         )
@@ -271,7 +286,7 @@ def quota_outlook(ctx: ForecastContext) -> Markdown:
         facts.append(f"- {t('fc_blend_remaining', lang)}: {ctx.estimate(q['forecast_remaining'])}")
     if q.get("probability") is not None:
         facts.append(
-            f"- {t('fc_probability', lang)}: **{fmt_percent(q['probability'], digits=0)}** "
+            f"- {t('fc_probability', lang)}: **{fmt_chance(q['probability'])}** "
             f"({t('fc_probability_method', lang, samples=fmt_number(q['samples']))})"
         )
     elif not q["remaining_months"]:

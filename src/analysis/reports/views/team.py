@@ -43,6 +43,9 @@ from analysis.reports.params import (
     load_forecast_params,
 )
 from analysis.reports.text import escape, md_text
+from analysis.reports.views import company as company_views
+from analysis.reports.views import review as review_views
+from analysis.reports.views.review import biggest_deals, concentration, loss_reasons
 
 __all__ = [
     "ReportContext",
@@ -51,6 +54,11 @@ __all__ = [
     "heading",
     "kpi_overview",
     "summary",
+    "brief",
+    "teams",
+    "loss_reasons",
+    "biggest_deals",
+    "concentration",
     "revenue_trend",
     "league",
     "rep_attainment",
@@ -100,9 +108,12 @@ def title(ctx: ReportContext) -> Markdown:
     return Markdown("\n".join(lines))
 
 
-def heading(key: str, ctx: ReportContext) -> Markdown:
-    """A section heading in the report's language."""
-    return Markdown(f"## {t(key, ctx.lang)}")
+def heading(key: str, ctx: ReportContext, level: int = 2, company_only: bool = False) -> Markdown:
+    """A section heading in the report's language (nothing in a team's report when
+    `company_only`)."""
+    if company_only and ctx.team is not None:
+        return Markdown("")
+    return Markdown(f"{'#' * level} {t(key, ctx.lang)}")
 
 
 def text(key: str, ctx: ReportContext) -> Markdown:
@@ -189,7 +200,25 @@ def data_gaps(ctx: ReportContext) -> Markdown:
 
 
 def summary(ctx: ReportContext) -> Markdown:
-    """One paragraph, every number computed: revenue vs quota, change, deals, reps at quota."""
+    """One paragraph, every number computed: revenue vs quota, change, deals, reps at quota, the
+    off-target KPIs and (company) the off-target teams."""
+    return Markdown(_summary_text(ctx))
+
+
+def brief(ctx: ReportContext) -> Markdown:
+    """Page 1: the month against target, the quarter outlook, the largest risks and the actions
+    the rules give for them (`views.review.brief`, docs/brief.md)."""
+    return review_views.brief(ctx, _summary_text(ctx))
+
+
+def teams(ctx: ReportContext) -> HTML | Markdown:
+    """The company report only (empty for a team): every team, lowest attainment first."""
+    if ctx.team is not None:
+        return Markdown("")
+    return company_views.team_table(ctx)
+
+
+def _summary_text(ctx: ReportContext) -> str:
     lang, cur = ctx.lang, ctx.ds.currency
     revenue, quota = ctx.kpi("revenue") or 0.0, ctx.kpi("quota")
     if quota is not None:
@@ -244,8 +273,13 @@ def summary(ctx: ReportContext) -> Markdown:
     ]
     if off:
         parts.append(t("summary_at_risk", lang, kpis=", ".join(off)))
+    if ctx.team is None:
+        behind = company_views.off_target_teams(ctx)
+        if behind:
+            named = [f"{md_text(n)} ({fmt_percent(v)})" for n, v in behind]
+            parts.append(t("teams_off_target", lang, teams=", ".join(named)))
     sep = " " if lang == "th" else ". "
-    return Markdown(sep.join(parts) + ("" if lang == "th" else "."))
+    return sep.join(parts) + ("" if lang == "th" else ".")
 
 
 def revenue_trend(ctx: ReportContext) -> Figure:
@@ -267,10 +301,16 @@ def league(ctx: ReportContext) -> HTML:
     def move(v) -> str:
         return "–" if pd.isna(v) else ("=" if v == 0 else f"{v:+.0f}")
 
+    columns = {
+        t("rank", lang): [fmt_number(v) for v in table["rank"]],
+        t("rep", lang): table["rep_name"],
+    }
+    if ctx.team is None:  # the company's ranking: which team each rep is in
+        names = ctx.ds["teams"].set_index("team_id")["team_name"]
+        columns[t("team", lang)] = table["team_id"].map(names)
     frame = pd.DataFrame(
         {
-            t("rank", lang): [fmt_number(v) for v in table["rank"]],
-            t("rep", lang): table["rep_name"],
+            **columns,
             kpi_label("revenue", lang): [fmt_currency(v, cur) for v in table["revenue"]],
             kpi_label("quota_attainment", lang): [
                 fmt_percent(v) for v in table["quota_attainment"]
