@@ -156,6 +156,9 @@ def test_long_names_and_many_rows_give_bounded_charts():
     width, height = _png_size(fig)
     dpi = fig.dpi
     assert width <= 9 * dpi and height <= (plots.MAX_HEIGHT + 1) * dpi, (width, height)
+    # drawn at the PDF's text width, it fits the page's text height with a heading above it:
+    # A4 297 mm less the 22 mm and 20 mm margins less ~12 mm of heading, over 210 less 2 x 18 mm
+    assert height / width <= (297 - 22 - 20 - 12) / (210 - 2 * 18), (width, height)
     plt.close(fig)
 
     trend = pd.DataFrame(

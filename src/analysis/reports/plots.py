@@ -71,8 +71,12 @@ setup_style()
 LABEL_CHARS = 32
 # a bar per rep or per group up to this many; past it, the lowest and highest half each
 MAX_BARS = 40
-# no figure is taller than this (inches), however many rows the data has
-MAX_HEIGHT = 24.0
+# no figure is taller than its width times this, however many rows the data has: the PDF page's
+# text area (A4 less the margins of templates/report.typ.j2, 174 x 255 mm) less a heading kept
+# with it. Taller, a figure drawn at the page's width ran off the foot of the page (the company's
+# 60-rep chart lost its lowest reps and its axis).
+MAX_ASPECT = 1.35
+MAX_HEIGHT = 8 * MAX_ASPECT  # inches, for the 8-inch-wide figures
 
 
 # a tick label that is a point of a scale ("0.0M", "−20%", "1,200", "1.5×"), not a name
@@ -107,7 +111,7 @@ _ABOVE = {"loc": "lower left", "bbox_to_anchor": (0, 1.0), "frameon": False, "bo
 
 
 def _bounded(figsize: tuple[float, float]) -> tuple[float, float]:
-    return figsize[0], min(figsize[1], MAX_HEIGHT)
+    return figsize[0], min(figsize[1], figsize[0] * MAX_ASPECT)
 
 
 def _axes(ax, figsize=(8, 3.6)):
