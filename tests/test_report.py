@@ -23,6 +23,7 @@ from analysis.paths import PARAMS_DIR as PROJECT_PARAMS
 from analysis.reports.batch import publish, run_monthly
 from analysis.reports.render import choose_renderer
 
+FIXTURES_DIR = Path(__file__).parent / "fixtures"
 TEAMS = ["bangkok", "chiang-mai"]
 SOURCE_DATE_EPOCH = "1790000000"  # 2026-09-21 14:13:20 UTC
 EXTERNAL = re.compile(
@@ -85,6 +86,12 @@ def test_same_inputs_give_the_same_html_and_pdf(published, small_dataset, tmp_pa
     assert first_pdf == second_pdf
 
 
+def _page(path: Path) -> str:
+    """A published HTML page as its reader sees the text: without the `<wbr>` word-break hints
+    between Thai words (reports.thaiwrap), which are no characters."""
+    return path.read_text(encoding="utf-8").replace("<wbr>", "")
+
+
 def _pdf_text(path: Path) -> str:
     import pypdfium2 as pdfium
 
@@ -120,7 +127,7 @@ def test_both_teams_publish_html_and_pdf(published):
         record_text = record.read_text(encoding="utf-8")
         for notebook in REPORT_NOTEBOOKS.values():
             assert notebook.stem.replace("_", "-") in record_text  # each part's cells are in it
-        page = (folder / "report.html").read_text(encoding="utf-8")
+        page = _page(folder / "report.html")
         # one report: the KPI part, then pipeline conversion, forecast and skills, in that order
         titles = ["report_title", "funnel_title", "forecast_title", "effects_title"]
         at = [page.index(f"{t(key, 'th')}:") for key in titles]
@@ -137,7 +144,7 @@ def test_company_report_compares_the_teams(published, small_dataset):
     out, _ = published
     folder = out / "reports" / "2026-10" / "company"
     assert (folder / "report.html").is_file() and (folder / "report.pdf").is_file()
-    page = (folder / "report.html").read_text(encoding="utf-8")
+    page = _page(folder / "report.html")
     names = _team_names(small_dataset)
     table = page[page.index('class="report-table team-comparison"') :]
     table = table[: table.index("</table>")]
@@ -199,7 +206,7 @@ def test_html_is_self_contained_with_team_and_thai_text(published, small_dataset
     out, _ = published
     names = _team_names(small_dataset)
     for team in TEAMS:
-        page = (out / "reports" / "2026-10" / team / "report.html").read_text(encoding="utf-8")
+        page = _page(out / "reports" / "2026-10" / team / "report.html")
         assert names[team] in page
         other = next(t for t in TEAMS if t != team)
         assert names[other] not in page, "a team's report must not mention another team"
@@ -227,7 +234,7 @@ def test_pdf_shows_own_reps_and_no_other_teams_names(published, small_dataset):
     for team in TEAMS:
         folder = out / "reports" / "2026-10" / team
         text = _squeezed(_pdf_text(folder / "report.pdf"))
-        page = (folder / "report.html").read_text()
+        page = _page(folder / "report.html")
         own = set(reps.loc[reps["team_id"].eq(team), "rep_name"])
         shown = [n for n in own if n in page]
         assert len(shown) >= 3
@@ -283,9 +290,7 @@ def test_pdf_tables_keep_the_red_amber_green_tints(published):
     out, _ = published
     for team in [*TEAMS, "company"]:
         folder = out / "reports" / "2026-10" / team
-        statuses = set(
-            re.findall(r"\brag-(green|amber|red)\b", (folder / "report.html").read_text())
-        )
+        statuses = set(re.findall(r"\brag-(green|amber|red)\b", _page(folder / "report.html")))
         assert statuses, f"{team}: the scorecard has no red/amber/green cell to check"
         pdf = pdfium.PdfDocument(str(folder / "report.pdf"))
         pixels = np.concatenate(
@@ -430,7 +435,7 @@ def test_required_tables_only_render_and_say_what_is_missing(small_dataset, tmp_
         echo=lambda _m: None,
     )
     assert results[0].ok, results[0].error
-    page = (tmp_path / "r" / "2026-10" / "chiang-mai" / "report.html").read_text(encoding="utf-8")
+    page = _page(tmp_path / "r" / "2026-10" / "chiang-mai" / "report.html")
     assert "ชุดข้อมูลนี้ไม่มีตาราง <code>quotas</code>" in page  # the team's params say Thai
     assert (tmp_path / "r" / "2026-10" / "chiang-mai" / "report.pdf").is_file()
 
@@ -464,7 +469,7 @@ def test_publish_replaces_whole_folders(tmp_path):
     (staging / "report.html").write_text("new")
     (staging / "report.pdf").write_text("new pdf")
     publish(staging, target)
-    assert (target / "report.html").read_text() == "new" and (target / "report.pdf").is_file()
+    assert _page(target / "report.html") == "new" and (target / "report.pdf").is_file()
     assert sorted(p.name for p in target.parent.iterdir()) == ["north"]
 
 
@@ -474,7 +479,7 @@ def test_publish_failure_keeps_the_old_report(tmp_path):
     (target / "report.html").write_text("old")
     with pytest.raises(OSError):
         publish(tmp_path / "missing-staging", target)
-    assert (target / "report.html").read_text() == "old"
+    assert _page(target / "report.html") == "old"
 
 
 def test_renderer_choice(monkeypatch):
@@ -627,7 +632,7 @@ def test_every_figure_has_alternative_text_from_its_own_labels(published):
 
     out, _ = published
     for team in TEAMS:
-        page = (out / "reports" / "2026-10" / team / "report.html").read_text(encoding="utf-8")
+        page = _page(out / "reports" / "2026-10" / team / "report.html")
         alts = re.findall(r'<img\b[^>]*\balt="([^"]*)"', page)
         assert len(alts) == page.count("<img"), "every image has an alt attribute"
         assert len(alts) >= 8
@@ -657,7 +662,7 @@ def test_no_code_is_shown_untranslated_in_a_thai_report(published, small_dataset
     assert {"renewal", "web", "(no lead)"} <= codes  # the check knows the codes it looks for
     out, _ = published
     for team in [*TEAMS, "company"]:
-        page = (out / "reports" / "2026-10" / team / "report.html").read_text(encoding="utf-8")
+        page = _page(out / "reports" / "2026-10" / team / "report.html")
         text = _visible_text(page)
         shown = {c for c in codes if re.search(rf"(?<![\w(]){re.escape(c)}(?![\w)])", text)}
         assert not shown, f"{team}: raw codes in the Thai report: {sorted(shown)}"
@@ -685,7 +690,7 @@ def test_p_values_and_waterfall_terms_read_as_a_reader_expects(published):
 
     out, _ = published
     for team in [*TEAMS, "company"]:
-        page = (out / "reports" / "2026-10" / team / "report.html").read_text(encoding="utf-8")
+        page = _page(out / "reports" / "2026-10" / team / "report.html")
         text = _visible_text(page)
         assert not re.search(r"(?<![\d.,])0\.000(?![\d])", text), team
         # the waterfall's sentence: start + created + increased − decreased − won − lost = end
@@ -703,9 +708,11 @@ def test_pipeline_coverage_reads_one_way_everywhere(published):
     out, _ = published
     label = kpi_label("pipeline_coverage", "th")
     for team in TEAMS:
-        page = (out / "reports" / "2026-10" / team / "report.html").read_text(encoding="utf-8")
+        page = _page(out / "reports" / "2026-10" / team / "report.html")
         text = _visible_text(page)
-        table = _visible_text(page[page.index("kpi-table") :])  # the headline table's row
+        table = _visible_text(
+            page[page.index('class="report-table kpi-table') :]
+        )  # the headline table's row
         row = re.search(re.escape(label) + r"\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)", table)
         assert row, team
         now, before, change, target = row.groups()
@@ -794,7 +801,7 @@ def test_company_report_opens_with_the_teams_worst_first(published, small_datase
     from analysis.i18n import t
 
     out, _ = published
-    page = (out / "reports" / "2026-10" / "company" / "report.html").read_text(encoding="utf-8")
+    page = _page(out / "reports" / "2026-10" / "company" / "report.html")
     ds = load_dataset(small_dataset)
     names = _team_names(small_dataset)
     opps, reps, quotas = ds["opportunities"], ds["reps"], ds["quotas"]
@@ -810,11 +817,12 @@ def test_company_report_opens_with_the_teams_worst_first(published, small_datase
             won[won["rep_id"].isin(ids)]["amount"].sum() / quota["quota_amount"].sum()
         )
     worst_first = [names[team] for team in sorted(TEAMS, key=attainment.get)]
-    table = page[page.index("team-comparison") :]
+    table = page[page.index('class="report-table team-comparison') :]
     table = table[: table.index("</table>")]
     assert [table.index(n) for n in worst_first] == sorted(table.index(n) for n in worst_first)
-    assert page.index("team-comparison") < page.index("kpi-table") < page.index("league-table")
-    league = page[page.index("league-table") :]
+    tables = [f'class="report-table {c}' for c in ("team-comparison", "kpi-table", "league-table")]
+    assert [page.index(c) for c in tables] == sorted(page.index(c) for c in tables)
+    league = page[page.index(tables[2]) :]
     assert f">{t('team', 'th')}<" in league[: league.index("</thead>")]
     for team in TEAMS:  # shown as the table shows it, in the order of the hand computation
         assert fmt_percent(attainment[team]) in table
@@ -830,15 +838,15 @@ def test_the_deals_behind_the_month_are_shown(published, small_dataset):
     opps, reps = ds["opportunities"], ds["reps"]
     in_month = opps["closed_at"].dt.to_period("M").eq(pd.Period("2026-10"))
     for team in TEAMS:
-        page = (out / "reports" / "2026-10" / team / "report.html").read_text(encoding="utf-8")
+        page = _page(out / "reports" / "2026-10" / team / "report.html")
         mine = opps["rep_id"].isin(reps.loc[reps["team_id"].eq(team), "rep_id"]) & in_month
         lost = opps[mine & opps["stage"].eq("closed_lost")]
         by_reason = lost.groupby("loss_reason")["amount"].sum().sort_values(ascending=False)
-        section = page[page.index("loss-reasons") :]
+        section = page[page.index('class="report-table loss-reasons') :]
         assert fmt_currency(by_reason.iloc[0]) in section[: section.index("</table>")]
         for kind, stage in (("won", "closed_won"), ("lost", "closed_lost")):
             biggest = opps[mine & opps["stage"].eq(stage)]["amount"].max()
-            table = page[page.index(f"deals-{kind}") :]
+            table = page[page.index(f'class="report-table deals-{kind}') :]
             assert fmt_currency(biggest) in table[: table.index("</tr>", table.index("<tbody"))]
         assert "deals-slipped" in page or t("no_deals_slipped", "th") in page
         for key in ("deals_section", "loss_reasons", "deals_won_top", "deals_lost_top"):
@@ -910,3 +918,33 @@ def test_index_in_a_real_browser(published, small_dataset, tmp_path):
         image = Image.open(shot)
         assert image.size == (width, 1400)
         assert len(image.convert("RGB").getcolors(maxcolors=1 << 16) or range(1 << 16)) > 50
+
+
+@pytest.mark.skipif(
+    _chromium() is None,
+    reason="needs headless Chromium (Debian package chromium; .ci/run installs it as root)",
+)
+@pytest.mark.parametrize("width", [390, 1280])
+def test_reports_read_on_a_phone_and_a_desktop(published, width):
+    """Issue 14, item 8, in a real browser: at 390 px the page never scrolls sideways, the KPI
+    tables show each row's name, value and status inside the window, and Thai wraps only between
+    words: every word the browser broke over two lines breaks into dictionary words (Chromium
+    alone broke "รายได้จา / กดีล")."""
+    from browser import evaluate
+    from pythainlp.corpus import thai_words
+
+    from analysis.reports.thaiwrap import WORDS
+    from analysis.reports.thaiwrap import thai_words as segment
+
+    dictionary = set(thai_words()) | WORDS
+    script = (FIXTURES_DIR / "browser" / "phone_layout.js").read_text(encoding="utf-8")
+    out, _ = published
+    for team in [*TEAMS, "company"]:
+        page = out / "reports" / "2026-10" / team / "report.html"
+        seen = evaluate(page, script, width)
+        assert seen["scrollWidth"] <= width + 1, (team, seen["scrollWidth"])
+        assert seen["cut"] == [], (team, seen["cut"][:5])
+        assert seen["checked"] > 500  # Thai words were found and measured
+        for text, cuts in seen["split"]:
+            parts = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+            assert all(w in dictionary for p in parts for w in segment(p)), (team, parts)

@@ -31,7 +31,7 @@ from analysis import __version__
 from analysis.i18n import Lang, fmt_date, t
 from analysis.metrics.scorecards import RAG_COLORS
 from analysis.paths import TEMPLATES_DIR
-from analysis.reports import fonts, pdftext
+from analysis.reports import fonts, pdftext, thaiwrap
 
 __all__ = [
     "PageInfo",
@@ -199,7 +199,7 @@ def render_builtin(
     page_text = env.get_template("report.html.j2").render(
         lang=page.lang,
         title=html.escape(page.title),
-        body=body,
+        body=thaiwrap.with_word_breaks(body) if page.lang == "th" else body,
         footer=html.escape(page.footer()),
     )
     # subset the embedded fonts to exactly the characters this page uses
