@@ -69,7 +69,8 @@ async def _session(ws_url: str, url: str, width: int, script: str):
 
 def evaluate(page: Path, script: str, width: int = 390):
     """The value of the JavaScript expression `script` in `page` opened at `width` px."""
-    with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
+    # Chromium's helper processes may still write to the profile as it is removed
+    with tempfile.TemporaryDirectory(prefix="chromium-", ignore_cleanup_errors=True) as profile:
         proc = subprocess.Popen(
             [
                 CHROMIUM,

@@ -91,13 +91,18 @@ def _quarter_chances(ctx: ReportContext, teams: list[str]) -> dict[str, float | 
     if len(teams) > QUARTER_CHANCE_MAX_TEAMS:
         return None
     from analysis import forecast
-    from analysis.reports.params import load_forecast_params
+    from analysis.reports.params import ParamsError, load_forecast_params
     from analysis.reports.views.forecast import shared_forecast
 
     data = shared_forecast(ctx).data
     out = {}
     for team in teams:
-        result = forecast.forecast_scope(data, team, load_forecast_params(team).options(None))
+        try:  # the team's own forecast settings, as its report uses them
+            options = load_forecast_params(team).options(None)
+        except ParamsError:  # its params file is broken: its own report fails and says why
+            out[team] = None
+            continue
+        result = forecast.forecast_scope(data, team, options)
         out[team] = (result.quota or {}).get("probability")
     return out
 
