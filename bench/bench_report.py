@@ -19,6 +19,8 @@ import argparse
 import os
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -52,6 +54,46 @@ def _batch(data: Path, work: Path, teams: list[str]) -> float:
     if failed:
         raise SystemExit(f"benchmark run failed for {failed}")
     return seconds
+
+
+def _worktree(revision: str, where: Path) -> Path:
+    """A checkout of `revision` (for --baseline), beside this one's .venv and kernel."""
+    subprocess.run(
+        ["git", "worktree", "add", "--detach", str(where), revision],
+        check=True,
+        capture_output=True,
+    )
+    return where
+
+
+_BASELINE_RUN = """
+import sys, time
+from pathlib import Path
+from analysis.reports.batch import run_monthly
+data, work, teams = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3].split(",")
+start = time.perf_counter()
+results = run_monthly(data, teams=teams, renderer="builtin", reports_dir=work / "reports",
+                      build_dir=work / "build", echo=lambda _m: None)
+assert all(r.ok for r in results), [r.error for r in results if not r.ok]
+print(time.perf_counter() - start)
+"""
+
+
+def _baseline_batch(tree: Path, data: Path, work: Path, teams: list[str]) -> float:
+    """The cold batch of the baseline checkout: its package first on the path (the kernels
+    inherit PYTHONPATH, so they run its code and notebooks too), an empty cache."""
+    env = dict(os.environ, PYTHONPATH=str(tree / "src"), AEM_CACHE_DIR=str(work / "cache"))
+    proc = subprocess.run(
+        [sys.executable, "-c", _BASELINE_RUN, str(data), str(work), ",".join(teams)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"baseline run failed: {proc.stderr[-2000:]}")
+    shutil.rmtree(work, ignore_errors=True)
+    return float(proc.stdout.strip().splitlines()[-1])
 
 
 def _sequential(data: Path, work: Path, teams: list[str], month) -> float:
@@ -96,29 +138,46 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--smoke", action="store_true", help="one team of a small company, one run (for tests)"
     )
+    parser.add_argument(
+        "--baseline",
+        default=None,
+        help="a git revision: time its cold batch too, alternating with this tree's in the same "
+        "run, and check this tree's median is within 10%% of it (issue 14's budget)",
+    )
+    parser.add_argument(
+        "--cold-only", action="store_true", help="skip the no-change and sequential timings"
+    )
     args = parser.parse_args(argv)
     config = SynthConfig()
     if args.smoke:
         args.runs, args.teams = 1, args.teams or "bangkok"
         config = SynthConfig(n_teams=2, reps_per_team=4, months=14, scale=0.6)
     teams = args.teams.split(",") if args.teams else [*list_team_ids(), COMPANY_ID]
-    cold, same, seq = [], [], []
+    cold, same, seq, base = [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         data = write_sample(root / "data", config)
         from analysis.data.dataset import load_dataset
 
         month = load_dataset(data).latest_complete_month
+        tree = _worktree(args.baseline, root / "baseline") if args.baseline else None
         for i in range(args.runs):
+            if tree is not None:  # alternated with this tree's runs: the same machine noise
+                base.append(_baseline_batch(tree, data, root / f"base{i}", teams))
             work = root / f"run{i}"
             os.environ["AEM_CACHE_DIR"] = str(work / "cache")  # empty: a cold start
             cold.append(_batch(data, work, teams))
-            same.append(_batch(data, work, teams))
-            os.environ["AEM_CACHE_DIR"] = "off"
-            seq.append(_sequential(data, root / f"seq{i}", teams, month))
+            if not args.cold_only:
+                same.append(_batch(data, work, teams))
+                os.environ["AEM_CACHE_DIR"] = "off"
+                seq.append(_sequential(data, root / f"seq{i}", teams, month))
             shutil.rmtree(work, ignore_errors=True)
             shutil.rmtree(root / f"seq{i}", ignore_errors=True)
         os.environ.pop("AEM_CACHE_DIR")
+        if tree is not None:
+            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], check=False)
+    if args.cold_only:
+        same, seq = [float("nan")], [float("nan")]
     runs = {"cold": cold, "same": same, "seq": seq}
     med = {k: statistics.median(v) for k, v in runs.items()}
     spread = {k: (min(v), max(v)) for k, v in runs.items()}
@@ -142,8 +201,25 @@ def main(argv=None) -> int:
         f"(target <= 5%); sequential per notebook {med['seq']:.0f} s = "
         f"{result['speedup_vs_sequential']:.2f}x the cold batch (target >= 2.5x)"
     )
+    verdict = 0
+    if base:
+        ratio = med["cold"] / statistics.median(base)
+        result["baseline"] = {
+            "revision": args.baseline,
+            "cold_seconds": base,
+            "median_seconds": statistics.median(base),
+            "ratio": ratio,
+            "target_ratio": 1.10,
+        }
+        ok = ratio <= 1.10
+        verdict = 0 if ok else 1
+        print(
+            f"against {args.baseline}: cold median {statistics.median(base):.0f} s there, "
+            f"{med['cold']:.0f} s here = {ratio:.2f}x (target <= 1.10x): "
+            + ("PASS" if ok else "FAIL")
+        )
     save("report", result, args.out)
-    return 0
+    return verdict
 
 
 if __name__ == "__main__":
