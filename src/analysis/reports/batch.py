@@ -555,6 +555,9 @@ def run_monthly(
             kept.append(TeamResult(p.team_id, True, 0.0, files, skipped=True))
         else:
             pending.append(p)
+    # the company report first: it is the longest (it compares every team), and started last it
+    # would run alone at the end
+    pending.sort(key=lambda p: p.team_id != COMPANY_ID)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(pending) or 1))
     echo(
         f"Rendering {len(pending)} of {len(team_params)} report(s) for {the_month} with the "

@@ -30,6 +30,7 @@ from analysis.reports.text import CELL_CHARS, cell_html
 
 __all__ = [
     "TREND_MONTHS",
+    "HEADLINE",
     "ReportContext",
     "open_report",
     "html_table",
@@ -39,6 +40,24 @@ __all__ = [
 ]
 
 TREND_MONTHS = 12
+
+# the headline KPI table of every report, in order; page 1's risk rules read the same KPIs
+HEADLINE = [
+    "revenue",
+    "revenue_growth_mom",
+    "quota_attainment",
+    "win_rate",
+    "avg_deal_size",
+    "open_pipeline_amount",
+    "pipeline_coverage",
+    "pipeline_velocity",
+    "avg_sales_cycle_days",
+    "net_revenue_retention",
+    "customer_churn_rate",
+    "account_coverage_rate",
+    "csat_avg",
+    "training_completion_rate",
+]
 
 
 @dataclass

@@ -273,27 +273,32 @@ def backtest_verdict(ctx: ForecastContext) -> Markdown:
     return Markdown(" ".join(parts))
 
 
-def quota_outlook(ctx: ForecastContext) -> Markdown:
+def quota_outlook(ctx: ForecastContext) -> HTML | Markdown:
     q, lang = ctx.result.quota, ctx.lang
     if not q or q.get("quota") is None:
         return Markdown(t("fc_no_quota", lang))
-    facts = [
-        f"- {t('quarter', lang)}: {_quarter(q['quarter'], ctx)}",
-        f"- {t('quota', lang)}: {ctx.money(q['quota'])}",
-        f"- {t('fc_booked', lang)}: {ctx.money(q['booked'])}",
+    rows = [
+        (t("quarter", lang), _quarter(q["quarter"], ctx)),
+        (t("quota", lang), ctx.money(q["quota"])),
+        (t("fc_booked", lang), ctx.money(q["booked"])),
     ]
     if q.get("forecast_remaining") is not None:
-        facts.append(f"- {t('fc_blend_remaining', lang)}: {ctx.estimate(q['forecast_remaining'])}")
+        rows.append((t("fc_blend_remaining", lang), ctx.estimate(q["forecast_remaining"])))
     if q.get("probability") is not None:
-        facts.append(
-            f"- {t('fc_probability', lang)}: **{fmt_chance(q['probability'])}** "
-            f"({t('fc_probability_method', lang, samples=fmt_number(q['samples']))})"
+        rows.append(
+            (
+                t("fc_probability", lang),
+                f"{fmt_chance(q['probability'])} "
+                f"({t('fc_probability_method', lang, samples=fmt_number(q['samples']))})",
+            )
         )
     elif not q["remaining_months"]:
-        facts.append(f"- {t('fc_quarter_closed', lang)}")
+        rows.append((t("fc_probability", lang), t("fc_quarter_closed", lang)))
     else:
-        facts.append(f"- {t('fc_no_probability', lang)}")
-    return Markdown("\n".join(facts))
+        rows.append((t("fc_probability", lang), t("fc_no_probability", lang)))
+    # a two-column table headed by the quarter, not a list: a short table is kept on one page
+    # with its heading (a list split, leaving the heading and one bullet at a page's foot)
+    return html_table(pd.DataFrame(rows[1:], columns=list(rows[0])), "quota-outlook")
 
 
 def category_table(ctx: ForecastContext) -> HTML | Markdown:

@@ -21,11 +21,10 @@ from analysis.i18n import (
     kpi_label,
     t,
 )
-from analysis.reports.context import ReportContext, html_table
+from analysis.reports.context import HEADLINE, ReportContext, html_table
 from analysis.reports.text import md_text
 
 __all__ = [
-    "BRIEF_KPIS",
     "BIGGEST_N",
     "Review",
     "brief",
@@ -36,23 +35,6 @@ __all__ = [
 
 BIGGEST_N = 5  # deals listed per kind (won, lost, slipped)
 QUARTER_CHANCE_MAX_TEAMS = 30  # the company's team table forecasts each team's quarter up to this
-
-# the KPIs whose red status is a risk: the headline table's
-BRIEF_KPIS = [
-    "revenue",
-    "quota_attainment",
-    "win_rate",
-    "avg_deal_size",
-    "open_pipeline_amount",
-    "pipeline_coverage",
-    "pipeline_velocity",
-    "avg_sales_cycle_days",
-    "net_revenue_retention",
-    "customer_churn_rate",
-    "account_coverage_rate",
-    "csat_avg",
-    "training_completion_rate",
-]
 
 
 class Review:
@@ -102,7 +84,7 @@ class Review:
             ctx.team_kpis,
             ctx.month,
             ctx.targets,
-            BRIEF_KPIS,
+            HEADLINE,
             quarter=self.quarter,
             concentration=self.concentration,
             slipped=self.slipped,

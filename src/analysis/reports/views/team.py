@@ -37,7 +37,7 @@ from analysis.metrics.scorecards import (
 )
 from analysis.paths import PROJECT_ROOT
 from analysis.reports import plots
-from analysis.reports.context import ReportContext, finished, html_table, open_report
+from analysis.reports.context import HEADLINE, ReportContext, finished, html_table, open_report
 from analysis.reports.params import (
     PARAMS_DIR,
     load_forecast_params,
@@ -69,23 +69,6 @@ __all__ = [
     "text",
     "about",
     "HEADLINE",
-]
-
-HEADLINE = [
-    "revenue",
-    "revenue_growth_mom",
-    "quota_attainment",
-    "win_rate",
-    "avg_deal_size",
-    "open_pipeline_amount",
-    "pipeline_coverage",
-    "pipeline_velocity",
-    "avg_sales_cycle_days",
-    "net_revenue_retention",
-    "customer_churn_rate",
-    "account_coverage_rate",
-    "csat_avg",
-    "training_completion_rate",
 ]
 
 
