@@ -524,6 +524,17 @@ TEXT: dict[str, dict[str, str]] = {
         "th": "พนักงานขาย {at_quota} จาก {n_reps} คนทำได้ตามเป้าหมาย",
         "en": "{at_quota} of {n_reps} account executives reached quota",
     },
+    "funnel_populations": {
+        "th": "จำนวนในขั้นแรกต่างกันในแต่ละมุมมองเพราะนับคนละกลุ่ม: กรวยการขายนับดีลที่สร้างใน 12 "
+        "เดือนล่าสุด อัตราผ่านแต่ละขั้นนับเฉพาะดีลกลุ่มเดียวกันที่ออกจากขั้นนั้นแล้ว (ผ่านหรือปิด) "
+        "อัตราการปิดการขายนับดีลที่ปิดใน 12 เดือนล่าสุดไม่ว่าจะสร้างเมื่อใด "
+        "และระยะเวลาในแต่ละขั้นนับช่วงที่อยู่ในขั้นซึ่งสิ้นสุดใน 12 เดือนล่าสุด",
+        "en": "Why the first stage's count differs between views: the funnel counts the deals "
+        "created in the last 12 months; a step rate counts those of them that have left the step "
+        "(moved on or closed there); the win rates count the deals closed in the last 12 months, "
+        "whenever created; time in stage counts the stays in a stage that ended in the last 12 "
+        "months.",
+    },
     # --- page 1: the brief (analysis.review, docs/brief.md) ---
     "brief": {"th": "สรุปสำหรับผู้บริหาร", "en": "The month in brief"},
     "brief_month": {"th": "เดือนนี้:", "en": "The month:"},
