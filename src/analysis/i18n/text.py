@@ -36,11 +36,17 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Status against the targets in params/. {rule}",
     },
     "data_gaps": {
-        "th": "ชุดข้อมูลนี้ไม่มีตาราง {tables} ตัวชี้วัดต่อไปนี้จึงว่าง: {kpis} "
-        "(เพิ่มไฟล์ตามรูปแบบใน docs/data-contract.md เพื่อให้แสดงผล)",
-        "en": "This dataset has no {tables} table(s), so these KPIs are empty: {kpis}. "
-        "Add the files described in docs/data-contract.md to fill them.",
+        "th": "ตัวชี้วัดต่อไปนี้ว่างเพราะชุดข้อมูลไม่มีข้อมูลที่ต้องใช้: {kpis} (ข้อมูลที่ขาดและวิธีเพิ่มอยู่ในภาคผนวก)",
+        "en": "These KPIs are empty because the dataset lacks the data they need: {kpis} (what is "
+        "missing, and how to add it, is in the appendix).",
     },
+    "data_gaps_detail": {
+        "th": "ชุดข้อมูลนี้ไม่มีตาราง {tables} (เพิ่มไฟล์ตามรูปแบบใน docs/data-contract.md "
+        "หรือกำหนดใน mapping ของการนำเข้า docs/importing.md)",
+        "en": "This dataset has no {tables} table(s): add the files described in "
+        "docs/data-contract.md, or map them in an import (docs/importing.md).",
+    },
+    "data_gaps_head": {"th": "ข้อมูลที่ขาด", "en": "Missing data"},
     "stage_prospecting": {"th": "ค้นหาลูกค้า", "en": "Prospecting"},
     "stage_qualification": {"th": "คัดกรอง", "en": "Qualification"},
     "stage_proposal": {"th": "เสนอราคา", "en": "Proposal"},
@@ -199,23 +205,23 @@ TEXT: dict[str, dict[str, str]] = {
     "quota": {"th": "เป้าหมาย", "en": "Quota"},
     "no_data": {"th": "ไม่มีข้อมูล", "en": "no data"},
     "missing_table": {
-        "th": "ไม่มีตาราง {table} ในชุดข้อมูล ส่วนนี้จึงไม่แสดง (เพิ่มไฟล์ตาม docs/data-contract.md "
-        "หรือกำหนดใน mapping ของการนำเข้า docs/importing.md)",
-        "en": "The dataset has no {table} table, so this section is left out (add the file, see "
-        "docs/data-contract.md, or map it in an import, see docs/importing.md).",
+        "th": "ชุดข้อมูลไม่มี{what} ส่วนนี้จึงไม่แสดง (ข้อมูลที่ขาดและวิธีเพิ่มอยู่ในภาคผนวก)",
+        "en": "The dataset has no {what}, so this section is left out (what is missing, and how "
+        "to add it, is in the appendix).",
     },
+    "what_leads": {"th": "ข้อมูลลีด", "en": "lead data"},
+    "what_lead_scores": {"th": "คะแนนลีด", "en": "lead scores"},
     "no_deals_created": {
         "th": "ไม่มีดีลที่สร้างใน 12 เดือนล่าสุด จึงยังไม่มีกรวยการขายให้แสดง",
         "en": "No deals were created in the last 12 months, so there is no funnel to show yet.",
     },
     "no_stage_history": {
-        "th": "ไม่มีตาราง stage_history ในชุดข้อมูล: อัตราการเปลี่ยนขั้นใช้ขั้นปัจจุบันของดีลเท่านั้น "
-        "(ดีลที่ชนะถือว่าผ่านทุกขั้น) ส่วนนี้จึงไม่แสดง เพิ่มประวัติขั้นของดีล (เช่น รายงาน "
-        "Opportunity Stage History ของ CRM) ตาม docs/data-contract.md",
-        "en": "The dataset has no stage_history table: conversion uses each deal's current stage "
-        "only (a won deal counts as having passed every stage), so this section is left out. "
-        "Add the deals' stage history (e.g. the CRM's opportunity stage history report), see "
-        "docs/data-contract.md.",
+        "th": "ชุดข้อมูลไม่มีประวัติการเปลี่ยนขั้นของดีล: อัตราการเปลี่ยนขั้นใช้ขั้นปัจจุบันของดีลเท่านั้น "
+        "(ดีลที่ชนะถือว่าผ่านทุกขั้น) ส่วนนี้จึงไม่แสดง (เช่น รายงาน Opportunity Stage History "
+        "ของ CRM; วิธีเพิ่มอยู่ในภาคผนวก)",
+        "en": "The dataset has no stage history: conversion would use each deal's current stage "
+        "only (a won deal counts as having passed every stage), so this section is left out "
+        "(the CRM's opportunity stage history report gives it; how to add it is in the appendix).",
     },
     "dataset": {"th": "ชุดข้อมูล", "en": "Dataset"},
     "content_hash": {"th": "แฮชของข้อมูล", "en": "Data content hash"},
@@ -487,10 +493,10 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "No result holds up after adjusting for the number of tests.",
     },
     "fx_no_data": {
-        "th": "ข้อมูลไม่มีตาราง skill_assessments หรือ trainings: เพิ่มคะแนนประเมินทักษะรายไตรมาสและ"
-        "ประวัติการฝึกอบรม (ดู docs/data-contract.md) เพื่อดูการวิเคราะห์นี้",
-        "en": "The data has no skill_assessments or trainings table: add quarterly skill scores and "
-        "the training records (see docs/data-contract.md) to see this analysis.",
+        "th": "ข้อมูลไม่มีคะแนนประเมินทักษะหรือประวัติการฝึกอบรม: เพิ่มคะแนนประเมินทักษะรายไตรมาสและ"
+        "ประวัติการฝึกอบรม (วิธีเพิ่มอยู่ในภาคผนวก) เพื่อดูการวิเคราะห์นี้",
+        "en": "The data has no skill assessments or training records: add quarterly skill scores "
+        "and the training records (how to add them is in the appendix) to see this analysis.",
     },
     "fx_pooled_note": {
         "th": "แถวที่มีเครื่องหมาย † ใช้ข้อมูลทั้งบริษัท เพราะทีมมีพนักงานขายน้อยเกินไปสำหรับคำถามนั้น",

@@ -315,7 +315,7 @@ def survival_chart(ctx: FunnelContext) -> Figure | Markdown:
 def lead_funnel(ctx: FunnelContext) -> HTML | Markdown:
     lf, lang = funnel.lead_funnel(ctx.fd), ctx.lang
     if lf.empty:
-        return Markdown(t("missing_table", lang, table="leads"))
+        return Markdown(t("missing_table", lang, what=t("what_leads", lang)))
     frame = pd.DataFrame(
         {
             t("step", lang): [fmt_code("lead_step", step, lang) for step in lf["step"]],
@@ -329,7 +329,7 @@ def lead_funnel(ctx: FunnelContext) -> HTML | Markdown:
 def lead_deciles(ctx: FunnelContext) -> Figure | Markdown:
     d = funnel.lead_score_deciles(ctx.fd)
     if d.empty:
-        return Markdown(t("missing_table", ctx.lang, table="leads (lead_score)"))
+        return Markdown(t("missing_table", ctx.lang, what=t("what_lead_scores", ctx.lang)))
     d = d.assign(
         group=[
             f"D{int(x)} ({lo:.0f}–{hi:.0f})"

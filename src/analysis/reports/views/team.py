@@ -66,6 +66,7 @@ __all__ = [
     "all_kpis",
     "status_rule",
     "data_gaps",
+    "data_gaps_detail",
     "text",
     "about",
     "HEADLINE",
@@ -167,18 +168,24 @@ def status_rule(ctx: ReportContext) -> Markdown:
 
 
 def data_gaps(ctx: ReportContext) -> Markdown:
-    """Which optional tables the dataset lacks and which KPIs are therefore empty ('' when none)."""
+    """Which KPIs are empty because the dataset lacks the tables they need ('' when none); the
+    tables themselves are named in the appendix (`data_gaps_detail`)."""
     absent = [name for name in TABLES if not ctx.ds.has(name)]
     if not absent:
         return Markdown("")
     affected = [kpi_label(k, ctx.lang) for k in missing_kpis(ctx.ds)]
+    return Markdown(t("data_gaps", ctx.lang, kpis=", ".join(affected)))
+
+
+def data_gaps_detail(ctx: ReportContext) -> Markdown:
+    """For the appendix: the optional tables the dataset lacks, by file name, and where the
+    contract describes them ('' when none is missing)."""
+    absent = [name for name in TABLES if not ctx.ds.has(name)]
+    if not absent:
+        return Markdown("")
+    tables = ", ".join(f"`{a}`" for a in absent)
     return Markdown(
-        t(
-            "data_gaps",
-            ctx.lang,
-            tables=", ".join(f"`{a}`" for a in absent),
-            kpis=", ".join(affected),
-        )
+        f"### {t('data_gaps_head', ctx.lang)}\n\n{t('data_gaps_detail', ctx.lang, tables=tables)}"
     )
 
 
