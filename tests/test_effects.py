@@ -105,6 +105,31 @@ def test_a_small_team_is_pooled_to_the_company_and_says_so(sample, company):
     assert np.allclose(merged["estimate"], merged["estimate_company"])
 
 
+def test_a_company_wide_test_shows_the_same_adjusted_p_in_every_report(sample, company):
+    """Issue 14, item 6: a pooled row is the company's test, so its Benjamini-Hochberg adjusted
+    p is the company family's, whatever the team's own tests are (bangkok showed 0.020 and
+    another team 0.022 for one test when each report adjusted its own mix). A team's own tests
+    are adjusted as a family of their own, checked here by hand."""
+    ds, _ = sample
+    data = E.prepare(ds, ds.latest_complete_month)
+    keys = ["question", "skill", "course_id", "outcome"]
+    shown = {}
+    for team in ("bangkok", "chonburi"):
+        table = E.effects_table(data, team)
+        pooled = table[table["pooled"]].merge(company, on=keys, suffixes=("", "_company"))
+        assert len(pooled)
+        assert np.allclose(pooled["p_adjusted"], pooled["p_adjusted_company"], equal_nan=True)
+        shown[team] = pooled.set_index(keys)["p_adjusted"]
+        own = table[~table["pooled"] & table["question"].ne("pre_trend")].sort_values("p")
+        assert len(own), team  # the sample's teams have their own training tests
+        m = len(own)
+        raw = own["p"].to_numpy() * m / np.arange(1, m + 1)
+        expected = np.minimum(1, np.minimum.accumulate(raw[::-1])[::-1])
+        assert np.allclose(own["p_adjusted"].to_numpy(), expected)
+    both = shown["bangkok"].index.intersection(shown["chonburi"].index)
+    assert len(both) and np.allclose(shown["bangkok"][both], shown["chonburi"][both])
+
+
 def test_without_assessments_or_trainings_the_table_is_empty_not_an_error(tmp_path):
 
     path = write_sample(tmp_path / "d", SMALL_CONFIG)
@@ -141,23 +166,41 @@ def test_every_view_renders(sample, lang, monkeypatch):
     """The notebook's cells, called directly, on the default sample."""
     from matplotlib.figure import Figure
 
+    from analysis.i18n import t
     from analysis.reports.views import effects as views
 
     ds, _ = sample
     monkeypatch.setenv("AEM_DATA_DIR", str(ds.path))
     ctx = views.open_effects(team="phuket", lang=lang)
     outputs = [views.title(ctx), views.summary(ctx), views.pooled_note(ctx)]
-    for q in ("skill_outcome", "skill_outcome_adjusted", "training_skill", "training_outcome"):
-        outputs += [
-            views.forest_chart(q, ctx),
-            views.results_table(q, ctx),
-            views.sentences(q, ctx),
-        ]
+    questions = ("skill_outcome", "skill_outcome_adjusted", "training_skill", "training_outcome")
+    for q in questions:
+        outputs += [views.forest_chart(q, ctx), views.results_table(q, ctx)]
     outputs += [views.results_table("pre_trend", ctx), views.method(ctx)]
-    assert sum(isinstance(o, Figure) for o in outputs) == 4
+    table = ctx.table
+    own = {q for q in questions if (table["question"].eq(q) & ~table["pooled"]).any()}
+    assert own and own != set(questions)  # phuket (10 reps) has some tests of its own, not all
+    # a figure for each question the team has its own tests for; the company-wide ones are
+    # referenced, never repeated (issue 14, item 6)
+    assert sum(isinstance(o, Figure) for o in outputs) == len(own)
     text = " ".join(o.data for o in outputs if not isinstance(o, Figure))
-    rows = ctx.table[ctx.table["question"].ne("pre_trend")]
-    # one sentence per row of each question with sentences, each naming its n
-    assert text.count("n = ") >= len(rows[rows["question"].ne("skill_outcome_adjusted")])
+    # said once per question (the regression shares its question's heading and sentence)
+    missing = [q for q in questions if q not in own]
+    said = [
+        q for q in missing if not (q == "skill_outcome_adjusted" and "skill_outcome" in missing)
+    ]
+    assert text.count(t("fx_company_only", lang)) == len(said)
+    pooled = table[table["pooled"] & table["question"].ne("pre_trend")]
+    assert (
+        t(
+            "fx_company_reference",
+            lang,
+            n=len(pooled),
+            k=int(pooled["verdict"].isin(["positive", "negative"]).sum()),
+        )
+        in text
+    )
+    own_rows = table[table["question"].ne("pre_trend") & ~table["pooled"]]
     assert ("ทักษะ" in text) == (lang == "th")
-    assert str(len(rows)) in views.method(ctx).data  # the number of tests adjusted for
+    # the size of the family the team's own tests were adjusted in
+    assert f"{len(own_rows)} {'การทดสอบ' if lang == 'th' else 'tests'}" in views.method(ctx).data

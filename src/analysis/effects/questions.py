@@ -386,9 +386,26 @@ def _scope_rows(data: EffectsData, rows: np.ndarray, seed: int) -> pd.DataFrame:
     )
 
 
+def _adjusted(table: pd.DataFrame) -> pd.Series:
+    """Benjamini-Hochberg adjusted p-values within `table` (one family of tests), the pre-trend
+    diagnostics as a family of their own."""
+    out = pd.Series(np.nan, index=table.index, dtype="float64")
+    p = table["p"].astype("float64")
+    for diagnostic in (False, True):
+        m = table["question"].eq("pre_trend") == diagnostic
+        ok = m & p.notna()
+        if ok.any():
+            out[ok] = stats.false_discovery_control(p[ok])
+    return out
+
+
 def effects_table(data: EffectsData, team: str | None = None, seed: int = 0) -> pd.DataFrame:
     """Every question's rows for a team (pooled to the company where the team is too small) or
-    the company; with Benjamini-Hochberg adjusted p-values and a verdict per row."""
+    the company; with Benjamini-Hochberg adjusted p-values and a verdict per row.
+
+    The company's tests are one family, adjusted once: a pooled row in a team's table carries the
+    company's adjusted p, so the same test shows the same number in every report. A team's own
+    tests are a family of their own."""
     keys = ["question", "skill", "course_id", "outcome"]
     # the company's rows are part of every team's table (pooling): computed once per dataset
     company = cache.memo(
@@ -396,6 +413,7 @@ def effects_table(data: EffectsData, team: str | None = None, seed: int = 0) -> 
         (data.source_hash, str(data.month), str(seed)),
         lambda: _scope_rows(data, np.arange(len(data.reps)), seed),
     ).assign(scope="company", pooled=False)
+    company = company.astype({"p": "float64"}).assign(p_adjusted=_adjusted(company))
     if team is None:
         table = company
     else:
@@ -403,17 +421,12 @@ def effects_table(data: EffectsData, team: str | None = None, seed: int = 0) -> 
         rows = np.flatnonzero(data.reps["rep_id"].isin(members).to_numpy())
         own = _scope_rows(data, rows, seed).assign(scope=team, pooled=False)
         small = own["n"] < own["question"].map(MIN_N)
-        own = own[~small]
+        own = own[~small].astype({"p": "float64"})
+        own = own.assign(p_adjusted=_adjusted(own))
         fill = company.merge(own[keys], on=keys, how="left", indicator=True)
         fill = fill[fill["_merge"].eq("left_only")].drop(columns="_merge").assign(pooled=True)
         table = pd.concat([own, fill], ignore_index=True)
-    table = table.astype({"p": "float64"})
-    table["p_adjusted"] = np.nan
-    for diagnostic in (False, True):
-        m = table["question"].eq("pre_trend") == diagnostic
-        ok = m & table["p"].notna()
-        if ok.any():
-            table.loc[ok, "p_adjusted"] = stats.false_discovery_control(table.loc[ok, "p"])
+    table = table.astype({"p": "float64", "p_adjusted": "float64"})
     significant = table["p_adjusted"] < 0.05
     practical = table.apply(_practical, axis=1) if len(table) else pd.Series(dtype="float64")
     rules_out = (table["ci_low"] > -practical) & (table["ci_high"] < practical)

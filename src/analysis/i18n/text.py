@@ -486,6 +486,31 @@ TEXT: dict[str, dict[str, str]] = {
         "th": "{subject}: หลักฐานยังไม่พอจะสรุปผลต่อ{what} ({estimate}, ช่วง 95% {low} ถึง {high}, n = {n}){pooled}",
         "en": "{subject}: not enough evidence about {what} ({estimate}, 95% interval {low} to {high}, n = {n}){pooled}.",
     },
+    # associations (correlations, before/after without a control group) are worded as such;
+    # "effect" wording is kept for the training difference-in-differences
+    "fx_assoc_positive": {
+        "th": "{subject}: สัมพันธ์กับ{what}ที่สูงกว่า ({estimate}, ช่วง 95% {low} ถึง {high}, n = {n})",
+        "en": "{subject}: goes with a higher {what} ({estimate}, 95% interval {low} to {high}, "
+        "n = {n}); an association, not evidence of cause.",
+    },
+    "fx_assoc_negative": {
+        "th": "{subject}: สัมพันธ์กับ{what}ที่ต่ำกว่า ({estimate}, ช่วง 95% {low} ถึง {high}, n = {n})",
+        "en": "{subject}: goes with a lower {what} ({estimate}, 95% interval {low} to {high}, "
+        "n = {n}); an association, not evidence of cause.",
+    },
+    "v_assoc_positive": {"th": "สัมพันธ์ทางบวก", "en": "positive association"},
+    "v_assoc_negative": {"th": "สัมพันธ์ทางลบ", "en": "negative association"},
+    "fx_company_only": {
+        "th": "ทีมมีข้อมูลไม่พอสำหรับคำถามนี้ ผลระดับบริษัทอยู่ในรายงานทั้งบริษัท",
+        "en": "The team has too little data for this question; the company-wide result is in "
+        "the company report.",
+    },
+    "fx_company_reference": {
+        "th": "การทดสอบ {n} รายการที่ทีมมีข้อมูลไม่พอใช้ข้อมูลทั้งบริษัท และแสดงครั้งเดียวในรายงานทั้งบริษัท "
+        "(มีหลักฐาน {k} รายการ)",
+        "en": "{n} tests for which the team has too little data use the whole company's data and "
+        "are shown once, in the company report ({k} with evidence).",
+    },
     "fx_subject_skill": {"th": "คะแนน{skill}", "en": "{skill} score"},
     "fx_subject_course": {"th": "หลักสูตร {course} ({skill})", "en": "Course {course} ({skill})"},
     "fx_none": {
@@ -508,7 +533,7 @@ TEXT: dict[str, dict[str, str]] = {
         "(2) paired t-test คะแนนทักษะครั้งแรกหลังจบหลักสูตรเทียบครั้งสุดท้ายก่อนจบ; "
         "(3) ผลต่างของผลต่าง: ผลงาน 6 เดือนหลังจบหลักสูตรเทียบ 6 เดือนก่อน เทียบกับผู้ที่ไม่ได้ฝึกในเดือนเดียวกัน "
         "ช่วง 95% จาก bootstrap และค่า p จากการสลับกลุ่ม {perm} ครั้ง; ตรวจแนวโน้มก่อนการฝึกด้วยวิธีเดียวกัน; "
-        "(4) ปรับค่า p ด้วย Benjamini-Hochberg ({tests} การทดสอบ); "
+        "(4) ปรับค่า p ด้วย Benjamini-Hochberg ({tests} การทดสอบ; การทดสอบระดับบริษัทปรับเป็นชุดเดียวกันครั้งเดียว ค่าเดียวกันในทุกรายงาน); "
         "(5) ผลเล็กสุดที่ตรวจพบได้ที่ power 80% และ 5%; "
         "'ไม่พบผลที่มีความหมาย' เมื่อช่วง 95% ทั้งช่วงเล็กกว่าขนาดที่มีความหมาย "
         "(สหสัมพันธ์ 0.3, 5 คะแนน, 5 จุดของอัตราการปิด, 10 จุดของการบรรลุเป้า) มิฉะนั้น 'หลักฐานยังไม่พอ'; "
@@ -521,7 +546,7 @@ TEXT: dict[str, dict[str, str]] = {
         "the 6 months before, compared with reps not trained over the same months; 95% bootstrap "
         "interval and a permutation p-value ({perm} permutations); the same comparison on the two "
         "half-years before training checks for pre-existing trends; (4) p-values adjusted with "
-        "Benjamini-Hochberg over the {tests} tests; (5) the minimum detectable effect at 80% power "
+        "Benjamini-Hochberg over the {tests} tests (the company-wide tests are one family, adjusted once: the same number in every report); (5) the minimum detectable effect at 80% power "
         "and 5%. 'No effect that matters' means the whole 95% interval is smaller than a relevant "
         "size (a correlation of 0.3, 5 score points, 5 points of win rate, 10 points of quota "
         "attainment); otherwise 'not enough evidence'. Teams with too few reps use company data.",

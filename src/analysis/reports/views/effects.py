@@ -23,7 +23,6 @@ __all__ = [
     "summary",
     "forest_chart",
     "results_table",
-    "sentences",
     "pooled_note",
     "method",
 ]
@@ -43,6 +42,12 @@ class EffectsContext:
     @cached_property
     def table(self) -> pd.DataFrame:
         return effects.effects_table(self.data, self.report.team)
+
+    @cached_property
+    def shown(self) -> pd.DataFrame:
+        """The rows this report shows: a team's own tests (the company-wide ones it would pool
+        are shown once, in the company report, and referenced here); every row for the company."""
+        return self.table[~self.table["pooled"]] if len(self.table) else self.table
 
 
 def open_effects(
@@ -89,9 +94,25 @@ def _subject(row, lang: Lang, text=str) -> str:
     return t("fx_subject_skill", lang, skill=skill)
 
 
+# questions that estimate an association (a correlation; skill before and after training, with no
+# group left untrained): worded as association, never as an effect
+ASSOCIATION = {"skill_outcome", "skill_outcome_adjusted", "training_skill"}
+
+
+def _verdict(row, lang: Lang) -> str:
+    v = row["verdict"]
+    if row["question"] in ASSOCIATION and v in ("positive", "negative"):
+        return t(f"v_assoc_{v}", lang)
+    return t(f"v_{v}", lang)
+
+
 def _sentence(row, lang: Lang) -> str:
+    v = row["verdict"]
+    kind = (
+        "assoc" if row["question"] in ASSOCIATION and v in ("positive", "negative") else "sentence"
+    )
     return t(
-        f"fx_sentence_{row['verdict']}",
+        f"fx_{kind}_{v}",
         lang,
         subject=_subject(row, lang, md_text),
         what=t(f"outcome_{row['outcome']}", lang),
@@ -105,8 +126,8 @@ def _sentence(row, lang: Lang) -> str:
 
 def summary(ctx: EffectsContext) -> Markdown:
     """The findings that hold up after the FDR adjustment, one sentence each."""
-    table, lang = ctx.table, ctx.lang
-    if table.empty:
+    table, lang = ctx.shown, ctx.lang
+    if ctx.table.empty:
         return Markdown(t("fx_no_data", lang))
     # the headline questions; the tenure-adjusted regression (per 10 points) stays in its table
     headline = table["question"].isin(["skill_outcome", "training_skill", "training_outcome"])
@@ -114,6 +135,18 @@ def summary(ctx: EffectsContext) -> Markdown:
     if main.empty:
         return Markdown(t("fx_none", lang))
     return Markdown("\n".join(f"- {_sentence(r, lang)}" for _, r in main.iterrows()))
+
+
+def _question_rows(question: str, ctx: EffectsContext) -> pd.DataFrame:
+    return ctx.shown[ctx.shown["question"].eq(question)]
+
+
+def _missing(question: str, ctx: EffectsContext) -> Markdown:
+    """Why a question shows nothing: no data at all, or (a team) only company-wide rows."""
+    if question == "skill_outcome_adjusted" and _question_rows("skill_outcome", ctx).empty:
+        return Markdown("")  # the same question's first chart has said it
+    pooled = ctx.table[ctx.table["question"].eq(question)] if len(ctx.table) else ctx.table
+    return Markdown(t("fx_company_only" if len(pooled) else "fx_no_data", ctx.lang))
 
 
 POOLED_MARK = "†"
@@ -131,18 +164,18 @@ def _labels(rows: pd.DataFrame, lang: Lang) -> list[str]:
 def forest_chart(question: str, ctx: EffectsContext) -> Figure | Markdown:
     """One question's estimates with their 95% intervals (one figure per question, so each fits
     a page and sits beside its table)."""
-    rows = ctx.table[ctx.table["question"].eq(question)]
+    rows = _question_rows(question, ctx)
     if rows.empty:
-        return Markdown(t("fx_no_data", ctx.lang))
+        return _missing(question, ctx)
     return finished(plots.plot_forest(rows.assign(label=_labels(rows, ctx.lang)), lang=ctx.lang))
 
 
 def results_table(question: str, ctx: EffectsContext) -> HTML | Markdown:
     """One question's rows: what was compared, the estimate and interval, the test, p, adjusted
     p, n, the minimum detectable effect, and the verdict in one sentence."""
-    rows, lang = ctx.table[ctx.table["question"].eq(question)], ctx.lang
-    if rows.empty:
-        return Markdown(t("fx_no_data", lang))
+    rows, lang = _question_rows(question, ctx), ctx.lang
+    if rows.empty:  # the chart above says why (a question without its chart: pre_trend)
+        return _missing(question, ctx) if question == "pre_trend" else Markdown("")
     frame = pd.DataFrame(
         {
             t("skill" if question.startswith("skill") else "course", lang): [
@@ -159,25 +192,26 @@ def results_table(question: str, ctx: EffectsContext) -> HTML | Markdown:
             t("p_adjusted", lang): [fmt_p(v) for v in rows["p_adjusted"]],
             t("n", lang): rows["n"].to_numpy(),
             t("mde", lang): [_value(r, r["mde"], lang) for _, r in rows.iterrows()],
-            t("verdict", lang): [t(f"v_{v}", lang) for v in rows["verdict"]],
+            t("verdict", lang): [_verdict(r, lang) for _, r in rows.iterrows()],
         }
     )
     return html_table(frame, f"effects-{question.replace('_', '-')}")
 
 
-def sentences(question: str, ctx: EffectsContext) -> Markdown:
-    """Each row's verdict as one sentence a manager can read."""
-    rows = ctx.table[ctx.table["question"].eq(question)]
-    return Markdown("\n".join(f"- {_sentence(r, ctx.lang)}" for _, r in rows.iterrows()))
-
-
 def pooled_note(ctx: EffectsContext) -> Markdown:
-    pooled = bool(ctx.table["pooled"].any()) if len(ctx.table) else False
-    return Markdown(t("fx_pooled_note", ctx.lang) if pooled else "")
+    """A team's report: how many company-wide tests stand in for the team's (shown once, in the
+    company report), and how many of them hold up; '' when none."""
+    pooled = ctx.table[ctx.table["pooled"]] if len(ctx.table) else ctx.table
+    if pooled.empty:
+        return Markdown("")
+    main = pooled[pooled["question"].ne("pre_trend")]
+    k = int(main["verdict"].isin(["positive", "negative"]).sum())
+    return Markdown(t("fx_company_reference", ctx.lang, n=len(main), k=k))
 
 
 def method(ctx: EffectsContext) -> Markdown:
-    tests = int(ctx.table["question"].ne("pre_trend").sum()) if len(ctx.table) else 0
+    # the family this report's own rows were adjusted in (a team's own tests; the company's)
+    tests = int(ctx.shown["question"].ne("pre_trend").sum()) if len(ctx.shown) else 0
     return Markdown(
         t(
             "fx_method",
