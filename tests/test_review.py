@@ -4,6 +4,7 @@ Every expected value is worked out by hand from the fixture rows quoted beside i
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pandas as pd
@@ -298,3 +299,42 @@ def test_brief_and_deal_sections_read_in_both_languages(small_dataset, team, lan
         ) + " ".join(load_dataset(small_dataset)["opportunities"]["loss_reason"].dropna())
         words = set(thai.findall(text))
         assert {w for w in words if w not in data} == set()
+
+
+def test_falling_lead_indicators_are_marked_in_the_kpi_table(small_dataset):
+    """Issue 14: velocity -23%, open pipeline -11% and cycle +24% were shown only as "–" (no
+    target). A lead indicator without a target that is 10% or more worse than its mean of the
+    three months before (worked out here from the KPI values) says "worsening"; the others do
+    not."""
+    from analysis.i18n import kpi_label, t
+    from analysis.metrics.kpis import KPIS, kpis_for
+    from analysis.reports.views import team as views
+    from analysis.review.brief import LEADING
+
+    ctx = views.open_report(team="bangkok", month="2026-10", data_dir=str(small_dataset), lang="en")
+    ds, month = ctx.ds, ctx.month
+    values = {k: kpis_for(ds, month - k, team="bangkok") for k in range(4)}
+    expected = set()
+    for key in LEADING:
+        if key in ctx.targets:
+            continue
+        now, before = values[0][key], [values[k][key] for k in (1, 2, 3)]
+        before = [v for v in before if v is not None]
+        if now is None or len(before) < 2 or not sum(before):
+            continue
+        mean = sum(before) / len(before)
+        worse = (mean - now) / mean if KPIS[key].higher_is_better else (now - mean) / mean
+        if worse >= 0.10:
+            expected.add(key)
+    table = views.kpi_overview(ctx).data
+    marked = {
+        key
+        for key in LEADING
+        if re.search(
+            re.escape(kpi_label(key, "en")) + r"</td>(?:.(?!</tr>))*" + t("status_falling", "en"),
+            table,
+            re.S,
+        )
+    }
+    assert expected, "the fixture should have a falling lead indicator"  # else this proves nothing
+    assert marked == expected

@@ -30,10 +30,15 @@ TEXT: dict[str, dict[str, str]] = {
     "status_green": {"th": "ตามเป้า", "en": "on target"},
     "status_amber": {"th": "ใกล้เป้า", "en": "near target"},
     "status_red": {"th": "ห่างเป้า", "en": "off target"},
+    "status_falling": {"th": "แย่ลง", "en": "worsening"},
     "status_rule": {
         "th": "สถานะเทียบกับเป้าใน params/ — เขียว: ถึงเป้าหรือดีกว่า; เหลือง: ยังไม่ถึงแต่ห่างไม่เกิน 10% "
-        'ของเป้า; แดง: ห่างกว่านั้น (ทิศทาง "ดี" ของแต่ละตัวชี้วัดดูใน docs/kpis.md)',
-        "en": "Status against the targets in params/. {rule}",
+        'ของเป้า; แดง: ห่างกว่านั้น (ทิศทาง "ดี" ของแต่ละตัวชี้วัดดูใน docs/kpis.md); แย่ลง: '
+        "ตัวชี้วัดนำที่ไม่มีเป้าซึ่งแย่กว่าค่าเฉลี่ย 3 เดือนก่อนหน้า 10% ขึ้นไป "
+        "(ความเสี่ยงและสิ่งที่ควรทำในหน้าแรกตามตารางเกณฑ์ใน docs/brief.md)",
+        "en": "Status against the targets in params/. {rule} Worsening: a lead indicator without "
+        "a target that is 10% or more worse than its mean of the 3 months before (page 1's risks "
+        "and actions follow the rule table of docs/brief.md).",
     },
     "data_gaps": {
         "th": "ตัวชี้วัดต่อไปนี้ว่างเพราะชุดข้อมูลไม่มีข้อมูลที่ต้องใช้: {kpis} (ข้อมูลที่ขาดและวิธีเพิ่มอยู่ในภาคผนวก)",

@@ -31,6 +31,7 @@ __all__ = [
     "loss_reasons",
     "biggest_deals",
     "concentration",
+    "risks",
 ]
 
 BIGGEST_N = 5  # deals listed per kind (won, lost, slipped)
@@ -123,6 +124,11 @@ def _review(ctx: ReportContext) -> Review:
         _REVIEWS.clear()
         found = _REVIEWS[id(ctx)] = Review(ctx)
     return found
+
+
+def risks(ctx: ReportContext) -> list[review.Risk]:
+    """Every risk the rules find for the report (ranked; page 1 shows the first three)."""
+    return _review(ctx).risks
 
 
 def _money(ctx: ReportContext, value) -> str:

@@ -125,10 +125,16 @@ def _kpi_rows(
 ) -> tuple[pd.DataFrame, list]:
     rows, statuses = [], []
     cur = ctx.ds.currency
+    # a lead indicator without a target that page 1's rule finds falling (10% or more worse than
+    # its mean of the 3 months before) is marked, not left as "–"
+    falling = {r.key for r in review_views.risks(ctx) if r.kind == "falling"}
     for key in keys:
         now, before = ctx.kpi(key), ctx.kpi(key, 1)
         target = ctx.targets.get(key)
         status = rag_status(now, target, KPIS[key].higher_is_better)
+        label = _status_label(status, ctx.lang)
+        if status is None and key in falling:
+            status, label = "amber", t("status_falling", ctx.lang)
         row = {}
         if with_family:
             en, th = FAMILIES[KPIS[key].family]
@@ -142,7 +148,7 @@ def _kpi_rows(
                 t("target", ctx.lang): fmt_value(key, target, ctx.lang, cur)
                 if target is not None
                 else "–",
-                t("status", ctx.lang): _status_label(status, ctx.lang),
+                t("status", ctx.lang): label,
             }
         )
         rows.append(row)
