@@ -433,3 +433,38 @@ def test_backtest_verdict_names_no_winner_when_every_model_ties():
     assert "no model can be called better" in tie and "most accurate" not in tie
     ranked = backtest_verdict(ctx([0.5, 0.9, 0.8, 0.6])).data
     assert "most accurate model was Prophet" in ranked
+
+
+def test_the_headline_says_when_a_baseline_beat_the_blend():
+    """Issue 14: the forecast paragraph led with the blend while saying, at its end, that the
+    same-month-last-year baseline was more accurate. When a baseline's backtest error is below
+    the blend's, the baseline's own forecast follows the headline at once."""
+    from types import SimpleNamespace
+
+    from analysis.reports.views.forecast import _baseline_first
+
+    def ctx(mase):
+        metrics = pd.DataFrame(
+            {
+                "model": ["prophet", "seasonal_naive", "trailing_mean", "blend"],
+                "h": 0,
+                "mase": mase,
+                "smape": [0.1, 0.1, 0.1, 0.1],
+            }
+        )
+        forecast = pd.DataFrame(
+            {
+                "model": ["seasonal_naive", "trailing_mean", "blend"],
+                "h": 1,
+                "yhat": [4_821_000.0, 5_000_000.0, 6_512_000.0],
+            }
+        )
+        result = SimpleNamespace(metrics=metrics, forecast=forecast, cutoffs=["2025-10"])
+        return SimpleNamespace(result=result, lang="en", estimate=lambda v: f"฿{v:,.0f}")
+
+    text = _baseline_first(ctx([0.9, 0.78, 0.85, 0.8]))
+    assert text == (
+        "In the backtest, though, Seasonal naive was more accurate than the blend; "
+        "it gives ฿4,821,000."
+    )
+    assert _baseline_first(ctx([0.9, 0.85, 0.86, 0.8])) == ""  # the blend was the better one

@@ -328,6 +328,10 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Revenue in {month} is forecast at {value}{band}.",
     },
     "fc_band": {"th": " (ช่วง 80%: {low} – {high})", "en": " (80% interval {low} – {high})"},
+    "fc_baseline_first": {
+        "th": " แต่ในการทดสอบย้อนหลัง {model} แม่นยำกว่าแบบผสม และพยากรณ์ไว้ที่ {value}",
+        "en": "In the backtest, though, {model} was more accurate than the blend; it gives {value}.",
+    },
     "fc_quota_sentence": {
         "th": " โอกาสทำได้ตามเป้า{quarter} ({quota}) ตามการพยากรณ์: {probability}",
         "en": "The chance of meeting the {quarter} quota of {quota} is {probability}.",

@@ -150,6 +150,9 @@ def summary(ctx: ForecastContext) -> Markdown:
                 band=band,
             )
         )
+    lead = _baseline_first(ctx)
+    if lead:
+        parts.append(lead)
     q = r.quota
     if q.get("probability") is not None:
         parts.append(
@@ -164,6 +167,30 @@ def summary(ctx: ForecastContext) -> Markdown:
     parts.append(backtest_verdict(ctx).data)
     parts += [t(f"fc_note_{n}", lang) for n in r.notes]
     return Markdown(" ".join(parts))
+
+
+def _baseline_first(ctx: ForecastContext) -> str:
+    """When a simple baseline was more accurate than the blend in the backtest, say so beside the
+    blend's headline, with the baseline's own forecast for next month ('' otherwise): the reader
+    should not learn it only at the end of the paragraph."""
+    o, r = _overall(ctx), ctx.result
+    if o.empty or "blend" not in o.index:
+        return ""
+    baselines = [m for m in ("seasonal_naive", "trailing_mean") if m in o.index]
+    if not baselines:
+        return ""
+    best = min(baselines, key=lambda m: o.loc[m, "mase"])
+    if not o.loc[best, "mase"] < o.loc["blend", "mase"]:
+        return ""
+    nxt = r.forecast[r.forecast["model"].eq(best) & r.forecast["h"].eq(1)]
+    if nxt.empty or pd.isna(nxt["yhat"].iloc[0]):
+        return ""
+    return t(
+        "fc_baseline_first",
+        ctx.lang,
+        model=_model(best, ctx.lang),
+        value=ctx.estimate(nxt["yhat"].iloc[0]),
+    )
 
 
 def _quarter(quarter: str, ctx: ForecastContext) -> str:
