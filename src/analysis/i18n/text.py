@@ -138,6 +138,10 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "win_by_rep": {"th": "อัตราการปิดการขายรายบุคคล (12 เดือน)", "en": "Win rate by rep (12 months)"},
     "win_by": {"th": "อัตราการปิดการขายตาม{dim}", "en": "Win rate by {dim}"},
+    "win_by_dim": {
+        "th": "อัตราการปิดการขายตาม{dim} (12 เดือน)",
+        "en": "Win rate by {dim} (12 months)",
+    },
     "dim_stage_reached": {"th": "ขั้นที่ไปถึง", "en": "stage reached"},
     "dim_product": {"th": "ผลิตภัณฑ์", "en": "product"},
     "dim_deal_type": {"th": "ประเภทดีล", "en": "deal type"},

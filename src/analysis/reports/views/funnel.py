@@ -42,6 +42,7 @@ __all__ = [
     "slippage_table",
     "rep_win_rates",
     "rep_test",
+    "win_rates_title",
     "win_rates_by",
     "time_in_stage",
     "cycle_chart",
@@ -271,6 +272,11 @@ def rep_test(ctx: FunnelContext) -> Markdown:
             verdict=verdict,
         )
     )
+
+
+def win_rates_title(by: str, ctx: FunnelContext) -> Markdown:
+    """The title of one win-rate table ("Win rate by product (12 months)"): every table titled."""
+    return Markdown(f"### {t('win_by_dim', ctx.lang, dim=t(f'dim_{by}', ctx.lang))}")
 
 
 def win_rates_by(by: str, ctx: FunnelContext) -> HTML:
