@@ -204,3 +204,34 @@ def test_every_view_renders(sample, lang, monkeypatch):
     assert ("ทักษะ" in text) == (lang == "th")
     # the size of the family the team's own tests were adjusted in
     assert f"{len(own_rows)} {'การทดสอบ' if lang == 'th' else 'tests'}" in views.method(ctx).data
+
+
+def test_associations_are_worded_as_associations():
+    """Issue 14, item 6: a correlation was worded as a cause ("สูงขึ้นอย่างมีหลักฐาน"). The
+    correlations and the before/after change read as associations; only the training
+    difference-in-differences reads as an effect."""
+    from analysis.i18n import t
+    from analysis.reports.views.effects import _sentence, _verdict
+
+    def row(question):
+        return pd.Series(
+            {
+                "question": question,
+                "skill": "negotiation",
+                "course_id": None,
+                "outcome": "win_rate",
+                "verdict": "positive",
+                "estimate": 0.4,
+                "ci_low": 0.2,
+                "ci_high": 0.6,
+                "n": 40,
+                "pooled": False,
+            }
+        )
+
+    for question in ("skill_outcome", "skill_outcome_adjusted", "training_skill"):
+        assert "an association, not evidence of cause" in _sentence(row(question), "en")
+        assert _verdict(row(question), "th") == t("v_assoc_positive", "th")
+    did = _sentence(row("training_outcome"), "en")
+    assert "association" not in did and "with evidence" in did
+    assert _verdict(row("training_outcome"), "en") == t("v_positive", "en")

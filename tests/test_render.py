@@ -279,3 +279,21 @@ def test_alt_text_of_a_chart_without_titles_names_its_parts_not_its_scale():
     assert t("wf_increased", "en") in alt and "11.6M" in alt  # a category, a bar's label
     assert "0.0M" not in alt and "5.0M" not in alt
     plt.close(fig)
+
+
+def test_short_tables_are_kept_on_one_pdf_page():
+    """Issue 14: a one-row table alone at the foot of a page, a 5-row table split 2/3. A table of
+    up to KEEP_ROWS rows carries the attribute pandoc turns into a Typst figure kind the page
+    template never breaks; a longer one flows across pages with its header repeated."""
+    import pandas as pd
+
+    from analysis.reports.context import KEEP_ROWS, html_table
+    from analysis.reports.render import TEMPLATES_DIR
+
+    short = html_table(pd.DataFrame({"a": range(5)}), "t").data
+    long = html_table(pd.DataFrame({"a": range(KEEP_ROWS + 1)}), "t").data
+    assert 'data-typst:figure:kind="&quot;keep&quot;"' in short
+    assert "data-typst:figure:kind" not in long
+    template = (TEMPLATES_DIR / "report.typ.j2").read_text(encoding="utf-8")
+    assert "#show figure: set block(breakable: false)" in template
+    assert "#show figure.where(kind: table): set block(breakable: true)" in template

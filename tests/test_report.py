@@ -948,3 +948,22 @@ def test_reports_read_on_a_phone_and_a_desktop(published, width):
         for text, cuts in seen["split"]:
             parts = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
             assert all(w in dictionary for p in parts for w in segment(p)), (team, parts)
+
+
+def test_method_in_the_appendix_and_each_forecast_verdict_once(published):
+    """Issue 14, item 7 and the forecast paragraph printed twice: before the appendix the reader
+    meets no file path ("params/", "docs/") and no setting's code name; the backtest verdict is
+    printed once."""
+    from analysis.i18n import t
+
+    out, _ = published
+    for team in [*TEAMS, "company"]:
+        page = _page(out / "reports" / "2026-10" / team / "report.html")
+        text = _visible_text(page)
+        body = text[: text.index(t("appendix", "th"))]
+        assert "params/" not in body and "docs/" not in body, team
+        assert "working_days_regressor" not in body and "yearly_fourier_order" not in body
+        assert "working_days_regressor" in text[text.index(t("appendix", "th")) :]
+        # "... เดือน แบบจำลองที่แม่นที่สุดคือ ...": the verdict's own words, not the shared opening
+        verdict = t("fc_best_model", "th").split("{folds}")[1].split("{model}")[0].strip()
+        assert text.count(verdict) == 1, team
