@@ -478,26 +478,17 @@ TEXT: dict[str, dict[str, str]] = {
     "skill": {"th": "ทักษะ", "en": "Skill"},
     "outcome": {"th": "ผลลัพธ์", "en": "Outcome"},
     "pp": {"th": " จุด", "en": " pp"},
-    "company_pooled": {"th": " (ข้อมูลทั้งบริษัท)", "en": " (company data)"},
     "v_positive": {"th": "มีหลักฐานว่าเพิ่มขึ้น", "en": "evidence of an increase"},
     "v_negative": {"th": "มีหลักฐานว่าลดลง", "en": "evidence of a decrease"},
     "v_no_effect": {"th": "ไม่พบผลที่มีนัยสำคัญในทางปฏิบัติ", "en": "no effect that matters"},
     "v_not_enough_evidence": {"th": "หลักฐานยังไม่พอ", "en": "not enough evidence"},
     "fx_sentence_positive": {
-        "th": "{subject}: {what} สูงขึ้นอย่างมีหลักฐาน ({estimate}, ช่วง 95% {low} ถึง {high}, n = {n}){pooled}",
-        "en": "{subject}: {what} is higher, with evidence ({estimate}, 95% interval {low} to {high}, n = {n}){pooled}.",
+        "th": "{subject}: {what} สูงขึ้นอย่างมีหลักฐาน ({estimate}, ช่วง 95% {low} ถึง {high}, n = {n})",
+        "en": "{subject}: {what} is higher, with evidence ({estimate}, 95% interval {low} to {high}, n = {n}).",
     },
     "fx_sentence_negative": {
-        "th": "{subject}: {what} ต่ำลงอย่างมีหลักฐาน ({estimate}, ช่วง 95% {low} ถึง {high}, n = {n}){pooled}",
-        "en": "{subject}: {what} is lower, with evidence ({estimate}, 95% interval {low} to {high}, n = {n}){pooled}.",
-    },
-    "fx_sentence_no_effect": {
-        "th": "{subject}: ไม่มีผลต่อ{what}ในระดับที่มีความหมาย ({estimate}, ช่วง 95% {low} ถึง {high}, n = {n}){pooled}",
-        "en": "{subject}: no effect on {what} large enough to matter ({estimate}, 95% interval {low} to {high}, n = {n}){pooled}.",
-    },
-    "fx_sentence_not_enough_evidence": {
-        "th": "{subject}: หลักฐานยังไม่พอจะสรุปผลต่อ{what} ({estimate}, ช่วง 95% {low} ถึง {high}, n = {n}){pooled}",
-        "en": "{subject}: not enough evidence about {what} ({estimate}, 95% interval {low} to {high}, n = {n}){pooled}.",
+        "th": "{subject}: {what} ต่ำลงอย่างมีหลักฐาน ({estimate}, ช่วง 95% {low} ถึง {high}, n = {n})",
+        "en": "{subject}: {what} is lower, with evidence ({estimate}, 95% interval {low} to {high}, n = {n}).",
     },
     # associations (correlations, before/after without a control group) are worded as such;
     # "effect" wording is kept for the training difference-in-differences
@@ -535,10 +526,6 @@ TEXT: dict[str, dict[str, str]] = {
         "ประวัติการฝึกอบรม (วิธีเพิ่มอยู่ในภาคผนวก) เพื่อดูการวิเคราะห์นี้",
         "en": "The data has no skill assessments or training records: add quarterly skill scores "
         "and the training records (how to add them is in the appendix) to see this analysis.",
-    },
-    "fx_pooled_note": {
-        "th": "แถวที่มีเครื่องหมาย † ใช้ข้อมูลทั้งบริษัท เพราะทีมมีพนักงานขายน้อยเกินไปสำหรับคำถามนั้น",
-        "en": "Rows marked † use the whole company's data: the team has too few reps for that question.",
     },
     "fx_method": {
         "th": "(1) สหสัมพันธ์ Spearman ระหว่างคะแนนเฉลี่ยของทักษะใน 12 เดือนก่อน กับผลงานใน 12 เดือนล่าสุด "

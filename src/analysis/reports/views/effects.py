@@ -99,18 +99,17 @@ def _subject(row, lang: Lang, text=str) -> str:
 ASSOCIATION = {"skill_outcome", "skill_outcome_adjusted", "training_skill"}
 
 
+def _associated(row) -> bool:
+    """A finding (positive or negative) of a question that estimates an association."""
+    return row["question"] in ASSOCIATION and row["verdict"] in ("positive", "negative")
+
+
 def _verdict(row, lang: Lang) -> str:
-    v = row["verdict"]
-    if row["question"] in ASSOCIATION and v in ("positive", "negative"):
-        return t(f"v_assoc_{v}", lang)
-    return t(f"v_{v}", lang)
+    return t(f"v_{'assoc_' if _associated(row) else ''}{row['verdict']}", lang)
 
 
 def _sentence(row, lang: Lang) -> str:
-    v = row["verdict"]
-    kind = (
-        "assoc" if row["question"] in ASSOCIATION and v in ("positive", "negative") else "sentence"
-    )
+    v, kind = row["verdict"], "assoc" if _associated(row) else "sentence"
     return t(
         f"fx_{kind}_{v}",
         lang,
@@ -120,7 +119,6 @@ def _sentence(row, lang: Lang) -> str:
         low=_value(row, row["ci_low"], lang),
         high=_value(row, row["ci_high"], lang),
         n=int(row["n"]),
-        pooled=t("company_pooled", lang) if row["pooled"] else "",
     )
 
 
@@ -149,16 +147,9 @@ def _missing(question: str, ctx: EffectsContext) -> Markdown:
     return Markdown(t("fx_company_only" if len(pooled) else "fx_no_data", ctx.lang))
 
 
-POOLED_MARK = "†"
-
-
 def _labels(rows: pd.DataFrame, lang: Lang) -> list[str]:
-    """'Subject · outcome', with † where the row uses company data."""
-    return [
-        f"{_subject(r, lang)} · {t(f'outcome_{r.outcome}', lang)}"
-        + (f" {POOLED_MARK}" if r["pooled"] else "")
-        for _, r in rows.iterrows()
-    ]
+    """'Subject · outcome' for each row."""
+    return [f"{_subject(r, lang)} · {t(f'outcome_{r.outcome}', lang)}" for _, r in rows.iterrows()]
 
 
 def forest_chart(question: str, ctx: EffectsContext) -> Figure | Markdown:
@@ -179,8 +170,7 @@ def results_table(question: str, ctx: EffectsContext) -> HTML | Markdown:
     frame = pd.DataFrame(
         {
             t("skill" if question.startswith("skill") else "course", lang): [
-                _subject(r, lang) + (f" {POOLED_MARK}" if r["pooled"] else "")
-                for _, r in rows.iterrows()
+                _subject(r, lang) for _, r in rows.iterrows()
             ],
             t("outcome", lang): [t(f"outcome_{o}", lang) for o in rows["outcome"]],
             t("estimate", lang): [_value(r, r["estimate"], lang) for _, r in rows.iterrows()],

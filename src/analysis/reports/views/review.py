@@ -35,7 +35,6 @@ __all__ = [
 ]
 
 BIGGEST_N = 5  # deals listed per kind (won, lost, slipped)
-QUARTER_CHANCE_MAX_TEAMS = 30  # the company's team table forecasts each team's quarter up to this
 
 
 class Review:

@@ -53,7 +53,6 @@ __all__ = [
     "title",
     "heading",
     "kpi_overview",
-    "summary",
     "brief",
     "teams",
     "loss_reasons",
@@ -195,12 +194,6 @@ def data_gaps_detail(ctx: ReportContext) -> Markdown:
     )
 
 
-def summary(ctx: ReportContext) -> Markdown:
-    """One paragraph, every number computed: revenue vs quota, change, deals, reps at quota, the
-    off-target KPIs and (company) the off-target teams."""
-    return Markdown(_summary_text(ctx))
-
-
 def brief(ctx: ReportContext) -> Markdown:
     """Page 1: the month against target, the quarter outlook, the largest risks and the actions
     the rules give for them (`views.review.brief`, docs/brief.md)."""
@@ -215,6 +208,8 @@ def teams(ctx: ReportContext) -> HTML | Markdown:
 
 
 def _summary_text(ctx: ReportContext) -> str:
+    """The month in one paragraph, every number computed: revenue vs quota, change, deals, reps
+    at quota, the off-target KPIs and (company) the off-target teams."""
     lang, cur = ctx.lang, ctx.ds.currency
     revenue, quota = ctx.kpi("revenue") or 0.0, ctx.kpi("quota")
     if quota is not None:
