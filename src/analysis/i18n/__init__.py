@@ -24,6 +24,7 @@ __all__ = [
     "fmt_currency",
     "fmt_percent",
     "fmt_chance",
+    "fmt_quarter",
     "fmt_month",
     "fmt_value",
     "fmt_date",
@@ -183,6 +184,17 @@ def fmt_percent(value, lang: Lang = "en", digits: int = 1, signed: bool = False)
     if _missing(value):
         return "–"
     return f"{value * 100:{'+' if signed else ''},.{digits}f}%"
+
+
+def fmt_quarter(quarter: str | pd.Period, lang: Lang = "en", *, buddhist_era: bool = True) -> str:
+    """'Q4 2026' / 'ไตรมาส 4/2569' (Buddhist era as in `fmt_month`).
+
+    >>> fmt_quarter("2026Q4", "en"), fmt_quarter("2026Q4", "th")
+    ('Q4 2026', 'ไตรมาส 4/2569')
+    """
+    q = pd.Period(quarter, "Q")
+    year = q.year + 543 if lang == "th" and buddhist_era else q.year
+    return t("quarter_label", lang, q=q.quarter, year=year)
 
 
 def fmt_month(

@@ -45,6 +45,12 @@ def _closed_in(deals: pd.DataFrame, stage: str, months: list[pd.Period]) -> pd.D
     return closed[closed["closed_at"].dt.to_period("M").isin(months)]
 
 
+def _reasons(lost: pd.DataFrame) -> pd.Series:
+    """Each lost deal's reason as written, `NO_REASON` where it is empty."""
+    reason = lost["loss_reason"].fillna(NO_REASON).astype(str).str.strip()
+    return reason.mask(reason.eq(""), NO_REASON)
+
+
 def loss_reasons(ds: Dataset, month: pd.Period, team: str | None = None) -> pd.DataFrame:
     """Deals lost in `month` by reason: count and value for the scope, the reason's share of the
     scope's lost value, the same share over the `TREND_MONTHS` months before, and (for a team)
@@ -54,9 +60,7 @@ def loss_reasons(ds: Dataset, month: pd.Period, team: str | None = None) -> pd.D
 
     def by_reason(deals: pd.DataFrame, months: list[pd.Period]) -> pd.DataFrame:
         lost = _closed_in(deals, "closed_lost", months)
-        reason = lost["loss_reason"].fillna(NO_REASON).astype(str).str.strip()
-        reason = reason.mask(reason.eq(""), NO_REASON)
-        g = lost.assign(reason=reason).groupby("reason")["amount"].agg(["count", "sum"])
+        g = lost.assign(reason=_reasons(lost)).groupby("reason")["amount"].agg(["count", "sum"])
         total = g["sum"].sum()
         g["share"] = g["sum"] / total if total > 0 else np.nan
         return g
@@ -104,13 +108,16 @@ def biggest_deals(
     """The `n` largest deals won and lost in `month`, and the `n` largest that slipped out of it
     (see `slipped_deals`), each largest first. Columns: opportunity_id, rep_name, team_id,
     account_name, product, deal_type, amount, then stage and loss_reason (lost) or
-    expected_close_then, expected_close_now and stage_now (slipped)."""
+    expected_close_then, expected_close_now and stage_now (slipped). An empty loss reason reads
+    `NO_REASON`, as in `loss_reasons`."""
     deals = scope_deals(ds, team)
     cols = ["opportunity_id", "rep_name", "team_id", "account_name", "product", "deal_type"]
     out = {}
     for kind, stage in (("won", "closed_won"), ("lost", "closed_lost")):
         d = _closed_in(deals, stage, [month])
         d = d.assign(account_name=_account_names(ds, d["account_id"]))
+        if kind == "lost":
+            d = d.assign(loss_reason=_reasons(d))
         d = d.sort_values(["amount", "opportunity_id"], ascending=[False, True]).head(n)
         extra = ["loss_reason"] if kind == "lost" else []
         out[kind] = d[[*cols, "amount", *extra]].reset_index(drop=True)

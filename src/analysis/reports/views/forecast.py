@@ -10,7 +10,16 @@ from IPython.display import HTML, Markdown
 from matplotlib.figure import Figure
 
 from analysis import forecast
-from analysis.i18n import Lang, fmt_chance, fmt_currency, fmt_month, fmt_number, fmt_percent, t
+from analysis.i18n import (
+    Lang,
+    fmt_chance,
+    fmt_currency,
+    fmt_month,
+    fmt_number,
+    fmt_percent,
+    fmt_quarter,
+    t,
+)
 from analysis.reports import plots
 from analysis.reports.context import ReportContext, finished, html_table, open_report
 from analysis.reports.params import ForecastNotebookParams, load_forecast_params
@@ -194,9 +203,7 @@ def _baseline_first(ctx: ForecastContext) -> str:
 
 
 def _quarter(quarter: str, ctx: ForecastContext) -> str:
-    q = pd.Period(quarter, "Q")
-    year = q.year + 543 if ctx.lang == "th" and ctx.report.buddhist_era else q.year
-    return t("quarter_label", ctx.lang, q=q.quarter, year=year)
+    return fmt_quarter(quarter, ctx.lang, buddhist_era=ctx.report.buddhist_era)
 
 
 def forecast_chart(ctx: ForecastContext) -> Figure:

@@ -17,6 +17,7 @@ from analysis.i18n import (
     fmt_date,
     fmt_number,
     fmt_percent,
+    fmt_quarter,
     fmt_value,
     kpi_label,
     t,
@@ -135,9 +136,7 @@ def _money(ctx: ReportContext, value) -> str:
 
 
 def _quarter_label(ctx: ReportContext, quarter: str) -> str:
-    q = pd.Period(quarter, "Q")
-    year = q.year + 543 if ctx.lang == "th" and ctx.buddhist_era else q.year
-    return t("quarter_label", ctx.lang, q=q.quarter, year=year)
+    return fmt_quarter(quarter, ctx.lang, buddhist_era=ctx.buddhist_era)
 
 
 def _kpi_value(ctx: ReportContext, key: str, value) -> str:
@@ -354,10 +353,7 @@ def biggest_deals(kind: str, ctx: ReportContext) -> HTML | Markdown:
     table[t("deal_type", lang)] = [fmt_code("deal_type", v, lang) for v in frame["deal_type"]]
     table[t("amount", lang)] = [_money(ctx, v) for v in frame["amount"]]
     if kind == "lost":
-        table[t("loss_reason", lang)] = [
-            _reason(v, lang) if isinstance(v, str) and v.strip() else t("no_reason", lang)
-            for v in frame["loss_reason"]
-        ]
+        table[t("loss_reason", lang)] = [_reason(v, lang) for v in frame["loss_reason"]]
     if kind == "slipped":
         day = lambda v: "–" if pd.isna(v) else fmt_date(v, lang, buddhist_era=ctx.buddhist_era)  # noqa: E731
         table[t("expected_then", lang)] = [day(v) for v in frame["expected_close_then"]]

@@ -172,11 +172,14 @@ def status_rule(ctx: ReportContext) -> Markdown:
     return Markdown(t("status_rule", ctx.lang, rule=RAG_RULE))
 
 
+def _absent_tables(ctx: ReportContext) -> list[str]:
+    return [name for name in TABLES if not ctx.ds.has(name)]
+
+
 def data_gaps(ctx: ReportContext) -> Markdown:
     """Which KPIs are empty because the dataset lacks the tables they need ('' when none); the
     tables themselves are named in the appendix (`data_gaps_detail`)."""
-    absent = [name for name in TABLES if not ctx.ds.has(name)]
-    if not absent:
+    if not _absent_tables(ctx):
         return Markdown("")
     affected = [kpi_label(k, ctx.lang) for k in missing_kpis(ctx.ds)]
     return Markdown(t("data_gaps", ctx.lang, kpis=", ".join(affected)))
@@ -185,7 +188,7 @@ def data_gaps(ctx: ReportContext) -> Markdown:
 def data_gaps_detail(ctx: ReportContext) -> Markdown:
     """For the appendix: the optional tables the dataset lacks, by file name, and where the
     contract describes them ('' when none is missing)."""
-    absent = [name for name in TABLES if not ctx.ds.has(name)]
+    absent = _absent_tables(ctx)
     if not absent:
         return Markdown("")
     tables = ", ".join(f"`{a}`" for a in absent)
