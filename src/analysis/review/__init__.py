@@ -4,7 +4,15 @@ actions, found by a fixed rule table (`brief`).
 
 It sits above the analyses (it reads the forecast's quarter outlook) and below the reports."""
 
-from analysis.review.brief import RULES, Action, Risk, find_risks, recommend, rules_markdown
+from analysis.review.brief import (
+    RULES,
+    Action,
+    Risk,
+    falling_indicators,
+    find_risks,
+    recommend,
+    rules_markdown,
+)
 from analysis.review.deals import (
     NO_REASON,
     aged_open_deals,
@@ -22,6 +30,7 @@ __all__ = [
     "Risk",
     "Action",
     "find_risks",
+    "falling_indicators",
     "recommend",
     "rules_markdown",
     "NO_REASON",

@@ -32,6 +32,7 @@ __all__ = [
     "Risk",
     "Action",
     "find_risks",
+    "falling_indicators",
     "recommend",
     "rules_markdown",
 ]
@@ -183,6 +184,25 @@ def _worse_share(now: float, ref: float, higher_is_better: bool) -> float:
     return (now - ref) / now if now else 0.0
 
 
+def falling_indicators(
+    kpis: pd.DataFrame, month: pd.Period, skip: set[str] | frozenset[str] = frozenset()
+) -> list[Risk]:
+    """The `falling` rule alone, on the scope's KPI rows (no forecast or deals needed: the KPI
+    tables mark these too): each lead indicator not in `skip` that is `FALL_THRESHOLD` or more
+    worse than its mean of the `BASELINE_MONTHS` months before, in `LEADING` order."""
+    out = []
+    for key in LEADING:
+        now, base = _value(kpis, month, key), _baseline(kpis, month, key)
+        if key in skip or now is None or not base:
+            continue
+        change = now / base - 1
+        worse = -change if KPIS[key].higher_is_better else change
+        if worse >= FALL_THRESHOLD:
+            gap = min(_worse_share(now, base, KPIS[key].higher_is_better), 1.0)
+            out.append(Risk("falling", gap, key, {"now": now, "baseline": base, "change": change}))
+    return out
+
+
 def find_risks(
     kpis: pd.DataFrame,
     month: pd.Period,
@@ -209,18 +229,7 @@ def find_risks(
         if rag_status(now, target, higher) == "red" and target:
             gap = min(_worse_share(now, target, higher), 1.0)
             risks.append(Risk("off_target", gap, key, {"now": now, "target": target}))
-    flagged = {r.key for r in risks}
-    for key in LEADING:
-        now, base = _value(kpis, month, key), _baseline(kpis, month, key)
-        if key in flagged or now is None or not base:
-            continue
-        change = now / base - 1
-        worse = -change if KPIS[key].higher_is_better else change
-        if worse >= FALL_THRESHOLD:
-            gap = min(_worse_share(now, base, KPIS[key].higher_is_better), 1.0)
-            risks.append(
-                Risk("falling", gap, key, {"now": now, "baseline": base, "change": change})
-            )
+    risks += falling_indicators(kpis, month, skip={r.key for r in risks})
     if quarter and quarter.get("probability") is not None and quarter.get("quota"):
         p = float(quarter["probability"])
         if p < QUARTER_THRESHOLD:

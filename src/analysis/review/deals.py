@@ -103,13 +103,14 @@ def _account_names(ds: Dataset, ids: pd.Series) -> pd.Series:
 
 
 def biggest_deals(
-    ds: Dataset, month: pd.Period, team: str | None = None, n: int = 5
+    ds: Dataset, month: pd.Period, team: str | None = None, n: int = 5, *, slipped=...
 ) -> dict[str, pd.DataFrame]:
     """The `n` largest deals won and lost in `month`, and the `n` largest that slipped out of it
     (see `slipped_deals`), each largest first. Columns: opportunity_id, rep_name, team_id,
     account_name, product, deal_type, amount, then stage and loss_reason (lost) or
     expected_close_then, expected_close_now and stage_now (slipped). An empty loss reason reads
-    `NO_REASON`, as in `loss_reasons`."""
+    `NO_REASON`, as in `loss_reasons`. `slipped`: the month's `slipped_deals` when the caller
+    already has them (computed here otherwise)."""
     deals = scope_deals(ds, team)
     cols = ["opportunity_id", "rep_name", "team_id", "account_name", "product", "deal_type"]
     out = {}
@@ -121,7 +122,8 @@ def biggest_deals(
         d = d.sort_values(["amount", "opportunity_id"], ascending=[False, True]).head(n)
         extra = ["loss_reason"] if kind == "lost" else []
         out[kind] = d[[*cols, "amount", *extra]].reset_index(drop=True)
-    slipped = slipped_deals(ds, month, team)
+    if slipped is ...:
+        slipped = slipped_deals(ds, month, team)
     out["slipped"] = None if slipped is None else slipped.head(n)
     return out
 

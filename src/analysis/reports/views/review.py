@@ -24,6 +24,7 @@ from analysis.i18n import (
 )
 from analysis.reports.context import HEADLINE, ReportContext, html_table
 from analysis.reports.text import md_text
+from analysis.reports.views.forecast import shared_forecast
 
 __all__ = [
     "BIGGEST_N",
@@ -32,7 +33,6 @@ __all__ = [
     "loss_reasons",
     "biggest_deals",
     "concentration",
-    "risks",
 ]
 
 BIGGEST_N = 5  # deals listed per kind (won, lost, slipped)
@@ -50,7 +50,8 @@ class Review:
 
     @cached_property
     def deals(self) -> dict:
-        return review.biggest_deals(self.ctx.ds, self.ctx.month, self.ctx.team, BIGGEST_N)
+        ctx = self.ctx
+        return review.biggest_deals(ctx.ds, ctx.month, ctx.team, BIGGEST_N, slipped=self.slipped)
 
     @cached_property
     def slipped(self) -> pd.DataFrame | None:
@@ -63,8 +64,6 @@ class Review:
     @cached_property
     def quarter(self) -> dict | None:
         """The forecast's quarter outlook with the reps' commit and best case added."""
-        from analysis.reports.views.forecast import shared_forecast
-
         fc = shared_forecast(self.ctx)
         q = dict(fc.result.quota or {})
         if not q:
@@ -124,11 +123,6 @@ def _review(ctx: ReportContext) -> Review:
         _REVIEWS.clear()
         found = _REVIEWS[id(ctx)] = Review(ctx)
     return found
-
-
-def risks(ctx: ReportContext) -> list[review.Risk]:
-    """Every risk the rules find for the report (ranked; page 1 shows the first three)."""
-    return _review(ctx).risks
 
 
 def _money(ctx: ReportContext, value) -> str:

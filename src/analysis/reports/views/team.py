@@ -46,6 +46,7 @@ from analysis.reports.text import escape, md_text
 from analysis.reports.views import company as company_views
 from analysis.reports.views import review as review_views
 from analysis.reports.views.review import biggest_deals, concentration, loss_reasons
+from analysis.review import falling_indicators
 
 __all__ = [
     "ReportContext",
@@ -126,7 +127,7 @@ def _kpi_rows(
     cur = ctx.ds.currency
     # a lead indicator without a target that page 1's rule finds falling (10% or more worse than
     # its mean of the 3 months before) is marked, not left as "–"
-    falling = {r.key for r in review_views.risks(ctx) if r.kind == "falling"}
+    falling = {r.key for r in falling_indicators(ctx.team_kpis, ctx.month)}
     for key in keys:
         now, before = ctx.kpi(key), ctx.kpi(key, 1)
         target = ctx.targets.get(key)
