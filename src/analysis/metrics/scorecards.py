@@ -16,6 +16,7 @@ from analysis.metrics.kpis import KPIS, kpi_table, scope_reps
 __all__ = [
     "AMBER_BAND",
     "RAG_COLORS",
+    "rag_cell_attributes",
     "rag_class",
     "RAG_RULE",
     "TENURE_BUCKETS",
@@ -48,6 +49,17 @@ LEVERS = ("open_opportunities", "win_rate", "avg_deal_size", "avg_sales_cycle_da
 def rag_class(status: str | None) -> str:
     """The CSS class of a cell with this status ('' for none): rag-green, rag-amber, rag-red."""
     return f"rag-{status}" if status in RAG_COLORS else ""
+
+
+def rag_cell_attributes(status: str | None) -> str:
+    """The attributes of an HTML cell with this status: its class and its tint ('' for none).
+
+    >>> rag_cell_attributes("red")
+    ' class="rag-red" style="background-color: #f8d4d0"'
+    """
+    if status not in RAG_COLORS:
+        return ""
+    return f' class="{rag_class(status)}" style="background-color: {RAG_COLORS[status]}"'
 
 
 def rag_status(

@@ -21,7 +21,7 @@ from analysis import __version__
 from analysis.data.dataset import Dataset
 from analysis.i18n import Lang, fmt_currency, fmt_date, fmt_month, fmt_percent, t
 from analysis.metrics.kpis import kpi_table
-from analysis.metrics.scorecards import RAG_COLORS, rag_class, rag_status
+from analysis.metrics.scorecards import RAG_COLORS, rag_cell_attributes, rag_status
 from analysis.reports import fonts
 from analysis.reports.text import cell_html
 
@@ -252,11 +252,7 @@ def write_index(
                 if fmt != "html"
             )
             status = e.get("status")
-            tint = (
-                f' class="{rag_class(status)}" style="background-color: {RAG_COLORS[status]}"'
-                if status
-                else ""
-            )
+            tint = rag_cell_attributes(status)
             rows.append(
                 "<tr>"
                 f"<td>{name}</td>"

@@ -7,9 +7,10 @@ import pandas as pd
 from IPython.display import HTML, Markdown
 from matplotlib.figure import Figure
 
+from analysis import forecast
 from analysis.i18n import fmt_chance, fmt_value, kpi_label, t
 from analysis.metrics.kpis import KPIS, kpi_table
-from analysis.metrics.scorecards import RAG_COLORS, rag_class, rag_status
+from analysis.metrics.scorecards import rag_cell_attributes, rag_status
 from analysis.reports import plots
 from analysis.reports.context import (
     TREND_MONTHS,
@@ -18,7 +19,9 @@ from analysis.reports.context import (
     keep_together,
     open_report,
 )
+from analysis.reports.params import ParamsError, load_forecast_params
 from analysis.reports.text import cell_html, escape
+from analysis.reports.views.forecast import shared_forecast
 
 __all__ = [
     "COMPARISON_KPIS",
@@ -90,10 +93,6 @@ def _quarter_chances(ctx: ReportContext, teams: list[str]) -> dict[str, float | 
     report shows; None (the column left out) for more than QUARTER_CHANCE_MAX_TEAMS teams."""
     if len(teams) > QUARTER_CHANCE_MAX_TEAMS:
         return None
-    from analysis import forecast
-    from analysis.reports.params import ParamsError, load_forecast_params
-    from analysis.reports.views.forecast import shared_forecast
-
     data = shared_forecast(ctx).data
     out = {}
     for team in teams:
@@ -123,11 +122,7 @@ def team_table(ctx: ReportContext) -> HTML:
         cells = [f"<td>{cell_html(r['team_name'])}</td>"]  # long names cut, whole in a tooltip
         for i, key in enumerate(keys):
             status = rag_status(r[key], ctx.targets.get(key), KPIS[key].higher_is_better)
-            style = (
-                f' class="{rag_class(status)}" style="background-color: {RAG_COLORS[status]}"'
-                if status
-                else ""
-            )
+            style = rag_cell_attributes(status)
             cells.append(f"<td{style}>{escape(fmt_value(key, r[key], lang, cur))}</td>")
             if i == 0 and chances is not None:
                 p = chances.get(r["scope_id"])
