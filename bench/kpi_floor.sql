@@ -15,6 +15,20 @@ opp AS (
     SELECT o.opportunity_id, o.account_id, o.created_at, o.closed_at, o.stage, o.amount,
         o.deal_type, o.expected_close_date, r.team_id
     FROM '{dir}/opportunities.parquet' o JOIN reps r USING (rep_id)),
+-- a closing the stage history shows was reopened later stood over the month ends before the reopening
+undone AS (
+    SELECT opportunity_id, stage, entered_at AS closed_at, next_at AS reopened_at FROM (
+        SELECT opportunity_id, stage, entered_at,
+            lead(entered_at) OVER (PARTITION BY opportunity_id ORDER BY entered_at) AS next_at
+        FROM '{dir}/stage_history.parquet')
+    WHERE stage IN ('closed_won', 'closed_lost') AND next_at IS NOT NULL),
+closing AS (
+    SELECT team_id, account_id, created_at, closed_at, stage, amount, deal_type
+    FROM opp WHERE closed_at IS NOT NULL
+    UNION ALL
+    SELECT o.team_id, o.account_id, o.created_at, u.closed_at, u.stage, o.amount, o.deal_type
+    FROM undone u JOIN opp o USING (opportunity_id)
+    WHERE u.reopened_at >= next_month_start(mo(u.closed_at))),
 closes AS (
     SELECT team_id, mo(closed_at) AS m,
         coalesce(sum(amount) FILTER (WHERE stage = 'closed_won'), 0) AS revenue,
@@ -25,16 +39,19 @@ closes AS (
         median(date_diff('microsecond', created_at, closed_at) / 86400e6) FILTER (WHERE stage = 'closed_won') AS median_cycle,
         count(*) FILTER (WHERE stage = 'closed_won' AND deal_type IN ('upsell', 'cross_sell')) AS x_won,
         count(*) FILTER (WHERE deal_type IN ('upsell', 'cross_sell')) AS x_closed
-    FROM opp WHERE closed_at IS NOT NULL GROUP BY ALL),
+    FROM closing GROUP BY ALL),
 first_won AS (
-    SELECT account_id, mo(min(closed_at)) AS m FROM opp WHERE stage = 'closed_won' GROUP BY 1),
+    SELECT account_id, mo(min(closed_at)) AS m FROM closing WHERE stage = 'closed_won' GROUP BY 1),
 existing AS (
     SELECT o.team_id, mo(o.created_at) AS m, count(*) AS n
     FROM opp o JOIN first_won f USING (account_id) WHERE f.m < mo(o.created_at) GROUP BY ALL),
 open_deals AS (
-    SELECT opportunity_id, team_id, amount, expected_close_date,
-        unnest(range(greatest(mo(created_at), {lo}), least(coalesce(mo(closed_at) - 1, {hi}), {hi}) + 1)) AS m
-    FROM opp),
+    SELECT d.* FROM (
+        SELECT opportunity_id, team_id, amount, expected_close_date,
+            unnest(range(greatest(mo(created_at), {lo}), least(coalesce(mo(closed_at) - 1, {hi}), {hi}) + 1)) AS m
+        FROM opp) d
+    ANTI JOIN undone u ON u.opportunity_id = d.opportunity_id
+        AND u.closed_at < next_month_start(d.m) AND u.reopened_at >= next_month_start(d.m)),
 open_seen AS (
     SELECT d.team_id, d.m,
         CASE WHEN s.snapshot_date IS NULL THEN d.amount ELSE s.amount END AS amount,

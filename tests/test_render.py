@@ -273,10 +273,12 @@ def test_alt_text_of_a_chart_without_titles_names_its_parts_not_its_scale():
     from analysis.i18n import t
     from analysis.reports import plots
 
-    w = {"open_start": 11.6e6, "created": 9.7e6, "increased": 0.25e6, "decreased": 0.15e6}
-    fig = plots.plot_waterfall({**w, "won": 2.3e6, "lost": 8.5e6, "open_end": 10.7e6}, lang="en")
+    w = {"open_start": 11.6e6, "created": 9.7e6, "reopened": 0.2e6, "increased": 0.25e6}
+    w |= {"decreased": 0.15e6, "won": 2.3e6, "lost": 8.5e6, "unexplained": -0.2e6}
+    fig = plots.plot_waterfall({**w, "open_end": 10.7e6}, lang="en")
     alt = plots.alt_text(fig)
     assert t("wf_increased", "en") in alt and "11.6M" in alt  # a category, a bar's label
+    assert t("wf_reopened", "en") in alt and t("wf_unexplained", "en") in alt
     assert "0.0M" not in alt and "5.0M" not in alt
     plt.close(fig)
 

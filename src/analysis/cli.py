@@ -334,8 +334,10 @@ def cmd_funnel(args) -> int:
             else ""
         )
         print(
-            f"{payload['scope']}: open {w['open_start']:,.0f} + created {w['created']:,.0f}{moves} "
-            f"- won {w['won']:,.0f} - lost {w['lost']:,.0f} = {w['open_end']:,.0f}"
+            f"{payload['scope']}: open {w['open_start']:,.0f} + created {w['created']:,.0f}"
+            f" + reopened {w['reopened']:,.0f}{moves} - won {w['won']:,.0f}"
+            f" - lost {w['lost']:,.0f} + unexplained {w['unexplained']:,.0f}"
+            f" = {w['open_end']:,.0f}"
         )
         for row in payload["step_conversion"]:
             print(

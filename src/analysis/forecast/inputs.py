@@ -16,11 +16,11 @@ from analysis.data.dataset import Dataset
 from analysis.forecast.models import (
     DUE_BUCKETS,
 )
-from analysis.metrics.asof import as_of
+from analysis.metrics.asof import as_of, stage_at
 from analysis.metrics.kpis import kpi_table, open_pipeline, scope_reps
 from analysis.months import month_range, next_month_start
 
-__all__ = ["ForecastData", "prepare", "scope_frames", "latest_before"]
+__all__ = ["ForecastData", "prepare", "scope_frames"]
 
 
 @dataclass
@@ -90,39 +90,12 @@ def _ordinals(periods: pd.Series) -> np.ndarray:
 
 
 def _stage_at(ds: Dataset, opportunity_id: pd.Series, when: pd.Series) -> np.ndarray:
-    """The open stage each deal was in at `when` (stage history, else snapshots, else 'open')."""
-    source = None
-    if ds.has("stage_history"):
-        h = ds["stage_history"]
-        source = h[h["stage"].isin(OPEN_STAGES)].rename(columns={"entered_at": "t"})
-    elif ds.has("opportunity_snapshots"):
-        source = ds["opportunity_snapshots"].rename(columns={"snapshot_date": "t"})
-    if source is None or source.empty:
+    """The open stage each deal was in at `when` (`metrics.asof.stage_at`; 'open' when the data
+    record no stages, the first stage where they say nothing or a closed one)."""
+    found = pd.Series(stage_at(ds, opportunity_id, when))
+    if not (ds.has("stage_history") or ds.has("opportunity_snapshots")):
         return np.full(len(opportunity_id), "open", dtype=object)
-    found = latest_before(source, "stage", opportunity_id, when)
-    return found.fillna(OPEN_STAGES[0]).to_numpy(dtype=object)
-
-
-def latest_before(
-    source: pd.DataFrame, column: str, opportunity_id: pd.Series, when: pd.Series
-) -> pd.Series:
-    """`source[column]` of each deal's latest row with t <= `when` (NaN where none)."""
-    left = pd.DataFrame(
-        {"opportunity_id": opportunity_id.to_numpy(), "t": pd.to_datetime(when.to_numpy())}
-    )
-    left["i"] = np.arange(len(left))
-    left["t"] = left["t"].astype("datetime64[us]")
-    right = source[["opportunity_id", "t", column]].copy()
-    right["t"] = right["t"].astype("datetime64[us]")
-    # the same key type on both sides: an empty selection (a team without deals) comes as object
-    left["opportunity_id"] = left["opportunity_id"].astype(right["opportunity_id"].dtype)
-    merged = pd.merge_asof(
-        left.sort_values("t", kind="stable"),
-        right.sort_values("t", kind="stable"),
-        on="t",
-        by="opportunity_id",
-    ).sort_values("i")
-    return merged[column].reset_index(drop=True)
+    return found.where(found.isin(OPEN_STAGES), OPEN_STAGES[0]).to_numpy(dtype=object)
 
 
 def scope_frames(data: ForecastData, team: str | None):

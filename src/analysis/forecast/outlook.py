@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.data.contract import FORECAST_CATEGORIES
-from analysis.forecast.inputs import ForecastData, latest_before, scope_frames
+from analysis.forecast.inputs import ForecastData, scope_frames
+from analysis.metrics.asof import latest_before
 from analysis.months import next_month_start
 
 __all__ = ["CATEGORY_ORDER", "category_rollup", "quarter_of", "quota_outlook"]

@@ -1,10 +1,12 @@
-"""Pipeline movement: the waterfall from start to end of the month (created, increased,
-decreased, won, lost), slipped and pulled-in close dates, and the pipeline's health."""
+"""Pipeline movement: the waterfall from start to end of the month (created, reopened,
+increased, decreased, won, lost and what the records leave unexplained), slipped and pulled-in
+close dates, and the pipeline's health."""
 
 from __future__ import annotations
 
 import pandas as pd
 
+from analysis.data.contract import OPEN_STAGES
 from analysis.funnel.inputs import DAY, FunnelData
 from analysis.metrics.kpis import kpis_for, open_pipeline
 from analysis.months import month_start
@@ -13,18 +15,33 @@ __all__ = ["waterfall", "slippage", "pipeline_health"]
 
 
 def waterfall(fd: FunnelData) -> dict:
-    """Pipeline movement in the month, balancing to the currency unit:
+    """Pipeline movement in the month, each term measured on its own:
 
-        open_start + created + increased - decreased - won - lost = open_end
+        open_start + created + reopened + increased - decreased - won - lost + unexplained
+            = open_end
 
-    open_start/open_end are the open pipeline at the start/end of the month (the KPI
-    open_pipeline_amount of the previous/this month, one implementation). Each deal is valued at
-    the start (or at creation) and at the end (or at close); increased/decreased are the changes in
-    between. Without opportunity_snapshots, amounts are the current ones, so increased and
-    decreased are 0 and reported as None. With snapshots, `slipped` is the amount of deals expected
-    to close this month (at the start or when created) that are still open at the end with a later
-    date, and `pulled_in` the amount expected later that was won this month or is now due this
-    month; both move value in time, not in or out of the pipeline, so they are not in the balance.
+    - open_start/open_end: the open pipeline at the start/end of the month (the KPI
+      open_pipeline_amount of the previous/this month, one implementation), each deal valued as
+      the latest snapshot before that instant recorded it (else its current amount).
+    - created: deals created in the month, at their first snapshot (else current amount).
+    - reopened: deals closed at the start that were reopened in the month (their stage history
+      shows the return), at their first snapshot after reopening (else current amount).
+    - won/lost: the closings that stood at the end of the month (`metrics.sql.closings_sql`), at
+      the deal's amount.
+    - increased/decreased: the amount changes the snapshots recorded during the month, deal by deal,
+      from the value each deal entered the month with (start, creation or reopening) to its last
+      snapshot before the end or before it closed. None without snapshots (nothing records a
+      change).
+    - unexplained: what is left. Zero when the records agree; not zero when they do not, e.g. a
+      deal closed at an amount no snapshot recorded while it was open, a deal that left the open
+      pipeline without a closing (deleted, or moved to another team's rep), or one that appeared
+      in it without being created or reopened. n_unexplained counts the deals involved.
+
+    The open pipeline has no close-date window (every open deal counts, whatever its expected
+    close), so a close-date change moves no value in or out of it: `slipped` (deals expected to
+    close this month, at the start or when they entered, still open at the end with a later date)
+    and `pulled_in` (expected later, won this month or now due this month) show value moving in
+    time, outside the balance. Both need snapshots.
     """
     m = fd.month
     rows = open_pipeline(fd.ds, [m - 1, m])
@@ -34,63 +51,129 @@ def waterfall(fd: FunnelData) -> dict:
     o = fd.opps.set_index("opportunity_id")
     created = o[(o["created_at"] >= fd.start) & (o["created_at"] < fd.end)]
     closed = o[o["closed_at"].notna() & (o["closed_at"] >= fd.start) & (o["closed_at"] < fd.end)]
+    reopen_at = _reopened_in(fd)
+    came = end.index.union(closed.index).difference(start.index.union(created.index))
+    reopened_ids = came.intersection(reopen_at.index)
     has_snaps = fd.snapshots is not None and not fd.snapshots.empty
-    first = (
-        fd.snapshots.sort_values("snapshot_date").groupby("opportunity_id").first()
+    snaps = (
+        fd.snapshots[
+            (fd.snapshots["snapshot_date"] >= fd.start) & (fd.snapshots["snapshot_date"] < fd.end)
+        ].sort_values(["opportunity_id", "snapshot_date"], kind="stable")
         if has_snaps
-        else pd.DataFrame(columns=["amount", "expected_close_date"])
+        else pd.DataFrame(columns=["opportunity_id", "snapshot_date", "amount"])
     )
-    created_value = first["amount"].reindex(created.index).fillna(created["amount"])
-    begin = pd.concat([start["amount"], created_value])
-    finish = pd.concat([end["amount"], closed["amount"]])
-    deals = begin.index.union(finish.index)
-    delta = finish.reindex(deals).fillna(0) - begin.reindex(deals).fillna(0)
-    # a deal in `begin` is either open at the end or closed this month, so delta is its change
+    # the value each deal entered the month with, and when it entered (after which snapshots
+    # record its changes)
+    entered_at = pd.concat(
+        [
+            pd.Series(fd.start, index=start.index),
+            created["created_at"],
+            reopen_at.reindex(reopened_ids),
+        ]
+    )
+    entered_at = entered_at[~entered_at.index.duplicated()]
+    seen = snaps.assign(since=snaps["opportunity_id"].map(entered_at))
+    seen = seen[seen["snapshot_date"] >= seen["since"]]
+    first_seen = seen.groupby("opportunity_id")["amount"].first()
+    created_value = first_seen.reindex(created.index).fillna(created["amount"])
+    reopened_value = first_seen.reindex(reopened_ids).fillna(o["amount"].reindex(reopened_ids))
+    begin = pd.concat([start["amount"], created_value, reopened_value])
+    begin = begin[~begin.index.duplicated()]
+    # recorded changes: consecutive values from the entry value through the month's snapshots
+    # (a closed deal's snapshots stop when it closes)
+    path = pd.concat(
+        [
+            begin.rename("amount").rename_axis("opportunity_id").reset_index().assign(k=0),
+            seen[["opportunity_id", "amount"]].assign(k=1),
+        ],
+        ignore_index=True,
+    ).sort_values(["opportunity_id", "k"], kind="stable")
+    step = path.groupby("opportunity_id")["amount"].diff().dropna()
+    won = closed["stage"].eq("closed_won")
     result = {
         "open_start": float(start["amount"].sum()),
         "created": float(created_value.sum()),
-        "increased": float(delta[delta > 0].sum()) if has_snaps else None,
-        "decreased": float(-delta[delta < 0].sum()) if has_snaps else None,
-        "won": float(closed.loc[closed["stage"].eq("closed_won"), "amount"].sum()),
-        "lost": float(closed.loc[closed["stage"].eq("closed_lost"), "amount"].sum()),
+        "reopened": float(reopened_value.sum()),
+        "increased": float(step[step > 0].sum()) if has_snaps else None,
+        "decreased": float(-step[step < 0].sum()) if has_snaps else None,
+        "won": float(closed.loc[won, "amount"].sum()),
+        "lost": float(closed.loc[~won, "amount"].sum()),
         "open_end": float(end["amount"].sum()),
         "slipped": None,
         "pulled_in": None,
         "n_start": int(len(start)),
         "n_created": int(len(created)),
-        "n_won": int(closed["stage"].eq("closed_won").sum()),
-        "n_lost": int(closed["stage"].eq("closed_lost").sum()),
+        "n_reopened": int(len(reopened_ids)),
+        "n_won": int(won.sum()),
+        "n_lost": int((~won).sum()),
         "n_end": int(len(end)),
         "has_snapshots": has_snaps,
     }
+    incr, decr = result["increased"] or 0.0, result["decreased"] or 0.0
+    result["unexplained"] = (
+        result["open_end"]
+        - result["open_start"]
+        - result["created"]
+        - result["reopened"]
+        - incr
+        + decr
+        + result["won"]
+        + result["lost"]
+    )
+    # the deals whose records disagree: each one's own balance
+    last = path.groupby("opportunity_id")["amount"].last()
+    finish = pd.concat([end["amount"], closed["amount"]])
+    finish = finish[~finish.index.duplicated()]
+    deals = begin.index.union(finish.index)
+    own = finish.reindex(deals).fillna(0) - last.reindex(deals).fillna(0)
+    result["n_unexplained"] = int((own.abs() >= 0.5).sum())
     if has_snaps:
-        created_due = first["expected_close_date"].reindex(created.index).dt.to_period("M")
-        due_begin = pd.concat(
+        first = (
+            fd.snapshots.sort_values("snapshot_date", kind="stable")
+            .assign(since=lambda s: s["opportunity_id"].map(entered_at))
+            .query("snapshot_date >= since")
+            .groupby("opportunity_id")
+            .first()
+        )
+        entry_due = pd.concat(
             [
                 start["expected_close_month"],
-                created_due.fillna(created["expected_close_date"].dt.to_period("M")),
+                first["expected_close_date"]
+                .reindex(created.index.union(reopened_ids))
+                .dt.to_period("M")
+                .fillna(
+                    o["expected_close_date"]
+                    .reindex(created.index.union(reopened_ids))
+                    .dt.to_period("M")
+                ),
             ]
         )
         due_end = end["expected_close_month"]
-        slipped = due_begin[due_begin.eq(m)].index.intersection(due_end[due_end > m].index)
-        won_ids = closed.index[closed["stage"].eq("closed_won")]
-        later = due_begin[due_begin > m].index
+        slipped = entry_due[entry_due.eq(m)].index.intersection(due_end[due_end > m].index)
+        won_ids = closed.index[won]
+        later = entry_due[entry_due > m].index
         pulled = later.intersection(won_ids.union(due_end[due_end.eq(m)].index))
         result["slipped"] = float(end["amount"].reindex(slipped).sum())
         result["n_slipped"] = int(len(slipped))
         result["pulled_in"] = float(finish.reindex(pulled).sum())
         result["n_pulled_in"] = int(len(pulled))
-    incr, decr = result["increased"] or 0.0, result["decreased"] or 0.0
-    result["balance_gap"] = (
-        result["open_start"]
-        + result["created"]
-        + incr
-        - decr
-        - result["won"]
-        - result["lost"]
-        - result["open_end"]
-    )
     return result
+
+
+def _reopened_in(fd: FunnelData) -> pd.Series:
+    """When each deal that was closed was reopened during the month (its first return to an
+    open stage in the month after a closed one), from the stage history; empty without it."""
+    h = fd.history
+    if h is None or h.empty:
+        return pd.Series(dtype="datetime64[us]")
+    prev = h.groupby("opportunity_id")["stage"].shift(1)
+    back = h[
+        h["stage"].isin(OPEN_STAGES)
+        & prev.isin(("closed_won", "closed_lost"))
+        & (h["entered_at"] >= fd.start)
+        & (h["entered_at"] < fd.end)
+    ]
+    return back.groupby("opportunity_id")["entered_at"].first()
 
 
 def slippage(fd: FunnelData, months: int = 3) -> pd.DataFrame:

@@ -81,10 +81,12 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "wf_open_start": {"th": "ต้นเดือน", "en": "Start"},
     "wf_created": {"th": "สร้างใหม่", "en": "Created"},
+    "wf_reopened": {"th": "เปิดใหม่", "en": "Reopened"},
     "wf_increased": {"th": "เพิ่มมูลค่า", "en": "Increased"},
     "wf_decreased": {"th": "ลดมูลค่า", "en": "Decreased"},
     "wf_won": {"th": "ปิดได้", "en": "Won"},
     "wf_lost": {"th": "เสีย", "en": "Lost"},
+    "wf_unexplained": {"th": "อธิบายไม่ได้", "en": "Unexplained"},
     "wf_open_end": {"th": "สิ้นเดือน", "en": "End"},
     "win_rate_ci": {
         "th": "อัตราการปิดการขาย (ช่วงความเชื่อมั่น 95% แบบ Wilson)",
@@ -117,8 +119,15 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "waterfall": {"th": "การเคลื่อนไหวของไปป์ไลน์ในเดือน", "en": "Pipeline movement this month"},
     "waterfall_balance": {
-        "th": "ต้นเดือน {start} + สร้างใหม่ {created}{changes} − ปิดได้ {won} − เสีย {lost} = สิ้นเดือน {end}",
-        "en": "Start {start} + created {created}{changes} − won {won} − lost {lost} = end {end}",
+        "th": "ต้นเดือน {start}{terms} = สิ้นเดือน {end}",
+        "en": "Start {start}{terms} = end {end}",
+    },
+    "waterfall_unexplained": {
+        "th": "{value} ({n} ดีล) ไม่มีบันทึกใดอธิบายได้: ดีลปิดด้วยมูลค่าที่ไม่เคยมีในสแนปช็อตขณะยังเปิดอยู่ "
+        "หรือออกจาก/เข้าสู่ไปป์ไลน์โดยไม่มีการปิด การสร้าง หรือการเปิดใหม่ ควรตรวจดีลเหล่านี้ใน CRM",
+        "en": "{value} ({n} deals) is not explained by any record: a deal closed at an amount no "
+        "snapshot showed while it was open, or left or entered the pipeline without a closing, "
+        "a creation or a reopening. Check these deals in the CRM.",
     },
     "waterfall_timing": {
         "th": "เลื่อนวันปิดออกจากเดือนนี้ {slipped} ({n_slipped} ดีล); ดึงเข้ามา {pulled_in} ({n_pulled_in} ดีล) "

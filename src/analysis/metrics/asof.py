@@ -1,24 +1,35 @@
 """The dataset as it would have looked when extracted at a given instant.
 
-`as_of(ds, cutoff)` drops every event stamped at or after `cutoff` and rolls states back: deals
-that closed later are open again (at the last stage entered before the cutoff), later
-qualifications, conversions, resolutions and completions are undone. It is how KPIs, forecasts and
-backtests prove they use no information from after the month they describe.
+`as_of(ds, cutoff)` drops every event stamped at or after `cutoff` and rolls states back, for
+every deal: a deal's stage is the last one its stage history records before the cutoff (a deal
+closed later is open again at the stage it had, an open deal that moved later is back where it
+was, a deal lost and reopened later is lost again, as of its loss); later qualifications,
+conversions, resolutions and completions are undone. It is how KPIs, funnel, forecasts, effects
+and backtests prove they use no information from after the month they describe, and
+`stage_at` is the one place that reads a deal's stage at a time.
 
-What the contract keeps no history for stays as it is now: account ownership, a deal's amount and
-expected close date, a ticket's `escalated`/`reopened` flags, and quotas (plans, known in advance).
+Without stage history the stage comes from the latest snapshot before the cutoff; without either,
+a deal closed later is open at the first stage and an open deal keeps its current stage (what
+the data cannot tell). What the contract keeps no history for stays as it is now: account
+ownership, a deal's amount and expected close date in the opportunities table (the snapshots
+carry them, and the month-end pipeline reads them there), the loss reason of a loss that was later
+reopened (unknown: None), a ticket's `escalated`/`reopened` flags, and quotas (plans, known in
+advance).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 
 from analysis.data.contract import OPEN_STAGES
 from analysis.data.dataset import Dataset
 
-__all__ = ["as_of"]
+__all__ = ["as_of", "stage_at", "latest_before"]
+
+CLOSED_STAGES = ("closed_won", "closed_lost")
 
 
 def _before(frame: pd.DataFrame, col: str, cutoff: pd.Timestamp) -> pd.DataFrame:
@@ -39,21 +50,31 @@ def as_of(ds: Dataset, cutoff: pd.Timestamp) -> Dataset:
     src = ds.tables
 
     opps = _before(src["opportunities"], "created_at", cutoff)
-    later = opps["closed_at"].notna() & (opps["closed_at"] >= cutoff)
-    stage = opps["stage"].copy()
-    if "stage_history" in src:
-        hist = _before(src["stage_history"], "entered_at", cutoff)
-        hist = hist[hist["stage"].isin(OPEN_STAGES)].sort_values("entered_at", kind="stable")
-        last_open = hist.groupby("opportunity_id")["stage"].last()
-        stage[later] = opps.loc[later, "opportunity_id"].map(last_open).fillna(OPEN_STAGES[0])
-        t["stage_history"] = _before(src["stage_history"], "entered_at", cutoff)
-    else:
-        stage[later] = OPEN_STAGES[0]  # the stage it was in is unknown without history
+    final = opps["closed_at"].notna() & (opps["closed_at"] < cutoff)  # closed for good by then
+    was = pd.Series(
+        stage_at(ds, opps["opportunity_id"], pd.Series(cutoff, index=opps.index)),
+        index=opps.index,
+    )
+    # the stage each deal had: recorded, else the current one of an open deal, else the first
+    known = was.notna()
+    roll = ~final
+    stage = opps["stage"].where(
+        final,
+        was.where(known, opps["stage"].where(opps["closed_at"].isna(), OPEN_STAGES[0])),
+    )
+    # a loss (or win) reopened after the cutoff: closed then, when its history says
+    closed_then = roll & stage.isin(CLOSED_STAGES) & ("stage_history" in src)
+    closed_at = opps["closed_at"].where(final)
+    if closed_then.any():
+        when = _entered_at(ds, opps.loc[closed_then, "opportunity_id"], cutoff)
+        closed_at[closed_then] = when.astype(closed_at.dtype).to_numpy()
     t["opportunities"] = opps.assign(
         stage=stage,
-        closed_at=opps["closed_at"].where(~later),
-        loss_reason=opps["loss_reason"].where(~later),
+        closed_at=closed_at,
+        loss_reason=opps["loss_reason"].where(final),
     )
+    if "stage_history" in src:
+        t["stage_history"] = _before(src["stage_history"], "entered_at", cutoff)
     if "opportunity_snapshots" in src:
         snaps = src["opportunity_snapshots"]
         t["opportunity_snapshots"] = snaps[snaps["snapshot_date"] < cutoff]
@@ -94,3 +115,65 @@ def as_of(ds: Dataset, cutoff: pd.Timestamp) -> Dataset:
         rev = src["revenue"]
         t["revenue"] = rev[rev["month"].dt.start_time < cutoff]
     return replace(ds, tables=t, as_of=(cutoff - pd.Timedelta(days=1)).normalize(), content_hash="")
+
+
+def _history(ds: Dataset) -> pd.DataFrame | None:
+    """Where a deal's stage over time is recorded: stage history (every stage, with when), else
+    the snapshots (open stages only); None without either."""
+    if ds.has("stage_history"):
+        h = ds["stage_history"]
+        return h[["opportunity_id", "stage", "entered_at"]].rename(columns={"entered_at": "t"})
+    if ds.has("opportunity_snapshots"):
+        snaps = ds["opportunity_snapshots"]
+        return snaps[["opportunity_id", "stage", "snapshot_date"]].rename(
+            columns={"snapshot_date": "t"}
+        )
+    return None
+
+
+def stage_at(ds: Dataset, opportunity_id: pd.Series, when: pd.Series) -> np.ndarray:
+    """The stage each deal had just before `when` (exclusive): the last one its stage history
+    records (open or closed), else the latest snapshot's; NaN where neither says.
+    """
+    source = _history(ds)
+    if source is None or source.empty or len(opportunity_id) == 0:
+        return np.full(len(opportunity_id), np.nan, dtype=object)
+    found = latest_before(source, "stage", opportunity_id, when, strict=True)
+    return found.to_numpy(dtype=object)
+
+
+def _entered_at(ds: Dataset, opportunity_id: pd.Series, cutoff: pd.Timestamp) -> pd.Series:
+    """When each deal entered the stage it had just before `cutoff` (from the stage history)."""
+    h = ds["stage_history"].rename(columns={"entered_at": "t"})
+    h = h.assign(entered=h["t"])
+    when = pd.Series(cutoff, index=opportunity_id.index)
+    return latest_before(h, "entered", opportunity_id, when, strict=True)
+
+
+def latest_before(
+    source: pd.DataFrame,
+    column: str,
+    opportunity_id: pd.Series,
+    when: pd.Series,
+    *,
+    strict: bool = False,
+) -> pd.Series:
+    """`source[column]` of each deal's latest row with t <= `when` (t < `when` if `strict`; NaN
+    where none), in the order of `opportunity_id`."""
+    left = pd.DataFrame(
+        {"opportunity_id": opportunity_id.to_numpy(), "t": pd.to_datetime(when.to_numpy())}
+    )
+    left["i"] = np.arange(len(left))
+    left["t"] = left["t"].astype("datetime64[us]")
+    right = source[["opportunity_id", "t", column]].copy()
+    right["t"] = right["t"].astype("datetime64[us]")
+    # the same key type on both sides: an empty selection (a team without deals) comes as object
+    left["opportunity_id"] = left["opportunity_id"].astype(right["opportunity_id"].dtype)
+    merged = pd.merge_asof(
+        left.sort_values("t", kind="stable"),
+        right.sort_values("t", kind="stable"),
+        on="t",
+        by="opportunity_id",
+        allow_exact_matches=not strict,
+    ).sort_values("i")
+    return merged[column].reset_index(drop=True)

@@ -519,8 +519,10 @@ def kpi_markdown() -> str:
         "",
         "- **Month M** is [first day of M, first day of M+1) in the dataset's local time.",
         "- **As of**: the value for M uses only events stamped before the end of M. Quotas of later months are "
-        "plans known in advance. Account ownership, a ticket's `reopened` flag and an opportunity's "
-        "`expected_close_date` are current values (the contract has no history for them).",
+        "plans known in advance. A closing counts in its month if it stood at the month's end, even if the "
+        "stage history shows the deal reopened later (the deal is then open again from that later month). "
+        "Account ownership, a ticket's `reopened` flag and an opportunity's `expected_close_date` are current "
+        "values (the contract has no history for them).",
         "- **Scope**: a rep's events carry its rep_id; a team is its reps; the company is all reps. Tickets "
         "without a rep, recurring revenue and accounts belong to the account's owner.",
         "- **Nulls**: a ratio with a zero or missing denominator is null (never 0, NaN or infinity); a KPI "

@@ -50,6 +50,7 @@ class Query:
         # growth needs the revenue of M-1 and M-12, which may lie before `months`
         ext = np.union1d(np.union1d(months, months - 1), months - 12)
         self.con.register("ext_months", pd.DataFrame({"m": ext}))
+        self.con.execute(closings_sql(ds))
 
     def scope(self, rep: str) -> tuple[str, str]:
         """(scope_id expression, join clause) for rows whose rep id is the SQL expression `rep`.
@@ -75,12 +76,51 @@ class Query:
         self.con.close()
 
 
+CLOSED = "('closed_won', 'closed_lost')"
+
+
+def closings_sql(ds: Dataset) -> str:
+    """Temp table `undone` (closings the stage history shows were reopened later:
+    opportunity_id, stage, closed_at, reopened_at) and view `closings` (every closing that stood
+    at the end of its month: each deal's final one from `opportunities`, and each undone one that
+    was reopened only after its month ended). A deal lost in February and reopened in March was
+    lost as of the end of February, so February counts the loss and March's open pipeline the
+    deal; `metrics.asof.as_of` gives the same from the history. Without stage history no closing
+    is known to be undone."""
+    cols = "opportunity_id, account_id, rep_id, created_at, amount, deal_type, stage, closed_at"
+    final = f"SELECT {cols} FROM opportunities WHERE closed_at IS NOT NULL"
+    if not ds.has("stage_history"):
+        return f"""
+            CREATE TEMP TABLE undone (opportunity_id VARCHAR, stage VARCHAR,
+                closed_at TIMESTAMP, reopened_at TIMESTAMP);
+            CREATE TEMP VIEW closings AS {final}"""
+    return f"""
+        CREATE TEMP TABLE undone AS
+        WITH r AS (
+            SELECT opportunity_id FROM stage_history GROUP BY ALL
+            HAVING min(entered_at) FILTER (WHERE stage IN {CLOSED}) < max(entered_at))
+        SELECT * FROM (
+            SELECT h.opportunity_id, h.stage, h.entered_at AS closed_at,
+                lead(h.entered_at) OVER (PARTITION BY h.opportunity_id ORDER BY h.entered_at)
+                    AS reopened_at
+            FROM stage_history h SEMI JOIN r ON r.opportunity_id = h.opportunity_id)
+        WHERE stage IN {CLOSED} AND reopened_at IS NOT NULL;
+        CREATE TEMP VIEW closings AS
+        {final}
+        UNION ALL
+        SELECT o.opportunity_id, o.account_id, o.rep_id, o.created_at, o.amount, o.deal_type,
+            u.stage, u.closed_at
+        FROM undone u JOIN opportunities o ON o.opportunity_id = u.opportunity_id
+        WHERE u.reopened_at >= month_start(month_ord(u.closed_at) + 1)"""
+
+
 def open_rows_sql(q: Query) -> str:
     """Deals open at the end of each month asked for: opportunity_id, rep_id, m, amount, due
     (expected-close month ordinal).
 
     Open at the end of M: created before it and not closed by then, i.e. alive in months
-    [created, closed - 1]. Amount and expected close date are as the latest snapshot before the
+    [created, closed - 1], except the month ends over which a closing later undone stood
+    (`undone`). Amount and expected close date are as the latest snapshot before the
     end of M recorded them when the dataset has `opportunity_snapshots` (else, or for a deal with
     no snapshot yet, the current values).
     """
@@ -89,8 +129,10 @@ def open_rows_sql(q: Query) -> str:
             SELECT opportunity_id, rep_id, amount, expected_close_date,
                 unnest(range(greatest(month_ord(created_at), {q.lo}),
                              least(coalesce(month_ord(closed_at) - 1, {q.hi}), {q.hi}) + 1)) AS m
-            FROM opportunities)
-        WHERE {q.in_months("m")}"""
+            FROM opportunities) a
+        ANTI JOIN undone u ON u.opportunity_id = a.opportunity_id
+            AND u.closed_at < month_start(a.m + 1) AND u.reopened_at >= month_start(a.m + 1)
+        WHERE {q.in_months("a.m")}"""
     if not q.ds.has("opportunity_snapshots"):
         return f"""SELECT opportunity_id, rep_id, m, amount,
             month_ord(expected_close_date) AS due FROM ({alive})"""
@@ -130,15 +172,15 @@ def opportunity_kpis(q: Query) -> dict[str, pd.Series]:
             count(*) FILTER (WHERE {won} AND {expansion})::DOUBLE / nullif(count(*) FILTER (
                 WHERE o.stage IN ('closed_won', 'closed_lost') AND {expansion}), 0)
                 AS upsell_cross_sell_win_rate
-        FROM opportunities o {join}
-        WHERE o.closed_at IS NOT NULL AND {q.in_months("month_ord(o.closed_at)", "ext_months")}
+        FROM closings o {join}
+        WHERE {q.in_months("month_ord(o.closed_at)", "ext_months")}
             AND {sc} IS NOT NULL
         GROUP BY ALL""")
     out["_revenue_ext"] = out["revenue"]
     out |= q.series(f"""
         WITH first_won AS (
-            SELECT account_id, month_ord(min(closed_at)) AS m FROM opportunities
-            WHERE stage = 'closed_won' AND closed_at IS NOT NULL GROUP BY account_id)
+            SELECT account_id, month_ord(min(closed_at)) AS m FROM closings
+            WHERE stage = 'closed_won' GROUP BY account_id)
         SELECT {sc} AS scope_id, month_ord(o.created_at) AS m,
             count(*) AS existing_account_opportunities
         FROM opportunities o JOIN first_won f ON f.account_id = o.account_id {join}
@@ -361,8 +403,8 @@ def scope_month_grid(q: Query) -> pd.MultiIndex:
         SELECT DISTINCT rep_id AS scope_id, m AS month FROM (
             SELECT rep_id, m FROM active_rep_months
             UNION ALL
-            SELECT rep_id, month_ord(closed_at) FROM opportunities
-            WHERE closed_at IS NOT NULL AND {q.in_months("month_ord(closed_at)")})
+            SELECT rep_id, month_ord(closed_at) FROM closings
+            WHERE {q.in_months("month_ord(closed_at)")})
         ORDER BY scope_id, month""").df()
     return pd.MultiIndex.from_arrays(
         [pairs["scope_id"].astype("str"), pairs["month"].astype("int64")], names=_INDEX

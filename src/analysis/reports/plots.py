@@ -29,6 +29,8 @@ __all__ = [
     "plot_forecast_components",
     "plot_forest",
     "plot_team_small_multiples",
+    "plot_waterfall",
+    "waterfall_steps",
     "setup_style",
     "alt_text",
 ]
@@ -298,16 +300,24 @@ def plot_stage_flow(steps: pd.DataFrame, *, lang: Lang = "en", ax=None) -> Figur
     return fig
 
 
-def plot_waterfall(w: dict, *, lang: Lang = "en", ax=None) -> Figure:
-    """Pipeline movement in the month: start, + created, + increased, - decreased, - won, - lost, end."""
-    fig, ax = _axes(ax, figsize=(8, 3.6))
-    steps = [("open_start", w["open_start"], "total"), ("created", w["created"], "up")]
+def waterfall_steps(w: dict) -> list[tuple[str, int]]:
+    """The waterfall's terms in order, each with its sign (+1 adds to the pipeline, -1 takes
+    away): start, created, reopened, increased and decreased (with snapshots), won, lost,
+    unexplained, end. One list for the chart and the sentence."""
+    steps = [("open_start", 1), ("created", 1), ("reopened", 1)]
     if w.get("increased") is not None:
-        steps += [("increased", w["increased"], "up"), ("decreased", -w["decreased"], "down")]
-    steps += [
-        ("won", -w["won"], "down"),
-        ("lost", -w["lost"], "down"),
-        ("open_end", w["open_end"], "total"),
+        steps += [("increased", 1), ("decreased", -1)]
+    return steps + [("won", -1), ("lost", -1), ("unexplained", 1), ("open_end", 1)]
+
+
+def plot_waterfall(w: dict, *, lang: Lang = "en", ax=None) -> Figure:
+    """Pipeline movement in the month: start, + created, + reopened, + increased, - decreased,
+    - won, - lost, +/- unexplained (`funnel.waterfall`), end."""
+    fig, ax = _axes(ax, figsize=(8, 3.6))
+    keys = waterfall_steps(w)
+    steps = [
+        (key, sign * w[key], "total" if key in ("open_start", "open_end") else "move")
+        for key, sign in keys
     ]
     level = 0.0
     for i, (_key, value, kind) in enumerate(steps):
@@ -327,7 +337,7 @@ def plot_waterfall(w: dict, *, lang: Lang = "en", ax=None) -> Figure:
             va="bottom",
             fontsize=8,
         )
-    ax.set_xticks(range(len(steps)), [t(f"wf_{k}", lang) for k, _, _ in steps], fontsize=8)
+    ax.set_xticks(range(len(steps)), [t(f"wf_{k}", lang) for k, _, _ in steps], fontsize=7.5)
     ax.yaxis.set_major_formatter(FuncFormatter(_millions))
     ax.grid(axis="x", visible=False)
     sns.despine(ax=ax)

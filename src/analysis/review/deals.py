@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.data.dataset import Dataset
-from analysis.forecast.inputs import latest_before
+from analysis.metrics.asof import latest_before
 from analysis.metrics.kpis import scope_reps
 from analysis.months import month_start, next_month_start
 

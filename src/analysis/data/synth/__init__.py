@@ -15,8 +15,12 @@ The data-generating process, in short:
   centred over all deals), so the earlier steps convert at exactly the configured rates. With `skip_qualification_prob` a deal
   that passes qualification leaves no qualification row in stage_history (a skip counts as passed).
 - Expected close dates are planned at creation, sometimes pulled in, and pushed each time they
-  pass while the deal is open; a third of deals change amount once. Weekly snapshots (Mondays)
+  pass while the deal is open; a third of deals change amount once (where a weekly snapshot records
+  it before the deal closes, so every closing amount was seen in the pipeline). Weekly snapshots (Mondays)
   record each open deal's stage, amount and expected close date.
+- A few lost deals (`reopen_prob`) are reopened 1-6 weeks later at the stage they were lost from
+  and close again (won with `reopen_win_prob`) or are still open at the end: the stage history
+  shows the loss, the return and the second close, and the snapshots both open periods.
 - Completing the negotiation course raises the negotiation -> won probability by
   `training_effect.negotiation_close_pp` for every deal that reaches negotiation afterwards.
 - Skill scores = 60 + loading x 10 x ability + course bump (after completion) + noise. Only the

@@ -51,6 +51,10 @@ class SynthConfig:
     )
     pull_in_prob: float = 0.08  # share of deals whose expected close date is pulled in once
     rescope_prob: float = 0.35  # share of deals whose amount changes once while open
+    reopen_prob: float = (
+        0.04  # share of lost deals reopened later (at the stage they were lost from)
+    )
+    reopen_win_prob: float = 0.35  # chance a reopened deal is won at its second close
     negotiation_close_pp: float = (
         0.12  # injected: completing NEG-101 adds this to P(negotiation -> won)
     )

@@ -27,6 +27,7 @@ __all__ = [
     "draw_deals",
     "walk_stages",
     "plan_close_dates",
+    "reopen_lost",
     "opportunities",
     "stage_history",
     "snapshots",
@@ -130,22 +131,12 @@ def walk_stages(s: Draws) -> None:
     s.close_time = s.close_time.astype("datetime64[s]")
     s.is_closed = s.close_time < np.datetime64(s.as_of_end, "s")
     s.keep = s.created.astype("datetime64[s]") < np.datetime64(s.as_of_end, "s")
-    s.stage_now = np.where(s.is_closed, np.where(s.won, "closed_won", "closed_lost"), "")
 
 
 def plan_close_dates(s: Draws) -> None:
     """Each deal's stage at the end of the data and its expected close date: planned at creation,
     sometimes pulled in, pushed while it passes.
     """
-    # stage of still-open deals: last entered before the end
-    s.entered_before = s.enter < np.datetime64(s.as_of_end, "s")
-    s.stage_reached_idx = np.zeros(s.n_opp, dtype=int)
-    for k in range(4):
-        s.stage_reached_idx = np.where(
-            s.entered_before[:, k] & (k <= s.last_stage), k, s.stage_reached_idx
-        )
-    open_stage = np.array(STAGES)[s.stage_reached_idx]
-    s.stage_now = np.where(s.is_closed, s.stage_now, open_stage)
     # expected close date: planned at creation, sometimes pulled in, pushed each time it passes
     # while the deal is still open (up to three times; after that the CRM date goes stale)
     s.end_open = np.where(s.is_closed, s.close_time, np.datetime64(s.as_of_end, "s"))
@@ -173,12 +164,81 @@ def plan_close_dates(s: Draws) -> None:
         s.e_cur = np.where(push, pushed_to, s.e_cur)
 
 
+def reopen_lost(s: Draws) -> None:
+    """Some lost deals are reopened later: the deal re-enters the stage it was lost from and
+    closes a second time (won or lost), or is still open at the end. On a generator of its own, so
+    every other draw of the sample stays the same."""
+    rng = np.random.default_rng([s.cfg.seed, 11])
+    u, gap, won2, days2 = (
+        rng.random(s.n_opp),
+        as_days(rng.uniform(7, 45, s.n_opp)),
+        rng.random(s.n_opp) < s.cfg.reopen_win_prob,
+        as_days(rng.gamma(2.0, 12.0, s.n_opp)),
+    )
+    s.loss2 = rng.choice(LOSS_REASONS, s.n_opp)
+    s.reopen_time = s.close_time + gap
+    s.reopened = (
+        s.is_closed
+        & ~s.won
+        & (u < s.cfg.reopen_prob)
+        & (s.reopen_time < np.datetime64(s.as_of_end, "s"))
+    )
+    s.close2 = s.reopen_time + days2
+    s.won2 = won2
+
+
+def state_at(s: Draws, t: np.datetime64) -> dict[str, np.ndarray]:
+    """Every deal as the CRM held it at instant `t` (exclusive), from the simulation itself:
+    present (created before t), closed, when, won, the open stage's index, and whether the deal is
+    in its second life (reopened before t). `metrics.asof.as_of` must give the same from the
+    exported tables."""
+    t = np.datetime64(t, "s")
+    present = s.created.astype("datetime64[s]") < t
+    second = s.reopened & (s.reopen_time < t)
+    first_closed = (s.close_time < t) & ~second
+    second_closed = second & (s.close2 < t)
+    closed = first_closed | second_closed
+    closed_at = np.where(second_closed, s.close2, np.where(first_closed, s.close_time, _NAT))
+    won = np.where(second, s.won2, s.won)
+    stage_idx = np.zeros(s.n_opp, dtype=int)
+    for k in range(4):
+        stage_idx = np.where((s.enter[:, k] < t) & (k <= s.last_stage), k, stage_idx)
+    stage_idx = np.where(second, s.last_stage, stage_idx)
+    stage = np.where(
+        closed, np.where(won, "closed_won", "closed_lost"), np.array(STAGES)[stage_idx]
+    )
+    return dict(
+        present=present,
+        closed=closed,
+        closed_at=closed_at.astype("datetime64[s]"),
+        won=won,
+        stage_idx=stage_idx,
+        stage=stage,
+        second=second,
+    )
+
+
+_NAT = np.datetime64("NaT", "s")
+
+
+def _expected_close_at(s: Draws, t: np.datetime64, second: np.ndarray) -> np.ndarray:
+    """The expected close date the CRM showed at `t`: planned, pulled in and pushed by the
+    events before `t`; in a reopened deal's second life, 30 days after reopening."""
+    e = s.e_first.copy()
+    for j in range(4):
+        e = np.where(s.ev_time[:, j] < t, s.ev_value[:, j], e)
+    return np.where(second, s.reopen_time + as_days(30), e)
+
+
 def opportunities(s: Draws) -> None:
     """The opportunities table: forecast calls, re-scoped amounts, loss reasons."""
     # forecast calls: their own generator, so adding them left every other table unchanged
     s.u_call = np.random.default_rng([s.cfg.seed, 7]).random(s.n_opp)
+    st = state_at(s, s.extracted_at)
     # the CRM records the actual date on closing
-    expected_close = np.where(s.is_closed, s.close_time, s.e_cur)
+    expected_close = np.where(
+        st["closed"], st["closed_at"], _expected_close_at(s, s.extracted_at, st["second"])
+    )
     # amounts: a third of deals are re-scoped once while open
     s.rescoped = s.rng.random(s.n_opp) < s.cfg.rescope_prob
     s.amount_first = np.where(
@@ -187,7 +247,20 @@ def opportunities(s: Draws) -> None:
     s.rescope_time = s.created.astype("datetime64[s]") + (
         (s.end_open - s.created.astype("datetime64[s]")) * s.rng.uniform(0.2, 0.9, s.n_opp)
     ).astype("timedelta64[s]")
-    loss = np.where(s.is_closed & ~s.won, s.rng.choice(LOSS_REASONS, s.n_opp), None)
+    # a re-scope shows in the next Monday's snapshot, so it counts only where that snapshot is
+    # taken while the deal is still open: every amount a deal closes at was recorded while open
+    day = s.rescope_time.astype("datetime64[D]")
+    to_monday = (7 - (day.astype("int64") + 3) % 7) % 7  # 1970-01-01 was a Thursday
+    next_monday = (day + np.where(to_monday == 0, 7, to_monday)).astype("datetime64[s]")
+    s.rescoped &= next_monday < s.end_open
+    loss = s.rng.choice(LOSS_REASONS, s.n_opp)  # drawn for every deal: the draws stay aligned
+    loss = np.where(st["closed"] & ~st["won"], np.where(st["second"], s.loss2, loss), None)
+    # the amount the CRM showed: re-scoped deals change once while open
+    amount = np.where(
+        s.rescoped & (s.rescope_time >= np.datetime64(s.extracted_at, "s")),
+        s.amount_first,
+        s.amount,
+    )
     s.opp_ids = np.array([f"{s.cfg.id_prefix}O{i:06d}" for i in range(s.n_opp)])
     s.opportunities = pd.DataFrame(
         dict(
@@ -197,40 +270,41 @@ def opportunities(s: Draws) -> None:
             lead_id=None,
             created_at=s.created.astype("datetime64[s]"),
             expected_close_date=pd.DatetimeIndex(expected_close).normalize(),
-            closed_at=np.where(s.is_closed, s.close_time, np.datetime64("NaT")),
-            stage=s.stage_now,
-            amount=s.amount,
+            closed_at=st["closed_at"],
+            stage=st["stage"],
+            amount=amount,
             product=s.product,
             deal_type=s.deal_type,
             loss_reason=loss,
             forecast_category=np.where(
-                s.is_closed, None, forecast_call(s.stage_reached_idx, s.won, s.u_call)
+                st["closed"], None, forecast_call(st["stage_idx"], st["won"], s.u_call)
             ),
         )
-    )[s.keep]
+    )[st["present"]]
 
 
 def stage_history(s: Draws) -> None:
     """The stage_history table: every stage entered before the end (skipped qualifications left
     out).
     """
-    # stage history: every stage entered before the end, skipping skipped qualifications
+    # every stage entered before the extraction, skipping skipped qualifications; a reopened
+    # deal's first close, its return to the stage it was lost from, and its second close
+    t = np.datetime64(s.extracted_at, "s")
+    present = s.created.astype("datetime64[s]") < t
     sh_parts = []
     for k, stage in enumerate(STAGES[:4]):
-        m = s.keep & (k <= s.last_stage) & s.entered_before[:, k] & ~((k == 1) & s.skip_q)
+        m = present & (k <= s.last_stage) & (s.enter[:, k] < t) & ~((k == 1) & s.skip_q)
         sh_parts.append(
             pd.DataFrame(dict(opportunity_id=s.opp_ids[m], stage=stage, entered_at=s.enter[m, k]))
         )
-    m = s.keep & s.is_closed
-    sh_parts.append(
-        pd.DataFrame(
-            dict(
-                opportunity_id=s.opp_ids[m],
-                stage=np.where(s.won[m], "closed_won", "closed_lost"),
-                entered_at=s.close_time[m],
-            )
+    for m, stage, when in (
+        (present & (s.close_time < t), np.where(s.won, "closed_won", "closed_lost"), s.close_time),
+        (s.reopened & (s.reopen_time < t), np.array(STAGES)[s.last_stage], s.reopen_time),
+        (s.reopened & (s.close2 < t), np.where(s.won2, "closed_won", "closed_lost"), s.close2),
+    ):
+        sh_parts.append(
+            pd.DataFrame(dict(opportunity_id=s.opp_ids[m], stage=stage[m], entered_at=when[m]))
         )
-    )
     s.stage_history = pd.concat(sh_parts, ignore_index=True).sort_values(
         ["opportunity_id", "entered_at"], kind="stable", ignore_index=True
     )
@@ -241,25 +315,39 @@ def snapshots(s: Draws) -> None:
     Monday.
     """
     # weekly pipeline snapshots (Mondays) of open deals: stage, amount and expected close that day
+    t = np.datetime64(s.extracted_at, "s")
     snap_days = (
         pd.date_range(s.months[0].start_time, s.as_of, freq="W-MON")
         .to_numpy()
         .astype("datetime64[s]")
     )
-    first = np.searchsorted(snap_days, s.created.astype("datetime64[s]"), side="left")
-    count = np.where(s.keep, np.searchsorted(snap_days, s.end_open, side="left") - first, 0).clip(0)
-    s_opp = np.repeat(np.arange(s.n_opp), count)
-    s_day = snap_days[
-        np.repeat(first, count)
-        + np.arange(count.sum())
-        - np.repeat(np.cumsum(count) - count, count)
-    ]
+    snap_days = snap_days[snap_days < t]
+    # open from creation to the (first) close, and in a reopened deal's second life
+    created = s.created.astype("datetime64[s]")
+    lives = (
+        (created, np.minimum(s.end_open, t), created < t),
+        (s.reopen_time, np.minimum(s.close2, t), s.reopened & (s.reopen_time < t)),
+    )
+    parts = []
+    for life, (begin, end, alive) in enumerate(lives):
+        first = np.searchsorted(snap_days, begin, side="left")
+        count = np.where(alive, np.searchsorted(snap_days, end, side="left") - first, 0).clip(0)
+        s_opp = np.repeat(np.arange(s.n_opp), count)
+        s_day = snap_days[
+            np.repeat(first, count)
+            + np.arange(count.sum())
+            - np.repeat(np.cumsum(count) - count, count)
+        ]
+        parts.append((s_opp, s_day, np.full(len(s_opp), life == 1)))
+    s_opp, s_day, second = (np.concatenate(x) for x in zip(*parts, strict=True))
     s_stage = np.zeros(len(s_opp), dtype=int)
     for k in range(4):
         s_stage = np.where((k <= s.last_stage[s_opp]) & (s.enter[s_opp, k] <= s_day), k, s_stage)
+    s_stage = np.where(second, s.last_stage[s_opp], s_stage)
     s_expected = s.e_first[s_opp]
     for j in range(4):
         s_expected = np.where(s.ev_time[s_opp, j] <= s_day, s.ev_value[s_opp, j], s_expected)
+    s_expected = np.where(second, s.reopen_time[s_opp] + as_days(30), s_expected)
     s_amount = np.where(
         s.rescoped[s_opp] & (s_day < s.rescope_time[s_opp]), s.amount_first[s_opp], s.amount[s_opp]
     )
@@ -270,6 +358,8 @@ def snapshots(s: Draws) -> None:
             stage=np.array(STAGES)[s_stage],
             amount=s_amount,
             expected_close_date=pd.DatetimeIndex(s_expected).normalize(),
-            forecast_category=forecast_call(s_stage, s.won[s_opp], s.u_call[s_opp]),
+            forecast_category=forecast_call(
+                s_stage, np.where(second, s.won2[s_opp], s.won[s_opp]), s.u_call[s_opp]
+            ),
         )
     ).sort_values(["snapshot_date", "opportunity_id"], ignore_index=True)

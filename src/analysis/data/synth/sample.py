@@ -28,6 +28,7 @@ FAMILIES = [
     deals.draw_deals,
     deals.walk_stages,
     deals.plan_close_dates,
+    deals.reopen_lost,
     deals.opportunities,
     deals.stage_history,
     deals.snapshots,
@@ -42,8 +43,16 @@ FAMILIES = [
 ]
 
 
-def generate(cfg: SynthConfig | None = None) -> tuple[dict[str, pd.DataFrame], dict]:
-    """Generate the sample dataset. Returns (tables, manifest)."""
+def generate(
+    cfg: SynthConfig | None = None, *, deals_as_of: pd.Timestamp | None = None
+) -> tuple[dict[str, pd.DataFrame], dict]:
+    """Generate the sample dataset. Returns (tables, manifest).
+
+    With `deals_as_of`, the deal tables (opportunities, stage_history, opportunity_snapshots) are
+    those the CRM held at that instant, taken from the simulation itself: the same company and the
+    same draws, extracted earlier. It is the reference `metrics.asof.as_of` is tested against;
+    the other tables stay as at the end of the data.
+    """
     cfg = cfg or SynthConfig()
     rng = np.random.default_rng(cfg.seed)
     months = cfg.months_index
@@ -59,6 +68,9 @@ def generate(cfg: SynthConfig | None = None) -> tuple[dict[str, pd.DataFrame], d
         start=start,
         as_of_end=as_of_end,
         as_of=as_of,
+        extracted_at=np.datetime64(
+            as_of_end if deals_as_of is None else min(pd.Timestamp(deals_as_of), as_of_end), "s"
+        ),
     )
     for family in FAMILIES:
         family(s)
@@ -79,6 +91,13 @@ def generate(cfg: SynthConfig | None = None) -> tuple[dict[str, pd.DataFrame], d
             "negotiation_training_close_rate_pp for deals entering negotiation after the rep "
             "completed NEG-101; a skipped qualification counts as passed",
             "skip_qualification_prob": cfg.skip_qualification_prob,
+            "reopened_lost_deals": int(s.reopened.sum()),
+            # a lost deal reopened and won passes every later step: the steps before closing
+            # convert at p + (1 - p) x reopen_prob x reopen_win_prob
+            "stage_conversion_with_reopened": {
+                step: round(p + (1 - p) * cfg.reopen_prob * cfg.reopen_win_prob, 6)
+                for step, p in cfg.stage_probs.items()
+            },
             "overall_win_probability_average_rep": round(s.win_p, 4),
             "month_factors": dict(zip(range(1, 13), MONTH_FACTORS, strict=True)),
             "annual_growth": cfg.annual_growth,

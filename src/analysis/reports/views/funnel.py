@@ -198,24 +198,28 @@ def waterfall_chart(ctx: FunnelContext) -> Figure:
 
 
 def waterfall_text(ctx: FunnelContext) -> Markdown:
-    """The waterfall's equation in numbers, and what snapshots add (or would add)."""
+    """The waterfall's equation in numbers (each term named as in the chart), what the records
+    leave unexplained, and what snapshots add (or would add)."""
     w, lang, cur = ctx.waterfall, ctx.lang, ctx.report.ds.currency
-    changes = ""
-    if w["increased"] is not None:
-        changes = (  # each term named, as in the chart
-            f" + {t('wf_increased', lang).lower()} {fmt_currency(w['increased'], cur)}"
-            f" − {t('wf_decreased', lang).lower()} {fmt_currency(w['decreased'], cur)}"
-        )
+    terms = ""
+    for key, sign in plots.waterfall_steps(w)[1:-1]:
+        value = sign * w[key]
+        op = "−" if value < 0 else "+"
+        terms += f" {op} {t(f'wf_{key}', lang).lower()} {fmt_currency(abs(value), cur)}"
     text = t(
         "waterfall_balance",
         lang,
         start=fmt_currency(w["open_start"], cur),
-        created=fmt_currency(w["created"], cur),
-        changes=changes,
-        won=fmt_currency(w["won"], cur),
-        lost=fmt_currency(w["lost"], cur),
+        terms=terms,
         end=fmt_currency(w["open_end"], cur),
     )
+    if w["n_unexplained"]:
+        text += "\n\n" + t(
+            "waterfall_unexplained",
+            lang,
+            value=fmt_currency(w["unexplained"], cur),
+            n=w["n_unexplained"],
+        )
     if w["has_snapshots"]:
         text += "\n\n" + t(
             "waterfall_timing",
