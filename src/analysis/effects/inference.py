@@ -13,8 +13,11 @@ Each is checked against a published textbook result on real data shipped in a Py
   digits (the book prints HC0; the report uses HC3, the small-sample version, through the same
   function).
 
-The paired t-test on a trained skill's scores and Spearman's rho are scipy's
-(`stats.ttest_rel`, `stats.spearmanr`).
+- `paired_t` (a trained skill's score after vs before): the same firms' log scrap rates, 1987 to
+  1988, for the 19 that got a grant: mean change -.374, standard deviation .637 (standard error
+  .146), t = -2.56, as Wooldridge states them for the job-training example.
+
+Spearman's rho is scipy's `stats.spearmanr`, with the vectorised `spearman` for its bootstrap.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ __all__ = [
     "did_cells",
     "staggered_did",
     "ols",
+    "paired_t",
     "mde_from_se",
     "spearman",
 ]
@@ -80,6 +84,30 @@ def ols(y, x, *, cov: str = "HC3", names: list[str] | None = None) -> dict:
         "p": float(fit.pvalues[1]),
         "coefficients": [float(v) for v in fit.params],
         "se_all": [float(v) for v in fit.bse],
+    }
+    return out
+
+
+def paired_t(after, before) -> dict:
+    """Paired t-test of after - before (the same units measured twice): estimate (the mean
+    change), se, its 95% t interval, p (two-sided), n and method. Pairs with a missing value are
+    dropped and counted (`n_dropped`)."""
+    after, before = np.asarray(after, dtype="float64"), np.asarray(before, dtype="float64")
+    ok = np.isfinite(after) & np.isfinite(before)
+    n = int(ok.sum())
+    out = {"estimate": np.nan, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p": np.nan}
+    out |= {"n": n, "n_dropped": int(len(after) - n), "method": "paired t-test, after vs before"}
+    if n < 2:
+        return out
+    diff = after[ok] - before[ok]
+    res = stats.ttest_rel(after[ok], before[ok])
+    ci = res.confidence_interval(0.95)
+    out |= {
+        "estimate": float(diff.mean()),
+        "se": float(diff.std(ddof=1) / np.sqrt(n)),
+        "ci_low": float(ci.low),
+        "ci_high": float(ci.high),
+        "p": float(res.pvalue),
     }
     return out
 

@@ -44,6 +44,7 @@ from analysis.effects.inference import (
     Z_POWER,
     mde_from_se,
     ols,
+    paired_t,
     spearman,
     staggered_did,
 )
@@ -283,22 +284,20 @@ def _training_skill_rows(data: EffectsData, rows: np.ndarray) -> list[dict]:
         n = len(pair)
         if n < 3:
             continue
-        res = stats.ttest_rel(pair.iloc[:, 1], pair.iloc[:, 0])
-        diff = pair.iloc[:, 1] - pair.iloc[:, 0]
-        se = diff.std(ddof=1) / np.sqrt(n)
+        res = paired_t(pair.iloc[:, 1], pair.iloc[:, 0])
         out.append(
             _row(
                 "training_skill",
                 skill,
                 course,
                 "score_change",
-                diff.mean(),
-                se,
-                res.confidence_interval(0.95),
-                "paired t-test, after vs before",
-                res.pvalue,
-                n,
-                mde_from_se(se),
+                res["estimate"],
+                res["se"],
+                (res["ci_low"], res["ci_high"]),
+                res["method"],
+                res["p"],
+                res["n"],
+                mde_from_se(res["se"]),
             )
         )
     return out
