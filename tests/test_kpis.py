@@ -324,6 +324,31 @@ def test_cli_kpis_json():
     assert "NaN" not in proc.stdout and "Infinity" not in proc.stdout
 
 
+@pytest.mark.parametrize("as_of", [None, "2026-08-31"])
+def test_a_month_after_the_datas_last_event_is_an_error(tmp_path, as_of):
+    """Issue 15: `kpis --month` for a month after the data's end printed revenue 0 and exited 0.
+    tests/fixtures/tiny is dated 2026-03-31 but its last event is in February; an export dated
+    later still (as_of 2026-08-31) says nothing about the months in between."""
+    import shutil
+
+    import yaml
+
+    data = tmp_path / "tiny"
+    shutil.copytree(TINY, data)
+    if as_of:
+        meta = yaml.safe_load((data / "dataset.yaml").read_text())
+        (data / "dataset.yaml").write_text(yaml.safe_dump({**meta, "as_of": as_of}))
+    for command in ("kpis", "funnel", "effects"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "analysis", command, "--data", str(data), "--month", "2026-03"],
+            capture_output=True,
+            text=True,
+        )
+        assert proc.returncode == 2, (command, proc.stdout[-500:])
+        assert "--month: 2026-03 is after the data" in proc.stderr, proc.stderr
+        assert "its last event is in 2026-02" in proc.stderr and "Traceback" not in proc.stderr
+
+
 def test_cli_kpis_rep_json():
     proc = subprocess.run(
         [

@@ -139,7 +139,7 @@ def test_a_second_batch_on_the_same_folders_stops_with_a_clear_error(tmp_path):
         batch.run_monthly(tmp_path / "no-data-needed", echo=lambda _m: None, **kw)
 
 
-TINY_MONTH = "2026-03"  # the latest complete month of tests/fixtures/tiny
+TINY_MONTH = "2026-02"  # tests/fixtures/tiny: as of 2026-03-31, its last event is in February
 
 
 def _publish_fake(reports, month: str, team: str, name: str) -> None:
@@ -154,7 +154,7 @@ def test_a_month_path_that_is_a_file_stops_the_batch_before_anything_is_written(
     """Issue 18, failure 10: with a file where the month's folder goes, every team failed at
     publishing and the index was rewritten; now the batch stops at once (exit 2), naming it."""
     reports = tmp_path / "reports"
-    _publish_fake(reports, "2026-02", "bangkok", "Bangkok")
+    _publish_fake(reports, "2026-01", "bangkok", "Bangkok")
     (reports / TINY_MONTH).write_text("not a folder", encoding="utf-8")
     before = sorted(p.relative_to(reports) for p in reports.rglob("*"))
     run = subprocess.run(
@@ -178,7 +178,7 @@ def test_a_reports_folder_this_user_cannot_write_is_a_clear_error(tmp_path):
     write_index. As root (CI), the batch runs without the capability to override permissions,
     so the folder's mode applies to it as to any user."""
     reports = tmp_path / "reports"
-    _publish_fake(reports, "2026-02", "bangkok", "Bangkok")
+    _publish_fake(reports, "2026-01", "bangkok", "Bangkok")
     os.chmod(reports, 0o555)
     as_user = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
     try:

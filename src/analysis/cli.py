@@ -240,6 +240,7 @@ def cmd_kpis(args) -> int:
 
     month = parse_month(args.month, what="--month")
     ds = load_dataset(args.data)
+    ds.resolve_month(str(month), what="--month")
     values = kpis_for(ds, month, team=args.team, rep=args.rep)
     level = "rep" if args.rep else "team" if args.team else "company"
     scope = {"level": level, "month": str(month)}
@@ -306,6 +307,7 @@ def cmd_funnel(args) -> int:
 
     month = parse_month(args.month, what="--month")
     ds = load_dataset(args.data)
+    ds.resolve_month(str(month), what="--month")
     fd = funnel.prepare(ds, month, args.team)
     payload = {
         "scope": _scope(args.team, month),

@@ -121,6 +121,7 @@ class Dataset:
     content_hash: str = ""
     files: dict[str, Path] = field(default_factory=dict)
     warnings: tuple[Issue, ...] = ()  # what validation flagged without failing (unknown columns...)
+    _last_event: pd.Timestamp | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self):
         if not isinstance(self.tables, Tables):
@@ -149,6 +150,21 @@ class Dataset:
         return latest_complete_month(self.as_of)
 
     @property
+    def last_event_month(self) -> pd.Period:
+        """The month of the latest timestamp in the data (any table's event column): a month after
+        it has no data, whatever `as_of` says (an export dated later than its last event)."""
+        if self._last_event is None:
+            loaded = {t: f for t in self.tables if (f := self.tables.loaded(t)) is not None}
+            on_disk = [t for t in self.tables if t not in loaded]
+            con = engine.connect(self, on_disk) if on_disk else None
+            try:
+                self._last_event = _latest_timestamp(loaded, con, on_disk)
+            finally:
+                if con is not None:
+                    con.close()
+        return self._last_event.to_period("M")
+
+    @property
     def first_month(self) -> pd.Period:
         """The month of the first opportunity: where the data starts."""
         opps = self.tables.loaded("opportunities")
@@ -161,14 +177,21 @@ class Dataset:
         return pd.Timestamp(first).to_period("M")
 
     def resolve_month(self, month: str | None, *, what: str = "month") -> pd.Period:
-        """`month` ('YYYY-MM') parsed, or the latest complete month when None. A month the data
-        does not fully cover, or one before it starts, is an error naming `what`."""
+        """`month` ('YYYY-MM') parsed, or the latest complete month with data when None. A month
+        the data does not fully cover, one after its last event, or one before it starts, is an
+        error naming `what`."""
         latest = self.latest_complete_month
-        the_month = parse_month(month, what=what) if month else latest
+        last = self.last_event_month
+        the_month = parse_month(month, what=what) if month else min(latest, last)
         if the_month > latest:
             raise ValueError(
                 f"{what}: {the_month} is not complete in {self.path} (data as of "
-                f"{self.as_of.date()}; the latest complete month is {latest})"
+                f"{self.as_of.date()}; the latest complete month is {min(latest, last)})"
+            )
+        if the_month > last:
+            raise ValueError(
+                f"{what}: {the_month} is after the data in {self.path}: its last event is in "
+                f"{last} (data as of {self.as_of.date()}), so nothing is known about {the_month}"
             )
         if the_month < (first := self.first_month):
             raise ValueError(
