@@ -1,5 +1,6 @@
 """ruff lint and format are part of the suite, so CI enforces the house style."""
 
+import re
 import subprocess
 import sys
 
@@ -30,3 +31,18 @@ def test_generated_docs_are_current():
         text=True,
     )
     assert proc.returncode == 0, proc.stderr
+
+
+def test_the_readme_counts_are_generated():
+    """Issue 15: the README said "52 KPIs" while the registry and docs/kpis.md had 50. Counts in
+    the README sit between markers that `python -m analysis docs` fills and `--check` verifies."""
+    from analysis.cli import readme_with_counts
+    from analysis.metrics.kpis import KPIS
+
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"<!-- count:kpis -->{len(KPIS)}<!-- /count --> KPIs" in readme
+    typed = "— <!-- count:kpis -->52<!-- /count --> KPIs"
+    assert readme_with_counts(typed) == f"— <!-- count:kpis -->{len(KPIS)}<!-- /count --> KPIs"
+    assert not re.search(
+        r"\b\d+ KPIs\b", re.sub(r"<!--.*?-->", "", readme).replace(f"{len(KPIS)} KPIs", "")
+    ), "a KPI count typed outside the markers"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import shutil
 import sys
 import tempfile
@@ -468,6 +469,28 @@ def cmd_report(args) -> int:
     return 1 if failed else 0
 
 
+COUNT = re.compile(r"<!-- count:(\w+) -->[^<]*<!-- /count -->")
+
+
+def readme_with_counts(text: str) -> str:
+    """`text` with every `<!-- count:NAME -->N<!-- /count -->` set to the count it names
+    (kpis, kpi_families, tables), so no count in the README is typed by hand."""
+    from analysis.data.contract import TABLES
+    from analysis.metrics.kpis import KPIS
+    from analysis.metrics.registry import FAMILIES
+
+    counts = {"kpis": len(KPIS), "kpi_families": len(FAMILIES), "tables": len(TABLES)}
+
+    def fill(m: re.Match) -> str:
+        if m.group(1) not in counts:
+            raise ValueError(
+                f"README.md: unknown count {m.group(1)!r} (one of {', '.join(counts)})"
+            )
+        return f"<!-- count:{m.group(1)} -->{counts[m.group(1)]}<!-- /count -->"
+
+    return COUNT.sub(fill, text)
+
+
 def cmd_docs(args) -> int:
     from analysis.data.contract import contract_markdown
     from analysis.metrics.kpis import kpi_markdown
@@ -475,12 +498,13 @@ def cmd_docs(args) -> int:
     from analysis.review import rules_markdown
 
     stale = []
-    for name, text in (
-        ("data-contract.md", contract_markdown()),
-        ("kpis.md", kpi_markdown()),
-        ("brief.md", rules_markdown()),
+    readme = PROJECT_ROOT / "README.md"
+    for target, text in (
+        (PROJECT_ROOT / "docs" / "data-contract.md", contract_markdown()),
+        (PROJECT_ROOT / "docs" / "kpis.md", kpi_markdown()),
+        (PROJECT_ROOT / "docs" / "brief.md", rules_markdown()),
+        (readme, readme_with_counts(readme.read_text(encoding="utf-8"))),
     ):
-        target = PROJECT_ROOT / "docs" / name
         if args.check:
             if not target.exists() or target.read_text(encoding="utf-8") != text:
                 stale.append(str(target))
