@@ -63,12 +63,14 @@ test: $(STAMP) ## Run the whole test suite (unit, notebooks with nbval, end-to-e
 test-fast: $(STAMP) ## Unit tests only (no notebook execution or rendering)
 	$(PY) -m pytest -m "not e2e"
 
-bench: $(STAMP) ## Every benchmark (not part of make test; ~40 min); results in bench/results/ [SCALE=1] [RUNS=3]
-	$(PY) bench/bench_kpis.py --scale $(or $(SCALE),1)
-	$(PY) bench/bench_notebooks.py
-	$(PY) bench/bench_forecast.py
-	$(PY) bench/bench_import.py
-	$(PY) bench/bench_report.py --runs $(or $(RUNS),3)
+bench: $(STAMP) ## Every benchmark, cold, each target PASS/FAIL; fails if any missed (~45 min) [SCALE=1] [RUNS=3]
+	@failed=""; \
+	for b in "kpis.py --scale $(or $(SCALE),1)" notebooks.py forecast.py import.py \
+	         "report.py --runs $(or $(RUNS),3)"; do \
+	  echo "== bench/bench_$$b"; \
+	  $(PY) bench/bench_$$b || failed="$$failed bench_$${b%% *}"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make bench: missed targets in:$$failed" >&2; exit 1; fi
 
 bench-data: $(STAMP) ## Write the benchmark company as Parquet to data/bench-SCALE [SCALE=1: 300 teams, ~5M deals, ~50M activities]
 	$(PY) -m analysis synth --bench-scale $(or $(SCALE),1) --out data/bench-$(or $(SCALE),1) --overwrite --jobs 2

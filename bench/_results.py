@@ -59,3 +59,32 @@ def save(benchmark: str, result: dict, out: Path = RESULTS, **machine_extra) -> 
     path.write_text(json.dumps(payload, indent=2))
     print(f"wrote {path}")
     return path
+
+
+class Targets:
+    """A benchmark's targets: `check` prints each figure against its target with PASS or FAIL,
+    and `exit_code` is 1 when any was missed (0 for a smoke run, which checks that the
+    benchmark runs, not the machine's speed). The verdicts go into the results file."""
+
+    def __init__(self, smoke: bool = False):
+        self.smoke = smoke
+        self.verdicts: list[dict] = []
+
+    def check(self, name: str, value: float, op: str, target: float, unit: str = "") -> bool:
+        ok = {"<": value < target, "<=": value <= target, ">=": value >= target}[op]
+        self.verdicts.append(
+            {"target": name, "value": value, "op": op, "limit": target, "unit": unit, "ok": ok}
+        )
+        shown = "not judged (smoke run)" if self.smoke else ("PASS" if ok else "FAIL")
+        print(f"target: {name} {value:,.3g}{unit} {op} {target:g}{unit}: {shown}")
+        return ok
+
+    @property
+    def missed(self) -> list[str]:
+        return [v["target"] for v in self.verdicts if not v["ok"]]
+
+    def exit_code(self) -> int:
+        if self.missed and not self.smoke:
+            print(f"error: missed target(s): {', '.join(self.missed)}", file=sys.stderr)
+            return 1
+        return 0

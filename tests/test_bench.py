@@ -33,6 +33,7 @@ def test_forecast_benchmark_smoke(tmp_path):
     assert data["time"]["seconds_median"] > 0 and data["time"]["prophet_fits"] > 0
     assert set(data["mean_mase_by_variant"]["default"]) >= {"prophet", "blend", "pipeline"}
     assert "cmdstanpy" not in proc.stderr  # quiet
+    _judged(proc, data, {"forecast + backtest, company and every team (cold)"})
 
 
 def test_import_benchmark_smoke(tmp_path):
@@ -53,10 +54,46 @@ def test_kpi_benchmark_smoke(tmp_path):
     assert scale["kpi_vs_floor"] > 0 and scale["peak_rss_bytes"]["median"] > 0
     assert data["sample"]["seconds"]["median"] > 0
     assert "machine" in data and "SQL floor" in proc.stdout
+    _judged(proc, data, {"KPI table / SQL floor"})
 
 
 def test_report_benchmark_smoke(tmp_path):
-    _, data = _smoke("report", tmp_path)
+    proc, data = _smoke("report", tmp_path)
     assert data["reports"] == ["bangkok"] and data["runs"] == 1
     cold, same = data["median_seconds"]["cold"], data["median_seconds"]["same"]
     assert 0 < same < cold and data["speedup_vs_sequential"] > 0
+    # the baseline at the batch's JOBS, apart from the one-at-a-time one
+    assert data["median_seconds"]["par"] > 0 and data["speedup_vs_parallel_per_notebook"] > 0
+    _judged(proc, data, {"cold batch", "no-change re-run / cold", "sequential per notebook / cold"})
+
+
+def test_notebook_benchmark_smoke(tmp_path):
+    proc, data = _smoke("notebooks", tmp_path)
+    assert data["cache"] == "cold" and data["results"]["pipeline_conversion"]["seconds_median"] > 0
+    _judged(proc, data, {"pipeline_conversion (cold)"})
+
+
+def _judged(proc, data: dict, names: set[str]) -> None:
+    """Each target printed with its verdict (a smoke run is not judged) and saved."""
+    assert {v["target"] for v in data["verdicts"]} == names
+    for name in names:
+        assert f"target: {name} " in proc.stdout and "not judged (smoke run)" in proc.stdout
+
+
+def test_a_missed_target_fails_the_benchmark(capsys):
+    sys.path.insert(0, str(PROJECT_ROOT / "bench"))
+    try:
+        from _results import Targets
+    finally:
+        sys.path.remove(str(PROJECT_ROOT / "bench"))
+    full = Targets()
+    assert full.check("fast", 10.0, "<", 60, " s") and not full.check("slow", 61.0, "<", 60, " s")
+    assert full.exit_code() == 1 and full.missed == ["slow"]
+    out = capsys.readouterr()
+    assert (
+        "target: fast 10 s < 60 s: PASS" in out.out and "target: slow 61 s < 60 s: FAIL" in out.out
+    )
+    assert "missed target(s): slow" in out.err
+    smoke = Targets(smoke=True)
+    smoke.check("slow", 61.0, "<", 60)
+    assert smoke.exit_code() == 0  # a smoke run checks that the benchmark runs, not the speed
