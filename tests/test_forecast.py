@@ -425,14 +425,22 @@ def test_backtest_verdict_names_no_winner_when_every_model_ties():
             }
         )
         result = SimpleNamespace(
-            metrics=metrics, cutoffs=["2025-10", "2025-11", "2025-12"], best_model=lambda: "prophet"
+            metrics=metrics,
+            cutoffs=["2025-10", "2025-11", "2025-12"],
+            best_model=lambda: "prophet",
+            notes=notes,
         )
         return SimpleNamespace(result=result, lang="en")
 
+    notes = []
     tie = backtest_verdict(ctx([0.0, 0.0, 0.0, 0.0])).data
     assert "no model can be called better" in tie and "most accurate" not in tie
     ranked = backtest_verdict(ctx([0.5, 0.9, 0.8, 0.6])).data
     assert "most accurate model was Prophet" in ranked
+    # issue 15: with too few backtest months, no model is called the most accurate (the
+    # summary's note says the backtest was too short)
+    notes = ["backtest_short"]
+    assert backtest_verdict(ctx([0.5, 0.9, 0.8, 0.6])).data == ""
 
 
 def test_the_headline_says_when_a_baseline_beat_the_blend():
@@ -459,7 +467,7 @@ def test_the_headline_says_when_a_baseline_beat_the_blend():
                 "yhat": [4_821_000.0, 5_000_000.0, 6_512_000.0],
             }
         )
-        result = SimpleNamespace(metrics=metrics, forecast=forecast, cutoffs=["2025-10"])
+        result = SimpleNamespace(metrics=metrics, forecast=forecast, cutoffs=["2025-10"], notes=[])
         return SimpleNamespace(result=result, lang="en", estimate=lambda v: f"฿{v:,.0f}")
 
     text = _baseline_first(ctx([0.9, 0.78, 0.85, 0.8]))
@@ -468,3 +476,36 @@ def test_the_headline_says_when_a_baseline_beat_the_blend():
         "it gives ฿4,821,000."
     )
     assert _baseline_first(ctx([0.9, 0.85, 0.86, 0.8])) == ""  # the blend was the better one
+
+
+def test_the_method_text_says_what_ran():
+    """Issue 15: the method said "backtest over 12 cutoffs" and gave inverse-error weights
+    (Prophet 0%, pipeline 100%) when no backtest ran and Prophet was withheld."""
+    from types import SimpleNamespace
+
+    from analysis.reports.params import load_forecast_params
+    from analysis.reports.views.forecast import method
+
+    options = load_forecast_params(None).options(None)
+
+    def ctx(cutoffs, status, weights):
+        result = SimpleNamespace(
+            cutoffs=cutoffs,
+            prophet_status=status,
+            scope="company",
+            weights=pd.DataFrame(
+                {"h": 1, "model": list(weights), "weight": list(weights.values())}
+            ),
+        )
+        revenue = pd.DataFrame({"scope_id": ["company"] * 10})
+        return SimpleNamespace(
+            options=options, result=result, lang="en", data=SimpleNamespace(revenue=revenue)
+        )
+
+    none = method(ctx([], "withheld", {"prophet": 0.0, "pipeline": 1.0})).data
+    assert "No backtest ran: 10 months of revenue" in none
+    assert "pipeline model alone" in none and "inverse" not in none and "cutoffs" not in none
+    equal = method(ctx([], "low_confidence", {"prophet": 0.5, "pipeline": 0.5})).data
+    assert "equally" in equal and "inverse" not in equal
+    ran = method(ctx(["2026-08", "2026-09"], "ok", {"prophet": 0.19, "pipeline": 0.81})).data
+    assert "backtest over 2 cutoffs" in ran and "Prophet 19%, Pipeline 81%" in ran

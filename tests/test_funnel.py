@@ -329,3 +329,20 @@ def test_cycle_chart_has_weekly_bins_even_for_a_few_close_deals():
     assert edges == [0.0]  # both outcomes share the bin [0, 7)
     widths = {round(p.get_width(), 6) for p in fig.axes[0].patches}
     assert widths == {7.0}
+
+
+def test_waterfall_of_a_team_without_deals_is_all_zero(fd_snap):
+    """A new team (one rep hired this month, no deal yet) failed with "Cannot cast
+    DatetimeArray to dtype float64" when the waterfall matched snapshots to no deal."""
+    from dataclasses import replace
+
+    empty = replace(
+        fd_snap,
+        opps=fd_snap.opps.iloc[0:0],
+        snapshots=fd_snap.snapshots.iloc[0:0],
+        history=fd_snap.history.iloc[0:0],
+        rep_ids=set(),
+    )
+    w = f.waterfall(empty)
+    assert [w[k] for k in ("open_start", "created", "won", "lost", "open_end")] == [0] * 5
+    assert w["unexplained"] == 0 and w["n_unexplained"] == 0

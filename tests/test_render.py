@@ -299,3 +299,27 @@ def test_short_tables_are_kept_on_one_pdf_page():
     template = (TEMPLATES_DIR / "report.typ.j2").read_text(encoding="utf-8")
     assert "#show figure: set block(breakable: false)" in template
     assert "#show figure.where(kind: table): set block(breakable: true)" in template
+
+
+def test_amount_axes_label_every_tick_apart():
+    """Issue 15: an axis of a small company read "0.2M, 0.1M, 0.1M, 0.1M, ... 0.0M". Amount axes
+    pick thousands or millions by the largest tick and the fewest decimals that keep every
+    label distinct."""
+    import matplotlib.pyplot as plt
+
+    from analysis.reports.plots import MoneyAxis
+
+    for top, unit in ((2.2e5, "K"), (2.3e6, "M"), (1.6e5, "K"), (0.9e6, "M"), (140.0, "")):
+        fig, ax = plt.subplots()
+        ax.plot([0, top])
+        ax.yaxis.set_major_formatter(MoneyAxis())
+        fig.canvas.draw()
+        labels = [tick.get_text() for tick in ax.get_yticklabels()]
+        plt.close(fig)
+        assert len(set(labels)) == len(labels), labels
+        assert all(x.endswith(unit) for x in labels if x not in ("0", "")), (top, labels)
+    axis = MoneyAxis()
+    axis.set_locs([0, 50_000, 100_000, 150_000, 200_000])
+    assert [axis(v) for v in (0, 50_000, 150_000)] == ["0", "50K", "150K"]
+    axis.set_locs([0, 0.05e6, 0.1e6, 0.15e6, 2.0e6])
+    assert len({axis(v) for v in (0, 0.05e6, 0.1e6, 0.15e6, 2.0e6)}) == 5

@@ -338,7 +338,8 @@ def cmd_funnel(args) -> int:
         )
         print(
             f"{payload['scope']}: open {w['open_start']:,.0f} + created {w['created']:,.0f}"
-            f" + reopened {w['reopened']:,.0f}{moves} - won {w['won']:,.0f}"
+            + (f" + reopened {w['reopened']:,.0f}" if w["reopened"] is not None else "")
+            + f"{moves} - won {w['won']:,.0f}"
             f" - lost {w['lost']:,.0f} + unexplained {w['unexplained']:,.0f}"
             f" = {w['open_end']:,.0f}"
         )
@@ -474,12 +475,15 @@ COUNT = re.compile(r"<!-- count:(\w+) -->[^<]*<!-- /count -->")
 
 def readme_with_counts(text: str) -> str:
     """`text` with every `<!-- count:NAME -->N<!-- /count -->` set to the count it names
-    (kpis, kpi_families, tables), so no count in the README is typed by hand."""
+    (kpis, kpi_families, tables, bad_inputs), so no count in the README is typed by hand."""
     from analysis.data.contract import TABLES
     from analysis.metrics.kpis import KPIS
     from analysis.metrics.registry import FAMILIES
+    from analysis.paths import PROJECT_ROOT
 
     counts = {"kpis": len(KPIS), "kpi_families": len(FAMILIES), "tables": len(TABLES)}
+    # the bad-input corpus (tests/test_corpus.py): one file per failure it must name
+    counts["bad_inputs"] = len(list((PROJECT_ROOT / "tests/fixtures/bad").glob("*--*.csv")))
 
     def fill(m: re.Match) -> str:
         if m.group(1) not in counts:

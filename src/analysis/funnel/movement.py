@@ -25,7 +25,8 @@ def waterfall(fd: FunnelData) -> dict:
       the latest snapshot before that instant recorded it (else its current amount).
     - created: deals created in the month, at their first snapshot (else current amount).
     - reopened: deals closed at the start that were reopened in the month (their stage history
-      shows the return), at their first snapshot after reopening (else current amount).
+      shows the return), at their first snapshot after reopening (else current amount). None
+      without a stage history (a reopening is then not known, and such a deal is unexplained).
     - won/lost: the closings that stood at the end of the month (`metrics.sql.closings_sql`), at
       the deal's amount.
     - increased/decreased: the amount changes the snapshots recorded during the month, deal by deal,
@@ -72,7 +73,13 @@ def waterfall(fd: FunnelData) -> dict:
         ]
     )
     entered_at = entered_at[~entered_at.index.duplicated()]
-    seen = snaps.assign(since=snaps["opportunity_id"].map(entered_at))
+    since = pd.DataFrame(
+        {
+            "opportunity_id": entered_at.index.astype(str),
+            "since": pd.to_datetime(entered_at.to_numpy()),
+        }
+    )
+    seen = snaps.astype({"opportunity_id": str}).merge(since, on="opportunity_id")
     seen = seen[seen["snapshot_date"] >= seen["since"]]
     first_seen = seen.groupby("opportunity_id")["amount"].first()
     created_value = first_seen.reindex(created.index).fillna(created["amount"])
@@ -93,7 +100,7 @@ def waterfall(fd: FunnelData) -> dict:
     result = {
         "open_start": float(start["amount"].sum()),
         "created": float(created_value.sum()),
-        "reopened": float(reopened_value.sum()),
+        "reopened": float(reopened_value.sum()) if fd.history is not None else None,
         "increased": float(step[step > 0].sum()) if has_snaps else None,
         "decreased": float(-step[step < 0].sum()) if has_snaps else None,
         "won": float(closed.loc[won, "amount"].sum()),
@@ -103,7 +110,7 @@ def waterfall(fd: FunnelData) -> dict:
         "pulled_in": None,
         "n_start": int(len(start)),
         "n_created": int(len(created)),
-        "n_reopened": int(len(reopened_ids)),
+        "n_reopened": int(len(reopened_ids)) if fd.history is not None else None,
         "n_won": int(won.sum()),
         "n_lost": int((~won).sum()),
         "n_end": int(len(end)),
@@ -114,7 +121,7 @@ def waterfall(fd: FunnelData) -> dict:
         result["open_end"]
         - result["open_start"]
         - result["created"]
-        - result["reopened"]
+        - (result["reopened"] or 0.0)
         - incr
         + decr
         + result["won"]
@@ -129,8 +136,9 @@ def waterfall(fd: FunnelData) -> dict:
     result["n_unexplained"] = int((own.abs() >= 0.5).sum())
     if has_snaps:
         first = (
-            fd.snapshots.sort_values("snapshot_date", kind="stable")
-            .assign(since=lambda s: s["opportunity_id"].map(entered_at))
+            fd.snapshots.astype({"opportunity_id": str})
+            .sort_values("snapshot_date", kind="stable")
+            .merge(since, on="opportunity_id")
             .query("snapshot_date >= since")
             .groupby("opportunity_id")
             .first()

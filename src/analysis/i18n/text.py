@@ -16,6 +16,8 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "reps": {"th": "ผลงานรายบุคคล", "en": "Account executives this month"},
     "league": {"th": "อันดับพนักงานขายตามการบรรลุเป้าหมาย", "en": "League table: quota attainment"},
+    "league_no_quota": {"th": "ผลงานพนักงานขายในเดือน", "en": "Account executives: won revenue"},
+    "trend_no_quota": {"th": "รายได้ 12 เดือนล่าสุด", "en": "Revenue, last 12 months"},
     "coaching": {"th": "ประเด็นสำหรับการโค้ช", "en": "Where to coach"},
     "coaching_note": {
         "th": "ปัจจัยของความเร็วไปป์ไลน์ (จำนวนโอกาสขาย อัตราการปิด มูลค่าดีล ระยะเวลาการขาย) "
@@ -40,18 +42,6 @@ TEXT: dict[str, dict[str, str]] = {
         "a target that is 10% or more worse than its mean of the 3 months before (page 1's risks "
         "and actions follow the rule table of docs/brief.md).",
     },
-    "data_gaps": {
-        "th": "ตัวชี้วัดต่อไปนี้ว่างเพราะชุดข้อมูลไม่มีข้อมูลที่ต้องใช้: {kpis} (ข้อมูลที่ขาดและวิธีเพิ่มอยู่ในภาคผนวก)",
-        "en": "These KPIs are empty because the dataset lacks the data they need: {kpis} (what is "
-        "missing, and how to add it, is in the appendix).",
-    },
-    "data_gaps_detail": {
-        "th": "ชุดข้อมูลนี้ไม่มีตาราง {tables} (เพิ่มไฟล์ตามรูปแบบใน docs/data-contract.md "
-        "หรือกำหนดใน mapping ของการนำเข้า docs/importing.md)",
-        "en": "This dataset has no {tables} table(s): add the files described in "
-        "docs/data-contract.md, or map them in an import (docs/importing.md).",
-    },
-    "data_gaps_head": {"th": "ข้อมูลที่ขาด", "en": "Missing data"},
     "stage_prospecting": {"th": "ค้นหาลูกค้า", "en": "Prospecting"},
     "stage_qualification": {"th": "คัดกรอง", "en": "Qualification"},
     "stage_proposal": {"th": "เสนอราคา", "en": "Proposal"},
@@ -135,11 +125,16 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Slipped out of this month: {slipped} ({n_slipped} deals); pulled in: {pulled_in} "
         "({n_pulled_in} deals) — these move value between months, not in or out of the pipeline.",
     },
-    "waterfall_no_snapshots": {
-        "th": "ไม่มีตาราง opportunity_snapshots: มูลค่าที่เพิ่ม/ลด และดีลที่เลื่อนหรือดึงวันปิด "
-        "จะแสดงได้เมื่อมีข้อมูลสแนปช็อตรายสัปดาห์",
-        "en": "No opportunity_snapshots table: with weekly snapshots the waterfall would also "
-        "show increased and decreased amounts and slipped or pulled-in deals.",
+    "no_slippage": {
+        "th": "ไม่มีดีลที่เปิดอยู่และมีสแนปช็อตใน 3 เดือนล่าสุด",
+        "en": "No open deal had a snapshot in the last 3 months.",
+    },
+    "as_known_now": {
+        "th": "มูลค่าเป็นค่าตามที่รู้ตอนนี้ ไม่ใช่ตามที่รู้ในตอนนั้น: ไม่มีสแนปช็อต จึงใช้มูลค่าปัจจุบันของดีล "
+        "แทนมูลค่า ณ ต้นเดือน และการเพิ่ม/ลดมูลค่าระหว่างเดือนไม่ปรากฏ",
+        "en": "Amounts are as known now, not as known then: without snapshots each deal is valued "
+        "at its current amount, at the start of the month too, and changes during the month do "
+        "not show.",
     },
     "slippage": {
         "th": "การเลื่อนวันปิดการขาย (3 เดือนล่าสุด)",
@@ -176,6 +171,12 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Lead score deciles vs conversion",
     },
     "pipeline_health": {"th": "ความครอบคลุมและความเร็วของไปป์ไลน์", "en": "Coverage and velocity"},
+    "health_text_no_quota": {
+        "th": "ที่อัตราการปิด {win_rate} รายได้แต่ละบาทต้องมีไปป์ไลน์ {required} ของมูลค่านั้น "
+        "ความเร็วไปป์ไลน์ {velocity}",
+        "en": "At a {win_rate} win rate, each unit of revenue needs {required} its value in open "
+        "pipeline. Pipeline velocity: {velocity}.",
+    },
     "health_text": {
         "th": "ไปป์ไลน์ที่ครบกำหนดใน 3 เดือนข้างหน้าครอบคลุมเป้า {coverage} ขณะที่อัตราการปิด {win_rate} "
         "ต้องการ {required} ความเร็วไปป์ไลน์ {velocity}",
@@ -222,6 +223,50 @@ TEXT: dict[str, dict[str, str]] = {
     "revenue": {"th": "รายได้", "en": "Revenue"},
     "quota": {"th": "เป้าหมาย", "en": "Quota"},
     "no_data": {"th": "ไม่มีข้อมูล", "en": "no data"},
+    "cap_title": {"th": "สิ่งที่ข้อมูลชุดนี้ยังแสดงไม่ได้", "en": "What this data cannot show"},
+    "cap_stage_history": {
+        "th": "ไม่มีประวัติการเปลี่ยนขั้นของดีล: กรวยการขาย อัตราการเปลี่ยนขั้น กลุ่มตามเดือนที่สร้าง "
+        "การไหลระหว่างขั้น อัตราปิดการขายตามขั้นที่ไปถึง และเวลาในแต่ละขั้นจึงไม่แสดง "
+        "(ขั้นปัจจุบันของดีลบอกไม่ได้ว่าผ่านขั้นใดมา รายงาน Opportunity Stage History ของ CRM ให้ข้อมูลนี้)",
+        "en": "No stage history: the funnel, stage conversion, cohorts, stage flows, win rates by "
+        "stage reached and time in stage are left out (a deal's current stage cannot say which "
+        "stages it passed; the CRM's opportunity stage history report adds them).",
+    },
+    "cap_opportunity_snapshots": {
+        "th": "ไม่มีสแนปช็อตไปป์ไลน์: มูลค่าและวันที่คาดว่าจะปิดของดีลรู้เพียงค่าปัจจุบัน "
+        "ไปป์ไลน์ของเดือนที่ผ่านมาจึงเป็นค่าตามที่รู้ตอนนี้ ไม่ใช่ตามที่รู้ในตอนนั้น "
+        "ไม่ทราบว่าดีลใดเลื่อนวันปิด และผลทดสอบย้อนหลังของโมเดลไปป์ไลน์ดีเกินจริง "
+        "(ใช้ค่าของดีลตามที่เป็นตอนนี้ ณ ทุกจุดตัด)",
+        "en": "No pipeline snapshots: a deal's amount and expected close date are known only as "
+        "they are now, so past months' open pipeline is as known now, not as known then; which "
+        "deals slipped is unknown; and the pipeline model's backtest is optimistic (it valued "
+        "each cutoff's open deals as they are now).",
+    },
+    "cap_quotas": {
+        "th": "ไม่มีเป้าหมาย (quotas): การทำได้ตามเป้า ความครอบคลุมของไปป์ไลน์ กราฟการทำได้ตามเป้า "
+        "และแนวโน้มเป้ารายไตรมาสจึงไม่แสดง",
+        "en": "No quotas: quota attainment, pipeline coverage, the attainment chart and the "
+        "quarter's quota outlook are left out.",
+    },
+    "cap_skills_or_training": {
+        "th": "ไม่มีผลประเมินทักษะหรือประวัติการฝึกอบรม: ส่วนทักษะและการฝึกอบรมจึงไม่แสดง",
+        "en": "No skill assessments or training records: the skills and training part is left out.",
+    },
+    "cap_leads": {
+        "th": "ไม่มีข้อมูลลีด: กรวยลีด คะแนนลีด และอัตราปิดการขายตามแหล่งลีดจึงไม่แสดง",
+        "en": "No leads: the lead funnel, lead-score deciles and win rates by lead source are left "
+        "out.",
+    },
+    "cap_other": {
+        "th": "ไม่มีตาราง {tables}: ตัวชี้วัด {kpis} ตัวที่ต้องใช้จึงไม่อยู่ในตารางตัวชี้วัด (ดู docs/kpis.md)",
+        "en": "No {tables} table(s): the {kpis} KPIs that need them are left out of the KPI tables "
+        "(docs/kpis.md says what each needs).",
+    },
+    "cap_how": {
+        "th": "วิธีเพิ่มแต่ละตาราง: docs/data-contract.md หรือกำหนดใน mapping ของการนำเข้า (docs/importing.md)",
+        "en": "How to add each table: docs/data-contract.md, or map it in an import "
+        "(docs/importing.md).",
+    },
     "missing_table": {
         "th": "ชุดข้อมูลไม่มี{what} ส่วนนี้จึงไม่แสดง (ข้อมูลที่ขาดและวิธีเพิ่มอยู่ในภาคผนวก)",
         "en": "The dataset has no {what}, so this section is left out (what is missing, and how "
@@ -283,6 +328,10 @@ TEXT: dict[str, dict[str, str]] = {
         "th": "รายได้เทียบกับเป้าหมายของแต่ละทีม 12 เดือนล่าสุด",
         "en": "Each team's revenue against quota, last 12 months",
     },
+    "cmp_section_multiples_no_quota": {
+        "th": "รายได้ของแต่ละทีม 12 เดือนล่าสุด",
+        "en": "Each team's revenue, last 12 months",
+    },
     "team": {"th": "ทีม", "en": "Team"},
     # --- revenue forecast ---
     "forecast_title": {"th": "พยากรณ์รายได้", "en": "Revenue forecast"},
@@ -291,6 +340,10 @@ TEXT: dict[str, dict[str, str]] = {
     "fc_section_forecast": {
         "th": "รายได้จริงและพยากรณ์ (ช่วง 80%) เทียบเป้าหมาย",
         "en": "Actual and forecast revenue (80% interval) against quota",
+    },
+    "fc_section_forecast_no_quota": {
+        "th": "รายได้จริงและพยากรณ์ (ช่วง 80%)",
+        "en": "Actual and forecast revenue (80% interval)",
     },
     "fc_section_table": {"th": "พยากรณ์รายเดือนของแต่ละแบบจำลอง", "en": "Monthly forecast by model"},
     "fc_section_backtest": {
@@ -409,26 +462,68 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Over the {folds}-month backtest every model was equally accurate (the test months "
         "had next to no revenue), so no model can be called better.",
     },
+    "fx_method_no_tests": {
+        "th": "ข้อมูลชุดนี้ยังไม่พอให้ทดสอบได้แม้แต่ข้อเดียว (พนักงานขายที่มีคะแนนทักษะหรือการฝึกอบรมน้อยเกินไป)",
+        "en": "No test could run on this data (too few reps with skill scores or trainings).",
+    },
+    "fc_optimistic": {"th": "ดีเกินจริง: ไม่มีสแนปช็อต", "en": "optimistic: no snapshots"},
+    "fc_optimistic_note": {
+        "th": "ดีเกินจริง: ไม่มีสแนปช็อตไปป์ไลน์ การทดสอบย้อนหลังของแบบไปป์ไลน์ (และแบบผสมที่ใช้แบบไปป์ไลน์) "
+        "ใช้มูลค่าและวันปิดที่คาดของดีลตามค่าปัจจุบัน ไม่ใช่ตามที่รู้ ณ จุดตัดแต่ละจุด "
+        "พยากรณ์จริงจะคลาดเคลื่อนมากกว่านี้",
+        "en": "Optimistic: with no pipeline snapshots, the backtest of the pipeline model (and of "
+        "the blend that uses it) valued each cutoff's open deals at their amounts and expected "
+        "close dates as they are now, not as known at the cutoff; a live forecast will do worse.",
+    },
     "fc_note_backtest_short": {
         "th": " ประวัติสั้นเกินกว่าจะทดสอบย้อนหลังได้ครบ (น้อยกว่า 3 เดือนให้ทดสอบ)",
         "en": "Too little history for a full backtest (fewer than 3 test months).",
     },
-    "fc_method": {
+    "fc_method_backtest": {
         "th": "ทดสอบย้อนหลังแบบ rolling origin {folds} จุดตัด แต่ละจุดใช้เฉพาะข้อมูลถึงจุดตัด "
-        "พยากรณ์ล่วงหน้า {horizon} เดือน; Prophet ใช้รายได้รายเดือน ฤดูกาลรายปี {fourier} พจน์ "
+        "พยากรณ์ล่วงหน้า {horizon} เดือน",
+        "en": "Rolling-origin backtest over {folds} cutoffs, each using only data up to its "
+        "cutoff, {horizon} months ahead.",
+    },
+    "fc_method_no_backtest": {
+        "th": "ไม่มีการทดสอบย้อนหลัง: ประวัติรายได้ {months} เดือนยังไม่พอ (จุดตัดแรกต้องมีข้อมูล {needs} เดือน)",
+        "en": "No backtest ran: {months} months of revenue are too few (the first cutoff needs "
+        "{needs}).",
+    },
+    "fc_method_models": {
+        "th": "Prophet ใช้รายได้รายเดือน ฤดูกาลรายปี {fourier} พจน์ "
         "(ต้องมีประวัติ {min_months} เดือน; น้อยกว่า {min_prophet} เดือนจะไม่แสดง); "
         "แบบพื้นฐาน: ค่าเดือนเดียวกันปีก่อน และค่าเฉลี่ย {trailing} เดือนล่าสุด; "
         "แบบไปป์ไลน์: ดีลที่เปิดอยู่ × สัดส่วนมูลค่าที่เคยปิดได้ตามขั้นและวันปิดที่คาด "
-        "บวกรายได้จากดีลที่ยังไม่ถูกสร้าง; แบบผสมถ่วงน้ำหนักด้วยส่วนกลับของ MSE ย้อนหลัง "
-        "(เดือนหน้า: {weights}); MASE ต่ำกว่า 1 คือแม่นกว่าค่าเดือนเดียวกันปีก่อน",
-        "en": "Rolling-origin backtest over {folds} cutoffs, each using only data up to its "
-        "cutoff, {horizon} months ahead. Prophet on monthly won revenue with {fourier} yearly "
-        "Fourier terms (needs {min_months} months; withheld under {min_prophet}). Baselines: the "
-        "same month last year, and the mean of the last {trailing} months. Pipeline: open deals "
-        "× the share of value historically won by stage and expected-close timing, plus revenue "
-        "from deals not yet created. The blend weights Prophet and the pipeline by the inverse "
-        "of their backtest mean squared error (next month: {weights}). MASE below 1 beats the "
-        "seasonal naive forecast.",
+        "บวกรายได้จากดีลที่ยังไม่ถูกสร้าง",
+        "en": "Prophet on monthly won revenue with {fourier} yearly Fourier terms (needs "
+        "{min_months} months; withheld under {min_prophet}). Baselines: the same month last "
+        "year, and the mean of the last {trailing} months. Pipeline: open deals × the share of "
+        "value historically won by stage and expected-close timing, plus revenue from deals not "
+        "yet created.",
+    },
+    "fc_method_blend_weights": {
+        "th": "แบบผสมถ่วงน้ำหนัก Prophet กับแบบไปป์ไลน์ด้วยส่วนกลับของ MSE ย้อนหลัง (เดือนหน้า: {weights})",
+        "en": "The blend weights Prophet and the pipeline by the inverse of their backtest mean "
+        "squared error (next month: {weights}).",
+    },
+    "fc_method_blend_equal": {
+        "th": "แบบผสมให้น้ำหนัก Prophet และแบบไปป์ไลน์เท่ากัน (ไม่มีผลทดสอบย้อนหลังให้ถ่วงน้ำหนัก)",
+        "en": "The blend weights Prophet and the pipeline equally (no backtest to weight them by).",
+    },
+    "fc_method_blend_pipeline": {
+        "th": "แบบผสมคือแบบไปป์ไลน์อย่างเดียว เพราะประวัติสั้นเกินกว่าจะใช้ Prophet",
+        "en": "The blend is the pipeline model alone: the history is too short for Prophet.",
+    },
+    "fc_method_mase": {
+        "th": "MASE ต่ำกว่า 1 คือแม่นกว่าค่าเดือนเดียวกันปีก่อน",
+        "en": "MASE below 1 beats the seasonal naive forecast.",
+    },
+    "fc_table_gaps": {
+        "th": "– คือเดือนที่แบบจำลองนั้นพยากรณ์ไม่ได้: ค่าเดือนเดียวกันปีก่อนต้องมีข้อมูลเดือนนั้นของปีที่แล้ว "
+        "และ Prophet ไม่แสดงเมื่อประวัติสั้นกว่า {min_prophet} เดือน",
+        "en": "– marks a month a model cannot forecast: the seasonal naive needs the same month a "
+        "year before, and Prophet is withheld under {min_prophet} months of history.",
     },
     # --- skill and training effects ---
     "effects_title": {
@@ -722,6 +817,10 @@ TEXT: dict[str, dict[str, str]] = {
     "teams_worst_first": {
         "th": "ทุกทีม เรียงจากการบรรลุเป้าต่ำสุด",
         "en": "Every team, lowest attainment first",
+    },
+    "teams_worst_first_no_quota": {
+        "th": "ทุกทีม เรียงจากรายได้ต่ำสุด",
+        "en": "Every team, lowest won revenue first",
     },
     "quarter_chance": {"th": "โอกาสทำได้ตามเป้าไตรมาส", "en": "Chance of the quarter"},
     "teams_off_target": {"th": "ทีมที่ห่างเป้า: {teams}", "en": "Teams off target: {teams}"},

@@ -204,12 +204,17 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict) -> Path:
     return output
 
 
+DATA_NOTE_TAG = "data-note"
+
+
 def combine_notebooks(parts: list[Path], output: Path) -> Path:
     """Compose one notebook from the report's parts, to execute in one kernel: one parameters
     cell declaring every part's parameters (first declaration wins), then each part's other
     cells in order; each part's title becomes a top-level section of the report. Cells tagged
     `appendix` (method and settings) are moved, in order, after every part: the reader's text
-    comes first, how it was made at the end.
+    comes first, how it was made at the end. Each part has a cell tagged `data-note` (what the
+    dataset cannot show), so a part opened alone in JupyterLab says it; the report keeps the
+    first part's only.
 
     One kernel per report instead of one per part: the heavy imports (Prophet, statsmodels,
     matplotlib) and the dataset load happen once, which is most of a small part's run time.
@@ -218,12 +223,18 @@ def combine_notebooks(parts: list[Path], output: Path) -> Path:
     combined = nbformat.v4.new_notebook(metadata=notebooks[0].metadata)
     declared: dict[str, str] = {}
     body, appendix = [], []
+    noted = False
     for part, nb in zip(parts, notebooks, strict=True):
         for i, cell in enumerate(nb.cells):
-            if "parameters" in cell.metadata.get("tags", []):
+            tags = cell.metadata.get("tags", [])
+            if "parameters" in tags:
                 for line in cell.source.splitlines():
                     declared.setdefault(line.split(":", 1)[0].strip(), line)
                 continue
+            if DATA_NOTE_TAG in tags:  # what the data cannot show: said once per report
+                if noted:
+                    continue
+                noted = True
             cell = nbformat.from_dict(dict(cell))
             cell.id = f"{part.stem}-{i:02d}".replace("_", "-")
             (appendix if APPENDIX_TAG in cell.metadata.get("tags", []) else body).append(cell)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import Formatter, FuncFormatter, PercentFormatter
 
 from analysis.i18n import Lang, fmt_month, fmt_multiple, kpi_label, shorten, t
 from analysis.metrics.registry import KPIS
@@ -31,6 +31,7 @@ __all__ = [
     "plot_team_small_multiples",
     "plot_waterfall",
     "waterfall_steps",
+    "MoneyAxis",
     "setup_style",
     "alt_text",
 ]
@@ -134,8 +135,39 @@ def _extremes(data: pd.DataFrame, lang: Lang) -> tuple[pd.DataFrame, str]:
     return pd.concat([data.head(half), data.tail(half)]), f" ({note})"
 
 
-def _millions(x, _pos=None) -> str:
-    return f"{x / 1e6:,.1f}M"
+def _scale(top: float) -> tuple[float, str]:
+    """Millions, thousands or units, by the largest magnitude shown."""
+    return (1e6, "M") if top >= 1e6 else (1e3, "K") if top >= 1e3 else (1.0, "")
+
+
+def _short_amount(x, _pos=None) -> str:
+    """One amount as a short label (a bar's value): 1.2M, 339K, 850."""
+    unit, suffix = _scale(abs(x))
+    return f"{x / unit:,.{1 if unit == 1e6 else 0}f}{suffix}"
+
+
+class MoneyAxis(Formatter):
+    """Axis labels for amounts: in millions, thousands or units by the largest tick, with the
+    fewest decimals that tell every tick apart (0.05M steps read 0.00M, 0.05M, 0.10M ... where
+    one decimal gave 0.1M, 0.1M, 0.1M). matplotlib hands the ticks to `set_locs` first."""
+
+    def __init__(self):
+        self.unit, self.suffix, self.decimals = 1e6, "M", 1
+
+    def set_locs(self, locs):
+        super().set_locs(locs)
+        shown = [v for v in locs if np.isfinite(v)]
+        self.unit, self.suffix = _scale(max((abs(v) for v in shown), default=0.0))
+        for decimals in range(4):
+            labels = [f"{v / self.unit:,.{decimals}f}" for v in shown]
+            if len(set(labels)) == len(labels):
+                break
+        self.decimals = decimals
+
+    def __call__(self, x, pos=None) -> str:
+        if x == 0:
+            return "0"
+        return f"{x / self.unit:,.{self.decimals}f}{self.suffix}"
 
 
 def plot_revenue_vs_quota(
@@ -153,8 +185,8 @@ def plot_revenue_vs_quota(
         rotation=0,
         fontsize=8,
     )
-    ax.yaxis.set_major_formatter(FuncFormatter(_millions))
-    ax.set_ylabel(f"{t('revenue', lang)} (M)")
+    ax.yaxis.set_major_formatter(MoneyAxis())
+    ax.set_ylabel(t("revenue", lang))  # the tick labels carry the unit (K, M)
     ax.legend(**_ABOVE, ncols=2)
     ax.grid(axis="x", visible=False)
     sns.despine(ax=ax)
@@ -304,7 +336,9 @@ def waterfall_steps(w: dict) -> list[tuple[str, int]]:
     """The waterfall's terms in order, each with its sign (+1 adds to the pipeline, -1 takes
     away): start, created, reopened, increased and decreased (with snapshots), won, lost,
     unexplained, end. One list for the chart and the sentence."""
-    steps = [("open_start", 1), ("created", 1), ("reopened", 1)]
+    steps = [("open_start", 1), ("created", 1)]
+    if w.get("reopened") is not None:  # known only from a stage history
+        steps += [("reopened", 1)]
     if w.get("increased") is not None:
         steps += [("increased", 1), ("decreased", -1)]
     return steps + [("won", -1), ("lost", -1), ("unexplained", 1), ("open_end", 1)]
@@ -332,13 +366,13 @@ def plot_waterfall(w: dict, *, lang: Lang = "en", ax=None) -> Figure:
         ax.text(
             i,
             bottom + height,
-            _millions(value).replace("-", "−"),
+            _short_amount(value).replace("-", "−"),
             ha="center",
             va="bottom",
             fontsize=8,
         )
     ax.set_xticks(range(len(steps)), [t(f"wf_{k}", lang) for k, _, _ in steps], fontsize=7.5)
-    ax.yaxis.set_major_formatter(FuncFormatter(_millions))
+    ax.yaxis.set_major_formatter(MoneyAxis())
     ax.grid(axis="x", visible=False)
     sns.despine(ax=ax)
     return fig
@@ -466,8 +500,8 @@ def plot_forecast(
             label=t("quota", lang),
         )
     _month_ticks(ax, months, lang, buddhist_era, every=2 if len(months) > 14 else 1)
-    ax.yaxis.set_major_formatter(FuncFormatter(_millions))
-    ax.set_ylabel(f"{t('revenue', lang)} (M)")
+    ax.yaxis.set_major_formatter(MoneyAxis())
+    ax.set_ylabel(t("revenue", lang))  # the tick labels carry the unit (K, M)
     # above the axes: tall months would hide behind a legend inside them
     ax.legend(**_ABOVE, ncols=4, fontsize=8)
     ax.set_ylim(bottom=0)
@@ -515,7 +549,7 @@ def plot_forecast_components(
     ax = axes[0][0]
     ax.plot(np.arange(len(components)), components["trend"], color=MODEL_COLORS["prophet"], lw=2)
     _month_ticks(ax, list(components["month"]), lang, buddhist_era, every=6)
-    ax.yaxis.set_major_formatter(FuncFormatter(_millions))
+    ax.yaxis.set_major_formatter(MoneyAxis())
     ax.set_title(t("fc_trend", lang), fontsize=10)
     sns.despine(ax=ax)
     if has_yearly:
@@ -531,7 +565,7 @@ def plot_forecast_components(
             for k in by_month.index
         ]
         ax.set_xticks(by_month.index, names, fontsize=7)
-        ax.yaxis.set_major_formatter(FuncFormatter(_millions))
+        ax.yaxis.set_major_formatter(MoneyAxis())
         ax.axhline(0, color=PALETTE["muted"], lw=0.8)
         ax.set_title(t("yearly_seasonality", lang), fontsize=10)
         sns.despine(ax=ax)
@@ -606,7 +640,7 @@ def plot_team_small_multiples(
             ],
             fontsize=7,
         )
-        ax.yaxis.set_major_formatter(FuncFormatter(_millions))
+        ax.yaxis.set_major_formatter(MoneyAxis())
         ax.tick_params(axis="y", labelsize=7)
         ax.set_title(shorten(team, LABEL_CHARS - 4), fontsize=9)
         ax.grid(axis="x", visible=False)

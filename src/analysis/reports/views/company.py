@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 
 from analysis import forecast
 from analysis.i18n import fmt_chance, fmt_value, kpi_label, t
-from analysis.metrics.kpis import KPIS, kpi_table
+from analysis.metrics.kpis import KPIS, kpi_table, missing_kpis
 from analysis.metrics.scorecards import rag_cell_attributes, rag_status
 from analysis.reports import plots
 from analysis.reports.context import (
@@ -65,6 +65,8 @@ def title(ctx: ReportContext) -> Markdown:
 
 
 def heading(key: str, ctx: ReportContext) -> Markdown:
+    if key == "cmp_section_multiples" and not ctx.ds.has("quotas"):
+        key = "cmp_section_multiples_no_quota"
     return Markdown(f"## {t(key, ctx.lang)}")
 
 
@@ -75,9 +77,11 @@ def _team_kpis(ctx: ReportContext, months) -> pd.DataFrame:
 
 
 def _team_month(ctx: ReportContext) -> pd.DataFrame:
-    """The month's team rows, lowest quota attainment first (teams without a quota last)."""
+    """The month's team rows, lowest quota attainment first (teams without a quota last);
+    lowest won revenue first when the dataset has no quotas."""
     k = _team_kpis(ctx, [ctx.month])
-    return k.sort_values(["quota_attainment", "team_name"], na_position="last", kind="stable")
+    first = "quota_attainment" if ctx.ds.has("quotas") else "revenue"
+    return k.sort_values([first, "team_name"], na_position="last", kind="stable")
 
 
 def off_target_teams(ctx: ReportContext) -> list[tuple[str, float]]:
@@ -111,8 +115,10 @@ def team_table(ctx: ReportContext) -> HTML:
     company targets' status colours, and each team's chance of making the quarter."""
     k = _team_month(ctx)
     lang, cur = ctx.lang, ctx.ds.currency
-    chances = _quarter_chances(ctx, k["scope_id"].tolist())
-    keys = list(COMPARISON_KPIS)
+    quotas = ctx.ds.has("quotas")
+    chances = _quarter_chances(ctx, k["scope_id"].tolist()) if quotas else None
+    absent = missing_kpis(ctx.ds)  # no column the data cannot fill (the data note says why)
+    keys = [key for key in COMPARISON_KPIS if key not in absent]
     head = [t("team", lang), kpi_label(keys[0], lang)]
     if chances is not None:
         head.append(t("quarter_chance", lang))

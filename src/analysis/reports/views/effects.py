@@ -11,7 +11,8 @@ from matplotlib.figure import Figure
 
 from analysis import effects
 from analysis.i18n import Lang, fmt_number, fmt_p, t
-from analysis.reports import plots
+from analysis.reports import capabilities, plots
+from analysis.reports.capabilities import shows
 from analysis.reports.context import ReportContext, finished, html_table, open_report
 from analysis.reports.text import md_text
 
@@ -20,6 +21,7 @@ __all__ = [
     "open_effects",
     "title",
     "heading",
+    "data_note",
     "summary",
     "forest_chart",
     "results_table",
@@ -61,14 +63,40 @@ def open_effects(
     return EffectsContext(report, effects.prepare(report.ds, report.month))
 
 
-def title(ctx: EffectsContext) -> Markdown:
+# each question's section: what its rows need (`capabilities.NEEDS`)
+SECTION = {
+    "skill_outcome": "fx_section_skill_outcome",
+    "skill_outcome_adjusted": "fx_section_skill_outcome",
+    "training_skill": "fx_section_training_skill",
+    "training_outcome": "fx_section_training_outcome",
+    "pre_trend": "fx_section_pre_trend",
+}
+
+
+def _lacks(key: str, ctx: EffectsContext) -> bool:
+    return not shows(key, ctx.report.ds)
+
+
+def data_note(ctx: EffectsContext) -> Markdown | None:
+    """What this dataset cannot show (`capabilities.data_note`; a report keeps the first)."""
+    text = capabilities.data_note(ctx.report.ds, ctx.lang)
+    return Markdown(text) if text else None
+
+
+def title(ctx: EffectsContext) -> Markdown | None:
+    """The part's title; nothing when the dataset has neither skill scores nor trainings (the
+    whole part is left out, and the report's data note says so)."""
+    if _lacks("fx_title", ctx):
+        return None
     r = ctx.report
     return Markdown(
         f"# {t('effects_title', ctx.lang)}: {md_text(r.scope_name)}\n\n**{r.month_label}**"
     )
 
 
-def heading(key: str, ctx: EffectsContext, level: int = 2) -> Markdown:
+def heading(key: str, ctx: EffectsContext, level: int = 2) -> Markdown | None:
+    if _lacks(key, ctx):
+        return None
     return Markdown(f"{'#' * level} {t(key, ctx.lang)}")
 
 
@@ -122,8 +150,10 @@ def _sentence(row, lang: Lang) -> str:
     )
 
 
-def summary(ctx: EffectsContext) -> Markdown:
+def summary(ctx: EffectsContext) -> Markdown | None:
     """The findings that hold up after the FDR adjustment, one sentence each."""
+    if _lacks("fx_section_summary", ctx):
+        return None
     table, lang = ctx.shown, ctx.lang
     if ctx.table.empty:
         return Markdown(t("fx_no_data", lang))
@@ -152,18 +182,22 @@ def _labels(rows: pd.DataFrame, lang: Lang) -> list[str]:
     return [f"{_subject(r, lang)} · {t(f'outcome_{r.outcome}', lang)}" for _, r in rows.iterrows()]
 
 
-def forest_chart(question: str, ctx: EffectsContext) -> Figure | Markdown:
+def forest_chart(question: str, ctx: EffectsContext) -> Figure | Markdown | None:
     """One question's estimates with their 95% intervals (one figure per question, so each fits
     a page and sits beside its table)."""
+    if _lacks(SECTION[question], ctx):
+        return None
     rows = _question_rows(question, ctx)
     if rows.empty:
         return _missing(question, ctx)
     return finished(plots.plot_forest(rows.assign(label=_labels(rows, ctx.lang)), lang=ctx.lang))
 
 
-def results_table(question: str, ctx: EffectsContext) -> HTML | Markdown:
+def results_table(question: str, ctx: EffectsContext) -> HTML | Markdown | None:
     """One question's rows: what was compared, the estimate and interval, the test, p, adjusted
     p, n, the minimum detectable effect, and the verdict in one sentence."""
+    if _lacks(SECTION[question], ctx):
+        return None
     rows, lang = _question_rows(question, ctx), ctx.lang
     if rows.empty:  # the chart above says why (a question without its chart: pre_trend)
         return _missing(question, ctx) if question == "pre_trend" else Markdown("")
@@ -188,9 +222,11 @@ def results_table(question: str, ctx: EffectsContext) -> HTML | Markdown:
     return html_table(frame, f"effects-{question.replace('_', '-')}")
 
 
-def pooled_note(ctx: EffectsContext) -> Markdown:
+def pooled_note(ctx: EffectsContext) -> Markdown | None:
     """A team's report: how many company-wide tests stand in for the team's (shown once, in the
     company report), and how many of them hold up; '' when none."""
+    if _lacks("fx_section_summary", ctx):
+        return None
     pooled = ctx.table[ctx.table["pooled"]] if len(ctx.table) else ctx.table
     if pooled.empty:
         return Markdown("")
@@ -199,9 +235,15 @@ def pooled_note(ctx: EffectsContext) -> Markdown:
     return Markdown(t("fx_company_reference", ctx.lang, n=len(main), k=k))
 
 
-def method(ctx: EffectsContext) -> Markdown:
+def method(ctx: EffectsContext) -> Markdown | None:
+    """The methods, with this report's numbers; nothing when the part is left out, one
+    sentence when no test could run."""
+    if _lacks("fx_section_method", ctx):
+        return None
     # the family this report's own rows were adjusted in (a team's own tests; the company's)
     tests = int(ctx.shown["question"].ne("pre_trend").sum()) if len(ctx.shown) else 0
+    if not tests:
+        return Markdown(t("fx_method_no_tests", ctx.lang))
     return Markdown(
         t(
             "fx_method",

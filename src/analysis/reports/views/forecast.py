@@ -20,10 +20,11 @@ from analysis.i18n import (
     fmt_quarter,
     t,
 )
-from analysis.reports import plots
+from analysis.reports import capabilities, plots
+from analysis.reports.capabilities import shows
 from analysis.reports.context import ReportContext, finished, html_table, open_report
 from analysis.reports.params import ForecastNotebookParams, load_forecast_params
-from analysis.reports.text import md_text
+from analysis.reports.text import escape, md_text
 
 __all__ = [
     "ForecastContext",
@@ -31,6 +32,7 @@ __all__ = [
     "shared_forecast",
     "title",
     "heading",
+    "data_note",
     "summary",
     "forecast_chart",
     "forecast_table",
@@ -118,8 +120,32 @@ def title(ctx: ForecastContext) -> Markdown:
     )
 
 
-def heading(key: str, ctx: ForecastContext, level: int = 2) -> Markdown:
+def heading(key: str, ctx: ForecastContext, level: int = 2) -> Markdown | None:
+    """A section heading; nothing when the dataset lacks what the section needs."""
+    ds = ctx.report.ds
+    if not shows(key, ds):
+        return None
+    if key == "fc_section_forecast" and not ds.has("quotas"):
+        key = "fc_section_forecast_no_quota"
     return Markdown(f"{'#' * level} {t(key, ctx.lang)}")
+
+
+def data_note(ctx: ForecastContext) -> Markdown | None:
+    """What this dataset cannot show (`capabilities.data_note`; a report keeps the first)."""
+    text = capabilities.data_note(ctx.report.ds, ctx.lang)
+    return Markdown(text) if text else None
+
+
+def _optimistic(model: str, ctx: ForecastContext) -> bool:
+    """Whether `model`'s backtest saw values known only as they are now: the pipeline model (and
+    the blend that uses it) values each cutoff's open deals at today's amounts and expected close
+    dates when the dataset has no snapshots."""
+    return model in ("pipeline", "blend") and bool(capabilities.final_only(ctx.report.ds))
+
+
+def _short(ctx: ForecastContext) -> bool:
+    """Too few backtest cutoffs to say which model is more accurate."""
+    return "backtest_short" in ctx.result.notes
 
 
 def _model(name: str, lang: Lang) -> str:
@@ -183,7 +209,7 @@ def _baseline_first(ctx: ForecastContext) -> str:
     blend's headline, with the baseline's own forecast for next month ('' otherwise): the reader
     should not learn it only at the end of the paragraph."""
     o, r = _overall(ctx), ctx.result
-    if o.empty or "blend" not in o.index:
+    if o.empty or "blend" not in o.index or _short(ctx):
         return ""
     baselines = [m for m in ("seasonal_naive", "trailing_mean") if m in o.index]
     if not baselines:
@@ -241,7 +267,11 @@ def forecast_table(ctx: ForecastContext) -> HTML:
         f"{ctx.estimate(blend.loc[m, 'yhat_upper'])}"
         for m in wide.index
     ]
-    return html_table(frame, "forecast-table")
+    table = html_table(frame, "forecast-table")
+    if wide[order].isna().any().any():  # the reader is told why a month has no forecast
+        note = t("fc_table_gaps", lang, min_prophet=ctx.options.min_months_prophet)
+        return HTML(f"{table.data}\n<p>{escape(note)}</p>")
+    return table
 
 
 def backtest_chart(ctx: ForecastContext) -> Figure | Markdown:
@@ -255,9 +285,10 @@ def backtest_table(ctx: ForecastContext) -> HTML:
     """Each model's backtest error over every fold and horizon."""
     o, lang = _overall(ctx), ctx.lang
     order = [m for m in forecast.MODELS if m in o.index]
+    marked = [m for m in order if _optimistic(m, ctx)]
     frame = pd.DataFrame(
         {
-            t("model", lang): [_model(m, lang) for m in order],
+            t("model", lang): [_model(m, lang) + (" †" if m in marked else "") for m in order],
             "MAPE": [fmt_percent(o.loc[m, "mape"]) for m in order],
             "sMAPE": [fmt_percent(o.loc[m, "smape"]) for m in order],
             "MASE": [fmt_number(o.loc[m, "mase"], digits=2) for m in order],
@@ -265,14 +296,17 @@ def backtest_table(ctx: ForecastContext) -> HTML:
             t("n", lang): [int(o.loc[m, "n"]) for m in order],
         }
     )
-    return html_table(frame, "backtest-table")
+    table = html_table(frame, "backtest-table")
+    if marked:  # the mark explained under the table it marks
+        return HTML(f"{table.data}\n<p>† {escape(t('fc_optimistic_note', lang))}</p>")
+    return table
 
 
 def backtest_verdict(ctx: ForecastContext) -> Markdown:
     """Says plainly whether Prophet (and the blend) beat the baselines in the backtest."""
     o, lang, r = _overall(ctx), ctx.lang, ctx.result
-    if o.empty:
-        return Markdown(t("fc_note_backtest_short", lang))
+    if o.empty or _short(ctx):  # the summary's notes say the backtest was too short
+        return Markdown("")
     folds = len(r.cutoffs)
     errors = o["mase"].dropna()
     if errors.empty or errors.max() - errors.min() < 1e-9:
@@ -281,12 +315,14 @@ def backtest_verdict(ctx: ForecastContext) -> Markdown:
         return Markdown(t("fc_backtest_no_signal", lang, folds=folds))
     baselines = [m for m in ("seasonal_naive", "trailing_mean") if m in o.index]
     best_base = min(baselines, key=lambda m: o.loc[m, "mase"]) if baselines else None
+    best = r.best_model()
     parts = [
         t(
             "fc_best_model",
             lang,
-            model=_model(r.best_model(), lang),
-            mase=fmt_number(o.loc[r.best_model(), "mase"], digits=2),
+            model=_model(best, lang)
+            + (f" ({t('fc_optimistic', lang)})" if _optimistic(best, ctx) else ""),
+            mase=fmt_number(o.loc[best, "mase"], digits=2),
             folds=folds,
         )
     ]
@@ -307,7 +343,9 @@ def backtest_verdict(ctx: ForecastContext) -> Markdown:
     return Markdown(" ".join(parts))
 
 
-def quota_outlook(ctx: ForecastContext) -> HTML | Markdown:
+def quota_outlook(ctx: ForecastContext) -> HTML | Markdown | None:
+    if not shows("fc_section_quota", ctx.report.ds):
+        return None
     q, lang = ctx.result.quota, ctx.lang
     if not q or q.get("quota") is None:
         return Markdown(t("fc_no_quota", lang))
@@ -381,24 +419,32 @@ def components_chart(ctx: ForecastContext) -> Figure | Markdown:
 
 
 def method(ctx: ForecastContext) -> Markdown:
-    """How the forecasts were made, with the settings this run used."""
-    o, r = ctx.options, ctx.result
-    weights = r.weights[r.weights["h"].eq(1)].set_index("model")["weight"]
-    w = (
-        ", ".join(f"{_model(m, ctx.lang)} {fmt_percent(v, digits=0)}" for m, v in weights.items())
-        if len(weights)
-        else "–"
-    )
-    return Markdown(
+    """How the forecasts were made, from what ran: the backtest's cutoffs (or that none ran),
+    the models with this run's settings, and how the blend was weighted."""
+    o, r, lang = ctx.options, ctx.result, ctx.lang
+    folds = len(r.cutoffs)
+    if folds:
+        parts = [t("fc_method_backtest", lang, folds=folds, horizon=o.horizon)]
+    else:
+        months = int(ctx.data.revenue["scope_id"].eq(r.scope).sum())
+        parts = [t("fc_method_no_backtest", lang, months=months, needs=o.min_train_months + 1)]
+    parts.append(
         t(
-            "fc_method",
-            ctx.lang,
-            folds=o.folds,
-            horizon=o.horizon,
-            trailing=o.trailing_months,
+            "fc_method_models",
+            lang,
             fourier=o.yearly_fourier_order,
-            weights=w,
             min_months=o.min_months,
             min_prophet=o.min_months_prophet,
+            trailing=o.trailing_months,
         )
     )
+    weights = r.weights[r.weights["h"].eq(1)].set_index("model")["weight"]
+    if r.prophet_status == "withheld":
+        parts.append(t("fc_method_blend_pipeline", lang))
+    elif not folds or not len(weights):
+        parts.append(t("fc_method_blend_equal", lang))
+    else:
+        w = ", ".join(f"{_model(m, lang)} {fmt_percent(v, digits=0)}" for m, v in weights.items())
+        parts.append(t("fc_method_blend_weights", lang, weights=w))
+    parts.append(t("fc_method_mase", lang))
+    return Markdown(" ".join(parts))

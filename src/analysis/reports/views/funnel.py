@@ -22,7 +22,8 @@ from analysis.i18n import (
     fmt_value,
     t,
 )
-from analysis.reports import plots
+from analysis.reports import capabilities, plots
+from analysis.reports.capabilities import shows
 from analysis.reports.context import ReportContext, finished, html_table, open_report
 from analysis.reports.text import md_text
 
@@ -32,6 +33,7 @@ __all__ = [
     "title",
     "heading",
     "note",
+    "data_note",
     "funnel_chart",
     "stage_flow",
     "step_table",
@@ -94,12 +96,28 @@ def title(ctx: FunnelContext) -> Markdown:
     )
 
 
-def heading(key: str, ctx: FunnelContext) -> Markdown:
+def heading(key: str, ctx: FunnelContext) -> Markdown | None:
+    """A section heading; nothing when the dataset lacks what the section needs (the report's
+    data note says so once)."""
+    if not shows(key, ctx.report.ds):
+        return None
     return Markdown(f"## {t(key, ctx.lang)}")
 
 
-def note(key: str, ctx: FunnelContext) -> Markdown:
+def note(key: str, ctx: FunnelContext) -> Markdown | None:
+    if not shows(key, ctx.report.ds):
+        return None
     return Markdown(t(key, ctx.lang))
+
+
+def data_note(ctx: FunnelContext) -> Markdown | None:
+    """What this dataset cannot show (`capabilities.data_note`; a report keeps the first)."""
+    text = capabilities.data_note(ctx.report.ds, ctx.lang)
+    return Markdown(text) if text else None
+
+
+def _lacks(key: str, ctx: FunnelContext) -> bool:
+    return not shows(key, ctx.report.ds)
 
 
 def _stage(s: str, lang: Lang) -> str:
@@ -121,8 +139,10 @@ def _rate_columns(lang: Lang, n: pd.Series, rates: pd.DataFrame) -> dict:
     }
 
 
-def funnel_chart(ctx: FunnelContext) -> Figure | Markdown:
+def funnel_chart(ctx: FunnelContext) -> Figure | Markdown | None:
     """Deals created in the last 12 months and how many reached each stage."""
+    if _lacks("funnel", ctx):
+        return None
     cohorts = ctx.cohorts
     reached = cohorts.groupby("stage", sort=False)["reached"].sum().reset_index()
     if reached.empty or not reached["reached"].sum():  # a new team, or one with no deals
@@ -139,13 +159,17 @@ def _no_history(ctx: FunnelContext) -> Markdown | None:
     return None
 
 
-def stage_flow(ctx: FunnelContext) -> Figure | Markdown:
+def stage_flow(ctx: FunnelContext) -> Figure | Markdown | None:
+    if _lacks("flow", ctx):
+        return None
     if (note := _no_history(ctx)) is not None:
         return note
     return finished(plots.plot_stage_flow(ctx.steps, lang=ctx.lang))
 
 
-def step_table(ctx: FunnelContext) -> HTML:
+def step_table(ctx: FunnelContext) -> HTML | None:
+    if _lacks("step_table", ctx):
+        return None
     s, lang = ctx.steps, ctx.lang
     frame = pd.DataFrame(
         {
@@ -159,7 +183,9 @@ def step_table(ctx: FunnelContext) -> HTML:
     return html_table(frame, "step-table")
 
 
-def flow_table(ctx: FunnelContext) -> HTML | Markdown:
+def flow_table(ctx: FunnelContext) -> HTML | Markdown | None:
+    if _lacks("flow_table", ctx):
+        return None
     if (note := _no_history(ctx)) is not None:
         return note
     f, lang = funnel.flow_conversion(ctx.fd), ctx.lang
@@ -172,8 +198,10 @@ def flow_table(ctx: FunnelContext) -> HTML | Markdown:
     return html_table(frame, "flow-table")
 
 
-def cohort_table(ctx: FunnelContext) -> HTML:
+def cohort_table(ctx: FunnelContext) -> HTML | None:
     """Share of each creation cohort that reached each stage, with the cohort's age and open share."""
+    if _lacks("cohorts", ctx):
+        return None
     c, lang = ctx.cohorts, ctx.lang
     wide = c.pivot(index=["cohort", "age_months", "still_open"], columns="stage", values="rate")
     wide = wide[[s for s in funnel.STAGE_INDEX if s in wide.columns]].reset_index()
@@ -229,8 +257,8 @@ def waterfall_text(ctx: FunnelContext) -> Markdown:
             pulled_in=fmt_currency(w["pulled_in"], cur),
             n_pulled_in=w["n_pulled_in"],
         )
-    else:
-        text += "\n\n" + t("waterfall_no_snapshots", lang)
+    if capabilities.final_only(ctx.report.ds):
+        text += "\n\n" + t("as_known_now", lang)
     return Markdown(text)
 
 
@@ -238,10 +266,12 @@ def _rep_names(ctx: FunnelContext) -> pd.Series:
     return ctx.report.ds["reps"].set_index("rep_id")["rep_name"]
 
 
-def slippage_table(ctx: FunnelContext) -> HTML | Markdown:
+def slippage_table(ctx: FunnelContext) -> HTML | Markdown | None:
+    if _lacks("slippage", ctx):
+        return None
     s, lang = funnel.slippage(ctx.fd), ctx.lang
     if s.empty:
-        return Markdown(t("waterfall_no_snapshots", lang))
+        return Markdown(t("no_slippage", lang))
     frame = pd.DataFrame(
         {
             t("rep", lang): s["rep_id"].map(_rep_names(ctx)),
@@ -278,12 +308,16 @@ def rep_test(ctx: FunnelContext) -> Markdown:
     )
 
 
-def win_rates_title(by: str, ctx: FunnelContext) -> Markdown:
+def win_rates_title(by: str, ctx: FunnelContext) -> Markdown | None:
     """The title of one win-rate table ("Win rate by product (12 months)"): every table titled."""
+    if _lacks(f"win_rates_{by}", ctx):
+        return None
     return Markdown(f"### {t('win_by_dim', ctx.lang, dim=t(f'dim_{by}', ctx.lang))}")
 
 
-def win_rates_by(by: str, ctx: FunnelContext) -> HTML:
+def win_rates_by(by: str, ctx: FunnelContext) -> HTML | None:
+    if _lacks(f"win_rates_{by}", ctx):
+        return None
     rates, lang = funnel.win_rates(ctx.fd, by), ctx.lang
     kind = "stage" if by == "stage_reached" else by
     groups = [fmt_code(kind, g, lang) for g in rates["group"]]  # products stay as named
@@ -296,7 +330,9 @@ def win_rates_by(by: str, ctx: FunnelContext) -> HTML:
     return html_table(frame, f"win-by-{by}")
 
 
-def time_in_stage(ctx: FunnelContext) -> HTML | Markdown:
+def time_in_stage(ctx: FunnelContext) -> HTML | Markdown | None:
+    if _lacks("time_in_stage", ctx):
+        return None
     if (note := _no_history(ctx)) is not None:
         return note
     s, lang = funnel.time_in_stage(ctx.fd), ctx.lang
@@ -322,7 +358,9 @@ def survival_chart(ctx: FunnelContext) -> Figure | Markdown:
     return finished(plots.plot_survival(curve, lang=ctx.lang))
 
 
-def lead_funnel(ctx: FunnelContext) -> HTML | Markdown:
+def lead_funnel(ctx: FunnelContext) -> HTML | Markdown | None:
+    if _lacks("leads", ctx):
+        return None
     lf, lang = funnel.lead_funnel(ctx.fd), ctx.lang
     if lf.empty:
         return Markdown(t("missing_table", lang, what=t("what_leads", lang)))
@@ -336,7 +374,9 @@ def lead_funnel(ctx: FunnelContext) -> HTML | Markdown:
     return html_table(frame, "lead-funnel")
 
 
-def lead_deciles(ctx: FunnelContext) -> Figure | Markdown:
+def lead_deciles(ctx: FunnelContext) -> Figure | Markdown | None:
+    if _lacks("lead_deciles", ctx):
+        return None
     d = funnel.lead_score_deciles(ctx.fd)
     if d.empty:
         return Markdown(t("missing_table", ctx.lang, what=t("what_lead_scores", ctx.lang)))
@@ -355,7 +395,7 @@ def pipeline_health(ctx: FunnelContext) -> Markdown:
 
     return Markdown(
         t(
-            "health_text",
+            "health_text" if ctx.report.ds.has("quotas") else "health_text_no_quota",
             lang,
             coverage=fmt_multiple(h["pipeline_coverage"]),
             win_rate=fmt_percent(h["win_rate"]),

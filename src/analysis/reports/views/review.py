@@ -22,6 +22,7 @@ from analysis.i18n import (
     kpi_label,
     t,
 )
+from analysis.reports.capabilities import shows
 from analysis.reports.context import HEADLINE, ReportContext, html_table
 from analysis.reports.text import md_text
 from analysis.reports.views.forecast import shared_forecast
@@ -332,8 +333,10 @@ def loss_reasons(ctx: ReportContext) -> HTML | Markdown:
     return html_table(pd.DataFrame(table), "loss-reasons")
 
 
-def biggest_deals(kind: str, ctx: ReportContext) -> HTML | Markdown:
+def biggest_deals(kind: str, ctx: ReportContext) -> HTML | Markdown | None:
     """The largest deals of one kind this month: won, lost or slipped (largest first)."""
+    if not shows(f"deals_{kind}_top", ctx.ds):  # slipped deals need snapshots
+        return None
     lang, frame = ctx.lang, _review(ctx).deals[kind]
     if frame is None:
         return Markdown(t("slipped_unknown", lang))
@@ -343,7 +346,8 @@ def biggest_deals(kind: str, ctx: ReportContext) -> HTML | Markdown:
     if ctx.team is None:
         names = ctx.ds["teams"].set_index("team_id")["team_name"]
         table[t("team", lang)] = frame["team_id"].map(names).tolist()
-    table[t("account", lang)] = frame["account_name"].fillna("–").tolist()
+    if ctx.ds.has("accounts"):
+        table[t("account", lang)] = frame["account_name"].fillna("–").tolist()
     table[t("deal_type", lang)] = [fmt_code("deal_type", v, lang) for v in frame["deal_type"]]
     table[t("amount", lang)] = [_money(ctx, v) for v in frame["amount"]]
     if kind == "lost":

@@ -15,7 +15,6 @@ from IPython.display import HTML, Markdown
 from matplotlib.figure import Figure
 
 from analysis import __version__
-from analysis.data.contract import TABLES
 from analysis.i18n import (
     Lang,
     fmt_currency,
@@ -36,7 +35,8 @@ from analysis.metrics.scorecards import (
     rag_status,
 )
 from analysis.paths import PROJECT_ROOT
-from analysis.reports import plots
+from analysis.reports import capabilities, plots
+from analysis.reports.capabilities import shows
 from analysis.reports.context import HEADLINE, ReportContext, finished, html_table, open_report
 from analysis.reports.params import (
     PARAMS_DIR,
@@ -65,8 +65,7 @@ __all__ = [
     "coaching",
     "all_kpis",
     "status_rule",
-    "data_gaps",
-    "data_gaps_detail",
+    "data_note",
     "text",
     "about",
     "HEADLINE",
@@ -92,12 +91,39 @@ def title(ctx: ReportContext) -> Markdown:
     return Markdown("\n".join(lines))
 
 
-def heading(key: str, ctx: ReportContext, level: int = 2, company_only: bool = False) -> Markdown:
-    """A section heading in the report's language (nothing in a team's report when
-    `company_only`)."""
-    if company_only and ctx.team is not None:
-        return Markdown("")
+# headings that name quotas, and what they say when the dataset has none
+WITHOUT_QUOTAS = {
+    "trend": "trend_no_quota",
+    "league": "league_no_quota",
+    "teams_worst_first": "teams_worst_first_no_quota",
+}
+
+
+def heading(
+    key: str, ctx: ReportContext, level: int = 2, company_only: bool = False
+) -> Markdown | None:
+    """A section heading in the report's language; nothing in a team's report when
+    `company_only`, or when the dataset lacks what the section needs (the report's data note
+    says so once)."""
+    if company_only and ctx.team is not None or not shows(key, ctx.ds):
+        return None
+    if not ctx.ds.has("quotas"):
+        key = WITHOUT_QUOTAS.get(key, key)
     return Markdown(f"{'#' * level} {t(key, ctx.lang)}")
+
+
+def data_note(ctx: ReportContext) -> Markdown | None:
+    """What this dataset cannot show and which table would add it, once per report
+    (`capabilities.data_note`); nothing when the dataset has every table."""
+    text = capabilities.data_note(ctx.ds, ctx.lang)
+    return Markdown(text) if text else None
+
+
+def _drop_empty(frame: pd.DataFrame, keep: int = 2) -> pd.DataFrame:
+    """`frame` without the columns (after the first `keep`) in which every cell is "–": a column
+    the data cannot fill (no quotas, no accounts) says nothing."""
+    empty = [c for c in frame.columns[keep:] if frame[c].astype(str).eq("–").all()]
+    return frame.drop(columns=empty) if len(frame) else frame
 
 
 def text(key: str, ctx: ReportContext) -> Markdown:
@@ -156,46 +182,27 @@ def _kpi_rows(
     return pd.DataFrame(rows), statuses
 
 
+def _shown_kpis(ctx: ReportContext, keys) -> list[str]:
+    """`keys` without the KPIs whose tables the dataset lacks (the data note counts them)."""
+    absent = missing_kpis(ctx.ds)
+    return [k for k in keys if k not in absent]
+
+
 def kpi_overview(ctx: ReportContext) -> HTML:
     """The headline KPIs: this month, last month, change, target and red/amber/green status."""
-    frame, statuses = _kpi_rows(ctx, HEADLINE)
+    frame, statuses = _kpi_rows(ctx, _shown_kpis(ctx, HEADLINE))
     return html_table(frame, "kpi-table", t("status", ctx.lang), statuses)
 
 
 def all_kpis(ctx: ReportContext) -> HTML:
-    """Every KPI of the role, grouped by family (KPIs whose data is absent show '–')."""
-    frame, statuses = _kpi_rows(ctx, list(KPIS), with_family=True)
+    """Every KPI of the role the dataset can give, grouped by family."""
+    frame, statuses = _kpi_rows(ctx, _shown_kpis(ctx, KPIS), with_family=True)
     return html_table(frame, "all-kpis", t("status", ctx.lang), statuses)
 
 
 def status_rule(ctx: ReportContext) -> Markdown:
     """How the red/amber/green status is decided, and where the targets come from."""
     return Markdown(t("status_rule", ctx.lang, rule=RAG_RULE))
-
-
-def _absent_tables(ctx: ReportContext) -> list[str]:
-    return [name for name in TABLES if not ctx.ds.has(name)]
-
-
-def data_gaps(ctx: ReportContext) -> Markdown:
-    """Which KPIs are empty because the dataset lacks the tables they need ('' when none); the
-    tables themselves are named in the appendix (`data_gaps_detail`)."""
-    if not _absent_tables(ctx):
-        return Markdown("")
-    affected = [kpi_label(k, ctx.lang) for k in missing_kpis(ctx.ds)]
-    return Markdown(t("data_gaps", ctx.lang, kpis=", ".join(affected)))
-
-
-def data_gaps_detail(ctx: ReportContext) -> Markdown:
-    """For the appendix: the optional tables the dataset lacks, by file name, and where the
-    contract describes them ('' when none is missing)."""
-    absent = _absent_tables(ctx)
-    if not absent:
-        return Markdown("")
-    tables = ", ".join(f"`{a}`" for a in absent)
-    return Markdown(
-        f"### {t('data_gaps_head', ctx.lang)}\n\n{t('data_gaps_detail', ctx.lang, tables=tables)}"
-    )
 
 
 def brief(ctx: ReportContext) -> Markdown:
@@ -292,6 +299,8 @@ def league(ctx: ReportContext) -> HTML:
     """The team's reps ranked by quota attainment, with last month's rank and the team median."""
     lang, cur = ctx.lang, ctx.ds.currency
     table = ctx.league
+    if not ctx.ds.has("quotas"):  # no attainment to rank by: largest revenue first
+        table = table.sort_values(["revenue", "rep_name"], ascending=[False, True], kind="stable")
 
     def move(v) -> str:
         return "–" if pd.isna(v) else ("=" if v == 0 else f"{v:+.0f}")
@@ -319,11 +328,15 @@ def league(ctx: ReportContext) -> HTML:
             kpi_label("win_rate", lang): [fmt_percent(v) for v in table["win_rate"]],
         }
     )
-    return html_table(frame, "league-table")
+    if not ctx.ds.has("quotas"):  # ranked by attainment: without quotas there is no ranking
+        frame = frame.drop(columns=[t("rank", lang), t("rank_change", lang)])
+    return html_table(_drop_empty(frame), "league-table")
 
 
-def rep_attainment(ctx: ReportContext) -> Figure:
-    """Quota attainment per rep this month."""
+def rep_attainment(ctx: ReportContext) -> Figure | None:
+    """Quota attainment per rep this month (nothing without quotas)."""
+    if not shows("rep_chart", ctx.ds):
+        return None
     table = ctx.league
     return finished(
         plots.plot_rep_attainment(table[["rep_name", "quota_attainment"]], lang=ctx.lang)
@@ -360,7 +373,7 @@ def coaching(ctx: ReportContext) -> HTML:
             ],
         }
     )
-    return html_table(frame, "coaching-table")
+    return html_table(_drop_empty(frame), "coaching-table")
 
 
 def _display_path(path: Path) -> str:
