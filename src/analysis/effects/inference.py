@@ -17,7 +17,10 @@ Each is checked against a published textbook result on real data shipped in a Py
   1988, for the 19 that got a grant: mean change -.374, standard deviation .637 (standard error
   .146), t = -2.56, as Wooldridge states them for the job-training example.
 
-Spearman's rho is scipy's `stats.spearmanr`, with the vectorised `spearman` for its bootstrap.
+- `bootstrap_correlation` (skill -> results: Spearman's rho with a bootstrap interval): the
+  same function with Pearson's r on Efron and Tibshirani's law school sample (15 schools, LSAT
+  and GPA, shipped in the `bootstrap-stat` package): r = .776 as printed, and a bootstrap
+  standard error of .13 (their Table 6.1 gives .132 for 3,200 resamples).
 """
 
 from __future__ import annotations
@@ -34,7 +37,9 @@ __all__ = [
     "ols",
     "paired_t",
     "mde_from_se",
+    "bootstrap_correlation",
     "spearman",
+    "pearson",
 ]
 
 Z_POWER = stats.norm.ppf(0.975) + stats.norm.ppf(0.80)  # 5% two-sided, 80% power
@@ -220,6 +225,56 @@ def staggered_did(
         null[b] = estimate(chosen, rng.permutation(col), w)[0]
     null = null[np.isfinite(null)]
     out["p"] = float((1 + np.sum(np.abs(null) >= abs(point))) / (1 + len(null)))
+    return out
+
+
+def pearson(x, y, axis=-1):
+    """Pearson's r along `axis` (vectorised, for scipy.stats.bootstrap)."""
+    x = x - x.mean(axis=axis, keepdims=True)
+    y = y - y.mean(axis=axis, keepdims=True)
+    den = np.sqrt((x**2).sum(axis=axis) * (y**2).sum(axis=axis))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (x * y).sum(axis=axis) / den
+
+
+def bootstrap_correlation(
+    x, y, *, method: str = "spearman", n_resamples: int = 2000, rng=None
+) -> dict:
+    """A correlation with its bootstrap standard error and 95% percentile interval, resampling
+    the (x, y) pairs: estimate, se, ci_low, ci_high, p (the test's own: Spearman's or
+    Pearson's), n and method. Pairs with a missing value are dropped and counted
+    (`n_dropped`). Resamples whose values are all equal have no correlation; when too many do,
+    the interval is NaN (and so is never read as "no effect")."""
+    x, y = np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
+    ok = np.isfinite(x) & np.isfinite(y)
+    n = int(ok.sum())
+    name = {"spearman": "Spearman rho", "pearson": "Pearson r"}[method]
+    out = {"estimate": np.nan, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p": np.nan}
+    out |= {"n": n, "n_dropped": int(len(x) - n), "method": f"{name}; 95% bootstrap interval"}
+    if n < 3:
+        return out
+    x, y = x[ok], y[ok]
+    test = stats.spearmanr(x, y) if method == "spearman" else stats.pearsonr(x, y)
+    with warnings.catch_warnings():
+        # few pairs: resamples whose scores or outcomes are all equal have no correlation;
+        # when too many do, scipy warns (a stderr block in a report) and the interval is NaN
+        warnings.simplefilter("ignore", stats.DegenerateDataWarning)
+        boot = stats.bootstrap(
+            (x, y),
+            spearman if method == "spearman" else pearson,
+            paired=True,
+            vectorized=True,
+            n_resamples=n_resamples,
+            method="percentile",
+            rng=rng if rng is not None else np.random.default_rng(0),
+        )
+    out |= {
+        "estimate": float(test.statistic),
+        "se": float(boot.standard_error),
+        "ci_low": float(boot.confidence_interval.low),
+        "ci_high": float(boot.confidence_interval.high),
+        "p": float(test.pvalue),
+    }
     return out
 
 

@@ -30,7 +30,6 @@ verdict, scope, pooled.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,10 +41,10 @@ from analysis.data.contract import SKILLS
 from analysis.data.dataset import Dataset
 from analysis.effects.inference import (
     Z_POWER,
+    bootstrap_correlation,
     mde_from_se,
     ols,
     paired_t,
-    spearman,
     staggered_did,
 )
 from analysis.metrics.asof import as_of
@@ -213,33 +212,18 @@ def _skill_outcome_rows(data: EffectsData, rows: np.ndarray, rng) -> list[dict]:
             if n < 5:
                 continue
             x, y = both.iloc[:, 0].to_numpy(), both.iloc[:, 1].to_numpy()
-            res = stats.spearmanr(x, y)
-            with warnings.catch_warnings():
-                # few reps: resamples whose scores or outcomes are all equal have no rank
-                # correlation; when too many do, scipy warns (a stderr block in the report) and
-                # the interval is NaN, so the verdict cannot say "no effect" (it still follows
-                # the Spearman test's own p-value)
-                warnings.simplefilter("ignore", stats.DegenerateDataWarning)
-                boot = stats.bootstrap(
-                    (x, y),
-                    spearman,
-                    paired=True,
-                    vectorized=True,
-                    n_resamples=BOOTSTRAP,
-                    method="percentile",
-                    rng=rng,
-                )
+            res = bootstrap_correlation(x, y, n_resamples=BOOTSTRAP, rng=rng)
             out.append(
                 _row(
                     "skill_outcome",
                     skill,
                     None,
                     outcome,
-                    res.statistic,
-                    boot.standard_error,
-                    boot.confidence_interval,
-                    "Spearman rho; 95% bootstrap interval",
-                    res.pvalue,
+                    res["estimate"],
+                    res["se"],
+                    (res["ci_low"], res["ci_high"]),
+                    res["method"],
+                    res["p"],
                     n,
                     np.tanh(Z_POWER / np.sqrt(n - 3)) if n > 3 else np.nan,
                 )

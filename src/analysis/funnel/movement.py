@@ -135,37 +135,45 @@ def waterfall(fd: FunnelData) -> dict:
     own = finish.reindex(deals).fillna(0) - last.reindex(deals).fillna(0)
     result["n_unexplained"] = int((own.abs() >= 0.5).sum())
     if has_snaps:
-        first = (
-            fd.snapshots.astype({"opportunity_id": str})
-            .sort_values("snapshot_date", kind="stable")
-            .merge(since, on="opportunity_id")
-            .query("snapshot_date >= since")
-            .groupby("opportunity_id")
-            .first()
-        )
-        entry_due = pd.concat(
-            [
-                start["expected_close_month"],
-                first["expected_close_date"]
-                .reindex(created.index.union(reopened_ids))
-                .dt.to_period("M")
-                .fillna(
-                    o["expected_close_date"]
-                    .reindex(created.index.union(reopened_ids))
-                    .dt.to_period("M")
-                ),
-            ]
-        )
-        due_end = end["expected_close_month"]
-        slipped = entry_due[entry_due.eq(m)].index.intersection(due_end[due_end > m].index)
-        won_ids = closed.index[won]
-        later = entry_due[entry_due > m].index
-        pulled = later.intersection(won_ids.union(due_end[due_end.eq(m)].index))
-        result["slipped"] = float(end["amount"].reindex(slipped).sum())
-        result["n_slipped"] = int(len(slipped))
-        result["pulled_in"] = float(finish.reindex(pulled).sum())
-        result["n_pulled_in"] = int(len(pulled))
+        result |= _timing(fd, start, end, created, closed, reopened_ids, since, finish)
     return result
+
+
+def _timing(fd: FunnelData, start, end, created, closed, reopened_ids, since, finish) -> dict:
+    """Slipped and pulled-in value (from the snapshots): the deals expected to close this month
+    when they entered it and still open at its end with a later date, and those expected later
+    that were won this month or are now due in it."""
+    m = fd.month
+    o = fd.opps.set_index("opportunity_id")
+    first = (
+        fd.snapshots.astype({"opportunity_id": str})
+        .sort_values("snapshot_date", kind="stable")
+        .merge(since, on="opportunity_id")
+        .query("snapshot_date >= since")
+        .groupby("opportunity_id")
+        .first()
+    )
+    came = created.index.union(reopened_ids)
+    entry_due = pd.concat(
+        [
+            start["expected_close_month"],
+            first["expected_close_date"]
+            .reindex(came)
+            .dt.to_period("M")
+            .fillna(o["expected_close_date"].reindex(came).dt.to_period("M")),
+        ]
+    )
+    due_end = end["expected_close_month"]
+    slipped = entry_due[entry_due.eq(m)].index.intersection(due_end[due_end > m].index)
+    won_ids = closed.index[closed["stage"].eq("closed_won")]
+    later = entry_due[entry_due > m].index
+    pulled = later.intersection(won_ids.union(due_end[due_end.eq(m)].index))
+    return {
+        "slipped": float(end["amount"].reindex(slipped).sum()),
+        "n_slipped": int(len(slipped)),
+        "pulled_in": float(finish.reindex(pulled).sum()),
+        "n_pulled_in": int(len(pulled)),
+    }
 
 
 def _reopened_in(fd: FunnelData) -> pd.Series:
