@@ -102,32 +102,18 @@ def _baseline_batch(tree: Path, data: Path, work: Path, teams: list[str]) -> flo
 
 def _sequential(data: Path, work: Path, teams: list[str], month) -> float:
     start = time.perf_counter()
-    for team_id in teams:
-        company = team_id == COMPANY_ID
-        params = load_company_params() if company else load_team_params(team_id)
-        parts = COMPANY_NOTEBOOKS if company else REPORT_NOTEBOOKS
-        for name, notebook in parts.items():
-            executed = work / "build" / team_id / notebook.name
-            execute_notebook(
-                notebook,
-                executed,
-                {
-                    "team": None if company else team_id,
-                    "month": str(month),
-                    "data_dir": str(data),
-                    "lang": params.lang,
-                },
-            )
-            page = PageInfo(
-                title=f"{name}: {team_id}",
-                scope_name=team_id,
-                month_label=fmt_month(month, params.lang),
-                lang=params.lang,
-                content_hash="-",
-                renderer="builtin",
-            )
-            render_builtin(executed, work / "reports" / team_id, page, name)
+    for task in _tasks(data, work, teams, month):
+        _one_notebook(task)
     return time.perf_counter() - start
+
+
+def _tasks(data: Path, work: Path, teams: list[str], month) -> list[tuple]:
+    """One task per part notebook of each report: (data, work, team_id, month, part name)."""
+    return [
+        (data, work, team_id, month, name)
+        for team_id in teams
+        for name in (COMPANY_NOTEBOOKS if team_id == COMPANY_ID else REPORT_NOTEBOOKS)
+    ]
 
 
 def _one_notebook(task: tuple) -> None:
@@ -163,11 +149,7 @@ def _parallel(data: Path, work: Path, teams: list[str], month, jobs: int) -> flo
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 
-    tasks = [
-        (data, work, team_id, month, name)
-        for team_id in teams
-        for name in (COMPANY_NOTEBOOKS if team_id == COMPANY_ID else REPORT_NOTEBOOKS)
-    ]
+    tasks = _tasks(data, work, teams, month)
     start = time.perf_counter()
     # spawned, not forked: a fork of this process (DuckDB and kernel-client threads) can hang
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:

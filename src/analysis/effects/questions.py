@@ -213,39 +213,18 @@ def _skill_outcome_rows(data: EffectsData, rows: np.ndarray, rng) -> list[dict]:
                 continue
             x, y = both.iloc[:, 0].to_numpy(), both.iloc[:, 1].to_numpy()
             res = bootstrap_correlation(x, y, n_resamples=BOOTSTRAP, rng=rng)
-            out.append(
-                _row(
-                    "skill_outcome",
-                    skill,
-                    None,
-                    outcome,
-                    res["estimate"],
-                    res["se"],
-                    (res["ci_low"], res["ci_high"]),
-                    res["method"],
-                    res["p"],
-                    n,
-                    np.tanh(Z_POWER / np.sqrt(n - 3)) if n > 3 else np.nan,
-                )
-            )
+            mde = np.tanh(Z_POWER / np.sqrt(n - 3)) if n > 3 else np.nan
+            out.append(_result_row("skill_outcome", skill, None, outcome, res, mde))
             if n >= MIN_N["skill_outcome_adjusted"]:
                 ten = tenure.reindex(both.index).to_numpy()
                 fit = ols(y, np.column_stack([x / 10, ten]), cov="HC3")
                 if np.isfinite(fit["estimate"]):
+                    fit = fit | {
+                        "method": "OLS per 10 points, adjusted for tenure; HC3 robust errors"
+                    }
+                    mde = mde_from_se(fit["se"])
                     out.append(
-                        _row(
-                            "skill_outcome_adjusted",
-                            skill,
-                            None,
-                            outcome,
-                            fit["estimate"],
-                            fit["se"],
-                            (fit["ci_low"], fit["ci_high"]),
-                            "OLS per 10 points, adjusted for tenure; HC3 robust errors",
-                            fit["p"],
-                            fit["n"],
-                            mde_from_se(fit["se"]),
-                        )
+                        _result_row("skill_outcome_adjusted", skill, None, outcome, fit, mde)
                     )
     return out
 
@@ -270,18 +249,8 @@ def _training_skill_rows(data: EffectsData, rows: np.ndarray) -> list[dict]:
             continue
         res = paired_t(pair.iloc[:, 1], pair.iloc[:, 0])
         out.append(
-            _row(
-                "training_skill",
-                skill,
-                course,
-                "score_change",
-                res["estimate"],
-                res["se"],
-                (res["ci_low"], res["ci_high"]),
-                res["method"],
-                res["p"],
-                res["n"],
-                mde_from_se(res["se"]),
+            _result_row(
+                "training_skill", skill, course, "score_change", res, mde_from_se(res["se"])
             )
         )
     return out
@@ -317,21 +286,27 @@ def _training_outcome_rows(data: EffectsData, rows: np.ndarray, rng) -> list[dic
                 if res["n"] < 2:
                     continue
                 out.append(
-                    _row(
-                        question,
-                        skill,
-                        course,
-                        outcome,
-                        res["estimate"],
-                        res["se"],
-                        (res["ci_low"], res["ci_high"]),
-                        res["method"],
-                        res["p"],
-                        res["n"],
-                        mde_from_se(res["se"]),
-                    )
+                    _result_row(question, skill, course, outcome, res, mde_from_se(res["se"]))
                 )
     return out
+
+
+def _result_row(question, skill, course, outcome, res: dict, mde: float) -> dict:
+    """A row from an estimator's result (estimate, se, ci_low, ci_high, p, n, method)."""
+    ci = (res["ci_low"], res["ci_high"])
+    return _row(
+        question,
+        skill,
+        course,
+        outcome,
+        res["estimate"],
+        res["se"],
+        ci,
+        res["method"],
+        res["p"],
+        res["n"],
+        mde,
+    )
 
 
 def _row(question, skill, course, outcome, estimate, se, ci, test, p, n, mde) -> dict:
