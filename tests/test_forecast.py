@@ -509,3 +509,41 @@ def test_the_method_text_says_what_ran():
     assert "equally" in equal and "inverse" not in equal
     ran = method(ctx(["2026-08", "2026-09"], "ok", {"prophet": 0.19, "pipeline": 0.81})).data
     assert "backtest over 2 cutoffs" in ran and "Prophet 19%, Pipeline 81%" in ran
+
+
+def test_a_month_a_model_cannot_forecast_is_explained():
+    """Issue 15: the forecast table gave 3 of 6 months for a model with no reason for the
+    others. A "–" in the table comes with the reason under it; a full table has no such note."""
+    from types import SimpleNamespace
+
+    from analysis.i18n import t
+    from analysis.reports.params import load_forecast_params
+    from analysis.reports.views.forecast import forecast_table
+
+    options = load_forecast_params(None).options(None)
+    months = pd.period_range("2026-11", periods=3, freq="M")
+
+    def ctx(naive):
+        rows = [
+            {
+                "model": m,
+                "month": month,
+                "h": h + 1,
+                "yhat": y,
+                "yhat_lower": 1.0,
+                "yhat_upper": 9e6,
+            }
+            for m, ys in (("seasonal_naive", naive), ("blend", [5e6, 5e6, 5e6]))
+            for h, (month, y) in enumerate(zip(months, ys, strict=True))
+        ]
+        return SimpleNamespace(
+            result=SimpleNamespace(forecast=pd.DataFrame(rows)),
+            lang="en",
+            options=options,
+            month=lambda m: str(m),
+            estimate=lambda v: "–" if pd.isna(v) else f"{v:,.0f}",
+        )
+
+    note = t("fc_table_gaps", "en", min_prophet=options.min_months_prophet)
+    assert note in forecast_table(ctx([4e6, np.nan, np.nan])).data
+    assert note not in forecast_table(ctx([4e6, 4.5e6, 4.2e6])).data
