@@ -121,7 +121,8 @@ class Dataset:
     content_hash: str = ""
     files: dict[str, Path] = field(default_factory=dict)
     warnings: tuple[Issue, ...] = ()  # what validation flagged without failing (unknown columns...)
-    _last_event: pd.Timestamp | None = field(default=None, init=False, repr=False, compare=False)
+    # the latest timestamp in any table: found while validating (load_dataset), else on first use
+    last_event: pd.Timestamp | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):
         if not isinstance(self.tables, Tables):
@@ -153,16 +154,16 @@ class Dataset:
     def last_event_month(self) -> pd.Period:
         """The month of the latest timestamp in the data (any table's event column): a month after
         it has no data, whatever `as_of` says (an export dated later than its last event)."""
-        if self._last_event is None:
+        if self.last_event is None:  # a dataset not built by load_dataset (e.g. as_of's cut)
             loaded = {t: f for t in self.tables if (f := self.tables.loaded(t)) is not None}
             on_disk = [t for t in self.tables if t not in loaded]
             con = engine.connect(self, on_disk) if on_disk else None
             try:
-                self._last_event = _latest_timestamp(loaded, con, on_disk)
+                self.last_event = _latest_timestamp(loaded, con, on_disk)
             finally:
                 if con is not None:
                     con.close()
-        return self._last_event.to_period("M")
+        return self.last_event.to_period("M")
 
     @property
     def first_month(self) -> pd.Period:
@@ -354,10 +355,10 @@ def load_dataset(
     if errors_of(issues):
         raise DataValidationError(path, issues)
 
-    if meta.get("as_of"):
-        as_of = pd.Timestamp(meta["as_of"])
-    else:
-        as_of = _latest_timestamp(loaded, con, in_place)
+    # once, while the tables are at hand (and cached with them): every report kernel and CLI
+    # call asks for it when it resolves the month
+    last_event = _latest_timestamp(loaded, con, in_place)
+    as_of = pd.Timestamp(meta["as_of"]) if meta.get("as_of") else last_event
     ds = Dataset(
         path=path,
         tables=Tables(loaded, {t: files[t] for t in in_place}, trim),
@@ -368,10 +369,11 @@ def load_dataset(
         content_hash=content_hash,
         files=files,
         warnings=tuple(issues),
+        last_event=last_event,
     )
     if con is not None:
         con.close()
-    keep = ("name", "timezone", "currency", "as_of", "content_hash", "warnings")
+    keep = ("name", "timezone", "currency", "as_of", "content_hash", "warnings", "last_event")
     state = {k: getattr(ds, k) for k in keep}
     state |= {"tables": loaded, "lazy": in_place, "trim": trim}
     cache.store(entry, state)

@@ -114,7 +114,8 @@ def as_of(ds: Dataset, cutoff: pd.Timestamp) -> Dataset:
     if "revenue" in src:
         rev = src["revenue"]
         t["revenue"] = rev[rev["month"].dt.start_time < cutoff]
-    return replace(ds, tables=t, as_of=(cutoff - pd.Timedelta(days=1)).normalize(), content_hash="")
+    cut_as_of = (cutoff - pd.Timedelta(days=1)).normalize()
+    return replace(ds, tables=t, as_of=cut_as_of, content_hash="", last_event=None)
 
 
 def _history(ds: Dataset) -> pd.DataFrame | None:
