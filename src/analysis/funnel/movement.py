@@ -135,32 +135,23 @@ def waterfall(fd: FunnelData) -> dict:
     own = finish.reindex(deals).fillna(0) - last.reindex(deals).fillna(0)
     result["n_unexplained"] = int((own.abs() >= 0.5).sum())
     if has_snaps:
-        result |= _timing(fd, start, end, created, closed, reopened_ids, since, finish)
+        came = created.index.union(reopened_ids)  # entered the month after its start
+        result |= _timing(m, start, end, closed, o.reindex(came), seen, finish)
     return result
 
 
-def _timing(fd: FunnelData, start, end, created, closed, reopened_ids, since, finish) -> dict:
+def _timing(m, start, end, closed, came, seen, finish) -> dict:
     """Slipped and pulled-in value (from the snapshots): the deals expected to close this month
-    when they entered it and still open at its end with a later date, and those expected later
-    that were won this month or are now due in it."""
-    m = fd.month
-    o = fd.opps.set_index("opportunity_id")
-    first = (
-        fd.snapshots.astype({"opportunity_id": str})
-        .sort_values("snapshot_date", kind="stable")
-        .merge(since, on="opportunity_id")
-        .query("snapshot_date >= since")
-        .groupby("opportunity_id")
-        .first()
-    )
-    came = created.index.union(reopened_ids)
+    when they entered it (at the start, or at their first snapshot after creation or reopening:
+    `seen`, the month's snapshots from each deal's entry) and still open at its end with a later
+    date, and those expected later that were won this month or are now due in it."""
+    first = seen.groupby("opportunity_id")["expected_close_date"].first()
     entry_due = pd.concat(
         [
             start["expected_close_month"],
-            first["expected_close_date"]
-            .reindex(came)
+            first.reindex(came.index)
             .dt.to_period("M")
-            .fillna(o["expected_close_date"].reindex(came).dt.to_period("M")),
+            .fillna(came["expected_close_date"].dt.to_period("M")),
         ]
     )
     due_end = end["expected_close_month"]
