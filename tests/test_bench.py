@@ -30,10 +30,23 @@ def _smoke(benchmark: str, out: Path) -> tuple[subprocess.CompletedProcess, dict
 def test_forecast_benchmark_smoke(tmp_path):
     proc, data = _smoke("forecast", tmp_path)
     assert data["time"]["scopes"] == 3  # the company and two teams
-    assert data["time"]["seconds_median"] > 0 and data["time"]["prophet_fits"] > 0
-    assert set(data["mean_mase_by_variant"]["default"]) >= {"prophet", "blend", "pipeline"}
+    assert data["time"]["seconds_median"] > 0 and data["time"]["fit_sets"] > 0
+    assert set(data["mean_mase_by_variant"]["default"]) >= {"ets", "combined", "blend", "pipeline"}
+    real = data["real_series"]
+    assert real["series"] == 3 and real["holdout_months"] == 18
+    assert set(real["models"]) >= {"default", "combined", "ets", "theta", "arima", "prophet"}
+    lo, hi = real["models"]["ets"]["ci95"]
+    assert lo <= real["models"]["ets"]["default_minus_model"] <= hi
     assert "cmdstanpy" not in proc.stderr  # quiet
-    _judged(proc, data, {"forecast + backtest, company and every team (cold)"})
+    _judged(
+        proc,
+        data,
+        {
+            "forecast + backtest, company and every team (cold)",
+            "real series: default minus the best single model's mean sMAPE",
+            "real series: upper end of the 95% interval of default - ETS sMAPE",
+        },
+    )
 
 
 def test_import_benchmark_smoke(tmp_path):

@@ -51,16 +51,175 @@ def test_prophet_recovers_known_trend_and_seasonality():
     truth = lambda k: 1000 + 20 * k + 200 * np.sin(2 * np.pi * k / 12)  # noqa: E731
     y = _series(truth(t) + rng.normal(0, 10, len(t)))
     fitted: list = []
-    fc, samples = F.prophet_forecast(y, 6, F.ForecastOptions(samples=200), model_out=fitted)
+    additive = F.ForecastOptions(samples=200, prophet_log_scale=False)
+    fc, samples = F.prophet_forecast(y, 6, additive, model_out=fitted)
     expected = truth(np.arange(48, 54))
     assert np.allclose(fc["yhat"], expected, rtol=0.05), (fc["yhat"].tolist(), expected)
     assert (fc["yhat_lower"] <= fc["yhat"]).all() and (fc["yhat"] <= fc["yhat_upper"]).all()
     assert samples.shape == (6, 200)
-    _, pred = fitted
-    slope = np.polyfit(t, pred["trend"].to_numpy(), 1)[0]
+    _, components = fitted
+    slope = np.polyfit(t, components["trend"].to_numpy(), 1)[0]
     assert slope == pytest.approx(20, rel=0.15)
-    amplitude = (pred["yearly"].max() - pred["yearly"].min()) / 2
+    amplitude = (components["yearly"].max() - components["yearly"].min()) / 2
     assert amplitude == pytest.approx(200, rel=0.15)
+
+
+def test_prophet_on_the_log_scale_recovers_a_multiplicative_series():
+    """Growth of 2% a month with a season of +-20% of the level: on the log scale both are
+    linear, and the components come back in revenue (the season in proportion to the level)."""
+    t = np.arange(48)
+    rng = np.random.default_rng(2)
+    truth = lambda k: 1000 * 1.02**k * (1 + 0.2 * np.sin(2 * np.pi * k / 12))  # noqa: E731
+    y = _series(truth(t) * np.exp(rng.normal(0, 0.01, len(t))))
+    fitted: list = []
+    fc, samples = F.prophet_forecast(y, 6, F.ForecastOptions(samples=200), model_out=fitted)
+    assert np.allclose(fc["yhat"], truth(np.arange(48, 54)), rtol=0.05)
+    assert (samples > 0).all()
+    _, components = fitted
+    growth = np.polyfit(t, np.log(components["trend"].to_numpy()), 1)[0]
+    assert growth == pytest.approx(np.log(1.02), rel=0.15)
+    # the season's swing grows with the level: its last year about 1.02^36 times its first
+    swing = components["yearly"].abs().groupby(t // 12).max().to_numpy()
+    assert swing[-1] / swing[0] == pytest.approx(1.02**36, rel=0.2)
+
+
+def test_prophet_never_returns_the_floor_for_a_falling_positive_series():
+    """Issue 16: a series whose trend turned negative was floored at 0 for all 18 months. Revenue
+    falling by a third of its start over two and a half years, still positive, goes on falling
+    towards zero without reaching it (the linear model crossed zero and was clipped flat)."""
+    t = np.arange(30)
+    rng = np.random.default_rng(3)
+    y = _series(np.maximum(900 - 30 * t + rng.normal(0, 15, len(t)), 20))
+    fc, _ = F.prophet_forecast(y, 18, F.ForecastOptions(samples=200))
+    assert (fc["yhat"] > 0).all() and (fc["yhat_lower"] > 0).all(), fc["yhat"].tolist()
+    # still falling (not a flat line), a year on below where it starts
+    assert fc["yhat"].iloc[12:].max() < fc["yhat"].iloc[:6].min() < y.iloc[-6:].mean()
+
+
+def test_ets_recovers_a_damped_trend():
+    """A level of 100 whose monthly growth of 20 dies away by 15% a month: ETS picks a damped
+    form and its forecasts follow the flattening curve, not a straight line."""
+    rng = np.random.default_rng(4)
+    phi, level, trend, values = 0.85, 100.0, 20.0, []
+    for _ in range(40):
+        trend *= phi
+        level += trend
+        values.append(level + rng.normal(0, 0.3))
+    y = _series(values)
+    fit = F.statistical.ets_fit(y)
+    assert fit.model.damped_trend and fit.model.trend == "add"
+    truth = [level + sum(trend * phi**j for j in range(1, k + 1)) for k in range(1, 7)]
+    fc = F.ets_forecast(y, 6)
+    assert np.allclose(fc["yhat"], truth, rtol=0.01), (fc["yhat"].tolist(), truth)
+    assert (fc["yhat_lower"] < fc["yhat"]).all() and (fc["yhat"] < fc["yhat_upper"]).all()
+
+
+def test_theta_and_arima_recover_a_trend_with_a_proportional_season():
+    """Growth of 5 a month with a season of +-15% of the level: both adjust for the season
+    (found by the test both share), forecast the trend and put it back."""
+    t = np.arange(48)
+    rng = np.random.default_rng(5)
+    truth = lambda k: (500 + 5 * k) * (1 + 0.15 * np.sin(2 * np.pi * k / 12))  # noqa: E731
+    y = _series(truth(t) + rng.normal(0, 3, len(t)))
+    indices, kind = F.statistical.seasonal_indices(y)
+    assert kind == "mul" and indices.max() == pytest.approx(1.15, abs=0.02)
+    expected = truth(np.arange(48, 54))
+    for model in (F.theta_forecast, F.arima_forecast):
+        fc = model(y, 6)
+        assert np.allclose(fc["yhat"], expected, rtol=0.03), (model.__name__, fc["yhat"].tolist())
+        assert (fc["yhat_lower"] < fc["yhat"]).all() and (fc["yhat"] < fc["yhat_upper"]).all()
+    # no season in noise around a level: nothing to adjust
+    assert F.statistical.seasonal_indices(_series(500 + rng.normal(0, 5, 48))) is None
+
+
+def test_arima_recovers_an_autoregressive_series():
+    """y - 100 = 0.7 (y[-1] - 100) + e, cut where it stands well away from 100: the forecast
+    decays back towards 100 as 0.7^h."""
+    rng = np.random.default_rng(8)
+    v = [100.0]
+    for _ in range(200):
+        v.append(100 + 0.7 * (v[-1] - 100) + rng.normal(0, 1))
+    end = max(k for k in range(60, len(v)) if abs(v[k] - 100) > 2.5) + 1
+    y = _series(v[:end])
+    assert F.statistical.seasonal_indices(y) is None  # nothing seasonal to adjust here
+    fc = F.arima_forecast(y, 4)
+    expected = [100 + (v[end - 1] - 100) * 0.7**h for h in range(1, 5)]
+    assert np.allclose(fc["yhat"], expected, atol=0.6), (fc["yhat"].tolist(), expected)
+
+
+# --- combination, by hand ----------------------------------------------------------------------
+
+
+def test_rank_combine_and_calibrate_by_hand():
+    errors = pd.DataFrame(
+        {
+            "model": ["ets", "ets", "theta", "theta", "arima", "arima", "prophet", "prophet"],
+            "actual": [100.0] * 8,
+            "yhat": [90.0, 104.0, 98.0, 101.0, 80.0, 130.0, 95.0, 106.0],
+        }
+    )
+    # mean absolute errors: ets 7, theta 1.5, arima 25, prophet 5.5
+    order = F.rank(errors, ["ets", "theta", "arima", "prophet"])
+    assert order == ["theta", "prophet", "ets", "arima"]
+    month = pd.Period("2026-11", "M")
+    forecasts = pd.DataFrame(
+        {
+            "model": ["ets", "theta", "arima", "prophet"],
+            "month": month,
+            "h": 1,
+            "yhat": [110.0, 100.0, 300.0, 104.0],
+            "yhat_lower": [90.0, 80.0, 200.0, 94.0],
+            "yhat_upper": [130.0, 120.0, 400.0, 114.0],
+        }
+    )
+    c = F.combine(forecasts, order[:3])
+    # median of 100, 104, 110; band edges averaged: (80 + 94 + 90) / 3, (120 + 114 + 130) / 3
+    assert c["yhat"].tolist() == [104.0]
+    assert c["yhat_lower"].iloc[0] == pytest.approx(88.0)
+    assert c["yhat_upper"].iloc[0] == pytest.approx(364 / 3)
+    # earlier errors of the combination against their half-widths (10 each): ratios 0.1 .. 1.0
+    # and 2.0; the band is scaled by their 80th percentile
+    past = pd.DataFrame(
+        {
+            "actual": [100.0 + k for k in [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 20]],
+            "yhat": 100.0,
+            "yhat_lower": 90.0,
+            "yhat_upper": 110.0,
+        }
+    )
+    ratios = np.array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 20]) / 10
+    scale = np.quantile(ratios, 0.8)
+    out, s = F.calibrate(c, past)
+    assert s == pytest.approx(scale)
+    assert out["yhat_lower"].iloc[0] == pytest.approx(104 - scale * (104 - 88))
+    assert out["yhat_upper"].iloc[0] == pytest.approx(104 + scale * (364 / 3 - 104))
+    assert F.calibrate(c, past.iloc[:9])[1] == 1.0  # under ten earlier errors: left as it is
+
+
+def test_a_calibrated_band_covers_80_percent_by_simulation():
+    """A model whose 80% band is half as wide as its errors need covers about 47%; scaled on
+    300 earlier errors, the band covers 80% of new ones."""
+    rng = np.random.default_rng(7)
+    z = 1.2815515655446004  # the 90th percentile of the standard normal
+    half = z * 1.0  # the model's band assumes sd 1; its errors have sd 2
+
+    def rows(n):
+        return pd.DataFrame(
+            {
+                "actual": 100 + rng.normal(0, 2, n),
+                "yhat": 100.0,
+                "yhat_lower": 100 - half,
+                "yhat_upper": 100 + half,
+            }
+        )
+
+    past, new = rows(300), rows(20_000)
+    inside = lambda f: (new["actual"] >= f["yhat_lower"]) & (new["actual"] <= f["yhat_upper"])  # noqa: E731
+    assert inside(new).mean() == pytest.approx(0.47, abs=0.02)
+    frame = new[["yhat", "yhat_lower", "yhat_upper"]].assign(month=0, h=1)
+    calibrated, s = F.calibrate(frame, past)
+    assert s == pytest.approx(2.0, rel=0.15)
+    assert inside(calibrated).mean() == pytest.approx(0.80, abs=0.03)
 
 
 def test_seasonal_naive_and_trailing_mean_by_hand():
@@ -114,19 +273,19 @@ def test_accuracy_metrics_by_hand():
 def test_blend_weights_are_inverse_mse_by_horizon():
     errors = pd.DataFrame(
         {
-            "model": ["prophet", "prophet", "pipeline", "pipeline", "prophet"],
+            "model": ["combined", "combined", "pipeline", "pipeline", "combined"],
             "h": [1, 1, 1, 1, 2],
             "actual": [10.0, 10.0, 10.0, 10.0, 10.0],
             "yhat": [11.0, 9.0, 12.0, 8.0, 13.0],
         }
     )
     w = F.blend_weights(errors, 3).set_index(["h", "model"])["weight"]
-    # h=1: MSE prophet 1, pipeline 4 -> 1/1 : 1/4 = 0.8 : 0.2
-    assert w[(1, "prophet")] == pytest.approx(0.8)
+    # h=1: MSE combined 1, pipeline 4 -> 1/1 : 1/4 = 0.8 : 0.2
+    assert w[(1, "combined")] == pytest.approx(0.8)
     assert w[(1, "pipeline")] == pytest.approx(0.2)
-    # h=2 lacks pipeline errors: pooled MSE prophet (1+1+9)/3, pipeline 4
+    # h=2 lacks pipeline errors: pooled MSE combined (1+1+9)/3, pipeline 4
     inv_p, inv_q = 3 / 11, 1 / 4
-    assert w[(2, "prophet")] == pytest.approx(inv_p / (inv_p + inv_q))
+    assert w[(2, "combined")] == pytest.approx(inv_p / (inv_p + inv_q))
     assert F.blend_weights(errors.iloc[:0], 1)["weight"].tolist() == [0.5, 0.5]
 
 
@@ -201,28 +360,49 @@ def test_blend_weights_come_from_backtest_errors_only(company):
         m: float(((g["actual"] - g["yhat"]) ** 2).mean())
         for m, g in bt[bt["h"].eq(1) & bt["model"].isin(F.COMPONENTS)].groupby("model")
     }
-    w_prophet = (1 / mse["prophet"]) / (1 / mse["prophet"] + 1 / mse["pipeline"])
+    w_comb = (1 / mse["combined"]) / (1 / mse["combined"] + 1 / mse["pipeline"])
     final = r.weights.set_index(["h", "model"])["weight"]
-    assert final[(1, "prophet")] == pytest.approx(w_prophet)
+    assert final[(1, "combined")] == pytest.approx(w_comb)
     # the blend in fold c uses only errors whose month was observed by c
     c = sorted(bt["cutoff"].unique())[-1]
     seen = bt[(bt["month"] <= c) & bt["h"].eq(1) & bt["model"].isin(F.COMPONENTS)]
     mse_c = {m: float(((g["actual"] - g["yhat"]) ** 2).mean()) for m, g in seen.groupby("model")}
-    wp = (1 / mse_c["prophet"]) / (1 / mse_c["prophet"] + 1 / mse_c["pipeline"])
+    wp = (1 / mse_c["combined"]) / (1 / mse_c["combined"] + 1 / mse_c["pipeline"])
     at = bt[bt["cutoff"].eq(c) & bt["h"].eq(1)].set_index("model")["yhat"]
-    assert at["blend"] == pytest.approx(wp * at["prophet"] + (1 - wp) * at["pipeline"])
+    assert at["blend"] == pytest.approx(wp * at["combined"] + (1 - wp) * at["pipeline"])
     # and the final blend applies the final weights
     f = r.forecast[r.forecast["h"].eq(1)].set_index("model")["yhat"]
-    assert f["blend"] == pytest.approx(w_prophet * f["prophet"] + (1 - w_prophet) * f["pipeline"])
+    assert f["blend"] == pytest.approx(w_comb * f["combined"] + (1 - w_comb) * f["pipeline"])
+
+
+def test_the_combination_at_each_cutoff_uses_only_errors_seen_by_then(company):
+    """At a fold, the combination's members are the three statistical models with the lowest
+    mean absolute error over the backtest months already passed, and it is their median."""
+    _, r = company
+    bt = r.backtest
+    for c in sorted(bt["cutoff"].unique())[-3:]:
+        seen = bt[(bt["month"] <= c) & bt["model"].isin(F.STATISTICAL)]
+        mae = (seen["actual"] - seen["yhat"]).abs().groupby(seen["model"]).mean()
+        members = list(mae.sort_values().index[:3])
+        at = bt[bt["cutoff"].eq(c)].pivot(index="h", columns="model", values="yhat")
+        expected = at[members].median(axis=1)
+        assert np.allclose(at["combined"], expected), c
+    # the final combination: ranked on every fold
+    stats = bt[bt["model"].isin(F.STATISTICAL)]
+    mae = (stats["actual"] - stats["yhat"]).abs().groupby(stats["model"]).mean()
+    assert r.members == list(mae.sort_values().index[:3])
 
 
 def test_backtest_fold_equals_the_forecast_made_at_its_cutoff(forecast_ds, company):
-    """A fold sees only what was known at its cutoff: its forecasts equal a live run then."""
+    """A fold sees only what was known at its cutoff: every model's forecasts equal a live run
+    then. (The combination and the blend at a fold are decided on the errors of this run's
+    earlier folds, which a live run at that cutoff, with folds further back, does not share;
+    test_the_combination_at_each_cutoff_uses_only_errors_seen_by_then checks them.)"""
     data, r = company
     cutoff = data.month - 3
     live = F.forecast_scope(F.prepare(forecast_ds, cutoff), None, FAST).forecast
     fold = r.backtest[r.backtest["cutoff"].eq(cutoff)]
-    for model in ("prophet", "seasonal_naive", "trailing_mean", "pipeline"):
+    for model in [m for m in F.MODELS if m not in F.COMPONENTS[:1] + ("blend",)]:
         a = fold[fold["model"].eq(model)].set_index("h")["yhat"]
         b = live[live["model"].eq(model)].set_index("h")["yhat"].reindex(a.index)
         assert np.allclose(a.to_numpy(), b.to_numpy(), rtol=1e-6), model
@@ -443,39 +623,59 @@ def test_backtest_verdict_names_no_winner_when_every_model_ties():
     assert backtest_verdict(ctx([0.5, 0.9, 0.8, 0.6])).data == ""
 
 
-def test_the_headline_says_when_a_baseline_beat_the_blend():
-    """Issue 14: the forecast paragraph led with the blend while saying, at its end, that the
-    same-month-last-year baseline was more accurate. When a baseline's backtest error is below
-    the blend's, the baseline's own forecast follows the headline at once."""
+def test_a_forecast_a_baseline_beat_never_leads():
+    """Issue 16 (after 14): the company report led with the blend while its own text said the
+    same-month-last-year baseline was more accurate. A forecast that a simpler model beat in the
+    backtest no longer leads: the baseline's own forecast does, and the text says why."""
     from types import SimpleNamespace
 
-    from analysis.reports.views.forecast import _baseline_first
+    from analysis.reports.views.forecast import summary
 
-    def ctx(mase):
-        metrics = pd.DataFrame(
-            {
-                "model": ["prophet", "seasonal_naive", "trailing_mean", "blend"],
-                "h": 0,
-                "mase": mase,
-                "smape": [0.1, 0.1, 0.1, 0.1],
-            }
-        )
-        forecast = pd.DataFrame(
-            {
-                "model": ["seasonal_naive", "trailing_mean", "blend"],
-                "h": 1,
-                "yhat": [4_821_000.0, 5_000_000.0, 6_512_000.0],
-            }
-        )
-        result = SimpleNamespace(metrics=metrics, forecast=forecast, cutoffs=["2025-10"], notes=[])
-        return SimpleNamespace(result=result, lang="en", estimate=lambda v: f"฿{v:,.0f}")
-
-    text = _baseline_first(ctx([0.9, 0.78, 0.85, 0.8]))
-    assert text == (
-        "In the backtest, though, Seasonal naive was more accurate than the blend; "
-        "it gives ฿4,821,000."
+    metrics = pd.DataFrame(
+        {
+            "model": ["prophet", "seasonal_naive", "trailing_mean", "blend"],
+            "h": 0,
+            "mase": [0.9, 0.78, 0.85, 0.8],
+            "smape": [0.1, 0.1, 0.1, 0.1],
+        }
     )
-    assert _baseline_first(ctx([0.9, 0.85, 0.86, 0.8])) == ""  # the blend was the better one
+    assert F.headline(metrics) == "seasonal_naive"
+    assert F.headline(metrics.assign(mase=[0.9, 0.85, 0.86, 0.8])) == "blend"
+    assert F.headline(metrics, short=True) == "blend"  # too few cutoffs to tell
+    month = pd.Period("2026-11", "M")
+    forecast = pd.DataFrame(
+        {
+            "model": ["seasonal_naive", "trailing_mean", "blend"],
+            "month": month,
+            "h": 1,
+            "yhat": [4_821_000.0, 5_000_000.0, 6_512_000.0],
+            "yhat_lower": [4_000_000.0, 4_100_000.0, 5_000_000.0],
+            "yhat_upper": [5_600_000.0, 5_900_000.0, 7_000_000.0],
+        }
+    )
+    result = SimpleNamespace(
+        metrics=metrics,
+        forecast=forecast,
+        notes=[],
+        quota={},
+        headline="seasonal_naive",
+        members=["ets", "theta", "prophet"],
+        cutoffs=[str(month - k) for k in range(12, 0, -1)],
+        best_model=lambda: "seasonal_naive",
+    )
+    ctx = SimpleNamespace(
+        result=result,
+        lang="en",
+        estimate=lambda v: f"฿{v:,.0f}",
+        month=lambda m: "November 2026",
+    )
+    text = summary(ctx).data
+    assert text.startswith(
+        "Revenue in November 2026 is forecast at ฿4,821,000 (80% interval ฿4,000,000 – "
+        "฿5,600,000). It is the Seasonal naive forecast: in the backtest it was more accurate "
+        "than the blend of the statistical models and the pipeline (MASE 0.78 against 0.80)."
+    ), text
+    assert "6,512,000" not in text
 
 
 def test_the_method_text_says_what_ran():
@@ -493,6 +693,8 @@ def test_the_method_text_says_what_ran():
             cutoffs=cutoffs,
             prophet_status=status,
             scope="company",
+            members=[] if status == "withheld" else ["ets", "theta", "prophet"],
+            band_scale=1.25,
             weights=pd.DataFrame(
                 {"h": 1, "model": list(weights), "weight": list(weights.values())}
             ),
@@ -502,13 +704,15 @@ def test_the_method_text_says_what_ran():
             options=options, result=result, lang="en", data=SimpleNamespace(revenue=revenue)
         )
 
-    none = method(ctx([], "withheld", {"prophet": 0.0, "pipeline": 1.0})).data
+    none = method(ctx([], "withheld", {"combined": 0.0, "pipeline": 1.0})).data
     assert "No backtest ran: 10 months of revenue" in none
     assert "pipeline model alone" in none and "inverse" not in none and "cutoffs" not in none
-    equal = method(ctx([], "low_confidence", {"prophet": 0.5, "pipeline": 0.5})).data
+    equal = method(ctx([], "low_confidence", {"combined": 0.5, "pipeline": 0.5})).data
     assert "equally" in equal and "inverse" not in equal
-    ran = method(ctx(["2026-08", "2026-09"], "ok", {"prophet": 0.19, "pipeline": 0.81})).data
-    assert "backtest over 2 cutoffs" in ran and "Prophet 19%, Pipeline 81%" in ran
+    ran = method(ctx(["2026-08", "2026-09"], "ok", {"combined": 0.19, "pipeline": 0.81})).data
+    assert "backtest over 2 cutoffs" in ran and "Combination 19%, Pipeline 81%" in ran
+    assert "median of the 3 statistical models" in ran and "(now: ETS, Theta and Prophet)" in ran
+    assert "scaled by 1.25" in ran and "combination" not in none
 
 
 def test_a_month_a_model_cannot_forecast_is_explained():
@@ -537,7 +741,7 @@ def test_a_month_a_model_cannot_forecast_is_explained():
             for h, (month, y) in enumerate(zip(months, ys, strict=True))
         ]
         return SimpleNamespace(
-            result=SimpleNamespace(forecast=pd.DataFrame(rows)),
+            result=SimpleNamespace(forecast=pd.DataFrame(rows), headline="blend"),
             lang="en",
             options=options,
             month=lambda m: str(m),

@@ -371,6 +371,8 @@ def cmd_forecast(args) -> int:
         "horizon": result.horizon,
         "prophet_status": result.prophet_status,
         "notes": result.notes,
+        "headline": result.headline,
+        "combination": {"members": result.members, "band_scale": result.band_scale},
         "forecast": _records(result.forecast),
         "backtest": {
             "cutoffs": result.cutoffs,
@@ -394,13 +396,16 @@ def cmd_forecast(args) -> int:
     if args.json:
         print(json.dumps(payload, ensure_ascii=False, indent=2, default=_json_default))
         return 0
-    print(f"{payload['scope']} — Prophet: {result.prophet_status}")
-    print(f"  {'month':<8} " + " ".join(f"{m:>15}" for m in forecast.MODELS))
+    print(
+        f"{payload['scope']} — headline: {result.headline}; combination: "
+        f"{', '.join(result.members) or '-'}; statistical models: {result.prophet_status}"
+    )
+    print(f"  {'month':<8} " + " ".join(f"{m:>14}" for m in forecast.MODELS))
     table = result.forecast.pivot(index="month", columns="model", values="yhat")
     for month_, row in table.iterrows():
         print(
             f"  {str(month_):<8} "
-            + " ".join(f"{row.get(m, float('nan')):>15,.0f}" for m in forecast.MODELS)
+            + " ".join(f"{row.get(m, float('nan')):>14,.0f}" for m in forecast.MODELS)
         )
     for model, m in payload["backtest"]["models"].items():
         print(f"  backtest {model:<15} MASE {m['mase']:.2f}  sMAPE {m['smape']:.1%}")

@@ -1,19 +1,35 @@
 """Revenue forecasts per team and for the company.
 
 The flow: `prepare(ds, month)` gathers the inputs once per dataset and month (`inputs`); each
-model of `models` forecasts a scope's monthly won revenue; `forecast_scope` scores them on one
-rolling-origin backtest and blends them (`backtest`); the quarter's quota outlook and the reps'
+model of `models` and `statistical` forecasts a scope's monthly won revenue; `forecast_scope`
+scores them on one rolling-origin backtest (`backtest`), and the backtest decides how they are
+combined and blended and which forecast leads (`combine`); the quarter's quota outlook and the reps'
 forecast categories come last (`outlook`).
 """
 
-from analysis.forecast.backtest import ForecastResult, forecast_scope
+from analysis.forecast.backtest import (
+    ForecastResult,
+    SeriesForecast,
+    forecast_scope,
+    forecast_series,
+)
+from analysis.forecast.combine import (
+    BASELINES,
+    COMPONENTS,
+    STATISTICAL,
+    TOP,
+    blend,
+    blend_weights,
+    calibrate,
+    combine,
+    headline,
+    rank,
+)
 from analysis.forecast.inputs import ForecastData, prepare
 from analysis.forecast.models import (
-    COMPONENTS,
     MODELS,
     ForecastOptions,
     accuracy,
-    blend_weights,
     pipeline_forecast,
     prophet_forecast,
     seasonal_naive,
@@ -21,9 +37,13 @@ from analysis.forecast.models import (
     trailing_mean,
 )
 from analysis.forecast.outlook import CATEGORY_ORDER, category_rollup, quarter_of
+from analysis.forecast.statistical import arima_forecast, ets_forecast, theta_forecast
 
 __all__ = [
     "MODELS",
+    "STATISTICAL",
+    "BASELINES",
+    "TOP",
     "COMPONENTS",
     "CATEGORY_ORDER",
     "ForecastOptions",
@@ -31,13 +51,23 @@ __all__ = [
     "ForecastResult",
     "prepare",
     "forecast_scope",
+    "SeriesForecast",
+    "forecast_series",
     "category_rollup",
     "quarter_of",
     "seasonal_naive",
     "trailing_mean",
     "prophet_forecast",
     "pipeline_forecast",
+    "ets_forecast",
+    "theta_forecast",
+    "arima_forecast",
+    "rank",
+    "combine",
+    "calibrate",
+    "blend",
     "blend_weights",
+    "headline",
     "accuracy",
     "thai_working_days",
 ]

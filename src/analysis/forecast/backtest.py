@@ -1,34 +1,41 @@
 """One scope's forecast (a team, or the company) with its backtest.
 
 `forecast_scope(data, team, options)` forecasts the scope with every model of
-`analysis.forecast.models` and scores them on one rolling-origin backtest: the same cutoffs for
-every model, each model seeing only the history up to its cutoff. The blend at a cutoff uses
-only errors already observable at that cutoff, so its own score is not flattered by hindsight.
-Month M (`data.month`) is the last month of history: nothing after its end is read.
+`analysis.forecast.models` and `analysis.forecast.statistical` and scores them on one
+rolling-origin backtest: the same cutoffs for every model, each model seeing only the history up
+to its cutoff. The combination, its calibrated band and the blend at a cutoff use only errors
+already observable at that cutoff (`analysis.forecast.combine`), so their own scores are not
+flattered by hindsight. Month M (`data.month`) is the last month of history: nothing after its
+end is read.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from analysis.forecast import combine as C
 from analysis.forecast.inputs import ForecastData, scope_frames
 from analysis.forecast.models import (
     ForecastOptions,
     PipelineArrays,
     accuracy,
-    blend,
-    blend_weights,
     pipeline_at,
     prophet_forecast,
     seasonal_naive,
     trailing_mean,
 )
 from analysis.forecast.outlook import quota_outlook
+from analysis.forecast.statistical import arima_forecast, ets_forecast, theta_forecast
 
-__all__ = ["ForecastResult", "forecast_scope"]
+__all__ = ["ForecastResult", "SeriesForecast", "forecast_scope", "forecast_series"]
+
+# what a model that cannot be fitted to a history raises (a degenerate series, an optimiser that
+# fails): the model is left out at that cutoff and its backtest `n` shows it
+_FIT_ERRORS = (ValueError, ArithmeticError, np.linalg.LinAlgError, RuntimeError)
 
 
 @dataclass
@@ -45,8 +52,11 @@ class ForecastResult:
     weights: pd.DataFrame  # h, model, weight (final blend)
     quota: dict
     components: pd.DataFrame | None  # month, trend, yearly (Prophet on the full history)
-    prophet_status: str  # ok, low_confidence, withheld
+    prophet_status: str  # ok, low_confidence, withheld (the statistical models' status)
     notes: list[str] = field(default_factory=list)
+    members: list[str] = field(default_factory=list)  # the combination's models, best first
+    band_scale: float = 1.0  # how the combination's band was scaled to cover 80% (`calibrate`)
+    headline: str = "blend"  # the model whose forecast leads (`combine.headline`)
 
     @property
     def cutoffs(self) -> list[str]:
@@ -64,31 +74,117 @@ def _seasonal_scale(y: pd.Series) -> float:
     return float(np.mean(np.abs(v[lag:] - v[:-lag]))) if len(v) > lag else np.nan
 
 
+def _fit(model, *args, **kwargs):
+    """A model's forecast frame, or None where it cannot be fitted to this history."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return model(*args, **kwargs)
+    except _FIT_ERRORS:
+        return None
+
+
 def _models_at(
     y: pd.Series,
     cutoff: pd.Period,
-    pipe: PipelineArrays,
+    pipe: PipelineArrays | None,
     options: ForecastOptions,
     horizon: int,
-    prophet_ok: bool,
+    statistical_ok: bool,
     model_out=None,
 ):
-    """Every model's forecast from history up to `cutoff`; (frames by model, Prophet samples)."""
+    """Every model's forecast from history up to `cutoff` (the pipeline model only with `pipe`);
+    (frames by model, Prophet samples)."""
     train = y[y.index <= cutoff]
-    out: dict[str, pd.DataFrame] = {}
+    out: dict[str, pd.DataFrame | None] = {}
     samples = None
-    if prophet_ok and len(train) >= options.min_months_prophet:
-        out["prophet"], samples = prophet_forecast(train, horizon, options, model_out=model_out)
+    if statistical_ok and len(train) >= options.min_months_prophet:
+        out["ets"] = _fit(ets_forecast, train, horizon, options.seed)
+        out["theta"] = _fit(theta_forecast, train, horizon)
+        out["arima"] = _fit(arima_forecast, train, horizon)
+        prophet = _fit(prophet_forecast, train, horizon, options, model_out=model_out)
+        if prophet is not None:
+            out["prophet"], samples = prophet
     if len(train) >= 12:
         out["seasonal_naive"] = seasonal_naive(train, horizon)
     if len(train) >= options.trailing_months:
         out["trailing_mean"] = trailing_mean(train, horizon, options.trailing_months)
-    out["pipeline"] = pipeline_at(pipe, train, cutoff.ordinal, horizon, options.calibration_months)
-    return out, samples
+    if pipe is not None:
+        out["pipeline"] = pipeline_at(
+            pipe, train, cutoff.ordinal, horizon, options.calibration_months
+        )
+    return {m: f for m, f in out.items() if f is not None}, samples
 
 
 def _stack(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.concat([f.assign(model=m) for m, f in frames.items()], ignore_index=True)
+
+
+def _combined_at(at: pd.DataFrame, seen: pd.DataFrame) -> tuple[pd.DataFrame, list[str], float]:
+    """The combination of the forecasts `at` one cutoff, from the errors `seen` by then: the TOP
+    statistical models ranked on `seen`, their median, its band calibrated on `seen`'s own
+    combination rows. (frame, members, band scale)"""
+    available = [m for m in C.STATISTICAL if m in set(at["model"])]
+    members = C.rank(seen, available)[: C.TOP]
+    frame = C.combine(at, members)
+    frame, scale = C.calibrate(frame, seen[seen["model"].eq("combined")])
+    return frame, members, scale
+
+
+def _with_combined_and_blend(
+    frames: pd.DataFrame, seen: pd.DataFrame, horizon: int, statistical_ok: bool
+) -> tuple[pd.DataFrame, list[str], float, pd.DataFrame]:
+    """`frames` (one cutoff's forecasts) with the combination and the blend added, each decided
+    on the errors `seen` by then (no blend without a pipeline model). (frames, members, band
+    scale, blend weights)"""
+    combined, members, scale = _combined_at(frames, seen)
+    frames = pd.concat([frames, combined.assign(model="combined")], ignore_index=True)
+    weights = C.blend_weights(seen, horizon)
+    if "pipeline" not in set(frames["model"]):
+        return frames, members, scale, weights.iloc[:0]
+    if combined.empty or not statistical_ok:
+        weights["weight"] = np.where(weights["model"].eq("pipeline"), 1.0, 0.0)
+    frames = pd.concat([frames, C.blend(frames, weights).assign(model="blend")], ignore_index=True)
+    return frames, members, scale, weights
+
+
+def _no_metrics() -> pd.DataFrame:
+    return accuracy(pd.DataFrame(columns=["model", "h", "actual", "yhat"]), np.nan)
+
+
+def _empty(scope_id, month, horizon, history, notes) -> ForecastResult:
+    return ForecastResult(
+        scope_id,
+        month,
+        horizon,
+        history,
+        pd.DataFrame(columns=["model", "month", "h", "yhat", "yhat_lower", "yhat_upper"]),
+        pd.DataFrame(
+            columns=["model", "cutoff", "h", "month", "actual", "yhat", "yhat_lower", "yhat_upper"]
+        ),
+        _no_metrics(),
+        pd.DataFrame(columns=["h", "model", "weight"]),
+        {},
+        None,
+        "withheld",
+        notes,
+    )
+
+
+def _backtest(y, cutoffs, month, arrays, options, statistical_ok=True) -> pd.DataFrame:
+    """Every model's forecasts at every cutoff, in order, the combination and the blend at each
+    decided on the errors observable then; with the actuals."""
+    actual = dict(zip(y.index, y.to_numpy(), strict=True))
+    cols = ["model", "cutoff", "h", "month", "actual", "yhat", "yhat_lower", "yhat_upper"]
+    bt = pd.DataFrame(columns=cols)
+    for cutoff in cutoffs:
+        frames, _ = _models_at(y, cutoff, arrays, options, options.horizon, statistical_ok)
+        seen = bt[bt["month"] <= cutoff]
+        f, *_ = _with_combined_and_blend(_stack(frames), seen, options.horizon, statistical_ok)
+        f = f[f["month"] <= month].assign(cutoff=cutoff)
+        f["actual"] = f["month"].map(actual)
+        bt = pd.concat([bt if len(bt) else None, f[cols]], ignore_index=True)
+    return bt.reset_index(drop=True)
 
 
 def forecast_scope(
@@ -103,25 +199,9 @@ def forecast_scope(
     history = rev[rev["month"] <= month][["month", "revenue", "quota"]].reset_index(drop=True)
     nonzero = history["revenue"].fillna(0).to_numpy() > 0
     notes: list[str] = []
-    empty = ForecastResult(
-        scope_id,
-        month,
-        horizon,
-        history,
-        pd.DataFrame(columns=["model", "month", "h", "yhat", "yhat_lower", "yhat_upper"]),
-        pd.DataFrame(
-            columns=["model", "cutoff", "h", "month", "actual", "yhat", "yhat_lower", "yhat_upper"]
-        ),
-        accuracy(pd.DataFrame(columns=["model", "h", "actual", "yhat"]), np.nan),
-        pd.DataFrame(columns=["h", "model", "weight"]),
-        {},
-        None,
-        "withheld",
-        notes,
-    )
     if not nonzero.any():
         notes.append("no_revenue")
-        return empty
+        return _empty(scope_id, month, horizon, history, notes)
     history = history.iloc[int(np.argmax(nonzero)) :].reset_index(drop=True)
     y = pd.Series(
         history["revenue"].fillna(0).to_numpy(dtype="float64"),
@@ -136,7 +216,7 @@ def forecast_scope(
         notes.append("prophet_low_confidence")
     else:
         status = "ok"
-    prophet_ok = status != "withheld"
+    statistical_ok = status != "withheld"
     arrays = PipelineArrays.build(pipe, won)
 
     # backtest: the same cutoffs for every model, each cut at its cutoff
@@ -144,50 +224,21 @@ def forecast_scope(
     cutoffs = pd.period_range(first_cutoff, month - 1, freq="M") if first_cutoff < month else []
     if len(cutoffs) < 3:
         notes.append("backtest_short")
-    parts = []
-    for cutoff in cutoffs:
-        frames, _ = _models_at(y, cutoff, arrays, options, horizon, prophet_ok)
-        f = _stack(frames)
-        f = f[f["month"] <= month].assign(cutoff=cutoff)
-        parts.append(f)
-    bt = pd.concat(parts, ignore_index=True) if parts else empty.backtest.drop(columns="actual")
-    bt["actual"] = bt["month"].map(dict(zip(y.index, y.to_numpy(), strict=True)))
-    # the blend at each cutoff, weighted only by errors observable at that cutoff
-    blends = []
-    for cutoff in cutoffs:
-        seen = bt[bt["month"] <= cutoff]
-        at = bt[bt["cutoff"].eq(cutoff)]
-        b = blend(at, blend_weights(seen, horizon))
-        blends.append(b.assign(model="blend", cutoff=cutoff))
-    if blends:
-        bt = pd.concat([bt, *blends], ignore_index=True)
-        bt["actual"] = bt["month"].map(dict(zip(y.index, y.to_numpy(), strict=True)))
-    cols = ["model", "cutoff", "h", "month", "actual", "yhat", "yhat_lower", "yhat_upper"]
-    bt = bt[cols].reset_index(drop=True)
+    bt = _backtest(y, cutoffs, month, arrays, options, statistical_ok)
     scale = _seasonal_scale(y[y.index <= cutoffs[0]]) if len(cutoffs) else np.nan
-    metrics = accuracy(bt, scale) if len(bt) else empty.metrics
+    metrics = accuracy(bt, scale) if len(bt) else _no_metrics()
 
-    # the forecast from all history
+    # the forecast from all history, combined and blended on every fold's errors
     fitted: list = []
-    frames, samples = _models_at(y, month, arrays, options, horizon, prophet_ok, fitted)
-    weights = blend_weights(bt, horizon)
-    if "prophet" not in frames:
-        weights["weight"] = np.where(weights["model"].eq("pipeline"), 1.0, 0.0)
-    fc = _stack(frames)
-    fc = pd.concat([fc, blend(fc, weights).assign(model="blend")], ignore_index=True)
+    frames, samples = _models_at(y, month, arrays, options, horizon, statistical_ok, fitted)
+    fc, members, band_scale, weights = _with_combined_and_blend(
+        _stack(frames), bt, horizon, statistical_ok
+    )
     fc = fc[["model", "month", "h", "yhat", "yhat_lower", "yhat_upper"]]
+    lead = C.headline(metrics, "blend", short="backtest_short" in notes)
 
-    components = None
-    if fitted:
-        model, pred = fitted
-        components = pd.DataFrame(
-            {
-                "month": y.index,
-                "trend": pred["trend"].to_numpy(),
-                "yearly": pred["yearly"].to_numpy() if "yearly" in pred else np.nan,
-            }
-        )
-    quota = quota_outlook(rev, month, fc, samples)
+    components = fitted[1] if fitted else None
+    quota = quota_outlook(rev, month, fc, samples, lead)
     return ForecastResult(
         scope_id,
         month,
@@ -201,4 +252,52 @@ def forecast_scope(
         components,
         status,
         notes,
+        members,
+        band_scale,
+        lead,
     )
+
+
+@dataclass
+class SeriesForecast:
+    """`forecast_series`'s result: the frames of `ForecastResult` without the pipeline model."""
+
+    forecast: pd.DataFrame  # model, month, h, yhat, yhat_lower, yhat_upper
+    backtest: pd.DataFrame  # model, cutoff, h, month, actual, yhat, yhat_lower, yhat_upper
+    metrics: pd.DataFrame  # model, h (0 = all horizons), mape, smape, mase, coverage_80, n
+    members: list[str]
+    band_scale: float
+    headline: str  # "combined", or a baseline that beat it in the backtest
+
+    def default(self) -> pd.DataFrame:
+        """The forecast that leads: month, h, yhat, yhat_lower, yhat_upper."""
+        f = self.forecast[self.forecast["model"].eq(self.headline)]
+        return f.drop(columns="model").reset_index(drop=True)
+
+
+def forecast_series(y: pd.Series, options: ForecastOptions | None = None) -> SeriesForecast:
+    """The product's default forecast of any monthly series `y` (indexed by monthly Periods),
+    `options.horizon` months ahead: every statistical model and baseline backtested on the last
+    `options.folds` month-ends, the median of the best three, its band calibrated, and a baseline
+    instead where it beat that in the backtest. The same code as a team's forecast, without the
+    pipeline model (and so without the blend). bench/bench_forecast.py scores it on real series.
+
+    >>> y = pd.Series([100.0 + 3 * k for k in range(30)],
+    ...               index=pd.period_range("2024-01", periods=30, freq="M"))
+    >>> r = forecast_series(y, ForecastOptions(horizon=2, folds=3, samples=100))
+    >>> r.headline, r.default()["yhat"].round().tolist()
+    ('combined', [190.0, 193.0])
+    """
+    options = options or ForecastOptions()
+    y = y.astype("float64")
+    month = y.index[-1]
+    first = max(month - options.folds, y.index[0] + (options.min_train_months - 1))
+    cutoffs = pd.period_range(first, month - 1, freq="M") if first < month else []
+    bt = _backtest(y, cutoffs, month, None, options)
+    scale = _seasonal_scale(y[y.index <= cutoffs[0]]) if len(cutoffs) else np.nan
+    metrics = accuracy(bt, scale) if len(bt) else _no_metrics()
+    frames, _ = _models_at(y, month, None, options, options.horizon, True)
+    fc, members, band_scale, _ = _with_combined_and_blend(_stack(frames), bt, options.horizon, True)
+    fc = fc[["model", "month", "h", "yhat", "yhat_lower", "yhat_upper"]].reset_index(drop=True)
+    lead = C.headline(metrics, "combined", short=len(cutoffs) < 3)
+    return SeriesForecast(fc, bt, metrics.reset_index(drop=True), members, band_scale, lead)

@@ -12,11 +12,12 @@ yhat_upper), so the backtest in `forecast` runs them all on the same folds.
   share of pipeline value that, historically (the 12 origins before the cutoff), was won exactly
   h months later, by stage and by how far the expected close date was; plus the revenue that
   historically came from deals not yet created at the origin;
-- blend: prophet and pipeline weighted by the inverse of their backtest mean squared error.
+
+ETS, Theta and ARIMA are in `statistical`; the combination of the statistical models and its
+blend with the pipeline model are in `combine`.
 
 Intervals are 80%: Prophet's own; for the baselines and the pipeline model, the 10th and 90th
-percentiles of their in-sample errors; for the blend, the weighted average of its components'
-quantiles (quantile averaging).
+percentiles of their in-sample errors.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ from analysis.data.contract import OPEN_STAGES
 
 __all__ = [
     "MODELS",
-    "COMPONENTS",
     "INTERVAL",
     "DUE_BUCKETS",
     "ForecastOptions",
@@ -43,14 +43,23 @@ __all__ = [
     "prophet_forecast",
     "pipeline_forecast",
     "pipeline_at",
-    "blend_weights",
-    "blend",
     "accuracy",
     "thai_working_days",
 ]
 
-MODELS = ("prophet", "seasonal_naive", "trailing_mean", "pipeline", "blend")
-COMPONENTS = ("prophet", "pipeline")  # what the blend combines
+# every model a forecast shows, in the order tables list them (`statistical` holds ets, theta and
+# arima; `combine` makes combined and blend)
+MODELS = (
+    "ets",
+    "theta",
+    "arima",
+    "prophet",
+    "seasonal_naive",
+    "trailing_mean",
+    "pipeline",
+    "combined",
+    "blend",
+)
 INTERVAL = 0.8
 _Q = ((1 - INTERVAL) / 2, 1 - (1 - INTERVAL) / 2)
 DUE_BUCKETS = 4  # expected close: overdue/this month, +1, +2, +3, +4 or later
@@ -64,11 +73,12 @@ class ForecastOptions:
     horizon: int = 6
     folds: int = 12  # rolling-origin cutoffs: M-folds .. M-1
     trailing_months: int = 6  # the stronger of 3 and 6 in the sample backtest (bench)
-    yearly_fourier_order: int = 3
+    yearly_fourier_order: int = 5  # chosen on real series (bench_forecast.py, docs/forecasting.md)
     working_days_regressor: bool = False
-    changepoint_prior_scale: float = 0.05
+    changepoint_prior_scale: float = 0.01
+    prophet_log_scale: bool = True
     min_months: int = 24  # below: Prophet is marked low-confidence (no yearly seasonality)
-    min_months_prophet: int = 12  # below: Prophet is withheld
+    min_months_prophet: int = 12  # below: ETS, Theta, ARIMA and Prophet are withheld
     min_train_months: int = 12  # a backtest fold needs this much history before its cutoff
     calibration_months: int = 12  # origins the pipeline model learns its rates from
     samples: int = 1000  # Prophet predictive samples (intervals, quota probability)
@@ -165,10 +175,14 @@ def prophet_forecast(
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Fit Prophet on monthly revenue `y` and forecast `horizon` months.
 
-    Returns the forecast frame and the predictive samples (horizon x options.samples), which the
-    quota outlook sums. Yearly seasonality only from `options.min_months` of history. Predictions
-    are floored at zero (revenue is never negative). `model_out`, a list, receives the fitted
-    model and its in-sample prediction (for the components plot).
+    Configured for monthly business revenue: on the log scale when every month is positive
+    (`options.prophet_log_scale`; seasonality then acts in proportion to the level, and a falling
+    trend bends towards zero instead of crossing it and being clipped to a flat zero), a stiff
+    trend (`changepoint_prior_scale`) and yearly seasonality with `yearly_fourier_order` terms
+    from `options.min_months` of history. A series with a zero month is modelled as it is and
+    floored at zero. Returns the forecast frame and the predictive samples (horizon x
+    options.samples), which the quota outlook sums. `model_out`, a list, receives the fitted
+    model and its components over the history (month, trend, yearly) in revenue units.
     """
     _quiet()  # before the import: prophet.plot logs an error when plotly is missing
     with warnings.catch_warnings():
@@ -188,7 +202,10 @@ def prophet_forecast(
         uncertainty_samples=options.samples,
         changepoint_prior_scale=options.changepoint_prior_scale,
     )
-    train = pd.DataFrame({"ds": y.index.to_timestamp(), "y": y.to_numpy(dtype="float64")})
+    values = y.to_numpy(dtype="float64")
+    log = options.prophet_log_scale and bool((values > 0).all())
+    back = np.exp if log else (lambda v: np.asarray(v, dtype="float64"))
+    train = pd.DataFrame({"ds": y.index.to_timestamp(), "y": np.log(values) if log else values})
     months = _future(y, horizon)
     future = pd.DataFrame({"ds": months.to_timestamp()})
     if options.working_days_regressor:
@@ -202,18 +219,30 @@ def prophet_forecast(
             warnings.simplefilter("ignore")
             model.fit(train)
             pred = model.predict(future)
-            samples = model.predictive_samples(future)["yhat"]
+            samples = back(model.predictive_samples(future)["yhat"])
             if model_out is not None:
-                model_out += [model, model.predict(train)]
+                model_out += [model, _components(y.index, model.predict(train), back)]
     finally:
         np.random.set_state(state)  # noqa: NPY002
     frame = _frame(
         months,
-        pred["yhat"].clip(lower=0),
-        pred["yhat_lower"].clip(lower=0),
-        pred["yhat_upper"].clip(lower=0),
+        np.maximum(back(pred["yhat"]), 0),
+        np.maximum(back(pred["yhat_lower"]), 0),
+        np.maximum(back(pred["yhat_upper"]), 0),
     )
     return frame, np.clip(samples, 0, None)
+
+
+def _components(months: pd.PeriodIndex, pred: pd.DataFrame, back) -> pd.DataFrame:
+    """Prophet's trend and yearly seasonality over the history, in revenue: on the log scale the
+    trend is exp(trend) and the season what it adds to that month at that level."""
+    trend = back(pred["trend"].to_numpy())
+    yearly = (
+        back(pred["trend"].to_numpy() + pred["yearly"].to_numpy()) - trend
+        if "yearly" in pred
+        else np.full(len(trend), np.nan)
+    )
+    return pd.DataFrame({"month": months, "trend": trend, "yearly": yearly})
 
 
 _STAGE_CODES = {s: i for i, s in enumerate((*OPEN_STAGES, "open"))}
@@ -323,52 +352,7 @@ def pipeline_forecast(
     )
 
 
-# --- backtest and blend -------------------------------------------------------------------------
-
-
-def blend_weights(errors: pd.DataFrame, horizon: int) -> pd.DataFrame:
-    """Inverse-MSE weights of the COMPONENTS per horizon, from backtest `errors` (model, h,
-    actual, yhat). A horizon with no error for some component uses all horizons pooled; with no
-    errors at all the weights are equal. A component whose forecast is missing gets weight 0."""
-    rows = []
-    e = errors[errors["model"].isin(COMPONENTS)].dropna(subset=["actual", "yhat"])
-    pooled = (e["actual"] - e["yhat"]).pow(2).groupby(e["model"]).mean()
-    for h in range(1, horizon + 1):
-        eh = e[e["h"].eq(h)]
-        mse = (eh["actual"] - eh["yhat"]).pow(2).groupby(eh["model"]).mean()
-        if not all(m in mse.index for m in COMPONENTS):
-            mse = pooled
-        if all(m in mse.index for m in COMPONENTS) and (mse > 0).all():
-            inv = 1.0 / mse.reindex(list(COMPONENTS))
-            w = inv / inv.sum()
-        else:
-            w = pd.Series(1.0 / len(COMPONENTS), index=list(COMPONENTS))
-        rows += [{"h": h, "model": m, "weight": float(w[m])} for m in COMPONENTS]
-    return pd.DataFrame(rows)
-
-
-def blend(forecasts: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame:
-    """Weighted mean of the components' forecasts and of their band edges, per horizon; a band
-    is left empty when a weighted component has none (no invented precision)."""
-    rows = []
-    comps = forecasts[forecasts["model"].isin(COMPONENTS)].dropna(subset=["yhat"])
-    for h, g in comps.groupby("h"):
-        g = g.merge(weights, on=["h", "model"])
-        g = g[g["weight"] > 0]
-        if g.empty:
-            continue
-        w = g["weight"] / g["weight"].sum()
-        band = bool(g[["yhat_lower", "yhat_upper"]].notna().all(axis=None))
-        rows.append(
-            {
-                "month": g["month"].iloc[0],
-                "h": int(h),
-                "yhat": float((w * g["yhat"]).sum()),
-                "yhat_lower": float((w * g["yhat_lower"]).sum()) if band else np.nan,
-                "yhat_upper": float((w * g["yhat_upper"]).sum()) if band else np.nan,
-            }
-        )
-    return pd.DataFrame(rows, columns=["month", "h", "yhat", "yhat_lower", "yhat_upper"])
+# --- scoring -----------------------------------------------------------------------------------
 
 
 def accuracy(errors: pd.DataFrame, scale: float) -> pd.DataFrame:

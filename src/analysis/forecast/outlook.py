@@ -84,12 +84,18 @@ def quarter_of(month: pd.Period) -> pd.Period:
 
 
 def quota_outlook(
-    rev: pd.DataFrame, month: pd.Period, fc: pd.DataFrame, samples: np.ndarray | None
+    rev: pd.DataFrame,
+    month: pd.Period,
+    fc: pd.DataFrame,
+    samples: np.ndarray | None,
+    model: str = "blend",
 ) -> dict:
     """P(won revenue in the current quarter >= its quota): what is already won in the quarter
     plus joint sample paths for its remaining months. The paths are Prophet's predictive samples
-    re-centred month by month on the blend (so the probability agrees with the blend forecast
-    shown beside it, while keeping Prophet's spread and its correlation across months)."""
+    re-centred month by month on `model`'s forecast (the headline), and their spread scaled so
+    that their 10th-90th percentile range is that forecast's 80% band where it has one: the
+    probability agrees with the forecast and band shown beside it, while keeping Prophet's
+    correlation across months."""
     quarter = quarter_of(month)
     q_months = pd.period_range(quarter.asfreq("M", "start"), quarter.asfreq("M", "end"), freq="M")
     r = rev.set_index("month")
@@ -101,22 +107,25 @@ def quota_outlook(
         "quota": None if not np.isfinite(quota) or quota <= 0 else quota,
         "booked": booked,
         "remaining_months": [str(m) for m in remaining],
-        "method": "prophet_samples_recentred_on_blend",
+        "method": f"prophet_samples_recentred_on_{model}",
+        "model": model,
         "probability": None,
         "forecast_remaining": None,
         "samples": None,
     }
-    blend = fc[fc["model"].eq("blend")].set_index("month")["yhat"].reindex(remaining)
-    if remaining and blend.notna().all():
-        out["forecast_remaining"] = float(blend.sum())
+    lead = fc[fc["model"].eq(model)].set_index("month").reindex(remaining)
+    if remaining and lead["yhat"].notna().all():
+        out["forecast_remaining"] = float(lead["yhat"].sum())
     if samples is None or out["quota"] is None or not remaining:
         return out
     idx = [int((m - (month + 1)).n) for m in remaining]
     paths = samples[idx]
-    if blend.notna().all():
-        paths = np.clip(
-            paths - paths.mean(axis=1, keepdims=True) + blend.to_numpy()[:, None], 0, None
-        )
+    if lead["yhat"].notna().all():
+        spread = paths - paths.mean(axis=1, keepdims=True)
+        width = np.subtract(*np.quantile(paths, [0.9, 0.1], axis=1))
+        band = (lead["yhat_upper"] - lead["yhat_lower"]).to_numpy()
+        scale = np.where(np.isfinite(band) & (width > 0), band / np.where(width > 0, width, 1), 1.0)
+        paths = np.clip(spread * scale[:, None] + lead["yhat"].to_numpy()[:, None], 0, None)
     else:
         out["method"] = "prophet_samples"
     out["probability"] = float(np.mean(booked + paths.sum(axis=0) >= out["quota"]))

@@ -365,14 +365,18 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "fc_section_method": {"th": "วิธีการพยากรณ์", "en": "Forecast method"},
     "model": {"th": "แบบจำลอง", "en": "Model"},
+    "model_ets": {"th": "ETS", "en": "ETS"},
+    "model_theta": {"th": "Theta", "en": "Theta"},
+    "model_arima": {"th": "ARIMA", "en": "ARIMA"},
     "model_prophet": {"th": "Prophet", "en": "Prophet"},
     "model_seasonal_naive": {"th": "ค่าเดือนเดียวกันปีก่อน", "en": "Seasonal naive"},
     "model_trailing_mean": {"th": "ค่าเฉลี่ยย้อนหลัง", "en": "Trailing mean"},
     "model_pipeline": {"th": "จากไปป์ไลน์", "en": "Pipeline"},
-    "model_blend": {"th": "ผสม (Prophet + ไปป์ไลน์)", "en": "Blend (Prophet + pipeline)"},
+    "model_combined": {"th": "แบบรวม (มัธยฐานของแบบสถิติ)", "en": "Combination"},
+    "model_blend": {"th": "ผสม (แบบรวม + ไปป์ไลน์)", "en": "Blend (combination + pipeline)"},
     "actual": {"th": "จริง", "en": "Actual"},
     "error": {"th": "คลาดเคลื่อน", "en": "Error"},
-    "blend_interval": {"th": "ช่วง 80% ของแบบผสม", "en": "Blend 80% interval"},
+    "headline_interval": {"th": "ช่วง 80% ของ{model}", "en": "80% interval ({model})"},
     "coverage_80": {"th": "ครอบคลุมในช่วง 80%", "en": "Inside 80% interval"},
     "horizon_months": {"th": "ระยะพยากรณ์ (เดือน)", "en": "Months ahead"},
     "fc_trend": {"th": "แนวโน้ม", "en": "Trend"},
@@ -394,9 +398,30 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Revenue in {month} is forecast at {value}{band}.",
     },
     "fc_band": {"th": " (ช่วง 80%: {low} – {high})", "en": " (80% interval {low} – {high})"},
-    "fc_baseline_first": {
-        "th": " แต่ในการทดสอบย้อนหลัง {model} แม่นยำกว่าแบบผสม และพยากรณ์ไว้ที่ {value}",
-        "en": "In the backtest, though, {model} was more accurate than the blend; it gives {value}.",
+    "fc_headline_blend": {
+        "th": " ตัวเลขนี้มาจากมัธยฐานของ {members} ({k} แบบที่แม่นที่สุดจาก {n} แบบสถิติในการทดสอบย้อนหลังของ"
+        "ขอบเขตนี้) ถ่วงน้ำหนักรวมกับแบบไปป์ไลน์",
+        "en": "It is the median of {members} (the {k} most accurate of the {n} statistical "
+        "models in this backtest), blended with the pipeline model.",
+    },
+    "fc_headline_pipeline": {
+        "th": " ตัวเลขนี้มาจากแบบไปป์ไลน์อย่างเดียว เพราะประวัติสั้นเกินกว่าจะใช้แบบสถิติ",
+        "en": "It is the pipeline model's forecast: the history is too short for the statistical "
+        "models.",
+    },
+    "fc_headline_baseline": {
+        "th": " ตัวเลขนี้คือ{model} เพราะในการทดสอบย้อนหลังแบบนี้แม่นกว่าแบบผสม (MASE {mase} เทียบ "
+        "{blend_mase})",
+        "en": "It is the {model} forecast: in the backtest it was more accurate than the blend "
+        "of the statistical models and the pipeline (MASE {mase} against {blend_mase}).",
+    },
+    "fc_prophet_best": {
+        "th": " Prophet แม่นที่สุดในบรรดาแบบสถิติ ({models})",
+        "en": "Prophet was the most accurate of the statistical models ({models}).",
+    },
+    "fc_prophet_beaten": {
+        "th": " Prophet แม่นน้อยกว่า {models} ในการทดสอบย้อนหลังนี้",
+        "en": "Prophet was less accurate than {models} in this backtest.",
     },
     "fc_quota_sentence": {
         "th": " โอกาสทำได้ตามเป้า{quarter} ({quota}) ตามการพยากรณ์: {probability}",
@@ -418,13 +443,14 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "fc_booked": {"th": "ปิดได้แล้วในไตรมาส", "en": "Won so far this quarter"},
     "fc_blend_remaining": {
-        "th": "พยากรณ์เดือนที่เหลือ (แบบผสม)",
-        "en": "Forecast for the remaining months (blend)",
+        "th": "พยากรณ์เดือนที่เหลือ ({model})",
+        "en": "Forecast for the remaining months ({model})",
     },
     "fc_probability": {"th": "โอกาสทำได้ตามเป้า", "en": "Probability of meeting quota"},
     "fc_probability_method": {
-        "th": "จำลองจากตัวอย่างพยากรณ์ของ Prophet {samples} เส้นทาง ปรับค่ากลางให้ตรงกับแบบผสม",
-        "en": "simulated from {samples} Prophet predictive sample paths, re-centred on the blend",
+        "th": "จำลองจากตัวอย่างพยากรณ์ของ Prophet {samples} เส้นทาง ปรับค่ากลางและช่วงให้ตรงกับ{model}",
+        "en": "simulated from {samples} Prophet predictive sample paths, re-centred on {model} "
+        "and scaled to its 80% interval",
     },
     "fc_quarter_closed": {
         "th": "ไตรมาสนี้ปิดแล้ว: ไม่มีเดือนที่ต้องพยากรณ์",
@@ -449,12 +475,13 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "There is no won revenue in the history, so there is nothing to forecast.",
     },
     "fc_note_prophet_withheld": {
-        "th": " ไม่แสดงพยากรณ์ของ Prophet: ประวัติสั้นเกินไป (น้อยกว่า 12 เดือน)",
-        "en": "The Prophet forecast is withheld: under 12 months of history.",
+        "th": " ไม่แสดงพยากรณ์ของแบบสถิติ (ETS, Theta, ARIMA, Prophet): ประวัติสั้นเกินไป (น้อยกว่า 12 เดือน)",
+        "en": "The statistical forecasts (ETS, Theta, ARIMA, Prophet) are withheld: under 12 "
+        "months of history.",
     },
     "fc_note_prophet_low_confidence": {
-        "th": " ความเชื่อมั่นต่ำ: ประวัติน้อยกว่า 2 ปี Prophet จึงไม่ประมาณฤดูกาลรายปี",
-        "en": "Low confidence: under two years of history, so Prophet fits no yearly seasonality.",
+        "th": " ความเชื่อมั่นต่ำ: ประวัติน้อยกว่า 2 ปี แบบสถิติจึงไม่ประมาณฤดูกาลรายปี",
+        "en": "Low confidence: under two years of history, so no model fits yearly seasonality.",
     },
     "fc_backtest_no_signal": {
         "th": " ในการทดสอบย้อนหลัง {folds} เดือน ทุกแบบจำลองคลาดเคลื่อนเท่ากัน (เดือนที่ทดสอบแทบไม่มี"
@@ -491,29 +518,42 @@ TEXT: dict[str, dict[str, str]] = {
         "{needs}).",
     },
     "fc_method_models": {
-        "th": "Prophet ใช้รายได้รายเดือน ฤดูกาลรายปี {fourier} พจน์ "
-        "(ต้องมีประวัติ {min_months} เดือน; น้อยกว่า {min_prophet} เดือนจะไม่แสดง); "
+        "th": "แบบสถิติ 4 แบบบนรายได้รายเดือน: ETS (เลือกรูปแบบด้วย AICc), Theta, ARIMA (เลือกอันดับอัตโนมัติ) "
+        "และ Prophet (บนลอการิทึมของรายได้ ฤดูกาลรายปี {fourier} พจน์) ฤดูกาลรายปีต้องมีประวัติ "
+        "{min_months} เดือน น้อยกว่า {min_prophet} เดือนจะไม่แสดง; "
         "แบบพื้นฐาน: ค่าเดือนเดียวกันปีก่อน และค่าเฉลี่ย {trailing} เดือนล่าสุด; "
         "แบบไปป์ไลน์: ดีลที่เปิดอยู่ × สัดส่วนมูลค่าที่เคยปิดได้ตามขั้นและวันปิดที่คาด "
         "บวกรายได้จากดีลที่ยังไม่ถูกสร้าง",
-        "en": "Prophet on monthly won revenue with {fourier} yearly Fourier terms (needs "
-        "{min_months} months; withheld under {min_prophet}). Baselines: the same month last "
-        "year, and the mean of the last {trailing} months. Pipeline: open deals × the share of "
-        "value historically won by stage and expected-close timing, plus revenue from deals not "
-        "yet created.",
+        "en": "Four statistical models on monthly won revenue: ETS (its form chosen by AICc), "
+        "Theta, ARIMA (orders chosen automatically) and Prophet (on log revenue, {fourier} "
+        "yearly Fourier terms); yearly seasonality needs {min_months} months, and all four are "
+        "withheld under {min_prophet}. Baselines: the same month last year, and the mean of the "
+        "last {trailing} months. Pipeline: open deals × the share of value historically won by "
+        "stage and expected-close timing, plus revenue from deals not yet created.",
+    },
+    "fc_method_combination": {
+        "th": "แบบรวมคือมัธยฐานของ {k} แบบสถิติที่แม่นที่สุดในการทดสอบย้อนหลัง (ตอนนี้: {members}) "
+        "ช่วง 80% ปรับด้วยตัวคูณ {scale} ให้ครอบคลุม 80% ของความคลาดเคลื่อนย้อนหลังของแบบรวมเอง",
+        "en": "The combination is the median of the {k} statistical models most accurate in the "
+        "backtest (now: {members}); its 80% band is scaled by {scale} so that it would have held "
+        "80% of the combination's own backtest errors.",
     },
     "fc_method_blend_weights": {
-        "th": "แบบผสมถ่วงน้ำหนัก Prophet กับแบบไปป์ไลน์ด้วยส่วนกลับของ MSE ย้อนหลัง (เดือนหน้า: {weights})",
-        "en": "The blend weights Prophet and the pipeline by the inverse of their backtest mean "
-        "squared error (next month: {weights}).",
+        "th": "แบบผสมถ่วงน้ำหนักแบบรวมกับแบบไปป์ไลน์ด้วยส่วนกลับของ MSE ย้อนหลัง (เดือนหน้า: {weights}) "
+        "ทุกการเลือกที่จุดตัดหนึ่งใช้เฉพาะความคลาดเคลื่อนที่รู้แล้ว ณ จุดตัดนั้น",
+        "en": "The blend weights the combination and the pipeline by the inverse of their "
+        "backtest mean squared error (next month: {weights}); at each backtest cutoff every "
+        "choice used only the errors known by then.",
     },
     "fc_method_blend_equal": {
-        "th": "แบบผสมให้น้ำหนัก Prophet และแบบไปป์ไลน์เท่ากัน (ไม่มีผลทดสอบย้อนหลังให้ถ่วงน้ำหนัก)",
-        "en": "The blend weights Prophet and the pipeline equally (no backtest to weight them by).",
+        "th": "แบบผสมให้น้ำหนักแบบรวมและแบบไปป์ไลน์เท่ากัน (ไม่มีผลทดสอบย้อนหลังให้ถ่วงน้ำหนัก)",
+        "en": "The blend weights the combination and the pipeline equally (no backtest to weight "
+        "them by).",
     },
     "fc_method_blend_pipeline": {
-        "th": "แบบผสมคือแบบไปป์ไลน์อย่างเดียว เพราะประวัติสั้นเกินกว่าจะใช้ Prophet",
-        "en": "The blend is the pipeline model alone: the history is too short for Prophet.",
+        "th": "แบบผสมคือแบบไปป์ไลน์อย่างเดียว เพราะประวัติสั้นเกินกว่าจะใช้แบบสถิติ",
+        "en": "The blend is the pipeline model alone: the history is too short for the "
+        "statistical models.",
     },
     "fc_method_mase": {
         "th": "MASE ต่ำกว่า 1 คือแม่นกว่าค่าเดือนเดียวกันปีก่อน",
@@ -521,9 +561,10 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "fc_table_gaps": {
         "th": "– คือเดือนที่แบบจำลองนั้นพยากรณ์ไม่ได้: ค่าเดือนเดียวกันปีก่อนต้องมีข้อมูลเดือนนั้นของปีที่แล้ว "
-        "และ Prophet ไม่แสดงเมื่อประวัติสั้นกว่า {min_prophet} เดือน",
+        "และแบบสถิติไม่แสดงเมื่อประวัติสั้นกว่า {min_prophet} เดือน",
         "en": "– marks a month a model cannot forecast: the seasonal naive needs the same month a "
-        "year before, and Prophet is withheld under {min_prophet} months of history.",
+        "year before, and the statistical models are withheld under {min_prophet} months of "
+        "history.",
     },
     # --- skill and training effects ---
     "effects_title": {

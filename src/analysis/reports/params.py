@@ -51,8 +51,8 @@ def validate_team_id(value: str) -> str:
 
 
 class ForecastParams(BaseModel):
-    """Forecast settings (`forecast:` in params files); the defaults were chosen by the backtest
-    on the sample data (`make bench`, bench/bench_forecast.py compares the variants)."""
+    """Forecast settings (`forecast:` in params files). Prophet's were chosen on real monthly
+    series (`make bench`, bench/bench_forecast.py; docs/forecasting.md), not on the sample."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -60,18 +60,23 @@ class ForecastParams(BaseModel):
     folds: int = Field(12, ge=3, le=36, description="backtest cutoffs (the last N months)")
     trailing_months: int = Field(6, ge=1, le=24, description="window of the trailing-mean baseline")
     yearly_fourier_order: int = Field(
-        3, ge=0, le=10, description="Prophet yearly seasonality terms (0 = none)"
+        5, ge=0, le=10, description="Prophet yearly seasonality terms (0 = none)"
     )
     working_days_regressor: bool = Field(
         False, description="Prophet regressor: Thai working days per month (TH public holidays)"
     )
     changepoint_prior_scale: float = Field(
-        0.05, gt=0, le=10, description="Prophet trend flexibility"
+        0.01, gt=0, le=10, description="Prophet trend flexibility"
+    )
+    prophet_log_scale: bool = Field(
+        True, description="Prophet on log revenue when every month is positive"
     )
     min_months: int = Field(
         24, ge=12, description="below: Prophet is low-confidence and fits no seasonality"
     )
-    min_months_prophet: int = Field(12, ge=3, description="below: Prophet is withheld")
+    min_months_prophet: int = Field(
+        12, ge=3, description="below: ETS, Theta, ARIMA and Prophet are withheld"
+    )
     calibration_months: int = Field(
         12, ge=3, le=36, description="origins the pipeline model learns its rates from"
     )

@@ -47,8 +47,12 @@ PALETTE = {
 
 
 MODEL_COLORS = {
+    "ets": "#d95f02",
+    "theta": "#e7298a",
+    "arima": "#66a61e",
     "prophet": "#1f5fa8",
     "pipeline": "#2e8540",
+    "combined": "#a6761d",
     "blend": "#6a3d9a",
     "seasonal_naive": "#8c96a0",
     "trailing_mean": "#c0a060",
@@ -520,8 +524,8 @@ def plot_backtest_errors(metrics: pd.DataFrame, *, lang: Lang = "en", ax=None) -
             g["h"],
             g["mase"],
             marker="o",
-            lw=2.4 if model in ("blend", "prophet") else 1.4,
-            ls="-" if model in ("blend", "prophet", "pipeline") else "--",
+            lw=2.4 if model in ("blend", "combined") else 1.4,
+            ls="-" if model in ("blend", "combined", "prophet", "pipeline") else "--",
             color=MODEL_COLORS.get(model, PALETTE["muted"]),
             label=t(f"model_{model}", lang),
         )

@@ -34,6 +34,7 @@ __all__ = [
     "heading",
     "data_note",
     "summary",
+    "headline_note",
     "forecast_chart",
     "forecast_table",
     "backtest_chart",
@@ -158,14 +159,15 @@ def _overall(ctx: ForecastContext) -> pd.DataFrame:
 
 
 def summary(ctx: ForecastContext) -> Markdown:
-    """The forecast in one paragraph: next month, the quarter's outlook, how far to trust it."""
+    """The forecast in one paragraph: next month (the headline model's), what that number is, the
+    quarter's outlook, how far to trust it."""
     r, lang = ctx.result, ctx.lang
     if "no_revenue" in r.notes:
         return Markdown(t("fc_no_revenue", lang))
-    blend = r.forecast[r.forecast["model"].eq("blend")].set_index("h")
+    lead = r.forecast[r.forecast["model"].eq(r.headline)].set_index("h")
     parts = []
-    if 1 in blend.index:
-        row = blend.loc[1]
+    if 1 in lead.index:
+        row = lead.loc[1]
         band = (
             t(
                 "fc_band",
@@ -185,9 +187,7 @@ def summary(ctx: ForecastContext) -> Markdown:
                 band=band,
             )
         )
-    lead = _baseline_first(ctx)
-    if lead:
-        parts.append(lead)
+        parts.append(headline_note(ctx))
     q = r.quota
     if q.get("probability") is not None:
         parts.append(
@@ -201,30 +201,38 @@ def summary(ctx: ForecastContext) -> Markdown:
         )
     parts.append(backtest_verdict(ctx).data)
     parts += [t(f"fc_note_{n}", lang) for n in r.notes]
-    return Markdown(" ".join(parts))
+    return Markdown(" ".join(p for p in parts if p))
 
 
-def _baseline_first(ctx: ForecastContext) -> str:
-    """When a simple baseline was more accurate than the blend in the backtest, say so beside the
-    blend's headline, with the baseline's own forecast for next month ('' otherwise): the reader
-    should not learn it only at the end of the paragraph."""
-    o, r = _overall(ctx), ctx.result
-    if o.empty or "blend" not in o.index or _short(ctx):
-        return ""
-    baselines = [m for m in ("seasonal_naive", "trailing_mean") if m in o.index]
-    if not baselines:
-        return ""
-    best = min(baselines, key=lambda m: o.loc[m, "mase"])
-    if not o.loc[best, "mase"] < o.loc["blend", "mase"]:
-        return ""
-    nxt = r.forecast[r.forecast["model"].eq(best) & r.forecast["h"].eq(1)]
-    if nxt.empty or pd.isna(nxt["yhat"].iloc[0]):
-        return ""
+def _names(models, lang: Lang) -> str:
+    names = [_model(m, lang) for m in models]
+    if len(names) < 2:
+        return "".join(names)
+    joiner = {"th": " และ ", "en": " and "}[lang]
+    return ", ".join(names[:-1]) + joiner + names[-1]
+
+
+def headline_note(ctx: ForecastContext) -> str:
+    """What the headline number is: which models made it, and why it is a baseline when one was
+    more accurate than the blend in the backtest (`combine.headline`)."""
+    r, lang, o = ctx.result, ctx.lang, _overall(ctx)
+    if r.headline in forecast.BASELINES:
+        return t(
+            "fc_headline_baseline",
+            lang,
+            model=_model(r.headline, lang),
+            mase=fmt_number(o.loc[r.headline, "mase"], digits=2),
+            blend_mase=fmt_number(o.loc["blend", "mase"], digits=2),
+        )
+    if not r.members:
+        return t("fc_headline_pipeline", lang)
+    available = [m for m in forecast.STATISTICAL if m in set(r.forecast["model"])]
     return t(
-        "fc_baseline_first",
-        ctx.lang,
-        model=_model(best, ctx.lang),
-        value=ctx.estimate(nxt["yhat"].iloc[0]),
+        "fc_headline_blend",
+        lang,
+        members=_names(r.members, lang),
+        k=len(r.members),
+        n=len(available),
     )
 
 
@@ -233,7 +241,8 @@ def _quarter(quarter: str, ctx: ForecastContext) -> str:
 
 
 def forecast_chart(ctx: ForecastContext) -> Figure:
-    """The last 24 months, the blend and Prophet with their 80% bands, and the quota."""
+    """The last 24 months, the headline forecast and Prophet with their 80% bands, and the
+    quota."""
     r = ctx.result
     rev = ctx.data.revenue
     scope = rev[rev["scope_id"].eq(r.scope)]
@@ -243,28 +252,33 @@ def forecast_chart(ctx: ForecastContext) -> Figure:
     ]
     return finished(
         plots.plot_forecast(
-            history, r.forecast, lang=ctx.lang, buddhist_era=ctx.report.buddhist_era
+            history,
+            r.forecast,
+            models=tuple(dict.fromkeys((r.headline, "prophet"))),
+            lang=ctx.lang,
+            buddhist_era=ctx.report.buddhist_era,
         )
     )
 
 
 def forecast_table(ctx: ForecastContext) -> HTML:
-    """Each model's forecast by month, with the blend's 80% interval."""
-    f, lang = ctx.result.forecast, ctx.lang
+    """Each model's forecast by month, with the headline forecast's 80% interval."""
+    r, lang = ctx.result, ctx.lang
+    f = r.forecast
     if f.empty:
         return HTML(f"<p>{t('fc_no_revenue', lang)}</p>")
     wide = f.pivot(index="month", columns="model", values="yhat")
-    # months some model forecasts but the blend does not (too short a history to blend) show "–"
-    blend = f[f["model"].eq("blend")].set_index("month").reindex(wide.index)
+    # months some model forecasts but the headline does not (too short a history) show "–"
+    lead = f[f["model"].eq(r.headline)].set_index("month").reindex(wide.index)
     order = [m for m in forecast.MODELS if m in wide.columns]
     frame = pd.DataFrame({t("month", lang): [ctx.month(m) for m in wide.index]})
     for model in order:
         frame[_model(model, lang)] = [ctx.estimate(v) for v in wide[model]]
-    frame[t("blend_interval", lang)] = [
+    frame[t("headline_interval", lang, model=_model(r.headline, lang))] = [
         "–"
-        if pd.isna(blend.loc[m, "yhat_lower"])
-        else f"{ctx.estimate(blend.loc[m, 'yhat_lower'])} – "
-        f"{ctx.estimate(blend.loc[m, 'yhat_upper'])}"
+        if pd.isna(lead.loc[m, "yhat_lower"])
+        else f"{ctx.estimate(lead.loc[m, 'yhat_lower'])} – "
+        f"{ctx.estimate(lead.loc[m, 'yhat_upper'])}"
         for m in wide.index
     ]
     table = html_table(frame, "forecast-table")
@@ -326,6 +340,7 @@ def backtest_verdict(ctx: ForecastContext) -> Markdown:
             folds=folds,
         )
     ]
+    parts.append(_prophet_rank(o, lang))
     for model in ("prophet", "blend"):
         if model not in o.index or best_base is None:
             continue
@@ -343,6 +358,17 @@ def backtest_verdict(ctx: ForecastContext) -> Markdown:
     return Markdown(" ".join(parts))
 
 
+def _prophet_rank(o: pd.DataFrame, lang: Lang) -> str:
+    """Whether Prophet beat the other statistical models in this backtest ('' without it)."""
+    stats = [m for m in forecast.STATISTICAL if m in o.index and pd.notna(o.loc[m, "mase"])]
+    if "prophet" not in stats or len(stats) < 2:
+        return ""
+    better = [m for m in stats if o.loc[m, "mase"] < o.loc["prophet", "mase"]]
+    if better:
+        return t("fc_prophet_beaten", lang, models=_names(better, lang))
+    return t("fc_prophet_best", lang, models=_names(stats, lang))
+
+
 def quota_outlook(ctx: ForecastContext) -> HTML | Markdown | None:
     if not shows("fc_section_quota", ctx.report.ds):
         return None
@@ -355,13 +381,23 @@ def quota_outlook(ctx: ForecastContext) -> HTML | Markdown | None:
         (t("fc_booked", lang), ctx.money(q["booked"])),
     ]
     if q.get("forecast_remaining") is not None:
-        rows.append((t("fc_blend_remaining", lang), ctx.estimate(q["forecast_remaining"])))
+        model = _model(q.get("model", "blend"), lang)
+        rows.append(
+            (t("fc_blend_remaining", lang, model=model), ctx.estimate(q["forecast_remaining"]))
+        )
     if q.get("probability") is not None:
         rows.append(
             (
                 t("fc_probability", lang),
                 f"{fmt_chance(q['probability'])} "
-                f"({t('fc_probability_method', lang, samples=fmt_number(q['samples']))})",
+                "("
+                + t(
+                    "fc_probability_method",
+                    lang,
+                    samples=fmt_number(q["samples"]),
+                    model=_model(q.get("model", "blend"), lang),
+                )
+                + ")",
             )
         )
     elif not q["remaining_months"]:
@@ -392,14 +428,15 @@ def category_table(ctx: ForecastContext) -> HTML | Markdown:
 def tracking_table(ctx: ForecastContext) -> HTML | Markdown:
     """The forecasts made one month ahead over the last year against what happened."""
     bt, lang = ctx.result.backtest, ctx.lang
-    one = bt[bt["h"].eq(1) & bt["model"].isin(["blend", "prophet"])]
+    models = list(dict.fromkeys((ctx.result.headline, "prophet")))
+    one = bt[bt["h"].eq(1) & bt["model"].isin(models)]
     if one.empty:
         return Markdown(t("fc_note_backtest_short", lang))
     wide = one.pivot(index="month", columns="model", values="yhat")
     actual = one.groupby("month")["actual"].first()
     frame = pd.DataFrame({t("month", lang): [ctx.month(m) for m in wide.index]})
     frame[t("actual", lang)] = [ctx.money(v) for v in actual.reindex(wide.index)]
-    for model in ("blend", "prophet"):
+    for model in models:
         if model in wide.columns:
             frame[_model(model, lang)] = [ctx.estimate(v) for v in wide[model]]
             err = wide[model] / actual.reindex(wide.index).where(lambda s: s != 0) - 1
@@ -438,8 +475,18 @@ def method(ctx: ForecastContext) -> Markdown:
             trailing=o.trailing_months,
         )
     )
+    if r.members:
+        parts.append(
+            t(
+                "fc_method_combination",
+                lang,
+                k=forecast.TOP,
+                members=_names(r.members, lang),
+                scale=fmt_number(r.band_scale, digits=2),
+            )
+        )
     weights = r.weights[r.weights["h"].eq(1)].set_index("model")["weight"]
-    if r.prophet_status == "withheld":
+    if r.prophet_status == "withheld" or not r.members:
         parts.append(t("fc_method_blend_pipeline", lang))
     elif not folds or not len(weights):
         parts.append(t("fc_method_blend_equal", lang))

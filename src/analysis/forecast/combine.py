@@ -1,0 +1,156 @@
+"""How the models' forecasts become the one leadership reads, decided by the backtest.
+
+1. `rank`: the statistical models (ETS, Theta, ARIMA, Prophet) ordered by their mean absolute
+   error in the backtest rows already observable;
+2. `combine`: the `combined` forecast is the median of the TOP best-ranked of them (their 80%
+   bands averaged), and `calibrate` widens or narrows that band so that 80% of the combination's
+   own earlier backtest errors would have fallen inside it;
+3. `blend_weights` / `blend`: the combination and the bottom-up pipeline model, weighted by the
+   inverse of their backtest mean squared error at each horizon (quantile-averaged bands);
+4. `headline`: the blend, unless a simpler model (the same month last year, the trailing mean)
+   was more accurate than it in the backtest: then that model, so a report never leads with a
+   forecast its own backtest shows a baseline beat.
+
+Every step at a backtest cutoff uses only errors whose month had passed by that cutoff (nested),
+so the scores of `combined` and `blend` are not flattered by choices made in hindsight.
+
+Why the median of the top three: on the real monthly series of bench/bench_forecast.py it was
+more accurate than the best single model picked by the backtest (selection is noisy with twelve
+cutoffs), than the mean (one model running away drags a mean), and than combining every model;
+see docs/forecasting.md for the table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "STATISTICAL",
+    "BASELINES",
+    "COMPONENTS",
+    "TOP",
+    "rank",
+    "combine",
+    "calibrate",
+    "blend_weights",
+    "blend",
+    "headline",
+]
+
+STATISTICAL = ("ets", "theta", "arima", "prophet")  # what the combination chooses from
+BASELINES = ("seasonal_naive", "trailing_mean")  # what a headline must beat
+COMPONENTS = ("combined", "pipeline")  # what the blend weighs
+TOP = 3
+_MIN_CALIBRATION_ROWS = 10  # fewer earlier errors than this: the members' band as it is
+_COLUMNS = ["month", "h", "yhat", "yhat_lower", "yhat_upper"]
+
+
+def rank(errors: pd.DataFrame, available: list[str]) -> list[str]:
+    """`available` statistical models, best first by mean absolute error in `errors` (model,
+    actual, yhat rows); models without errors there follow in STATISTICAL order.
+
+    >>> e = pd.DataFrame({"model": ["ets", "ets", "theta"], "actual": [10, 10, 10],
+    ...                   "yhat": [12, 8, 11]})
+    >>> rank(e, ["ets", "theta", "arima"])
+    ['theta', 'ets', 'arima']
+    """
+    e = errors[errors["model"].isin(available)].dropna(subset=["actual", "yhat"])
+    mae = (e["actual"] - e["yhat"]).abs().groupby(e["model"]).mean()
+    order = {m: i for i, m in enumerate(STATISTICAL)}
+    scored = sorted(mae.index, key=lambda m: (mae[m], order.get(m, len(order))))
+    return [*scored, *[m for m in STATISTICAL if m in available and m not in mae.index]]
+
+
+def combine(forecasts: pd.DataFrame, members: list[str]) -> pd.DataFrame:
+    """Per month, the median of `members`' forecasts and the mean of their band edges (a band
+    is left empty when a member has none)."""
+    f = forecasts[forecasts["model"].isin(members)].dropna(subset=["yhat"])
+    if f.empty:
+        return pd.DataFrame(columns=_COLUMNS)
+    g = f.groupby(["month", "h"], sort=True)
+    out = g["yhat"].median().rename("yhat").to_frame()
+    banded = g[["yhat_lower", "yhat_upper"]].apply(lambda b: b.notna().all(axis=None))
+    out["yhat_lower"] = g["yhat_lower"].mean().where(banded)
+    out["yhat_upper"] = g["yhat_upper"].mean().where(banded)
+    return out.reset_index()[_COLUMNS]
+
+
+def calibrate(frame: pd.DataFrame, errors: pd.DataFrame) -> tuple[pd.DataFrame, float]:
+    """Scale `frame`'s band around its forecast by s, the 80th percentile of |error| / half-width
+    over `errors` (the same model's earlier backtest rows, with actual and band): with s, 80% of
+    those errors would have fallen inside. s = 1 with fewer than 10 such rows. Returns the frame
+    and s."""
+    e = errors.dropna(subset=["actual", "yhat", "yhat_lower", "yhat_upper"])
+    above = e["actual"] >= e["yhat"]
+    half = np.where(above, e["yhat_upper"] - e["yhat"], e["yhat"] - e["yhat_lower"])
+    ok = half > 0
+    if ok.sum() < _MIN_CALIBRATION_ROWS:
+        return frame, 1.0
+    s = float(np.quantile((e["actual"] - e["yhat"]).abs().to_numpy()[ok] / half[ok], 0.8))
+    out = frame.copy()
+    out["yhat_lower"] = np.maximum(out["yhat"] - s * (out["yhat"] - out["yhat_lower"]), 0.0)
+    out["yhat_upper"] = out["yhat"] + s * (out["yhat_upper"] - out["yhat"])
+    return out, s
+
+
+def blend_weights(errors: pd.DataFrame, horizon: int) -> pd.DataFrame:
+    """Inverse-MSE weights of the COMPONENTS per horizon, from backtest `errors` (model, h,
+    actual, yhat). A horizon with no error for some component uses all horizons pooled; with no
+    errors at all the weights are equal. A component whose forecast is missing gets weight 0."""
+    rows = []
+    e = errors[errors["model"].isin(COMPONENTS)].dropna(subset=["actual", "yhat"])
+    pooled = (e["actual"] - e["yhat"]).pow(2).groupby(e["model"]).mean()
+    for h in range(1, horizon + 1):
+        eh = e[e["h"].eq(h)]
+        mse = (eh["actual"] - eh["yhat"]).pow(2).groupby(eh["model"]).mean()
+        if not all(m in mse.index for m in COMPONENTS):
+            mse = pooled
+        if all(m in mse.index for m in COMPONENTS) and (mse > 0).all():
+            inv = 1.0 / mse.reindex(list(COMPONENTS))
+            w = inv / inv.sum()
+        else:
+            w = pd.Series(1.0 / len(COMPONENTS), index=list(COMPONENTS))
+        rows += [{"h": h, "model": m, "weight": float(w[m])} for m in COMPONENTS]
+    return pd.DataFrame(rows)
+
+
+def blend(forecasts: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame:
+    """Weighted mean of the components' forecasts and of their band edges, per horizon; a band
+    is left empty when a weighted component has none (no invented precision)."""
+    rows = []
+    comps = forecasts[forecasts["model"].isin(COMPONENTS)].dropna(subset=["yhat"])
+    for h, g in comps.groupby("h"):
+        g = g.merge(weights, on=["h", "model"])
+        g = g[g["weight"] > 0]
+        if g.empty:
+            continue
+        w = g["weight"] / g["weight"].sum()
+        band = bool(g[["yhat_lower", "yhat_upper"]].notna().all(axis=None))
+        rows.append(
+            {
+                "month": g["month"].iloc[0],
+                "h": int(h),
+                "yhat": float((w * g["yhat"]).sum()),
+                "yhat_lower": float((w * g["yhat_lower"]).sum()) if band else np.nan,
+                "yhat_upper": float((w * g["yhat_upper"]).sum()) if band else np.nan,
+            }
+        )
+    return pd.DataFrame(rows, columns=_COLUMNS)
+
+
+def headline(metrics: pd.DataFrame, default: str = "blend", short: bool = False) -> str:
+    """The model whose forecast leads: `default`, unless a BASELINES model has a lower all-horizon
+    MASE than it in `metrics` (then the better baseline). With a short backtest (`short`) or no
+    score for `default`, `default`.
+
+    >>> m = pd.DataFrame({"model": ["blend", "seasonal_naive", "trailing_mean"], "h": [0, 0, 0],
+    ...                   "mase": [0.9, 0.8, 1.1]})
+    >>> headline(m), headline(m.assign(mase=[0.7, 0.8, 1.1]))
+    ('seasonal_naive', 'blend')
+    """
+    o = metrics[metrics["h"].eq(0)].dropna(subset=["mase"]).set_index("model")["mase"]
+    if short or default not in o.index:
+        return default
+    better = [m for m in BASELINES if m in o.index and o[m] < o[default]]
+    return min(better, key=lambda m: o[m]) if better else default
