@@ -376,6 +376,10 @@ TEXT: dict[str, dict[str, str]] = {
     "model_blend": {"th": "ผสม (แบบรวม + ไปป์ไลน์)", "en": "Blend (combination + pipeline)"},
     "actual": {"th": "จริง", "en": "Actual"},
     "error": {"th": "คลาดเคลื่อน", "en": "Error"},
+    "fc_table_headline": {
+        "th": "★ คือพยากรณ์ที่ใช้เป็นตัวเลขหลักของรายงาน",
+        "en": "★ marks the forecast the report leads with.",
+    },
     "headline_interval": {"th": "ช่วง 80% ของ{model}", "en": "80% interval ({model})"},
     "coverage_80": {"th": "ครอบคลุมในช่วง 80%", "en": "Inside 80% interval"},
     "horizon_months": {"th": "ระยะพยากรณ์ (เดือน)", "en": "Months ahead"},
@@ -448,9 +452,10 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "fc_probability": {"th": "โอกาสทำได้ตามเป้า", "en": "Probability of meeting quota"},
     "fc_probability_method": {
-        "th": "จำลองจากตัวอย่างพยากรณ์ของ Prophet {samples} เส้นทาง ปรับค่ากลางและช่วงให้ตรงกับ{model}",
-        "en": "simulated from {samples} Prophet predictive sample paths, re-centred on {model} "
-        "and scaled to its 80% interval",
+        "th": "โอกาสจำลองจากตัวอย่างพยากรณ์ของ Prophet {samples} เส้นทาง ปรับค่ากลางและช่วง 80% "
+        "ให้ตรงกับ{model}",
+        "en": "The probability is simulated from {samples} Prophet predictive sample paths, "
+        "re-centred on {model} and scaled to its 80% interval.",
     },
     "fc_quarter_closed": {
         "th": "ไตรมาสนี้ปิดแล้ว: ไม่มีเดือนที่ต้องพยากรณ์",
@@ -519,14 +524,14 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "fc_method_models": {
         "th": "แบบสถิติ 4 แบบบนรายได้รายเดือน: ETS (เลือกรูปแบบด้วย AICc), Theta, ARIMA (เลือกอันดับอัตโนมัติ) "
-        "และ Prophet (บนลอการิทึมของรายได้ ฤดูกาลรายปี {fourier} พจน์) ฤดูกาลรายปีต้องมีประวัติ "
+        "และ Prophet (บนลอการิทึมของรายได้เมื่อทุกเดือนมีรายได้ ฤดูกาลรายปี {fourier} พจน์) ฤดูกาลรายปีต้องมีประวัติ "
         "{min_months} เดือน น้อยกว่า {min_prophet} เดือนจะไม่แสดง; "
         "แบบพื้นฐาน: ค่าเดือนเดียวกันปีก่อน และค่าเฉลี่ย {trailing} เดือนล่าสุด; "
         "แบบไปป์ไลน์: ดีลที่เปิดอยู่ × สัดส่วนมูลค่าที่เคยปิดได้ตามขั้นและวันปิดที่คาด "
         "บวกรายได้จากดีลที่ยังไม่ถูกสร้าง",
         "en": "Four statistical models on monthly won revenue: ETS (its form chosen by AICc), "
-        "Theta, ARIMA (orders chosen automatically) and Prophet (on log revenue, {fourier} "
-        "yearly Fourier terms); yearly seasonality needs {min_months} months, and all four are "
+        "Theta, ARIMA (orders chosen automatically) and Prophet (on log revenue when every "
+        "month has some, {fourier} yearly Fourier terms); yearly seasonality needs {min_months} months, and all four are "
         "withheld under {min_prophet}. Baselines: the same month last year, and the mean of the "
         "last {trailing} months. Pipeline: open deals × the share of value historically won by "
         "stage and expected-close timing, plus revenue from deals not yet created.",

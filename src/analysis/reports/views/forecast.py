@@ -262,30 +262,38 @@ def forecast_chart(ctx: ForecastContext) -> Figure:
 
 
 def forecast_table(ctx: ForecastContext) -> HTML:
-    """Each model's forecast by month, with the headline forecast's 80% interval."""
+    """Each model's forecast by month (a row per model, the headline's first, a column per month),
+    and the headline forecast's 80% interval."""
     r, lang = ctx.result, ctx.lang
     f = r.forecast
     if f.empty:
         return HTML(f"<p>{t('fc_no_revenue', lang)}</p>")
-    wide = f.pivot(index="month", columns="model", values="yhat")
-    # months some model forecasts but the headline does not (too short a history) show "–"
-    lead = f[f["model"].eq(r.headline)].set_index("month").reindex(wide.index)
-    order = [m for m in forecast.MODELS if m in wide.columns]
-    frame = pd.DataFrame({t("month", lang): [ctx.month(m) for m in wide.index]})
-    for model in order:
-        frame[_model(model, lang)] = [ctx.estimate(v) for v in wide[model]]
-    frame[t("headline_interval", lang, model=_model(r.headline, lang))] = [
-        "–"
-        if pd.isna(lead.loc[m, "yhat_lower"])
-        else f"{ctx.estimate(lead.loc[m, 'yhat_lower'])} – "
-        f"{ctx.estimate(lead.loc[m, 'yhat_upper'])}"
-        for m in wide.index
+    wide = f.pivot(index="model", columns="month", values="yhat")
+    # months some model forecasts but another does not (too short a history) show "–"
+    order = [r.headline, *[m for m in forecast.MODELS if m in wide.index and m != r.headline]]
+    order = [m for m in order if m in wide.index]
+    lead = f[f["model"].eq(r.headline)].set_index("month").reindex(wide.columns)
+    rows = [
+        [_model(m, lang) + (" ★" if m == r.headline else "")]
+        + [ctx.estimate(v) for v in wide.loc[m]]
+        for m in order
     ]
+    rows.append(
+        [t("headline_interval", lang, model=_model(r.headline, lang))]
+        + [
+            "–"
+            if pd.isna(lead.loc[m, "yhat_lower"])
+            else f"{ctx.estimate(lead.loc[m, 'yhat_lower'])} – "
+            f"{ctx.estimate(lead.loc[m, 'yhat_upper'])}"
+            for m in wide.columns
+        ]
+    )
+    frame = pd.DataFrame(rows, columns=[t("model", lang), *[ctx.month(m) for m in wide.columns]])
     table = html_table(frame, "forecast-table")
-    if wide[order].isna().any().any():  # the reader is told why a month has no forecast
-        note = t("fc_table_gaps", lang, min_prophet=ctx.options.min_months_prophet)
-        return HTML(f"{table.data}\n<p>{escape(note)}</p>")
-    return table
+    notes = [t("fc_table_headline", lang)]
+    if wide.loc[order].isna().any().any():  # the reader is told why a month has no forecast
+        notes.append(t("fc_table_gaps", lang, min_prophet=ctx.options.min_months_prophet))
+    return HTML(table.data + "".join(f"\n<p>{escape(n)}</p>" for n in notes))
 
 
 def backtest_chart(ctx: ForecastContext) -> Figure | Markdown:
@@ -385,28 +393,24 @@ def quota_outlook(ctx: ForecastContext) -> HTML | Markdown | None:
         rows.append(
             (t("fc_blend_remaining", lang, model=model), ctx.estimate(q["forecast_remaining"]))
         )
+    how = ""
     if q.get("probability") is not None:
-        rows.append(
-            (
-                t("fc_probability", lang),
-                f"{fmt_chance(q['probability'])} "
-                "("
-                + t(
-                    "fc_probability_method",
-                    lang,
-                    samples=fmt_number(q["samples"]),
-                    model=_model(q.get("model", "blend"), lang),
-                )
-                + ")",
-            )
+        rows.append((t("fc_probability", lang), fmt_chance(q["probability"])))
+        how = t(
+            "fc_probability_method",
+            lang,
+            samples=fmt_number(q["samples"]),
+            model=_model(q.get("model", "blend"), lang),
         )
     elif not q["remaining_months"]:
         rows.append((t("fc_probability", lang), t("fc_quarter_closed", lang)))
     else:
         rows.append((t("fc_probability", lang), t("fc_no_probability", lang)))
     # a two-column table headed by the quarter, not a list: a short table is kept on one page
-    # with its heading (a list split, leaving the heading and one bullet at a page's foot)
-    return html_table(pd.DataFrame(rows[1:], columns=list(rows[0])), "quota-outlook")
+    # with its heading (a list split, leaving the heading and one bullet at a page's foot); how
+    # the probability was simulated goes under it (a table cell is cut at CELL_CHARS)
+    table = html_table(pd.DataFrame(rows[1:], columns=list(rows[0])), "quota-outlook")
+    return HTML(f"{table.data}\n<p>{escape(how)}</p>") if how else table
 
 
 def category_table(ctx: ForecastContext) -> HTML | Markdown:
