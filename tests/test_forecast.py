@@ -449,6 +449,39 @@ def test_quota_outlook(company):
     assert q["remaining_months"] == [str(m) for m in months if m > data.month]
 
 
+def test_quota_probability_follows_the_headline_and_its_band_by_hand():
+    """The paths are re-centred on the headline model's forecast and scaled to its 80% band, so
+    the probability agrees with what the table beside it shows. One remaining month, paths
+    uniform on 0..1000 (10th-90th percentile range 800) and a headline of 600 with a band of
+    400..800 (width 400): the paths become 600 + (x - 500) / 2; with 100 booked against a quota
+    of 750, P(100 + path >= 750) = P(x >= 600) = 0.4."""
+    from analysis.forecast.outlook import quota_outlook
+
+    month = pd.Period("2026-11", "M")  # the quarter's last month, December, remains
+    rev = pd.DataFrame(
+        {
+            "month": pd.period_range("2026-10", "2026-12", freq="M"),
+            "revenue": [0.0, 100.0, np.nan],
+            "quota": [250.0, 250.0, 250.0],
+        }
+    )
+    fc = pd.DataFrame(
+        {
+            "model": ["blend", "seasonal_naive"],
+            "month": month + 1,
+            "h": 1,
+            "yhat": [900.0, 600.0],
+            "yhat_lower": [800.0, 400.0],
+            "yhat_upper": [1000.0, 800.0],
+        }
+    )
+    samples = np.linspace(0, 1000, 100_001)[None, :]
+    q = quota_outlook(rev, month, fc, samples, "seasonal_naive")
+    assert q["model"] == "seasonal_naive" and q["forecast_remaining"] == 600.0
+    assert q["probability"] == pytest.approx(0.4, abs=1e-3)
+    assert quota_outlook(rev, month, fc, samples)["probability"] == pytest.approx(1.0)
+
+
 def test_short_history_is_marked_or_withheld(tmp_path):
     short = load_dataset(write_sample(tmp_path / "s", replace(FORECAST_CONFIG, months=18)))
     data = F.prepare(short, short.latest_complete_month)
