@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import html
+import os
 import re
 from pathlib import Path
 
@@ -323,3 +324,82 @@ def test_amount_axes_label_every_tick_apart():
     assert [axis(v) for v in (0, 50_000, 150_000)] == ["0", "50K", "150K"]
     axis.set_locs([0, 0.05e6, 0.1e6, 0.15e6, 2.0e6])
     assert len({axis(v) for v in (0, 0.05e6, 0.1e6, 0.15e6, 2.0e6)}) == 5
+
+
+# --- Quarto's output, checked without Quarto: a stand-in `quarto` on PATH ------------------------
+
+_FAKE_QUARTO = """#!{python}
+import sys
+from pathlib import Path
+
+import typst
+
+fmt = sys.argv[sys.argv.index("--to") + 1]
+sys.stderr.write({stderr!r})
+if fmt == "html":
+    Path("report.html").write_text({html!r}, encoding="utf-8")
+else:
+    Path("report.typ").write_text("Report", encoding="utf-8")
+    Path("report.pdf").write_bytes(typst.compile("report.typ"))
+"""
+
+
+def _fake_quarto(tmp_path, monkeypatch, stderr="", body="<p>ok</p>"):
+    """A `quarto` that writes `body` as the HTML and a one-line PDF, prints `stderr` and exits 0
+    (as Quarto 1.10 did after a failed step); the PageInfo and notebook to render."""
+    import sys
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    script = bin_dir / "quarto"
+    script.write_text(_FAKE_QUARTO.format(python=sys.executable, stderr=stderr, html=body))
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    executed = tmp_path / "report.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# A")]), executed)
+    page = PageInfo("Report", "Team", "October 2026", "en", "0" * 64, "quarto")
+    return executed, page
+
+
+def test_a_quarto_error_fails_the_render_even_when_quarto_exits_0(tmp_path, monkeypatch):
+    """Issue 19: Quarto printed "(E) Running juice failed" and exited 0, and the report was
+    published as ok with 42 of its 59 table fills."""
+    from analysis.reports.render import RenderError, render_quarto
+
+    executed, page = _fake_quarto(
+        tmp_path, monkeypatch, stderr="(W) slow\n(E) Running juice failed: exit code 1\n"
+    )
+    with pytest.raises(RenderError, match="reported errors.*Running juice failed"):
+        render_quarto(executed, tmp_path / "out", page)
+    assert not (tmp_path / "out" / "report.html").exists()
+    # warnings alone do not fail it
+    ok = tmp_path / "ok"
+    ok.mkdir()
+    executed, page = _fake_quarto(ok, monkeypatch, stderr="(W) slow\n")
+    files = render_quarto(executed, ok / "out", page)
+    assert files["html"].is_file() and files["pdf"].is_file()
+
+
+def test_quarto_html_loads_nothing_from_outside(tmp_path, monkeypatch):
+    """Issue 19: Quarto added require.js and jQuery from a public CDN to the HTML. They are
+    removed; anything else fetched from outside fails the render, naming it."""
+    from analysis.reports.render import RenderError, render_quarto
+
+    cdn = (
+        '<script src="https://cdn.jsdelivr.net/npm/requirejs@2.3.6/require.min.js" '
+        'integrity="sha384-x" crossorigin="anonymous"></script>\n'
+        "<script src='https://cdn.jsdelivr.net/npm/jquery@3.5.1/dist/jquery.min.js'></script>"
+    )
+    body = f"<html><head>{cdn}</head><body><p>ok</p><script>var a = 1;</script></body></html>"
+    executed, page = _fake_quarto(tmp_path, monkeypatch, body=body)
+    text = render_quarto(executed, tmp_path / "out", page)["html"].read_text(encoding="utf-8")
+    assert "cdn.jsdelivr" not in text and "<p>ok</p>" in text
+    assert "<script>var a = 1;</script>" in text  # inline scripts stay
+    remote = re.compile(r"""(src|href)\s*=\s*["']?(https?:)?//|@import\s+url""", re.IGNORECASE)
+    assert not remote.search(text)
+    other = tmp_path / "other"
+    other.mkdir()
+    css = '<html><head><link rel="stylesheet" href="https://fonts.example.com/a.css"></head></html>'
+    executed, page = _fake_quarto(other, monkeypatch, body=css)
+    with pytest.raises(RenderError, match="loads from outside: https://fonts.example.com/a.css"):
+        render_quarto(executed, other / "out", page)

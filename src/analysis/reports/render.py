@@ -40,6 +40,8 @@ __all__ = [
     "choose_renderer",
     "render_builtin",
     "render_quarto",
+    "quarto_errors",
+    "self_contained",
 ]
 
 
@@ -280,10 +282,52 @@ def _typst_str(text: str) -> str:
     return text
 
 
+# what Quarto prints when a step failed, even where it goes on and exits 0 (its own "(E)" lines,
+# e.g. "(E) Running juice failed", and Deno's "ERROR:" lines)
+_QUARTO_ERROR = re.compile(r"^\s*(?:\(E\)|ERROR\b)(?::)?\s*(.*)$", re.MULTILINE)
+# a <script> that loads from the network; Quarto adds require.js and jQuery from a CDN when a
+# notebook has text/html outputs (widget loaders: the report's static tables need neither)
+_REMOTE_SCRIPT = re.compile(
+    r"<script\b[^>]*\bsrc\s*=\s*[\"']?(?:https?:)?//[^>]*>\s*</script>\s*", re.IGNORECASE
+)
+# anything left that a browser would fetch from outside the file
+_REMOTE_RESOURCE = re.compile(
+    r"""(?:\b(?:src|href)\s*=\s*["']?|@import\s+(?:url\()?\s*["']?|url\(\s*["']?)"""
+    r"""((?:https?:)?//[^"' )>]+)""",
+    re.IGNORECASE,
+)
+
+
+def quarto_errors(stderr: str) -> list[str]:
+    r"""The error lines of Quarto's output (what follows "(E)" or "ERROR:").
+
+    >>> quarto_errors("(W) slow\n(E) Running juice failed: exit 1\nERROR: NotFound\n")
+    ['Running juice failed: exit 1', 'NotFound']
+    """
+    return [m.group(1).strip() or m.group(0).strip() for m in _QUARTO_ERROR.finditer(stderr)]
+
+
+def self_contained(text: str) -> str:
+    """The HTML with network-loaded scripts removed; a RenderError naming what is still fetched
+    from outside (src/href/@import/url() to http(s) or //), so no published report depends on a
+    network the reader may not have.
+
+    >>> self_contained('<p>x</p><script src="https://cdn.jsdelivr.net/r.js"></script>')
+    '<p>x</p>'
+    """
+    text = _REMOTE_SCRIPT.sub("", text)
+    links = {m.group(1) for m in _REMOTE_RESOURCE.finditer(text)}
+    links = {u for u in links if not u.startswith(("http://www.w3.org/", "https://www.w3.org/"))}
+    if links:
+        raise RenderError(f"the HTML still loads from outside: {', '.join(sorted(links)[:5])}")
+    return text
+
+
 def render_quarto(
     executed: Path, out_dir: Path, page: PageInfo, name: str = "report"
 ) -> dict[str, Path]:
-    """Render with Quarto (must be on PATH): HTML self-contained, PDF via Quarto's Typst format."""
+    """Render with Quarto (must be on PATH): HTML self-contained, PDF via Quarto's Typst format.
+    Any error line in Quarto's output fails the render, even when Quarto exits 0."""
     quarto = shutil.which("quarto")
     if quarto is None:
         raise RenderError("quarto is not on PATH")
@@ -335,9 +379,19 @@ def render_quarto(
                 raise RenderError(
                     f"quarto render --to {args[1]} failed: {proc.stderr.strip()[-2000:]}"
                 )
+            errors = quarto_errors(proc.stderr)
+            if errors:
+                raise RenderError(
+                    f"quarto render --to {args[1]} reported errors (exit code 0): "
+                    + "; ".join(errors)[-2000:]
+                )
             produced = Path(tmp) / f"report.{fmt}"
             if not produced.is_file():
                 raise RenderError(f"quarto did not produce {produced.name}")
+            if fmt == "html":
+                produced.write_text(
+                    self_contained(produced.read_text(encoding="utf-8")), encoding="utf-8"
+                )
             target = out_dir / f"{name}.{fmt}"
             shutil.move(produced, target)
             if fmt == "pdf":  # Quarto's PDF is Typst's too
