@@ -403,3 +403,21 @@ def test_quarto_html_loads_nothing_from_outside(tmp_path, monkeypatch):
     executed, page = _fake_quarto(other, monkeypatch, body=css)
     with pytest.raises(RenderError, match="loads from outside: https://fonts.example.com/a.css"):
         render_quarto(executed, other / "out", page)
+
+
+def test_quarto_html_carries_the_thai_font(tmp_path, monkeypatch):
+    """Issue 19: "Noto Sans Thai" appeared nowhere in Quarto's report.html (`mainfont` does not
+    reach its HTML theme), so Thai showed in whatever font the reader's phone had."""
+    from analysis.reports import fonts
+    from analysis.reports.render import render_quarto
+
+    body = (
+        "<html><head><style>body { font-family: system-ui; }</style></head>"
+        "<body><h1>รายงานทีมกรุงเทพฯ</h1></body></html>"
+    )
+    executed, page = _fake_quarto(tmp_path, monkeypatch, body=body)
+    text = render_quarto(executed, tmp_path / "out", page)["html"].read_text(encoding="utf-8")
+    face = re.search(r"@font-face \{ font-family: '" + fonts.THAI_FAMILY + r"'[^}]*base64,", text)
+    assert face, text[:500]
+    # set after Quarto's own rule, so it wins
+    assert text.index("system-ui") < text.rindex(f"'{fonts.THAI_FAMILY}', sans-serif")

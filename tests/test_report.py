@@ -514,6 +514,11 @@ def test_quarto_renders_the_same_files(small_dataset, tmp_path):
     assert results[0].ok, results[0].error
     for name in ("report.html", "report.pdf"):
         assert (tmp_path / "r" / "2026-10" / "bangkok" / name).is_file()
+    # the real Quarto's HTML: the Thai font embedded, nothing loaded from outside (issue 19)
+    text = (tmp_path / "r" / "2026-10" / "bangkok" / "report.html").read_text(encoding="utf-8")
+    assert re.search(r"@font-face \{ font-family: 'Noto Sans Thai'[^}]*base64,", text)
+    remote = re.compile(r"""(src|href)\s*=\s*["']?(https?:)?//|@import\s+url""", re.IGNORECASE)
+    assert not remote.search(text), remote.search(text)
 
 
 @pytest.mark.parametrize("enabled", [False, True])

@@ -42,6 +42,7 @@ __all__ = [
     "render_quarto",
     "quarto_errors",
     "self_contained",
+    "with_fonts",
 ]
 
 
@@ -323,6 +324,19 @@ def self_contained(text: str) -> str:
     return text
 
 
+def with_fonts(text: str) -> str:
+    """The HTML with the report's fonts embedded (`fonts.css_font_faces`, subset to its text) and
+    set on the page after Quarto's own theme, which ignores `mainfont` in HTML and would show Thai
+    in whatever font the reader's device has."""
+    family = f"'{fonts.LATIN_FAMILY}', '{fonts.THAI_FAMILY}', sans-serif"
+    style = (
+        f"<style>\n{fonts.css_font_faces(text)}\n"
+        f"body, h1, h2, h3, h4, h5, h6, .title, table {{ font-family: {family}; }}\n</style>\n"
+    )
+    head = text.lower().rfind("</head>")
+    return text[:head] + style + text[head:] if head >= 0 else style + text
+
+
 def render_quarto(
     executed: Path, out_dir: Path, page: PageInfo, name: str = "report"
 ) -> dict[str, Path]:
@@ -389,9 +403,8 @@ def render_quarto(
             if not produced.is_file():
                 raise RenderError(f"quarto did not produce {produced.name}")
             if fmt == "html":
-                produced.write_text(
-                    self_contained(produced.read_text(encoding="utf-8")), encoding="utf-8"
-                )
+                text = self_contained(produced.read_text(encoding="utf-8"))
+                produced.write_text(with_fonts(text), encoding="utf-8")
             target = out_dir / f"{name}.{fmt}"
             shutil.move(produced, target)
             if fmt == "pdf":  # Quarto's PDF is Typst's too
