@@ -519,6 +519,11 @@ def test_quarto_renders_the_same_files(small_dataset, tmp_path):
     assert re.search(r"@font-face \{ font-family: 'Noto Sans Thai'[^}]*base64,", text)
     remote = re.compile(r"""(src|href)\s*=\s*["']?(https?:)?//|@import\s+url""", re.IGNORECASE)
     assert not remote.search(text), remote.search(text)
+    # one title: the notebook's own heading, no Quarto title block above it; the page's title is
+    # the report's, not the name of Quarto's temporary input
+    assert 'class="title"' not in text
+    (title,) = re.findall(r"<title>(.*?)</title>", text, re.DOTALL)
+    assert "quarto-input" not in title and "2569" in title, title
 
 
 @pytest.mark.parametrize("enabled", [False, True])

@@ -349,9 +349,11 @@ def render_quarto(
     with tempfile.TemporaryDirectory(prefix="quarto-") as tmp:
         src = Path(tmp) / "report.ipynb"
         nbformat.write(_report_notebook(executed), src)
+        # pagetitle, not title: the notebook's first heading is the report's title, and Quarto
+        # printed a title block above it (the title twice on page one)
         common = [
             "-M",
-            f"title:{page.title}",
+            f"pagetitle:{page.title}",
             "-M",
             "echo:false",
             "-M",
@@ -404,6 +406,14 @@ def render_quarto(
                 raise RenderError(f"quarto did not produce {produced.name}")
             if fmt == "html":
                 text = self_contained(produced.read_text(encoding="utf-8"))
+                # Quarto names the page after its temporary input without a title
+                text = re.sub(
+                    r"<title>.*?</title>",
+                    lambda _m: f"<title>{html.escape(page.title)}</title>",
+                    text,
+                    count=1,
+                    flags=re.DOTALL,
+                )
                 produced.write_text(with_fonts(text), encoding="utf-8")
             target = out_dir / f"{name}.{fmt}"
             shutil.move(produced, target)
