@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import os
 import re
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -297,7 +298,9 @@ def test_short_tables_are_kept_on_one_pdf_page():
     long = html_table(pd.DataFrame({"a": range(KEEP_ROWS + 1)}), "t").data
     assert 'data-typst:figure:kind="&quot;keep&quot;"' in short
     assert "data-typst:figure:kind" not in long
-    template = (TEMPLATES_DIR / "report.typ.j2").read_text(encoding="utf-8")
+    template = "".join(
+        (TEMPLATES_DIR / f).read_text(encoding="utf-8") for f in ("page.typ.j2", "report.typ.j2")
+    )
     assert "#show figure: set block(breakable: false)" in template
     assert "#show figure.where(kind: table): set block(breakable: true)" in template
 
@@ -421,3 +424,24 @@ def test_quarto_html_carries_the_thai_font(tmp_path, monkeypatch):
     assert face, text[:500]
     # set after Quarto's own rule, so it wins
     assert text.index("system-ui") < text.rindex(f"'{fonts.THAI_FAMILY}', sans-serif")
+
+
+@pytest.mark.quarto
+@pytest.mark.skipif(shutil.which("quarto") is None, reason="quarto is not on PATH")
+def test_quarto_pdf_page_frame_shows_hostile_names_as_text(tmp_path):
+    """The page frame given to Quarto is a pandoc template: a "$" in a team's name broke it
+    ("Error compiling template"); "#", "//" and quotes must stay text in Typst too."""
+    from analysis.reports.render import render_quarto
+
+    name = 'Team $5 #1 // "HQ" \\ [x](y)'
+    executed = tmp_path / "report.ipynb"
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_markdown_cell("# First part"), nbformat.v4.new_markdown_cell("# B")]
+    )
+    nbformat.write(nb, executed)
+    page = PageInfo(f"Report: {name}", name, "October 2026", "en", "0" * 64, "quarto")
+    files = render_quarto(executed, tmp_path / "out", page)
+    pages = _pdf_text(files["pdf"])
+    assert len(pages) == 2  # each part on its page: the header shows on page 2
+    assert f"{name} · October 2026" in pages[1].replace("\r\n", " ")
+    assert "· quarto ·" in pages[0]

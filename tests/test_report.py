@@ -524,6 +524,22 @@ def test_quarto_renders_the_same_files(small_dataset, tmp_path):
     assert 'class="title"' not in text
     (title,) = re.findall(r"<title>(.*?)</title>", text, re.DOTALL)
     assert "quarto-input" not in title and "2569" in title, title
+    # the PDF's page frame is the built-in one's: running header from page 2, footer with the
+    # data's hash, the version and the renderer on every page
+    pdf = tmp_path / "r" / "2026-10" / "bangkok" / "report.pdf"
+    pages = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout.split("\f")
+    pages = [p for p in pages if p.strip()]
+    assert len(pages) > 2
+    for number, text in enumerate(pages, 1):
+        assert re.search(r"analysis \S+ · quarto · ", text), (number, text[-300:])
+        assert f"{number} / {len(pages)}" in text
+    # Thai in the project's font, and copied Thai reads right (Quarto had read the font paths as
+    # relative to its input: no Thai font, and words missing letters when copied)
+    fonts_used = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
+    assert "NotoSansThai" in fonts_used, fonts_used
+    assert "รายงานผลการขายประจำเดือน" in pages[0]
 
 
 @pytest.mark.parametrize("enabled", [False, True])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import os
 import re
 import shutil
@@ -231,14 +232,7 @@ def render_builtin(
             raise RenderError(
                 f"pandoc (HTML -> Typst) failed for {executed}: {proc.stderr.strip()}"
             )
-        main = env.get_template("report.typ.j2").render(
-            lang=page.lang,
-            title=_typst_str(page.title),
-            header=_typst_str(f"{page.scope_name} · {page.month_label}"),
-            footer=_typst_str(page.footer()),
-            latin=fonts.LATIN_FAMILY,
-            thai=fonts.THAI_FAMILY,
-        )
+        main = env.get_template("report.typ.j2").render(**_frame_values(page))
         (tmpdir / "main.typ").write_text(main, encoding="utf-8")
         pdf_path = out_dir / f"{name}.pdf"
         try:
@@ -337,6 +331,23 @@ def with_fonts(text: str) -> str:
     return text[:head] + style + text[head:] if head >= 0 else style + text
 
 
+def _frame_values(page: PageInfo) -> dict[str, str]:
+    """templates/page.typ.j2's values for `page`: data text as Typst string literals' bodies."""
+    return {
+        "lang": page.lang,
+        "title": _typst_str(page.title),
+        "header": _typst_str(f"{page.scope_name} · {page.month_label}"),
+        "footer": _typst_str(page.footer()),
+        "latin": fonts.LATIN_FAMILY,
+        "thai": fonts.THAI_FAMILY,
+    }
+
+
+def _page_frame(page: PageInfo) -> str:
+    """The Typst page frame of templates/page.typ.j2 for `page` (both renderers use it)."""
+    return _jinja().get_template("page.typ.j2").render(**_frame_values(page))
+
+
 def render_quarto(
     executed: Path, out_dir: Path, page: PageInfo, name: str = "report"
 ) -> dict[str, Path]:
@@ -348,7 +359,21 @@ def render_quarto(
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="quarto-") as tmp:
         src = Path(tmp) / "report.ipynb"
-        nbformat.write(_report_notebook(executed), src)
+        nb = _report_notebook(executed)
+        # the PDF's page frame (header, footer, fonts, headings) is the built-in renderer's own,
+        # given to Quarto's Typst format as its `page.typ` partial
+        # (a partial is a pandoc template: every "$", in the data too, is written "$$")
+        partial = _page_frame(page).replace("$", "$$")
+        (Path(tmp) / "page.typ").write_text(partial, encoding="utf-8")
+        # font paths relative to the input: Quarto reads "/..." as relative to the project, and
+        # a comma-joined -M value as one path (its PDF then had no Thai font at all)
+        font_paths = ", ".join(json.dumps(os.path.relpath(d, tmp)) for d in fonts.font_dirs())
+        front = (
+            "---\nformat:\n  typst:\n    template-partials: [page.typ]\n"
+            f"    font-paths: [{font_paths}]\n---"
+        )
+        nb.cells.insert(0, nbformat.v4.new_raw_cell(front))
+        nbformat.write(nb, src)
         # pagetitle, not title: the notebook's first heading is the report's title, and Quarto
         # printed a title block above it (the title twice on page one)
         common = [
@@ -374,12 +399,6 @@ def render_quarto(
             "pdf": [
                 "--to",
                 "typst",
-                "-M",
-                "papersize:a4",
-                "-M",
-                f"mainfont:{fonts.LATIN_FAMILY}",
-                "-M",
-                "font-paths:" + ",".join(str(p) for p in fonts.font_dirs()),
             ],
         }
         outputs = {}
