@@ -435,8 +435,14 @@ def test_quarto_pdf_page_frame_shows_hostile_names_as_text(tmp_path):
 
     name = 'Team $5 #1 // "HQ" \\ [x](y)'
     executed = tmp_path / "report.ipynb"
+    # headings as the report's views write them: Markdown outputs of code cells
     nb = nbformat.v4.new_notebook(
-        cells=[nbformat.v4.new_markdown_cell("# First part"), nbformat.v4.new_markdown_cell("# B")]
+        cells=[
+            nbformat.v4.new_code_cell(
+                outputs=[nbformat.v4.new_output("display_data", data={"text/markdown": f"# {h}"})]
+            )
+            for h in ("First part", "B")
+        ]
     )
     nbformat.write(nb, executed)
     page = PageInfo(f"Report: {name}", name, "October 2026", "en", "0" * 64, "quarto")

@@ -365,11 +365,16 @@ def render_quarto(
         # (a partial is a pandoc template: every "$", in the data too, is written "$$")
         partial = _page_frame(page).replace("$", "$$")
         (Path(tmp) / "page.typ").write_text(partial, encoding="utf-8")
+        # and no `article` show rule: it would set justified paragraphs, 11pt text and an empty
+        # document title over the frame's
+        (Path(tmp) / "typst-show.typ").write_text(
+            "// the page frame (page.typ) styles the document\n", encoding="utf-8"
+        )
         # font paths relative to the input: Quarto reads "/..." as relative to the project, and
         # a comma-joined -M value as one path (its PDF then had no Thai font at all)
         font_paths = ", ".join(json.dumps(os.path.relpath(d, tmp)) for d in fonts.font_dirs())
         front = (
-            "---\nformat:\n  typst:\n    template-partials: [page.typ]\n"
+            "---\nformat:\n  typst:\n    template-partials: [page.typ, typst-show.typ]\n"
             f"    font-paths: [{font_paths}]\n---"
         )
         nb.cells.insert(0, nbformat.v4.new_raw_cell(front))
@@ -396,10 +401,7 @@ def render_quarto(
                 "-M",
                 f"mainfont:{fonts.THAI_FAMILY}",
             ],
-            "pdf": [
-                "--to",
-                "typst",
-            ],
+            "pdf": ["--to", "typst"],
         }
         outputs = {}
         for fmt, args in formats.items():
