@@ -194,6 +194,11 @@ def test_rank_combine_and_calibrate_by_hand():
     assert out["yhat_lower"].iloc[0] == pytest.approx(104 - scale * (104 - 88))
     assert out["yhat_upper"].iloc[0] == pytest.approx(104 + scale * (364 / 3 - 104))
     assert F.calibrate(c, past.iloc[:9])[1] == 1.0  # under ten earlier errors: left as it is
+    # earlier bands that were already scaled (here by 2: half-widths 20) are measured at the
+    # members' own width (10), as the new band is: the same s
+    wider = past.assign(yhat_lower=80.0, yhat_upper=120.0)
+    assert F.calibrate(c, wider, pd.Series(2.0, index=wider.index))[1] == pytest.approx(scale)
+    assert F.calibrate(c, wider)[1] == pytest.approx(scale / 2)
 
 
 def test_a_calibrated_band_covers_80_percent_by_simulation():

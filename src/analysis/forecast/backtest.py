@@ -120,24 +120,29 @@ def _stack(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.concat([f.assign(model=m) for m, f in frames.items()], ignore_index=True)
 
 
-def _combined_at(at: pd.DataFrame, seen: pd.DataFrame) -> tuple[pd.DataFrame, list[str], float]:
+def _combined_at(
+    at: pd.DataFrame, seen: pd.DataFrame, scales: dict
+) -> tuple[pd.DataFrame, list[str], float]:
     """The combination of the forecasts `at` one cutoff, from the errors `seen` by then: the TOP
     statistical models ranked on `seen`, their median, its band calibrated on `seen`'s own
-    combination rows. (frame, members, band scale)"""
+    combination rows (whose bands were scaled by `scales[their cutoff]`). (frame, members,
+    band scale)"""
     available = [m for m in C.STATISTICAL if m in set(at["model"])]
     members = C.rank(seen, available)[: C.TOP]
     frame = C.combine(at, members)
-    frame, scale = C.calibrate(frame, seen[seen["model"].eq("combined")])
+    own = seen[seen["model"].eq("combined")]
+    applied = own["cutoff"].map(scales) if "cutoff" in own else None
+    frame, scale = C.calibrate(frame, own, applied)
     return frame, members, scale
 
 
 def _with_combined_and_blend(
-    frames: pd.DataFrame, seen: pd.DataFrame, horizon: int, statistical_ok: bool
+    frames: pd.DataFrame, seen: pd.DataFrame, horizon: int, statistical_ok: bool, scales: dict
 ) -> tuple[pd.DataFrame, list[str], float, pd.DataFrame]:
     """`frames` (one cutoff's forecasts) with the combination and the blend added, each decided
     on the errors `seen` by then (no blend without a pipeline model). (frames, members, band
     scale, blend weights)"""
-    combined, members, scale = _combined_at(frames, seen)
+    combined, members, scale = _combined_at(frames, seen, scales)
     frames = pd.concat([frames, combined.assign(model="combined")], ignore_index=True)
     weights = C.blend_weights(seen, horizon)
     if "pipeline" not in set(frames["model"]):
@@ -171,20 +176,24 @@ def _empty(scope_id, month, horizon, history, notes) -> ForecastResult:
     )
 
 
-def _backtest(y, cutoffs, month, arrays, options, statistical_ok=True) -> pd.DataFrame:
+def _backtest(y, cutoffs, month, arrays, options, statistical_ok=True) -> tuple[pd.DataFrame, dict]:
     """Every model's forecasts at every cutoff, in order, the combination and the blend at each
-    decided on the errors observable then; with the actuals."""
+    decided on the errors observable then; with the actuals. Also the combination's band scale
+    at each cutoff."""
     actual = dict(zip(y.index, y.to_numpy(), strict=True))
     cols = ["model", "cutoff", "h", "month", "actual", "yhat", "yhat_lower", "yhat_upper"]
     bt = pd.DataFrame(columns=cols)
+    scales: dict = {}
     for cutoff in cutoffs:
         frames, _ = _models_at(y, cutoff, arrays, options, options.horizon, statistical_ok)
         seen = bt[bt["month"] <= cutoff]
-        f, *_ = _with_combined_and_blend(_stack(frames), seen, options.horizon, statistical_ok)
+        f, _, scales[cutoff], _ = _with_combined_and_blend(
+            _stack(frames), seen, options.horizon, statistical_ok, scales
+        )
         f = f[f["month"] <= month].assign(cutoff=cutoff)
         f["actual"] = f["month"].map(actual)
         bt = pd.concat([bt if len(bt) else None, f[cols]], ignore_index=True)
-    return bt.reset_index(drop=True)
+    return bt.reset_index(drop=True), scales
 
 
 def forecast_scope(
@@ -224,7 +233,7 @@ def forecast_scope(
     cutoffs = pd.period_range(first_cutoff, month - 1, freq="M") if first_cutoff < month else []
     if len(cutoffs) < 3:
         notes.append("backtest_short")
-    bt = _backtest(y, cutoffs, month, arrays, options, statistical_ok)
+    bt, scales = _backtest(y, cutoffs, month, arrays, options, statistical_ok)
     scale = _seasonal_scale(y[y.index <= cutoffs[0]]) if len(cutoffs) else np.nan
     metrics = accuracy(bt, scale) if len(bt) else _no_metrics()
 
@@ -232,7 +241,7 @@ def forecast_scope(
     fitted: list = []
     frames, samples = _models_at(y, month, arrays, options, horizon, statistical_ok, fitted)
     fc, members, band_scale, weights = _with_combined_and_blend(
-        _stack(frames), bt, horizon, statistical_ok
+        _stack(frames), bt, horizon, statistical_ok, scales
     )
     fc = fc[["model", "month", "h", "yhat", "yhat_lower", "yhat_upper"]]
     lead = C.headline(metrics, "blend", short="backtest_short" in notes)
@@ -293,11 +302,13 @@ def forecast_series(y: pd.Series, options: ForecastOptions | None = None) -> Ser
     month = y.index[-1]
     first = max(month - options.folds, y.index[0] + (options.min_train_months - 1))
     cutoffs = pd.period_range(first, month - 1, freq="M") if first < month else []
-    bt = _backtest(y, cutoffs, month, None, options)
+    bt, scales = _backtest(y, cutoffs, month, None, options)
     scale = _seasonal_scale(y[y.index <= cutoffs[0]]) if len(cutoffs) else np.nan
     metrics = accuracy(bt, scale) if len(bt) else _no_metrics()
     frames, _ = _models_at(y, month, None, options, options.horizon, True)
-    fc, members, band_scale, _ = _with_combined_and_blend(_stack(frames), bt, options.horizon, True)
+    fc, members, band_scale, _ = _with_combined_and_blend(
+        _stack(frames), bt, options.horizon, True, scales
+    )
     fc = fc[["model", "month", "h", "yhat", "yhat_lower", "yhat_upper"]].reset_index(drop=True)
     lead = C.headline(metrics, "combined", short=len(cutoffs) < 3)
     return SeriesForecast(fc, bt, metrics.reset_index(drop=True), members, band_scale, lead)

@@ -76,14 +76,20 @@ def combine(forecasts: pd.DataFrame, members: list[str]) -> pd.DataFrame:
     return out.reset_index()[_COLUMNS]
 
 
-def calibrate(frame: pd.DataFrame, errors: pd.DataFrame) -> tuple[pd.DataFrame, float]:
+def calibrate(
+    frame: pd.DataFrame, errors: pd.DataFrame, applied: pd.Series | None = None
+) -> tuple[pd.DataFrame, float]:
     """Scale `frame`'s band around its forecast by s, the 80th percentile of |error| / half-width
     over `errors` (the same model's earlier backtest rows, with actual and band): with s, 80% of
-    those errors would have fallen inside. s = 1 with fewer than 10 such rows. Returns the frame
-    and s."""
-    e = errors.dropna(subset=["actual", "yhat", "yhat_lower", "yhat_upper"])
+    those errors would have fallen inside. `applied` (aligned with `errors`): the scale each of
+    those bands already had, so s is measured against the members' own half-widths, as `frame`
+    has them. s = 1 with fewer than 10 such rows. Returns the frame and s."""
+    keep = errors[["actual", "yhat", "yhat_lower", "yhat_upper"]].notna().all(axis=1)
+    e = errors[keep]
     above = e["actual"] >= e["yhat"]
     half = np.where(above, e["yhat_upper"] - e["yhat"], e["yhat"] - e["yhat_lower"])
+    if applied is not None:
+        half = half / applied[keep].fillna(1.0).to_numpy(dtype="float64")
     ok = half > 0
     if ok.sum() < _MIN_CALIBRATION_ROWS:
         return frame, 1.0
