@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -131,8 +132,7 @@ def _combined_at(
     members = C.rank(seen, available)[: C.TOP]
     frame = C.combine(at, members)
     own = seen[seen["model"].eq("combined")]
-    applied = own["cutoff"].map(scales) if "cutoff" in own else None
-    frame, scale = C.calibrate(frame, own, applied)
+    frame, scale = C.calibrate(frame, own, own["cutoff"].map(scales))
     return frame, members, scale
 
 
@@ -196,6 +196,40 @@ def _backtest(y, cutoffs, month, arrays, options, statistical_ok=True) -> tuple[
     return bt.reset_index(drop=True), scales
 
 
+class _Run(NamedTuple):
+    """The backtest and the final forecast of one series (`_run`)."""
+
+    cutoffs: pd.PeriodIndex | list
+    backtest: pd.DataFrame
+    metrics: pd.DataFrame
+    forecast: pd.DataFrame  # every model, the combination and (with a pipeline) the blend
+    members: list[str]
+    band_scale: float
+    weights: pd.DataFrame
+    samples: np.ndarray | None  # Prophet's predictive samples of the final forecast
+
+
+def _run(y, month, arrays, options, statistical_ok=True, model_out=None) -> _Run:
+    """Backtest every model on the last `options.folds` month-ends before `month` (each with at
+    least `min_train_months` of history), then forecast from all history, combined and blended
+    on every fold's errors."""
+    first = max(month - options.folds, y.index[0] + (options.min_train_months - 1))
+    cutoffs = pd.period_range(first, month - 1, freq="M") if first < month else []
+    bt, scales = _backtest(y, cutoffs, month, arrays, options, statistical_ok)
+    scale = _seasonal_scale(y[y.index <= cutoffs[0]]) if len(cutoffs) else np.nan
+    metrics = accuracy(bt, scale) if len(bt) else _no_metrics()
+    frames, samples = _models_at(
+        y, month, arrays, options, options.horizon, statistical_ok, model_out
+    )
+    fc, members, band_scale, weights = _with_combined_and_blend(
+        _stack(frames), bt, options.horizon, statistical_ok, scales
+    )
+    fc = fc[["model", "month", "h", "yhat", "yhat_lower", "yhat_upper"]].reset_index(drop=True)
+    return _Run(
+        cutoffs, bt, metrics.reset_index(drop=True), fc, members, band_scale, weights, samples
+    )
+
+
 def forecast_scope(
     data: ForecastData,
     team: str | None = None,
@@ -226,43 +260,27 @@ def forecast_scope(
     else:
         status = "ok"
     statistical_ok = status != "withheld"
-    arrays = PipelineArrays.build(pipe, won)
 
-    # backtest: the same cutoffs for every model, each cut at its cutoff
-    first_cutoff = max(month - options.folds, y.index[0] + (options.min_train_months - 1))
-    cutoffs = pd.period_range(first_cutoff, month - 1, freq="M") if first_cutoff < month else []
-    if len(cutoffs) < 3:
-        notes.append("backtest_short")
-    bt, scales = _backtest(y, cutoffs, month, arrays, options, statistical_ok)
-    scale = _seasonal_scale(y[y.index <= cutoffs[0]]) if len(cutoffs) else np.nan
-    metrics = accuracy(bt, scale) if len(bt) else _no_metrics()
-
-    # the forecast from all history, combined and blended on every fold's errors
     fitted: list = []
-    frames, samples = _models_at(y, month, arrays, options, horizon, statistical_ok, fitted)
-    fc, members, band_scale, weights = _with_combined_and_blend(
-        _stack(frames), bt, horizon, statistical_ok, scales
-    )
-    fc = fc[["model", "month", "h", "yhat", "yhat_lower", "yhat_upper"]]
-    lead = C.headline(metrics, "blend", short="backtest_short" in notes)
-
-    components = fitted[1] if fitted else None
-    quota = quota_outlook(rev, month, fc, samples, lead)
+    r = _run(y, month, PipelineArrays.build(pipe, won), options, statistical_ok, fitted)
+    if len(r.cutoffs) < 3:
+        notes.append("backtest_short")
+    lead = C.headline(r.metrics, "blend", short="backtest_short" in notes)
     return ForecastResult(
         scope_id,
         month,
         horizon,
         history,
-        fc.reset_index(drop=True),
-        bt,
-        metrics.reset_index(drop=True),
-        weights,
-        quota,
-        components,
+        r.forecast,
+        r.backtest,
+        r.metrics,
+        r.weights,
+        quota_outlook(rev, month, r.forecast, r.samples, lead),
+        fitted[1] if fitted else None,
         status,
         notes,
-        members,
-        band_scale,
+        r.members,
+        r.band_scale,
         lead,
     )
 
@@ -297,18 +315,6 @@ def forecast_series(y: pd.Series, options: ForecastOptions | None = None) -> Ser
     >>> r.headline, r.default()["yhat"].round().tolist()
     ('combined', [190.0, 193.0])
     """
-    options = options or ForecastOptions()
-    y = y.astype("float64")
-    month = y.index[-1]
-    first = max(month - options.folds, y.index[0] + (options.min_train_months - 1))
-    cutoffs = pd.period_range(first, month - 1, freq="M") if first < month else []
-    bt, scales = _backtest(y, cutoffs, month, None, options)
-    scale = _seasonal_scale(y[y.index <= cutoffs[0]]) if len(cutoffs) else np.nan
-    metrics = accuracy(bt, scale) if len(bt) else _no_metrics()
-    frames, _ = _models_at(y, month, None, options, options.horizon, True)
-    fc, members, band_scale, _ = _with_combined_and_blend(
-        _stack(frames), bt, options.horizon, True, scales
-    )
-    fc = fc[["model", "month", "h", "yhat", "yhat_lower", "yhat_upper"]].reset_index(drop=True)
-    lead = C.headline(metrics, "combined", short=len(cutoffs) < 3)
-    return SeriesForecast(fc, bt, metrics.reset_index(drop=True), members, band_scale, lead)
+    r = _run(y.astype("float64"), y.index[-1], None, options or ForecastOptions())
+    lead = C.headline(r.metrics, "combined", short=len(r.cutoffs) < 3)
+    return SeriesForecast(r.forecast, r.backtest, r.metrics, r.members, r.band_scale, lead)

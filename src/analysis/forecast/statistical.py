@@ -35,9 +35,11 @@ from contextlib import contextmanager
 import numpy as np
 import pandas as pd
 
+from analysis.forecast import models
+
 __all__ = ["ets_forecast", "theta_forecast", "arima_forecast", "seasonal_indices", "ETS_FORMS"]
 
-_ALPHA = 0.2  # 80% intervals, as every model here
+_ALPHA = 1 - models.INTERVAL  # 80% intervals, as every model's
 SEASON = 12
 ETS_FORMS = tuple(
     (error, trend, damped, seasonal)
@@ -58,15 +60,10 @@ def _quiet_single_thread():
 
 
 def _frame(y: pd.Series, yhat, lower, upper) -> pd.DataFrame:
-    horizon = len(yhat)
-    return pd.DataFrame(
-        {
-            "month": pd.period_range(y.index[-1] + 1, periods=horizon, freq="M"),
-            "h": np.arange(1, horizon + 1),
-            "yhat": np.maximum(np.asarray(yhat, dtype="float64"), 0.0),
-            "yhat_lower": np.maximum(np.asarray(lower, dtype="float64"), 0.0),
-            "yhat_upper": np.maximum(np.asarray(upper, dtype="float64"), 0.0),
-        }
+    """`models._frame` for the months after `y`, floored at zero."""
+    return models._frame(
+        models._future(y, len(yhat)),
+        *(np.maximum(np.asarray(v, "float64"), 0.0) for v in (yhat, lower, upper)),
     )
 
 
