@@ -60,10 +60,20 @@ def mean_mase(results: list[F.ForecastResult]) -> dict[str, float]:
 SINGLE = ("ets", "theta", "arima", "prophet", "seasonal_naive", "trailing_mean")
 
 
-def _smape(actual: np.ndarray, forecast: np.ndarray) -> float:
-    denom = np.abs(actual) + np.abs(forecast)
-    safe = np.where(denom > 0, denom, 1.0)
-    return float(np.mean(np.where(denom > 0, 2 * np.abs(actual - forecast) / safe, 0.0)) * 100)
+def _scores(forecasts: dict[str, pd.DataFrame], test: pd.Series, scale: float) -> pd.DataFrame:
+    """sMAPE (in points), MASE and 80% coverage of each forecast (h, yhat and, where it has one,
+    its band) over the held-out months: the product's own `accuracy`, over all horizons."""
+    errors = pd.concat(
+        [
+            f.reindex(columns=["h", "yhat", "yhat_lower", "yhat_upper"]).assign(
+                model=model, actual=test.to_numpy()[f["h"].to_numpy() - 1]
+            )
+            for model, f in forecasts.items()
+        ],
+        ignore_index=True,
+    )
+    overall = F.accuracy(errors, scale).query("h == 0").set_index("model")
+    return overall.assign(smape=overall["smape"] * 100)
 
 
 def _alternatives(r: F.SeriesForecast) -> dict[str, np.ndarray]:
@@ -96,21 +106,17 @@ def score_series(item: tuple[str, pd.Series]) -> dict:
     start = time.perf_counter()
     r = F.forecast_series(train, options)
     seconds = time.perf_counter() - start
-    actual = test.to_numpy()
     v = train.to_numpy()
     scale = float(np.mean(np.abs(v[12:] - v[:-12])))
     row = {"series": name, "seconds_default": seconds, "headline": r.headline}
-    frames = {m: g.sort_values("h") for m, g in r.forecast.groupby("model")}
+    frames = {m: g for m, g in r.forecast.groupby("model")}
     frames["default"] = r.default()
-    for model, f in frames.items():
-        yhat = f["yhat"].to_numpy()
-        row[f"smape:{model}"] = _smape(actual, yhat)
-        row[f"mase:{model}"] = float(np.mean(np.abs(actual - yhat)) / scale)
-        inside = (actual >= f["yhat_lower"].to_numpy()) & (actual <= f["yhat_upper"].to_numpy())
-        row[f"cover:{model}"] = float(np.mean(inside))
-    for alt, yhat in _alternatives(r).items():
-        row[f"smape:{alt}"] = _smape(actual, yhat)
-        row[f"mase:{alt}"] = float(np.mean(np.abs(actual - yhat)) / scale)
+    h = np.arange(1, len(test) + 1)
+    alternatives = {a: pd.DataFrame({"h": h, "yhat": y}) for a, y in _alternatives(r).items()}
+    for model, e in _scores({**frames, **alternatives}, test, scale).iterrows():
+        row[f"smape:{model}"], row[f"mase:{model}"] = e["smape"], e["mase"]
+        if model in frames:
+            row[f"cover:{model}"] = e["coverage_80"]
     fits = {
         "ets": lambda: ets_forecast(train, len(test)),
         "theta": lambda: theta_forecast(train, len(test)),
@@ -212,7 +218,7 @@ def _prophet_variant(item) -> dict:
     name, y, options = item
     train, test = y.iloc[: real_series.TRAIN], y.iloc[real_series.TRAIN :]
     f, _ = F.prophet_forecast(train, len(test), options)
-    return {"series": name, "smape": _smape(test.to_numpy(), f["yhat"].to_numpy())}
+    return {"series": name, "smape": _scores({"prophet": f}, test, np.nan).loc["prophet", "smape"]}
 
 
 def prophet_variants(limit: int | None, workers: int) -> dict[str, dict]:
