@@ -379,11 +379,10 @@ def render_quarto(
         )
         nb.cells.insert(0, nbformat.v4.new_raw_cell(front))
         nbformat.write(nb, src)
-        # pagetitle, not title: the notebook's first heading is the report's title, and Quarto
-        # printed a title block above it (the title twice on page one)
+        # no title metadata: the notebook's first heading is the report's title, and Quarto
+        # printed a title block above it (the title twice on page one); the HTML page's <title>
+        # is set below, the PDF's by the page frame
         common = [
-            "-M",
-            f"pagetitle:{page.title}",
             "-M",
             "echo:false",
             "-M",
