@@ -8,8 +8,8 @@ yhat_lower, yhat_upper (an 80% interval), floored at zero (revenue is never nega
   positive throughout, additive error with multiplicative seasonality excluded as unstable, as
   in R's `forecast::ets`), the form chosen by the AICc. Seasonal forms need two full years.
   The initial states come from the heuristic of Hyndman et al. (2008, sec. 2.6.1) rather than
-  being estimated with the smoothing parameters: on the real-series benchmark
-  (bench/bench_forecast.py) that was both more accurate and seven times faster.
+  being estimated with the smoothing parameters: in the exploration before the real-series
+  benchmark was fixed (docs/forecasting.md) that was both more accurate and seven times faster.
 - theta: the Theta method (Assimakopoulos & Nikolopoulos 2000; Hyndman & Billah 2003), statsmodels'
   `ThetaModel`: the series is seasonally adjusted by a classical decomposition when a test finds
   yearly seasonality (two full years needed), then simple exponential smoothing with drift.
