@@ -11,6 +11,9 @@ from hypothesis import settings
 
 from analysis.data.synth import SynthConfig, write_sample
 
+# the helper modules' asserts say what differed, as the tests' own do
+pytest.register_assert_rewrite("parity", "browser")
+
 # `make test` (and so CI) runs the property tests on a fixed set of examples, so a run is
 # reproducible and cannot fail by luck; plain `pytest` explores new examples.
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)

@@ -149,3 +149,31 @@ def test_an_invalid_variant_stops_the_batch_before_anything_is_written(
     assert message in run.stderr and str(data) in run.stderr
     assert "Traceback" not in run.stderr
     assert not reports.exists() and not (tmp_path / "build").exists()
+
+
+@pytest.mark.e2e
+@pytest.mark.quarto
+@pytest.mark.xdist_group("kernels")
+@pytest.mark.skipif(shutil.which("quarto") is None, reason="quarto is not on PATH")
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext is not installed")
+def test_quarto_publishes_the_hostile_reports_as_the_builtin_renderer_does(
+    batch, tmp_path, monkeypatch
+):
+    """Names with "$", "#", "<script>", Markdown links, backticks, right-to-left text and
+    5,000 characters reach Quarto's Markdown, HTML and Typst: every published report comes out
+    the same from both renderers (tests/parity.py), the page frame carrying a hostile name."""
+    from parity import assert_same_report
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
+    results, _, _ = batch
+    rendered = [r for r in results.values() if r.ok]
+    assert len(rendered) == 6
+    for result in rendered:
+        page = {
+            "title": f"Report: {result.team_id} Price $5 #1 // [x](y)",
+            "scope_name": "Price $5,000 and $10 #1 // HQ",
+            "month_label": "October 2026",
+            "lang": "en",
+            "content_hash": "e" * 64,
+        }
+        assert_same_report(result.executed, tmp_path / result.team_id, page)

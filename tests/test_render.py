@@ -13,6 +13,7 @@ import nbformat
 import pypdfium2 as pdfium
 import pytest
 
+from analysis.reports.progress import TeamResult, line
 from analysis.reports.render import PageInfo, render_builtin
 
 HOSTILE = [
@@ -332,34 +333,49 @@ def test_amount_axes_label_every_tick_apart():
 # --- Quarto's output, checked without Quarto: a stand-in `quarto` on PATH ------------------------
 
 _FAKE_QUARTO = """#!{python}
+import shutil
 import sys
 from pathlib import Path
 
 import typst
 
-fmt = sys.argv[sys.argv.index("--to") + 1]
+formats = sys.argv[sys.argv.index("--to") + 1].split(",")
+shutil.copy("report.ipynb", {keep!r})  # what it was given, for the test to read
 sys.stderr.write({stderr!r})
-if fmt == "html":
-    Path("report.html").write_text({html!r}, encoding="utf-8")
-else:
+if "html" in formats:  # the page with the document's head and after-body includes, as Quarto's
+    page = {html!r}
+    if "<head>" not in page:
+        page = "<html><head></head><body>" + page + "</body></html>"
+    head, foot = Path("head.html").read_text(), Path("foot.html").read_text()
+    page = page.replace("</head>", head + "</head>").replace("</body>", foot + "</body>")
+    Path("report.html").write_text(page, encoding="utf-8")
+if "typst" in formats:
     Path("report.typ").write_text("Report", encoding="utf-8")
     Path("report.pdf").write_bytes(typst.compile("report.typ"))
 """
 
 
-def _fake_quarto(tmp_path, monkeypatch, stderr="", body="<p>ok</p>"):
-    """A `quarto` that writes `body` as the HTML and a one-line PDF, prints `stderr` and exits 0
-    (as Quarto 1.10 did after a failed step); the PageInfo and notebook to render."""
+def _fake_quarto(tmp_path, monkeypatch, stderr="", body="<p>ok</p>", nb=None):
+    """A `quarto` that writes `body` as the HTML (with the render's head and footer includes)
+    and a one-line PDF, prints `stderr` and exits 0 (as Quarto 1.10 did after a failed step),
+    and keeps the notebook it was given as tmp_path/given.ipynb; the PageInfo and notebook
+    (`nb`, or one heading) to render."""
     import sys
 
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     script = bin_dir / "quarto"
-    script.write_text(_FAKE_QUARTO.format(python=sys.executable, stderr=stderr, html=body))
+    script.write_text(
+        _FAKE_QUARTO.format(
+            python=sys.executable, stderr=stderr, html=body, keep=str(tmp_path / "given.ipynb")
+        )
+    )
     script.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
     executed = tmp_path / "report.ipynb"
-    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# A")]), executed)
+    if nb is None:
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# A")])
+    nbformat.write(nb, executed)
     page = PageInfo("Report", "Team", "October 2026", "en", "0" * 64, "quarto")
     return executed, page
 
@@ -367,7 +383,8 @@ def _fake_quarto(tmp_path, monkeypatch, stderr="", body="<p>ok</p>"):
 def test_a_quarto_error_fails_the_render_even_when_quarto_exits_0(tmp_path, monkeypatch):
     """Issue 19: Quarto printed "(E) Running juice failed" and exited 0, and the report was
     published as ok with 42 of its 59 table fills."""
-    from analysis.reports.render import RenderError, render_quarto
+    from analysis.reports.quarto import render_quarto
+    from analysis.reports.render import RenderError
 
     executed, page = _fake_quarto(
         tmp_path, monkeypatch, stderr="(W) slow\n(E) Running juice failed: exit code 1\n"
@@ -378,15 +395,78 @@ def test_a_quarto_error_fails_the_render_even_when_quarto_exits_0(tmp_path, monk
     # warnings alone do not fail it
     ok = tmp_path / "ok"
     ok.mkdir()
-    executed, page = _fake_quarto(ok, monkeypatch, stderr="(W) slow\n")
-    files = render_quarto(executed, ok / "out", page)
+    executed, page = _fake_quarto(ok, monkeypatch, stderr="(W) slow\nWARN: no typst-gather\n")
+    warnings: list[str] = []
+    files = render_quarto(executed, ok / "out", page, warnings=warnings)
     assert files["html"].is_file() and files["pdf"].is_file()
+    # shown in the batch log under the team's line (issue 19: "warnings are shown")
+    assert warnings == ["slow", "no typst-gather"]
+    shown = line(TeamResult("bangkok", True, 5.0, tuple(files.values()), warnings=tuple(warnings)))
+    assert shown.splitlines()[1:] == ["        warning: slow", "        warning: no typst-gather"]
+
+
+def test_quarto_is_given_the_tables_as_typst_and_no_html_output(tmp_path, monkeypatch):
+    """Issue 19: Quarto ran its CSS inliner (one Deno process, ~0.5 s) for each of a report's
+    24 HTML tables in the PDF and laid them out in equal-width overlapping columns, and for any
+    HTML output it put require.js and jQuery from a CDN into the page. It is now given each
+    table as Markdown holding the HTML (its table processing off) and the built-in renderer's
+    Typst; figures carry their alternative text as `fig-alt`, which Quarto reads."""
+    import json
+
+    from analysis.metrics.scorecards import RAG_COLORS
+    from analysis.reports.quarto import render_quarto
+
+    name = "Team ```$5``` #1 <b>"
+    table = (
+        '<style type="text/css">#T_a_row0_col1 { background-color: #d7f0dd; }</style>'
+        '<table class="report-table"><thead><tr><th>rep</th><th>status</th></tr></thead><tbody>'
+        f'<tr><td>{html.escape(name)}</td><td class="data rag-green">on target</td></tr>'
+        "</tbody></table>"
+    )
+    png = "iVBORw0KGgo="
+    cells = [
+        nbformat.v4.new_code_cell(
+            source="show(table)",
+            outputs=[nbformat.v4.new_output("display_data", data={"text/html": table})],
+        ),
+        nbformat.v4.new_code_cell(
+            source="show(chart)",
+            outputs=[
+                nbformat.v4.new_output("display_data", data={"text/markdown": "## Chart"}),
+                nbformat.v4.new_output(
+                    "display_data",
+                    data={"image/png": png},
+                    metadata={"image/png": {"alt": 'Revenue of "A" — 3 bars'}},
+                ),
+            ],
+        ),
+    ]
+    executed, page = _fake_quarto(tmp_path, monkeypatch, nb=nbformat.v4.new_notebook(cells=cells))
+    render_quarto(executed, tmp_path / "out", page)
+    given = nbformat.read(tmp_path / "given.ipynb", as_version=4)
+    outputs = [o for c in given.cells for o in c.get("outputs", [])]
+    assert not [o for o in outputs if "text/html" in o.get("data", {})]
+    markdown = outputs[0].data["text/markdown"]
+    blocks = re.findall(
+        r"^(`{3,})\{=(html|typst)\}\n(.*?)\n\1$", markdown, re.DOTALL | re.MULTILINE
+    )
+    assert [kind for _, kind, _ in blocks] == ["html", "typst"], markdown
+    (fence_html, _, html_part), (fence_typst, _, typst_part) = blocks
+    assert html_part.startswith("<!--| quarto-html-table-processing: none -->")
+    assert html.escape(name) in html_part and len(fence_html) > 3  # the name's ``` stays inside
+    assert "table(" in typst_part and f'rgb("{RAG_COLORS["green"]}")' in typst_part
+    assert "on target" in typst_part
+    # the figure's description, one entry per output of its cell
+    options = given.cells[2].source.splitlines()[0]
+    assert options.startswith("#| fig-alt: ")
+    assert json.loads(options.removeprefix("#| fig-alt: ")) == [None, 'Revenue of "A" — 3 bars']
 
 
 def test_quarto_html_loads_nothing_from_outside(tmp_path, monkeypatch):
     """Issue 19: Quarto added require.js and jQuery from a public CDN to the HTML. They are
     removed; anything else fetched from outside fails the render, naming it."""
-    from analysis.reports.render import RenderError, render_quarto
+    from analysis.reports.quarto import render_quarto
+    from analysis.reports.render import RenderError
 
     cdn = (
         '<script src="https://cdn.jsdelivr.net/npm/requirejs@2.3.6/require.min.js" '
@@ -412,7 +492,7 @@ def test_quarto_html_carries_the_thai_font(tmp_path, monkeypatch):
     """Issue 19: "Noto Sans Thai" appeared nowhere in Quarto's report.html (`mainfont` does not
     reach its HTML theme), so Thai showed in whatever font the reader's phone had."""
     from analysis.reports import fonts
-    from analysis.reports.render import render_quarto
+    from analysis.reports.quarto import render_quarto
 
     body = (
         "<html><head><style>body { font-family: system-ui; }</style></head>"
@@ -431,7 +511,7 @@ def test_quarto_html_carries_the_thai_font(tmp_path, monkeypatch):
 def test_quarto_pdf_page_frame_shows_hostile_names_as_text(tmp_path):
     """The page frame given to Quarto is a pandoc template: a "$" in a team's name broke it
     ("Error compiling template"); "#", "//" and quotes must stay text in Typst too."""
-    from analysis.reports.render import render_quarto
+    from analysis.reports.quarto import render_quarto
 
     name = 'Team $5 #1 // "HQ" \\ [x](y)'
     executed = tmp_path / "report.ipynb"

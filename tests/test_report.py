@@ -997,3 +997,28 @@ def test_method_in_the_appendix_and_each_forecast_verdict_once(published):
         # "... เดือน แบบจำลองที่แม่นที่สุดคือ ...": the verdict's own words, not the shared opening
         verdict = t("fc_best_model", "th").split("{folds}")[1].split("{model}")[0].strip()
         assert text.count(verdict) == 1, team
+
+
+@pytest.mark.quarto
+@pytest.mark.skipif(shutil.which("quarto") is None, reason="quarto is not on PATH")
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext is not installed")
+def test_quarto_and_builtin_publish_the_same_report(published, tmp_path, monkeypatch):
+    """Issue 19: for the same executed notebook, both renderers publish the same headings,
+    tables, figures with their descriptions, footer facts and PDF text (Thai included, the same
+    line breaks) on as many pages, both embed the Thai font and load nothing from outside
+    (tests/parity.py). Quarto had a title block, Bootstrap's fonts, CDN scripts, no footer in
+    the HTML, typographic quotes, "(1)" read as a list, and wider PDFs (31 pages against 20)."""
+    from parity import assert_same_report
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)  # the same time in both footers
+    _, results = published
+    for result in (r for r in results if r.team_id in ("bangkok", "company")):
+        page = {
+            "title": "รายงานผลการขาย",
+            "scope_name": result.team_id,
+            "month_label": "ตุลาคม 2569",
+            "lang": "th",
+            "content_hash": "f" * 64,
+        }
+        pages = assert_same_report(result.executed, tmp_path / result.team_id, page)
+        assert pages["builtin"] > 5

@@ -53,13 +53,13 @@ from analysis.reports.params import (
     validate_team_id,
 )
 from analysis.reports.progress import Progress, TeamResult, line
+from analysis.reports.quarto import render_quarto
 from analysis.reports.render import (
     PageInfo,
     Renderer,
     RenderError,
     choose_renderer,
     render_builtin,
-    render_quarto,
 )
 from analysis.reports.site import (
     HEADLINE_FILE,
@@ -352,7 +352,7 @@ def render_team(
         "lang": team.lang,
     }
     month_label = fmt_month(month, team.lang, buddhist_era=team.buddhist_era)
-    render = render_quarto if renderer == "quarto" else render_builtin
+    warnings: list[str] = []  # the renderer's, for the batch log
     executed = month_dir / COMBINED_NOTEBOOK
     try:
         staging_root = reports_dir / STAGING_DIR  # same file system, outside the month folders
@@ -379,7 +379,10 @@ def render_team(
                 timezone=timezone,
                 buddhist_era=team.buddhist_era,
             )
-            files += render(executed, staging, page, "report").values()
+            if renderer == "quarto":
+                files += render_quarto(executed, staging, page, "report", warnings).values()
+            else:
+                files += render_builtin(executed, staging, page, "report").values()
             (staging / INPUTS_FILE).write_text(json.dumps(key, indent=1), encoding="utf-8")
             (staging / HEADLINE_FILE).write_text(
                 json.dumps({**(headline or {}), "scope_name": scope_name}, ensure_ascii=False),
@@ -390,7 +393,14 @@ def render_team(
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
         published = tuple(target / p.name for p in files)
-        return TeamResult(team.team_id, True, _seconds(start), published, executed=executed)
+        return TeamResult(
+            team.team_id,
+            True,
+            _seconds(start),
+            published,
+            executed=executed,
+            warnings=tuple(warnings),
+        )
     except Exception as exc:
         message = f"{type(exc).__name__}: {exc}"
         if getattr(exc, "ename", None):  # papermill's: its own text is empty; say what failed

@@ -21,6 +21,7 @@ class TeamResult:
     error: str | None = None
     executed: Path | None = None
     skipped: bool = False  # published already from the same inputs (see `batch.input_key`)
+    warnings: tuple[str, ...] = ()  # what the renderer warned of (Quarto's warning lines)
 
 
 class Progress:
@@ -94,6 +95,7 @@ def line(r: TeamResult) -> str:
             f"  same  {r.team_id:<16} {r.seconds:5.1f}s  unchanged inputs: kept {r.files[0].parent}"
         )
     if r.ok:
-        return f"  ok    {r.team_id:<16} {r.seconds:5.1f}s  " + "  ".join(str(f) for f in r.files)
+        shown = f"  ok    {r.team_id:<16} {r.seconds:5.1f}s  " + "  ".join(str(f) for f in r.files)
+        return "\n".join([shown, *(f"        warning: {w}" for w in r.warnings)])
     where = f" (executed notebook: {r.executed})" if r.executed else ""
     return f"  FAIL  {r.team_id:<16} {r.seconds:5.1f}s  {r.error}{where}"

@@ -6,7 +6,9 @@
   same fragment to Typst, and the `typst` package compiles it with the bundled Noto fonts (A4).
   Red/amber/green cells keep their tint in the PDF: their class (`scorecards.rag_class`) becomes a
   Typst cell fill.
-- quarto: `quarto render` on the executed notebook (no re-execution), HTML and Typst PDF.
+- quarto (`analysis.reports.quarto`): `quarto render` on the executed notebook (no
+  re-execution), HTML and Typst PDF, with this module's stylesheet, page frame and tables: the
+  same report, made by Quarto.
 
 Neither executes anything: the notebook was executed once, by papermill (`analysis.reports.batch`).
 """
@@ -15,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import json
 import os
 import re
 import shutil
@@ -39,11 +40,12 @@ __all__ = [
     "RenderError",
     "Renderer",
     "choose_renderer",
+    "html_to_typst",
+    "no_script_urls",
+    "page_frame",
     "render_builtin",
-    "render_quarto",
-    "quarto_errors",
-    "self_contained",
-    "with_fonts",
+    "report_notebook",
+    "stylesheet",
 ]
 
 
@@ -71,7 +73,7 @@ def choose_renderer(requested: str = "auto") -> Renderer:
     return requested  # type: ignore[return-value]
 
 
-def _report_notebook(executed: Path) -> nbformat.NotebookNode:
+def report_notebook(executed: Path) -> nbformat.NotebookNode:
     """The executed notebook minus what a reader should not see: tagged cells, logs and warnings."""
     nb = nbformat.read(executed, as_version=4)
     keep = []
@@ -97,7 +99,7 @@ def _html_body(nb: nbformat.NotebookNode) -> str:
         exclude_anchor_links=True,
     )
     body, _ = exporter.from_notebook_node(nb)
-    return _no_script_urls(_with_alt_text(body, nb))
+    return no_script_urls(_with_alt_text(body, nb))
 
 
 _NO_ALT = 'alt="No description has been provided for this image"'
@@ -130,12 +132,12 @@ _SCRIPT_URL = re.compile(
 )
 
 
-def _no_script_urls(body: str) -> str:
+def no_script_urls(body: str) -> str:
     """Every link or source that would run script (javascript:, vbscript:, data:text/html)
     dropped, the element's text kept: a report never carries one, whatever text reached a
     Markdown or HTML output.
 
-    >>> _no_script_urls('<a href="javascript:alert(1)">x</a> <img src="data:image/png;base64,A">')
+    >>> no_script_urls('<a href="javascript:alert(1)">x</a> <img src="data:image/png;base64,A">')
     '<a >x</a> <img src="data:image/png;base64,A">'
     """
     return _SCRIPT_URL.sub("", body)
@@ -193,11 +195,10 @@ def render_builtin(
     executed: Path, out_dir: Path, page: PageInfo, name: str = "report"
 ) -> dict[str, Path]:
     """Render an executed notebook to <name>.html and <name>.pdf in `out_dir` (PyPI tools only)."""
-    import pypandoc
     import typst
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    body = _html_body(_report_notebook(executed))
+    body = _html_body(report_notebook(executed))
 
     env = _jinja()
     page_text = env.get_template("report.html.j2").render(
@@ -213,25 +214,7 @@ def render_builtin(
 
     with tempfile.TemporaryDirectory(prefix="typst-") as tmp:
         tmpdir = Path(tmp)
-        (tmpdir / "body.html").write_text(_typst_fills(body), encoding="utf-8")
-        proc = subprocess.run(
-            [
-                pypandoc.get_pandoc_path(),
-                "--from=html-native_divs",  # flatten nbconvert's wrappers so headings stay with content
-                "--to=typst",
-                "--extract-media=media",
-                "--output=body.typ",
-                "body.html",
-            ],
-            cwd=tmpdir,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if proc.returncode != 0:
-            raise RenderError(
-                f"pandoc (HTML -> Typst) failed for {executed}: {proc.stderr.strip()}"
-            )
+        (tmpdir / "body.typ").write_text(html_to_typst(body, tmpdir), encoding="utf-8")
         main = env.get_template("report.typ.j2").render(**_frame_values(page))
         (tmpdir / "main.typ").write_text(main, encoding="utf-8")
         pdf_path = out_dir / f"{name}.pdf"
@@ -249,6 +232,30 @@ def render_builtin(
             raise RenderError(f"typst failed for {executed}: {exc}") from exc
     pdf_path.write_bytes(pdftext.mend(pdf_path.read_bytes()))  # Thai that copies and searches
     return {"html": html_path, "pdf": pdf_path}
+
+
+def html_to_typst(fragment: str, cwd: Path) -> str:
+    """Typst markup for an HTML fragment of the report (pandoc's HTML reader and Typst writer),
+    with the red/amber/green cell fills kept; images are written under `cwd`/media. Both renderers
+    make their PDF tables this way: the built-in one for the whole body, Quarto for each table."""
+    import pypandoc
+
+    proc = subprocess.run(
+        [
+            pypandoc.get_pandoc_path(),
+            "--from=html-native_divs",  # flatten nbconvert's wrappers so headings stay with content
+            "--to=typst",
+            "--extract-media=media",
+        ],
+        input=_typst_fills(fragment),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RenderError(f"pandoc (HTML -> Typst) failed: {proc.stderr.strip()}")
+    return proc.stdout
 
 
 _RAG_CELL = re.compile(r'<t([dh])\b([^>]*?)\bclass="([^"]*\brag-(green|amber|red)\b[^"]*)"')
@@ -277,60 +284,6 @@ def _typst_str(text: str) -> str:
     return text
 
 
-# what Quarto prints when a step failed, even where it goes on and exits 0 (its own "(E)" lines,
-# e.g. "(E) Running juice failed", and Deno's "ERROR:" lines)
-_QUARTO_ERROR = re.compile(r"^\s*(?:\(E\)|ERROR\b)(?::)?\s*(.*)$", re.MULTILINE)
-# a <script> that loads from the network; Quarto adds require.js and jQuery from a CDN when a
-# notebook has text/html outputs (widget loaders: the report's static tables need neither)
-_REMOTE_SCRIPT = re.compile(
-    r"<script\b[^>]*\bsrc\s*=\s*[\"']?(?:https?:)?//[^>]*>\s*</script>\s*", re.IGNORECASE
-)
-# anything left that a browser would fetch from outside the file
-_REMOTE_RESOURCE = re.compile(
-    r"""(?:\b(?:src|href)\s*=\s*["']?|@import\s+(?:url\()?\s*["']?|url\(\s*["']?)"""
-    r"""((?:https?:)?//[^"' )>]+)""",
-    re.IGNORECASE,
-)
-
-
-def quarto_errors(stderr: str) -> list[str]:
-    r"""The error lines of Quarto's output (what follows "(E)" or "ERROR:").
-
-    >>> quarto_errors("(W) slow\n(E) Running juice failed: exit 1\nERROR: NotFound\n")
-    ['Running juice failed: exit 1', 'NotFound']
-    """
-    return [m.group(1).strip() or m.group(0).strip() for m in _QUARTO_ERROR.finditer(stderr)]
-
-
-def self_contained(text: str) -> str:
-    """The HTML with network-loaded scripts removed; a RenderError naming what is still fetched
-    from outside (src/href/@import/url() to http(s) or //), so no published report depends on a
-    network the reader may not have.
-
-    >>> self_contained('<p>x</p><script src="https://cdn.jsdelivr.net/r.js"></script>')
-    '<p>x</p>'
-    """
-    text = _REMOTE_SCRIPT.sub("", text)
-    links = {m.group(1) for m in _REMOTE_RESOURCE.finditer(text)}
-    links = {u for u in links if not u.startswith(("http://www.w3.org/", "https://www.w3.org/"))}
-    if links:
-        raise RenderError(f"the HTML still loads from outside: {', '.join(sorted(links)[:5])}")
-    return text
-
-
-def with_fonts(text: str) -> str:
-    """The HTML with the report's fonts embedded (`fonts.css_font_faces`, subset to its text) and
-    set on the page after Quarto's own theme, which ignores `mainfont` in HTML and would show Thai
-    in whatever font the reader's device has."""
-    family = f"'{fonts.LATIN_FAMILY}', '{fonts.THAI_FAMILY}', sans-serif"
-    style = (
-        f"<style>\n{fonts.css_font_faces(text)}\n"
-        f"body, h1, h2, h3, h4, h5, h6, .title, table {{ font-family: {family}; }}\n</style>\n"
-    )
-    head = text.lower().rfind("</head>")
-    return text[:head] + style + text[head:] if head >= 0 else style + text
-
-
 def _frame_values(page: PageInfo) -> dict[str, str]:
     """templates/page.typ.j2's values for `page`: data text as Typst string literals' bodies."""
     return {
@@ -343,101 +296,11 @@ def _frame_values(page: PageInfo) -> dict[str, str]:
     }
 
 
-def _page_frame(page: PageInfo) -> str:
+def page_frame(page: PageInfo) -> str:
     """The Typst page frame of templates/page.typ.j2 for `page` (both renderers use it)."""
     return _jinja().get_template("page.typ.j2").render(**_frame_values(page))
 
 
-def render_quarto(
-    executed: Path, out_dir: Path, page: PageInfo, name: str = "report"
-) -> dict[str, Path]:
-    """Render with Quarto (must be on PATH): HTML self-contained, PDF via Quarto's Typst format.
-    Any error line in Quarto's output fails the render, even when Quarto exits 0."""
-    quarto = shutil.which("quarto")
-    if quarto is None:
-        raise RenderError("quarto is not on PATH")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="quarto-") as tmp:
-        src = Path(tmp) / "report.ipynb"
-        nb = _report_notebook(executed)
-        # the PDF's page frame (header, footer, fonts, headings) is the built-in renderer's own,
-        # given to Quarto's Typst format as its `page.typ` partial
-        # (a partial is a pandoc template: every "$", in the data too, is written "$$")
-        partial = _page_frame(page).replace("$", "$$")
-        (Path(tmp) / "page.typ").write_text(partial, encoding="utf-8")
-        # and no `article` show rule: it would set justified paragraphs, 11pt text and an empty
-        # document title over the frame's
-        (Path(tmp) / "typst-show.typ").write_text(
-            "// the page frame (page.typ) styles the document\n", encoding="utf-8"
-        )
-        # font paths relative to the input: Quarto reads "/..." as relative to the project, and
-        # a comma-joined -M value as one path (its PDF then had no Thai font at all)
-        font_paths = ", ".join(json.dumps(os.path.relpath(d, tmp)) for d in fonts.font_dirs())
-        front = (
-            "---\nformat:\n  typst:\n    template-partials: [page.typ, typst-show.typ]\n"
-            f"    font-paths: [{font_paths}]\n---"
-        )
-        nb.cells.insert(0, nbformat.v4.new_raw_cell(front))
-        nbformat.write(nb, src)
-        # no title metadata: the notebook's first heading is the report's title, and Quarto
-        # printed a title block above it (the title twice on page one); the HTML page's <title>
-        # is set below, the PDF's by the page frame
-        common = [
-            "-M",
-            "echo:false",
-            "-M",
-            "warning:false",
-            "-M",
-            f"lang:{page.lang}",
-            "--no-execute",
-        ]
-        formats = {
-            "html": [
-                "--to",
-                "html",
-                "-M",
-                "embed-resources:true",
-                "-M",
-                f"mainfont:{fonts.THAI_FAMILY}",
-            ],
-            "pdf": ["--to", "typst"],
-        }
-        outputs = {}
-        for fmt, args in formats.items():
-            proc = subprocess.run(
-                [quarto, "render", str(src), *args, *common],
-                cwd=tmp,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if proc.returncode != 0:
-                raise RenderError(
-                    f"quarto render --to {args[1]} failed: {proc.stderr.strip()[-2000:]}"
-                )
-            errors = quarto_errors(proc.stderr)
-            if errors:
-                raise RenderError(
-                    f"quarto render --to {args[1]} reported errors (exit code 0): "
-                    + "; ".join(errors)[-2000:]
-                )
-            produced = Path(tmp) / f"report.{fmt}"
-            if not produced.is_file():
-                raise RenderError(f"quarto did not produce {produced.name}")
-            if fmt == "html":
-                text = self_contained(produced.read_text(encoding="utf-8"))
-                # Quarto names the page after its temporary input without a title
-                text = re.sub(
-                    r"<title>.*?</title>",
-                    lambda _m: f"<title>{html.escape(page.title)}</title>",
-                    text,
-                    count=1,
-                    flags=re.DOTALL,
-                )
-                produced.write_text(with_fonts(text), encoding="utf-8")
-            target = out_dir / f"{name}.{fmt}"
-            shutil.move(produced, target)
-            if fmt == "pdf":  # Quarto's PDF is Typst's too
-                target.write_bytes(pdftext.mend(target.read_bytes()))
-            outputs[fmt] = target
-    return outputs
+def stylesheet() -> str:
+    """The reports' HTML stylesheet (templates/report.css), the same for both renderers."""
+    return (TEMPLATES_DIR / "report.css").read_text(encoding="utf-8")
