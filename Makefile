@@ -75,8 +75,8 @@ bench: $(STAMP) ## Every benchmark, cold, each target PASS/FAIL; fails if any mi
 bench-data: $(STAMP) ## Write the benchmark company as Parquet to data/bench-SCALE [SCALE=1: 300 teams, ~5M deals, ~50M activities]
 	$(PY) -m analysis synth --bench-scale $(or $(SCALE),1) --out data/bench-$(or $(SCALE),1) --overwrite --jobs 2
 
-bench-report: $(STAMP) ## Monthly-report benchmark: cold, no-change, sequential [RUNS=3] (~8 min/run)
-	$(PY) bench/bench_report.py --runs $(or $(RUNS),3)
+bench-report: $(STAMP) ## Monthly-report benchmark: cold, no-change, sequential [RUNS=3] [RENDERER=quarto: and each report rendered by both] (~8 min/run)
+	$(PY) bench/bench_report.py --runs $(or $(RUNS),3) $(if $(filter quarto,$(RENDERER)),--renderer quarto)
 
 lab: $(STAMP) ## JupyterLab at the project root on the project kernel, charts inline [LAB_ARGS="--port 8899 ..."]
 	@if [ -z "$$AEM_DATA_DIR" ] && [ ! -f data/sample/dataset.yaml ]; then $(MAKE) --no-print-directory data/sample/dataset.yaml; fi

@@ -15,6 +15,11 @@ Every timed batch starts cold (its own empty cache directory). Targets (issue 7)
 cold >= 2.5, no-change / cold <= 5%, cold < 3 minutes; each prints PASS or FAIL and a miss exits
 1. Prints medians over the runs and writes bench/results/report-<timestamp>.json with machine
 info.
+
+With `--renderer quarto` (`make bench-report RENDERER=quarto`, where Quarto is on PATH) the batch
+renders with Quarto, and each report's executed notebook of the first run is also rendered
+alone by both renderers, alternately, RUNS times each: the seconds and PDF pages of each, and
+the target of issue 19 (Quarto within 2x the built-in renderer, per report).
 """
 
 from __future__ import annotations
@@ -40,15 +45,16 @@ from analysis.reports.batch import (
     run_monthly,
 )
 from analysis.reports.params import COMPANY_ID, list_team_ids, load_company_params, load_team_params
-from analysis.reports.render import PageInfo, render_builtin
+from analysis.reports.quarto import render_quarto
+from analysis.reports.render import PageInfo, choose_renderer, render_builtin
 
 
-def _batch(data: Path, work: Path, teams: list[str]) -> float:
+def _batch(data: Path, work: Path, teams: list[str], renderer: str = "builtin") -> float:
     start = time.perf_counter()
     results = run_monthly(
         data,
         teams=teams,
-        renderer="builtin",
+        renderer=renderer,
         reports_dir=work / "reports",
         build_dir=work / "build",
         echo=lambda _m: None,
@@ -157,6 +163,44 @@ def _parallel(data: Path, work: Path, teams: list[str], month, jobs: int) -> flo
     return time.perf_counter() - start
 
 
+def _pdf_pages(pdf: Path) -> int:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    return int(next(ln.split()[-1] for ln in info.stdout.splitlines() if ln.startswith("Pages:")))
+
+
+def _render_only(work: Path, teams: list[str], month, runs: int) -> dict[str, dict]:
+    """Each report's executed notebook rendered alone by both renderers, alternately (the same
+    machine noise for both), `runs` times each: seconds, and the PDF's pages."""
+    renders = {"builtin": render_builtin, "quarto": render_quarto}
+    out: dict[str, dict] = {}
+    for team_id in teams:
+        executed = work / "build" / str(month) / team_id / "report.ipynb"
+        params = load_company_params() if team_id == COMPANY_ID else load_team_params(team_id)
+        row: dict = {name: [] for name in renders}
+        for _ in range(runs):
+            for name, render in renders.items():
+                page = PageInfo(
+                    title=team_id,
+                    scope_name=team_id,
+                    month_label=fmt_month(month, params.lang),
+                    lang=params.lang,
+                    content_hash="-",
+                    renderer=name,
+                )
+                start = time.perf_counter()
+                files = render(executed, work / "render-only" / name / team_id, page)
+                row[name].append(time.perf_counter() - start)
+                row[f"{name}_pages"] = _pdf_pages(files["pdf"])
+        row["ratio"] = statistics.median(row["quarto"]) / statistics.median(row["builtin"])
+        out[team_id] = row
+        print(
+            f"  render only, {team_id:<12} builtin {statistics.median(row['builtin']):5.1f} s "
+            f"({row['builtin_pages']} pages)  quarto {statistics.median(row['quarto']):5.1f} s "
+            f"({row['quarto_pages']} pages)  quarto / builtin {row['ratio']:.2f}x"
+        )
+    return out
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -178,7 +222,15 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--cold-only", action="store_true", help="skip the no-change and sequential timings"
     )
+    parser.add_argument(
+        "--renderer",
+        default="builtin",
+        choices=["auto", "builtin", "quarto"],
+        help="the batch's renderer; with quarto, also each report rendered alone by both",
+    )
     args = parser.parse_args(argv)
+    renderer = choose_renderer(args.renderer)
+    render_only: dict[str, dict] = {}
     config = SynthConfig()
     if args.smoke:
         args.runs, args.teams = 1, args.teams or "bangkok"
@@ -198,9 +250,11 @@ def main(argv=None) -> int:
                 base.append(_baseline_batch(tree, data, root / f"base{i}", teams))
             work = root / f"run{i}"
             os.environ["AEM_CACHE_DIR"] = str(work / "cache")  # empty: a cold start
-            cold.append(_batch(data, work, teams))
+            cold.append(_batch(data, work, teams, renderer))
+            if renderer == "quarto" and i == 0:
+                render_only = _render_only(work, teams, month, args.runs)
             if not args.cold_only:
-                same.append(_batch(data, work, teams))
+                same.append(_batch(data, work, teams, renderer))
                 os.environ["AEM_CACHE_DIR"] = "off"
                 seq.append(_sequential(data, root / f"seq{i}", teams, month))
                 par.append(_parallel(data, root / f"par{i}", teams, month, jobs))
@@ -216,6 +270,8 @@ def main(argv=None) -> int:
     med = {k: statistics.median(v) for k, v in runs.items()}
     spread = {k: (min(v), max(v)) for k, v in runs.items()}
     result = {
+        "renderer": renderer,
+        "render_only": render_only,
         "reports": teams,
         "runs": args.runs,
         "jobs": jobs,
@@ -246,6 +302,8 @@ def main(argv=None) -> int:
     )
     targets = Targets(smoke=args.smoke)
     targets.check("cold batch", med["cold"], "<", 180, " s")
+    for team_id, row in render_only.items():
+        targets.check(f"quarto / builtin render of {team_id}", row["ratio"], "<=", 2.0, "x")
     if not args.cold_only:
         targets.check("no-change re-run / cold", result["no_change_share_of_cold"], "<=", 0.05)
         targets.check(
