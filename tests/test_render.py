@@ -7,6 +7,7 @@ import html
 import os
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import nbformat
@@ -334,6 +335,7 @@ def test_amount_axes_label_every_tick_apart():
 
 _FAKE_QUARTO = """#!{python}
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -531,3 +533,48 @@ def test_quarto_pdf_page_frame_shows_hostile_names_as_text(tmp_path):
     assert len(pages) == 2  # each part on its page: the header shows on page 2
     assert f"{name} · October 2026" in pages[1].replace("\r\n", " ")
     assert "· quarto ·" in pages[0]
+
+
+@pytest.mark.quarto
+@pytest.mark.skipif(shutil.which("quarto") is None, reason="quarto is not on PATH")
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext is not installed")
+def test_quarto_reads_names_in_markdown_as_the_builtin_renderer_does(tmp_path, monkeypatch):
+    """Quarto's Markdown is pandoc's: "@smith" in a rep's name became a citation and failed the
+    PDF ("the document does not contain a bibliography"), "'" became a curly quote, "(1)" a
+    list, "^x^" superscript; a shortcode in a name must stay text. Both renderers must publish
+    the same report (tests/parity.py)."""
+    from parity import assert_same_report
+
+    from analysis.reports.text import cell_html, md_text
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
+    name = "Team {{< pagebreak >}} {{< meta lang >}} @smith ^up^ ~down~ 'q' <!-- c --> :smile:"
+    markdown = f"# Report {md_text(name)}\n\n(1) Manager: {md_text(name)}"
+    table = (
+        '<table class="report-table"><thead><tr><th>rep</th></tr></thead>'
+        f"<tbody><tr><td>{cell_html(name)}</td></tr></tbody></table>"
+    )
+    outputs = [
+        nbformat.v4.new_output("display_data", data={"text/markdown": markdown}),
+        nbformat.v4.new_output("display_data", data={"text/html": table}),
+    ]
+    executed = tmp_path / "report.ipynb"
+    nbformat.write(
+        nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(outputs=outputs)]), executed
+    )
+    page = {
+        "title": name,
+        "scope_name": name,
+        "month_label": "October 2026",
+        "lang": "en",
+        "content_hash": "0" * 64,
+    }
+    assert_same_report(executed, tmp_path / "out", page)
+    pdf = subprocess.run(
+        ["pdftotext", str(tmp_path / "out" / "quarto" / "report.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "Team {{< pagebreak >}} {{< meta lang >}} @smith ^up^ ~down~ 'q'" in pdf
+    assert "(1) Manager:" in pdf

@@ -161,9 +161,12 @@ def _front_matter(page: PageInfo, tmp: Path) -> str:
     # font paths relative to the input: Quarto reads "/..." as relative to the project, and a
     # comma-joined -M value as one path (its PDF then had no Thai font at all)
     options = {
-        # the text as written: no typographic quotes and dashes (the built-in renderer's
-        # Markdown has none, and a name's "'" stays the name's)
-        "from": "markdown-smart-fancy_lists",
+        # the Markdown read as the built-in renderer reads it (CommonMark-like), so the text is
+        # as written: no typographic quotes ("'" in a name stays "'"), "(1)" at a line's start is
+        # no list, and "@smith", "^x^" and "~x~" in a name are no citation (which failed the
+        # Typst compile: "the document does not contain a bibliography"), superscript or
+        # subscript
+        "from": "markdown-smart-fancy_lists-example_lists-citations-superscript-subscript",
         "lang": page.lang,
         "echo": False,
         "warning": False,
