@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from functools import partial
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -76,15 +77,19 @@ def pdf_lines(pdf: Path, renderer: str) -> tuple[int, list[str]]:
     return len(pages), lines
 
 
-def assert_same_report(executed: Path, out: Path, page_fields: dict) -> dict[str, int]:
+def assert_same_report(
+    executed: Path, out: Path, page_fields: dict, quarto_at_once: bool | None = None
+) -> dict[str, int]:
     """Render `executed` with both renderers into `out`/<renderer> with a PageInfo of
-    `page_fields` (SOURCE_DATE_EPOCH set by the caller: the same time in both footers) and assert
-    they publish the same report. Returns each renderer's PDF pages."""
+    `page_fields` (SOURCE_DATE_EPOCH set by the caller: the same time in both footers; Quarto's
+    HTML and PDF in two processes or one: `render_quarto`'s `at_once`) and assert they publish
+    the same report. Returns each renderer's PDF pages."""
     from analysis.reports.quarto import render_quarto
     from analysis.reports.render import PageInfo, render_builtin
 
     pages, lines, seen = {}, {}, {}
-    for renderer, render in (("builtin", render_builtin), ("quarto", render_quarto)):
+    quarto = partial(render_quarto, at_once=quarto_at_once)
+    for renderer, render in (("builtin", render_builtin), ("quarto", quarto)):
         files = render(executed, out / renderer, PageInfo(**page_fields, renderer=renderer))
         text = files["html"].read_text(encoding="utf-8")
         assert not EXTERNAL.search(text), (renderer, EXTERNAL.search(text))

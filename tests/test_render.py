@@ -343,6 +343,8 @@ import typst
 
 formats = sys.argv[sys.argv.index("--to") + 1].split(",")
 shutil.copy("report.ipynb", {keep!r})  # what it was given, for the test to read
+with open({keep!r} + ".runs", "a") as runs:  # how it was run
+    runs.write(",".join(formats) + "\\n")
 sys.stderr.write({stderr!r})
 if "html" in formats:  # the page with the document's head and after-body includes, as Quarto's
     page = {html!r}
@@ -462,6 +464,21 @@ def test_quarto_is_given_the_tables_as_typst_and_no_html_output(tmp_path, monkey
     options = given.cells[2].source.splitlines()[0]
     assert options.startswith("#| fig-alt: ")
     assert json.loads(options.removeprefix("#| fig-alt: ")) == [None, 'Revenue of "A" — 3 bars']
+
+
+def test_quarto_renders_html_and_pdf_in_one_run_or_two_at_once(tmp_path, monkeypatch):
+    """Two Quarto processes at once (HTML, Typst) when the render has cores to itself, one for
+    both when the batch keeps every core busy: the same two files either way."""
+    from analysis.reports.quarto import render_quarto
+
+    executed, page = _fake_quarto(tmp_path, monkeypatch)
+    runs = tmp_path / "given.ipynb.runs"
+    for at_once, expected in ((True, ["html", "typst"]), (False, ["html,typst"])):
+        runs.unlink(missing_ok=True)
+        files = render_quarto(executed, tmp_path / f"out-{at_once}", page, at_once=at_once)
+        assert sorted(runs.read_text().split()) == expected
+        assert "<p>ok</p>" in files["html"].read_text(encoding="utf-8")
+        assert files["pdf"].read_bytes().startswith(b"%PDF")
 
 
 def test_quarto_html_loads_nothing_from_outside(tmp_path, monkeypatch):

@@ -328,6 +328,7 @@ def render_team(
     headline: dict | None = None,
     params_dir: Path | None = None,
     timezone: str = "UTC",
+    quarto_at_once: bool | None = None,
 ) -> TeamResult:
     """Execute, render and publish one team's report. Never raises: failures come back in the result.
 
@@ -380,7 +381,10 @@ def render_team(
                 buddhist_era=team.buddhist_era,
             )
             if renderer == "quarto":
-                files += render_quarto(executed, staging, page, "report", warnings).values()
+                rendered = render_quarto(
+                    executed, staging, page, "report", warnings, at_once=quarto_at_once
+                )
+                files += rendered.values()
             else:
                 files += render_builtin(executed, staging, page, "report").values()
             (staging / INPUTS_FILE).write_text(json.dumps(key, indent=1), encoding="utf-8")
@@ -600,6 +604,9 @@ def run_monthly(
             force=force,
             params_dir=Path(params_dir).resolve(),
             timezone=ds.timezone,
+            # Quarto's HTML and PDF in two processes at once only where the batch leaves cores
+            # idle (one report at a time); else they would compete with the other reports
+            quarto_at_once=None if jobs == 1 else False,
         )
         targets = {
             p.team_id: load_targets(None if p.team_id == COMPANY_ID else p.team_id, params_dir)

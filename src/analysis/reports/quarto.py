@@ -18,8 +18,10 @@ re-executed), with the product's own parts where Quarto's defaults differ:
 
 from __future__ import annotations
 
+import base64
 import html
 import json
+import mimetypes
 import os
 import re
 import shutil
@@ -173,7 +175,8 @@ def _front_matter(page: PageInfo, tmp: Path) -> str:
         "format": {
             "html": {
                 "minimal": True,  # no Bootstrap theme: the product's stylesheet
-                "embed-resources": True,
+                # the page is self-contained but for the figures, which _inline_images embeds
+                "embed-resources": False,
                 "format-links": False,
                 "include-in-header": "head.html",
                 "include-after-body": "foot.html",
@@ -217,9 +220,40 @@ def _write_input(executed: Path, page: PageInfo, tmp: Path) -> Path:
     return src
 
 
-def _finish_html(text: str, page: PageInfo) -> str:
-    """Quarto's HTML made the product's page: self-contained, titled, Thai word breaks, fonts."""
-    text = no_script_urls(self_contained(text))
+# an image Quarto wrote beside the page (a notebook's figure): src="report_files/figure-html/..."
+_LOCAL_IMAGE = re.compile(r"""(<img\b[^>]*?\bsrc=")(?!data:)([^"]+)(")""", re.IGNORECASE)
+# anything else the page would load from a file beside it
+_LOCAL_RESOURCE = re.compile(
+    r"""<(?:script|img|iframe|embed|source)\b[^>]*?\bsrc=["']?(?!data:|["'])([^"' >]+)"""
+    r"""|<link\b[^>]*?\bhref=["']?(?!data:)([^"' >]+)""",
+    re.IGNORECASE,
+)
+
+
+def _inline_images(text: str, folder: Path) -> str:
+    """The page with the figures Quarto wrote into `folder` inlined as data: URIs (what its
+    `embed-resources` did with a second pandoc pass over the whole page, 0.4 s, and an attempt to
+    download every remote script); a RenderError for anything else it would load from a file."""
+
+    def inline(match: re.Match) -> str:
+        path = (folder / html.unescape(match.group(2))).resolve()
+        if folder.resolve() not in path.parents or not path.is_file():
+            raise RenderError(f"Quarto's HTML shows an image that is not there: {match.group(2)}")
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        return f"{match.group(1)}data:{mime};base64,{data}{match.group(3)}"
+
+    text = _LOCAL_IMAGE.sub(inline, text)
+    local = [m.group(1) or m.group(2) for m in _LOCAL_RESOURCE.finditer(text)]
+    if local:
+        raise RenderError(f"the HTML loads files beside it: {', '.join(local[:5])}")
+    return text
+
+
+def _finish_html(text: str, page: PageInfo, folder: Path) -> str:
+    """Quarto's HTML made the product's page: self-contained (figures from `folder` inlined),
+    titled, in <main>, Thai word breaks, fonts."""
+    text = no_script_urls(_inline_images(self_contained(text), folder))
     # Quarto names the page after its temporary input when there is no title
     text = re.sub(
         r"<title>.*?</title>",
@@ -243,47 +277,83 @@ def _finish_html(text: str, page: PageInfo) -> str:
     return f"{text[:head]}<style>\n{fonts.css_font_faces(text)}\n</style>\n{text[head:]}"
 
 
+def _quarto_runs(quarto: str, runs: list[tuple[str, Path]], src: str) -> str:
+    """Run `quarto render` once per (formats, folder), all at once; their stderr. A RenderError
+    when one fails (the others are stopped)."""
+    procs = [
+        (
+            to,
+            subprocess.Popen(
+                [quarto, "render", src, "--to", to, "--no-execute"],
+                cwd=folder,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            ),
+        )
+        for to, folder in runs
+    ]
+    stderr = []
+    try:
+        for to, proc in procs:
+            _, err = proc.communicate()
+            if proc.returncode != 0:
+                raise RenderError(f"quarto render --to {to} failed: {err.strip()[-2000:]}")
+            stderr.append(err)
+    finally:
+        for _, proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    return "\n".join(stderr)
+
+
 def render_quarto(
     executed: Path,
     out_dir: Path,
     page: PageInfo,
     name: str = "report",
     warnings: list[str] | None = None,
+    at_once: bool | None = None,
 ) -> dict[str, Path]:
     """Render with Quarto (must be on PATH) to <name>.html (self-contained) and <name>.pdf (Typst)
     in `out_dir`. Any error line in Quarto's output fails the render, even when Quarto exits 0;
-    its warning lines are appended to `warnings`."""
+    its warning lines are appended to `warnings`.
+
+    `at_once`: render the HTML and the PDF in two Quarto processes at the same time (about 0.6 s
+    faster for one report on two cores, for 0.8 s more CPU time) instead of one process for both;
+    by default when the machine has more than one core. The batch turns it off when its reports
+    already keep every core busy."""
     quarto = shutil.which("quarto")
     if quarto is None:
         raise RenderError("quarto is not on PATH")
+    if at_once is None:
+        at_once = (os.cpu_count() or 1) > 1
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="quarto-") as tmp_name:
-        tmp = Path(tmp_name)
-        src = _write_input(executed, page, tmp)
-        proc = subprocess.run(
-            [quarto, "render", src.name, "--to", "html,typst", "--no-execute"],
-            cwd=tmp,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if proc.returncode != 0:
-            raise RenderError(f"quarto render failed: {proc.stderr.strip()[-2000:]}")
-        errors = quarto_errors(proc.stderr)
+        first, second = Path(tmp_name) / "a", Path(tmp_name) / "b"
+        first.mkdir()
+        src = _write_input(executed, page, first)
+        if at_once:  # a copy at the same depth: the input's relative font paths hold there too
+            shutil.copytree(first, second)
+            runs = [("html", first), ("typst", second)]
+        else:
+            runs = [("html,typst", first)]
+        stderr = _quarto_runs(quarto, runs, src.name)
+        errors = quarto_errors(stderr)
         if errors:
             raise RenderError(
                 "quarto render reported errors (exit code 0): " + "; ".join(errors)[-2000:]
             )
         if warnings is not None:
-            warnings += quarto_warnings(proc.stderr)
-        outputs = {}
-        for fmt in ("html", "pdf"):
-            produced = tmp / f"{src.stem}.{fmt}"
-            if not produced.is_file():
-                raise RenderError(f"quarto did not produce {produced.name}")
-            outputs[fmt] = out_dir / f"{name}.{fmt}"
-        html_text = (tmp / f"{src.stem}.html").read_text(encoding="utf-8")
-        outputs["html"].write_text(_finish_html(html_text, page), encoding="utf-8")
+            warnings += list(dict.fromkeys(quarto_warnings(stderr)))  # once, not once per run
+        produced = {"html": first / f"{src.stem}.html", "pdf": runs[-1][1] / f"{src.stem}.pdf"}
+        for path in produced.values():
+            if not path.is_file():
+                raise RenderError(f"quarto did not produce {path.name}")
+        outputs = {fmt: out_dir / f"{name}.{fmt}" for fmt in produced}
+        html_text = produced["html"].read_text(encoding="utf-8")
+        outputs["html"].write_text(_finish_html(html_text, page, first), encoding="utf-8")
         # Quarto's PDF is Typst's too: Thai that copies and searches
-        outputs["pdf"].write_bytes(pdftext.mend((tmp / f"{src.stem}.pdf").read_bytes()))
+        outputs["pdf"].write_bytes(pdftext.mend(produced["pdf"].read_bytes()))
     return outputs
