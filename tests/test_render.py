@@ -384,22 +384,29 @@ def _fake_quarto(tmp_path, monkeypatch, stderr="", body="<p>ok</p>", nb=None):
     return executed, page
 
 
-def test_a_quarto_error_fails_the_render_even_when_quarto_exits_0(tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    "error",
+    [
+        "(E) Running juice failed: exit code 1",
+        # in a terminal's colours, as Quarto writes its ERROR lines (they went unseen)
+        "\x1b[91mERROR: Running juice failed: exit code 1\x1b[39m",
+    ],
+)
+def test_a_quarto_error_fails_the_render_even_when_quarto_exits_0(error, tmp_path, monkeypatch):
     """Issue 19: Quarto printed "(E) Running juice failed" and exited 0, and the report was
-    published as ok with 42 of its 59 table fills."""
+    published as ok with 42 of its 59 table fills. Its warnings go to the batch log."""
     from analysis.reports.quarto import render_quarto
     from analysis.reports.render import RenderError
 
-    executed, page = _fake_quarto(
-        tmp_path, monkeypatch, stderr="(W) slow\n(E) Running juice failed: exit code 1\n"
-    )
+    executed, page = _fake_quarto(tmp_path, monkeypatch, stderr=f"(W) slow\n{error}\n")
     with pytest.raises(RenderError, match="reported errors.*Running juice failed"):
         render_quarto(executed, tmp_path / "out", page)
     assert not (tmp_path / "out" / "report.html").exists()
     # warnings alone do not fail it
     ok = tmp_path / "ok"
     ok.mkdir()
-    executed, page = _fake_quarto(ok, monkeypatch, stderr="(W) slow\nWARN: no typst-gather\n")
+    stderr = "(W) slow\n\x1b[33mWARN: no typst-gather\x1b[39m\n"
+    executed, page = _fake_quarto(ok, monkeypatch, stderr=stderr)
     warnings: list[str] = []
     files = render_quarto(executed, ok / "out", page, warnings=warnings)
     assert files["html"].is_file() and files["pdf"].is_file()

@@ -66,22 +66,28 @@ _TABLE_SPLIT = "QUARTOTABLESPLIT7F3C9A"
 _NO_TABLE_PROCESSING = "<!--| quarto-html-table-processing: none -->"
 
 
-def quarto_errors(stderr: str) -> list[str]:
-    r"""The error lines of Quarto's output (what follows "(E)" or "ERROR:").
+# the terminal colours Quarto puts around its error and warning lines ("\x1b[91mERROR: ...")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
-    >>> quarto_errors("(W) slow\n(E) Running juice failed: exit 1\nERROR: NotFound\n")
+
+def quarto_errors(stderr: str) -> list[str]:
+    r"""The error lines of Quarto's output (what follows "(E)" or "ERROR:"), colours removed.
+
+    >>> quarto_errors("(W) slow\n(E) Running juice failed: exit 1\n\x1b[91mERROR: NotFound\x1b[39m\n")
     ['Running juice failed: exit 1', 'NotFound']
     """
-    return [m.group(1).strip() or m.group(0).strip() for m in _QUARTO_ERROR.finditer(stderr)]
+    plain = _ANSI.sub("", stderr)
+    return [m.group(1).strip() or m.group(0).strip() for m in _QUARTO_ERROR.finditer(plain)]
 
 
 def quarto_warnings(stderr: str) -> list[str]:
     r"""The warning lines of Quarto's output (what follows "(W)", "WARN" or "WARNING").
 
-    >>> quarto_warnings("(W) slow\nWARNING (filter.lua) no crossref\nOutput created: r.html\n")
-    ['slow', '(filter.lua) no crossref']
+    >>> quarto_warnings("(W) slow\n\x1b[33mWARN: no typst-gather\x1b[39m\nOutput created: r.html\n")
+    ['slow', 'no typst-gather']
     """
-    return [m.group(1).strip() or m.group(0).strip() for m in _QUARTO_WARNING.finditer(stderr)]
+    plain = _ANSI.sub("", stderr)
+    return [m.group(1).strip() or m.group(0).strip() for m in _QUARTO_WARNING.finditer(plain)]
 
 
 def self_contained(text: str) -> str:
