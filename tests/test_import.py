@@ -232,7 +232,8 @@ def test_a_source_column_the_file_lacks_is_named_with_a_suggestion(sf_export, tm
         ),
         (
             {"opportunities__columns__amount": {"column": "Amount", "value": 1}},
-            r"give exactly one of column, value, template, id_from \(got column, value\)",
+            r"give exactly one of column, value, template, id_from, first_of, lookup, derive "
+            r"\(got column, value\)",
         ),
         ({"reps": None}, r"tables: reps must be mapped"),
     ],
@@ -318,3 +319,182 @@ def test_imported_teams_reps_opportunities_render_every_report(sf_export, tmp_pa
     for need in ("stage_history", "skills_or_training"):
         assert t(f"cap_{need}", "th") in text, f"the report should say {need} is missing"
     assert "<code>activities</code>" in text
+
+
+# --- the mapping language: lookup, first_of, derive, default, counted skips (issue 20) ----------
+
+EXPORT = Path(__file__).parent / "fixtures" / "crm_export"
+EXPORT_FILES = [EXPORT / f for f in ("sales_pipeline.csv", "sales_teams.csv", "products.csv")]
+
+
+def _raw(name: str) -> pd.DataFrame:
+    return pd.read_csv(EXPORT / name, dtype=str, keep_default_na=False)
+
+
+def test_a_crm_export_imports_with_lookup_first_of_derive_default_and_counted_skips(tmp_path):
+    """The second real-export shape (tests/fixtures/crm_export): managers and list prices in
+    their own files, deals without an account or a date, no expected close, no hire dates. Every
+    value checked against the raw files by hand."""
+    result = import_dataset(EXPORT / "mapping.yaml", EXPORT_FILES, tmp_path / "crm")
+    raw, teams = _raw("sales_pipeline.csv"), _raw("sales_teams.csv")
+    prices = {r["product"]: float(r["sales_price"]) for _, r in _raw("products.csv").iterrows()}
+    kept = raw[raw["engage_date"].ne("")]
+    # require: the deals without a date are skipped, and counted
+    skipped = int(raw["engage_date"].eq("").sum())
+    assert skipped > 0
+    (skip,) = [w for w in result.warnings if "skipped" in w.rule]
+    assert skip.rule == f"{skipped} source row(s) skipped: no 'engage_date'"
+    assert skip.n_rows == skipped and skip.severity == "warning"
+    opp = result.tables["opportunities"].set_index("opportunity_id")
+    assert sorted(opp.index) == sorted(kept["opportunity_id"])
+    for _, row in kept.iterrows():
+        deal = opp.loc[row["opportunity_id"]]
+        # first_of: the deal's value, else the product's list price (looked up, GTXPro matched)
+        product = {"GTXPro": "GTX Pro"}.get(row["product"], row["product"])
+        expected = float(row["close_value"]) if row["close_value"] else prices[product]
+        assert deal["amount"] == expected, row["opportunity_id"]
+        # default with id_from: a deal without an account (it failed "must not be empty")
+        if row["account"]:
+            assert deal["account_id"].startswith("acct-")
+        else:
+            assert deal["account_id"] == "(no account)"
+        close = row["close_date"] or row["engage_date"]
+        assert deal["expected_close_date"] == pd.Timestamp(close)
+    assert kept["account"].eq("").any() and kept["close_value"].eq("").any()
+    # derive: a rep's hire date is the date of their first deal
+    reps = result.tables["reps"].set_index("rep_name")
+    for agent, deals in kept.groupby("sales_agent"):
+        assert reps.loc[agent, "hire_date"] == pd.Timestamp(min(deals["engage_date"])), agent
+    manager = dict(zip(teams["sales_agent"], teams["manager"], strict=True))
+    team_names = result.tables["teams"].set_index("team_id")["team_name"]
+    for agent, rep in reps.iterrows():
+        assert team_names[rep["team_id"]] == manager[agent]
+    assert load_dataset(tmp_path / "crm").latest_complete_month is not None
+
+
+def test_a_lookup_without_a_match_is_an_error_with_its_count(tmp_path):
+    """Keys the other file does not have (the pipeline's "GTXPro" against the price list's
+    "GTX Pro") are named with their count and rows, counted only where the lookup was needed
+    (first_of's earlier item was empty); with a default they are filled and a warning counts
+    them."""
+    raw = _raw("sales_pipeline.csv")
+    needed = raw["engage_date"].ne("") & raw["close_value"].eq("") & raw["product"].eq("GTXPro")
+    assert needed.sum() > 0
+    mapping = yaml.safe_load((EXPORT / "mapping.yaml").read_text(encoding="utf-8"))
+    item = mapping["tables"]["opportunities"]["columns"]["amount"]["first_of"][1]
+    del item["lookup"]["key_map"]
+    path = tmp_path / "mapping.yaml"
+    path.write_text(yaml.safe_dump(mapping), encoding="utf-8")
+    with pytest.raises(DataValidationError) as info:
+        import_dataset(path, EXPORT_FILES, tmp_path / "crm")
+    text = str(info.value)
+    assert (
+        f"opportunities.amount: {needed.sum()} row(s) whose 'product' has no match in "
+        "products.csv column 'product'"
+    ) in text
+    assert "GTXPro" in text and not (tmp_path / "crm").exists()
+    item["default"] = 0
+    path.write_text(yaml.safe_dump(mapping), encoding="utf-8")
+    result = import_dataset(path, EXPORT_FILES, tmp_path / "crm")
+    (warning,) = [w for w in result.warnings if w.column == "amount"]
+    assert warning.severity == "warning" and warning.n_rows == needed.sum()
+    opp = result.tables["opportunities"].set_index("opportunity_id")
+    assert (opp.loc[raw.loc[needed, "opportunity_id"], "amount"] == 0).all()
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"id_from": ["Account"], "default": "(no account)"},
+        {"template": "{Account}", "default": "(no account)"},
+        {"column": "Account", "default": "(no account)"},
+        {
+            "lookup": {"source": "accounts.csv", "key": "Account", "match": "name", "column": "id"},
+            "default": "(no account)",
+        },
+        {"first_of": ["Account", "Account"], "default": "(no account)"},
+    ],
+)
+def test_default_is_honoured_by_every_spec_kind(spec, tmp_path):
+    """Issue 20: `default` was ignored with `id_from` ("account_id: must not be empty ... first 5
+    of 1088"), though the docs say it works with any spec."""
+    deals = tmp_path / "deals.csv"
+    deals.write_text(
+        "Id,Owner,Account,Created,Amount\n"
+        "1,Ann,Acme,2026-01-05,100\n"
+        "2,Ann,,2026-01-06,200\n"
+        "3,Ann,Acme,2026-02-07,300\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "accounts.csv").write_text("name,id\nAcme,acme\n", encoding="utf-8")
+    mapping = {
+        "dataset": {"name": "x", "timezone": "UTC", "currency": "USD"},
+        "tables": {
+            "teams": {
+                "source": "deals.csv",
+                "distinct": True,
+                "columns": {
+                    "team_id": {"value": "t"},
+                    "team_name": {"value": "T"},
+                    "manager_name": {"value": "M"},
+                    "region": {"value": "R"},
+                },
+            },
+            "reps": {
+                "source": "deals.csv",
+                "distinct": True,
+                "columns": {
+                    "rep_id": {"column": "Owner", "slug": True},
+                    "rep_name": "Owner",
+                    "team_id": {"value": "t"},
+                    "hire_date": {"column": "Created", "aggregate": "min"},
+                    "territory": {"value": "-"},
+                },
+            },
+            "opportunities": {
+                "source": "deals.csv",
+                "columns": {
+                    "opportunity_id": "Id",
+                    "account_id": spec,
+                    "rep_id": {"column": "Owner", "slug": True},
+                    "created_at": "Created",
+                    "expected_close_date": "Created",
+                    "stage": {"value": "prospecting"},
+                    "amount": "Amount",
+                    "product": {"value": "p"},
+                    "deal_type": {"value": "new_business"},
+                },
+            },
+        },
+    }
+    path = tmp_path / "mapping.yaml"
+    path.write_text(yaml.safe_dump(mapping), encoding="utf-8")
+    sources = [deals, tmp_path / "accounts.csv"]
+    result = import_dataset(path, sources, tmp_path / "out")
+    accounts = result.tables["opportunities"].set_index("opportunity_id")["account_id"]
+    assert accounts["2"] == "(no account)"
+    assert accounts["1"] == accounts["3"] != "(no account)"
+
+
+@pytest.mark.parametrize(
+    ("column", "message"),
+    [
+        (
+            {"derive": "min", "of": "leads.created_at", "by": "rep_id"},
+            r"hire_date\.of: leads is not another mapped table",
+        ),
+        (
+            {"derive": "min", "of": "opportunities.created_at", "by": "team_id"},
+            r"hire_date\.by: team_id is not mapped in opportunities",
+        ),
+        ({"derive": "min", "of": "opportunities.created_at"}, r"derive needs `of`"),
+        (
+            {"first_of": ["Created Date"], "format": "%d/%m/%Y"},
+            r"first_of: put format on its items",
+        ),
+    ],
+)
+def test_new_spec_mistakes_name_the_key(sf_export, tmp_path, column, message):
+    mapping = _mapping(tmp_path, SF_MAPPING, reps__columns__hire_date=column)
+    with pytest.raises(MappingError, match=message):
+        import_dataset(mapping, [sf_export], tmp_path / "x")

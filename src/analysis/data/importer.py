@@ -205,8 +205,19 @@ class _Sources:
                 )
             cols = self.wanted.setdefault(spec.source, set())
             cols.update(spec.where or {})
+            cols.update(spec.require or [])
             for col in spec.columns:
                 cols.update(spec.spec(col).source_columns())
+                for lookup in spec.spec(col).lookups():
+                    if lookup.source not in self.by_name:
+                        raise ValueError(
+                            f"{mapping_path}: tables.{name}.columns.{col}.lookup.source: "
+                            f"{lookup.source!r} is not among the source files given "
+                            f"({', '.join(self.by_name) or 'none'})"
+                        )
+                    self.wanted.setdefault(lookup.source, set()).update(
+                        {lookup.match, lookup.column}
+                    )
         self._frames: dict[tuple, pd.DataFrame] = {}
         self.lines: dict[str, np.ndarray] = {}
 
@@ -268,6 +279,78 @@ class _Sources:
 # --- building one table -------------------------------------------------------------------------
 
 
+@dataclass
+class _Note:
+    """Something building a column found about some rows: a skip, a lookup's unmatched keys.
+    `rule` may hold "{n}" for the number of rows (`mask` can be narrowed after the note is made:
+    a `first_of` item only counts for the rows the items before it left empty)."""
+
+    column: str | None
+    rule: str
+    mask: np.ndarray  # the rows (of the table's source rows being built) it concerns
+    keys: pd.Series | None = None  # per row, the value it is about (shown: the first five)
+    severity: str = "error"
+
+    def issue(self, path: Path, table: str, rows: np.ndarray) -> Issue:
+        shown = ()
+        if self.keys is not None:
+            shown = tuple(str(k) for k in self.keys[self.mask].unique()[:5])
+        return Issue(
+            str(path),
+            table,
+            self.column,
+            self.rule.format(n=int(self.mask.sum())),
+            tuple(int(r) for r in rows[self.mask][:10]),
+            int(self.mask.sum()),
+            shown,
+            self.severity,
+        )
+
+
+def _lookup(
+    source: pd.DataFrame, name: str, spec: ColumnSpec, sources: _Sources, notes: list[_Note]
+) -> pd.Series:
+    """`spec.lookup`'s values for the rows of `source`; keys with no match are noted (an error,
+    or a warning where `default` fills them), and a key with two different values is an error."""
+    lookup = spec.lookup
+    other = sources.read(lookup.as_table())
+    pairs = pd.DataFrame(
+        {
+            "key": other[lookup.match].astype("string").str.strip(),
+            "value": other[lookup.column].astype("string").str.strip(),
+        }
+    )
+    pairs = pairs[pairs["key"].notna() & pairs["key"].ne("")].drop_duplicates()
+    twice = pairs["key"][pairs["key"].duplicated()].unique()
+    if len(twice):
+        shown = ", ".join(repr(k) for k in twice[:5])
+        raise ValueError(
+            f"{sources.by_name[lookup.source]}: lookup for {name}: {len(twice)} value(s) of "
+            f"{lookup.match!r} have more than one {lookup.column!r} (e.g. {shown}); one row "
+            "per key is needed"
+        )
+    keys = source[lookup.key].astype("string").str.strip()
+    keys = keys.where(keys.ne(""))
+    if lookup.key_map:
+        keys = keys.replace(lookup.key_map)
+    table = pairs.set_index("key")["value"]
+    values = keys.map(table)
+    unmatched = (keys.notna() & ~keys.isin(table.index)).to_numpy(dtype=bool)
+    if unmatched.any():
+        fill = f"; given the default {spec.default!r}" if spec.default is not None else ""
+        notes.append(
+            _Note(
+                name,
+                f"{{n}} row(s) whose {lookup.key!r} has no match in {lookup.source} column "
+                f"{lookup.match!r}{fill} (key_map can match spellings that differ)",
+                unmatched,
+                keys,
+                "warning" if spec.default is not None else "error",
+            )
+        )
+    return values
+
+
 def _column(
     source: pd.DataFrame,
     table: str,
@@ -275,23 +358,43 @@ def _column(
     spec: ColumnSpec,
     tspec: TableSpec,
     mapping: Mapping,
+    sources: _Sources,
+    notes: list[_Note],
 ) -> pd.Series:
     """One contract column from the source rows; values that cannot be converted keep their
-    source text, so validation shows them (with their lines)."""
+    source text, so validation shows them (with their lines). A derived column is left empty
+    here: `_derive` fills it once every table is built."""
     kind = TABLES[table].column(name).kind
+    if spec.first_of is not None:
+        values = None
+        for item in spec.items():
+            before = len(notes)
+            item_values = _column(source, table, name, item, tspec, mapping, sources, notes)
+            if values is not None:
+                # what an item found counts only for the rows the items before it left empty
+                empty = values.isna().to_numpy(dtype=bool)
+                for note in notes[before:]:
+                    note.mask = note.mask & empty
+                notes[before:] = [n for n in notes[before:] if n.mask.any()]
+                item_values = values.where(values.notna(), item_values)
+            values = item_values
+        return _with_default(values, spec.default)
+    if spec.derive is not None:
+        return pd.Series(pd.NA, index=source.index, dtype="object")
     if spec.value is not None:
         values = pd.Series(spec.value, index=source.index)
     elif spec.template is not None:
         values = _template(source, spec.template)
     elif spec.id_from is not None:
         values = stable_id([source[c] for c in spec.id_from], spec.prefix or table[0])
+    elif spec.lookup is not None:
+        values = _lookup(source, name, spec, sources, notes)
     else:
         values = source[spec.column]
         if values.dtype == object or pd.api.types.is_string_dtype(values):
             values = values.astype("string").str.strip()
             values = values.where(values.ne(""))
-        if spec.default is not None:
-            values = values.astype("object").where(values.notna(), spec.default)
+    values = _with_default(values, spec.default)
     if spec.map is not None:
         known = values.isin(list(spec.map))
         values = values.map(spec.map).where(known, values).astype("object")
@@ -315,6 +418,13 @@ def _column(
     return values
 
 
+def _with_default(values: pd.Series, default) -> pd.Series:
+    """`values` with `default` where they are empty (any spec kind)."""
+    if default is None or values.notna().all():
+        return values
+    return values.astype("object").where(values.notna(), default)
+
+
 def _keep_failures(parsed: pd.Series, raw: pd.Series) -> pd.Series:
     failed = parsed.isna() & raw.notna()
     if not failed.any():
@@ -322,21 +432,50 @@ def _keep_failures(parsed: pd.Series, raw: pd.Series) -> pd.Series:
     return parsed.astype("object").where(~failed, raw.astype("object"))
 
 
+def _kept_rows(source: pd.DataFrame, tspec: TableSpec, notes: list[_Note]) -> np.ndarray:
+    """Which source rows the table keeps: `require` (a column must have a value) and `where` (a
+    column must have one of the values); each rule's skips counted in a warning."""
+    keep = np.ones(len(source), dtype=bool)
+    rules = [
+        (col, f"no {col!r}", lambda s: s.notna() & s.ne("")) for col in tspec.require or []
+    ] + [
+        (
+            col,
+            f"{col!r} is not one of {', '.join(map(repr, values))}",
+            lambda s, v=values: s.isin(v),
+        )
+        for col, values in (tspec.where or {}).items()
+    ]
+    for col, reason, passes in rules:
+        text = source[col].astype("string").str.strip()
+        ok = passes(text).fillna(False).to_numpy(dtype=bool)
+        skipped = keep & ~ok
+        if skipped.any():
+            notes.append(
+                _Note(None, f"{{n}} source row(s) skipped: {reason}", skipped, None, "warning")
+            )
+        keep &= ok
+    return keep
+
+
 def _build(
     table: str, tspec: TableSpec, sources: _Sources, mapping: Mapping
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """The table's rows (contract columns that are mapped) and each row's 1-based source row."""
+) -> tuple[pd.DataFrame, np.ndarray, list[Issue]]:
+    """The table's rows (contract columns that are mapped), each row's 1-based source row, and
+    what building found (rows skipped, lookups without a match), as issues on the source rows."""
     source = sources.read(tspec)
     rows = np.arange(1, len(source) + 1)
-    if tspec.where:
-        keep = np.ones(len(source), dtype=bool)
-        for col, values in tspec.where.items():
-            keep &= source[col].astype("string").str.strip().isin(values).to_numpy(dtype=bool)
-        source, rows = source[keep], rows[keep]
+    notes: list[_Note] = []
+    found: list[Issue] = []
+    keep = _kept_rows(source, tspec, notes)
+    found += _issues(notes, sources.path(tspec), table, rows)
+    notes.clear()
+    source, rows = source[keep], rows[keep]
     out = pd.DataFrame(index=source.index)
     specs = {name: tspec.spec(name) for name in tspec.columns}
     for name, spec in specs.items():
-        out[name] = _column(source, table, name, spec, tspec, mapping)
+        out[name] = _column(source, table, name, spec, tspec, mapping, sources, notes)
+    found += _issues(notes, sources.path(tspec), table, rows)
     for name, spec in specs.items():
         for other, values in (spec.only_when or {}).items():
             out[name] = out[name].where(out[other].isin(values))
@@ -354,10 +493,53 @@ def _build(
                 if spec.aggregate in ("min", "max") and typed:
                     combined[name] = groups[name].agg(spec.aggregate).to_numpy()
             out, rows = combined, rows[first]
-    return out, rows
+    return out, rows, found
+
+
+def _issues(notes: list[_Note], path: Path, table: str, rows: np.ndarray) -> list[Issue]:
+    """The notes as validation issues on the source rows (the first ten named, all counted)."""
+    return [note.issue(path, table, rows) for note in notes]
+
+
+def _derive(tables: dict[str, pd.DataFrame], mapping: Mapping) -> None:
+    """Fill every derived column (`derive` of `of` by `by`) from the built tables, in place: for
+    each row, the aggregate over the other table's rows with the same `by`."""
+    for name, tspec in mapping.tables.items():
+        for column in tspec.columns:
+            spec = tspec.spec(column)
+            if spec.derive is None or name not in tables:
+                continue
+            of_table, of_column = spec.of.split(".")
+            if of_table not in tables:
+                continue  # that table failed to build; its issue is reported
+            other = tables[of_table]
+            kind = TABLES[of_table].column(of_column).kind
+            values = other[of_column]
+            if kind in ("date", "datetime"):
+                values = pd.to_datetime(values, errors="coerce")
+            elif kind in ("float", "int"):
+                values = pd.to_numeric(values, errors="coerce")
+            frame = pd.DataFrame({"by": other[spec.by], "value": values})
+            if spec.derive == "count":
+                per_key = frame.dropna(subset=["by"]).groupby("by")["value"].size()
+            else:
+                per_key = frame.dropna().groupby("by")["value"].agg(spec.derive)
+            derived = tables[name][spec.by].map(per_key)
+            if kind == "date" and spec.derive != "count":
+                derived = pd.to_datetime(derived).dt.normalize()
+            tables[name][column] = _with_default(derived, spec.default)
 
 
 # --- the import ---------------------------------------------------------------------------------
+
+
+def _lines(sources: _Sources, tspec: TableSpec, issues: list[Issue]) -> dict[str, np.ndarray]:
+    """The source's record lines, read only when an issue names rows."""
+    if not any(i.rows for i in issues):
+        return {}
+    path = sources.path(tspec)
+    lines = sources.record_lines(path, tspec)
+    return {str(path): lines} if lines is not None else {}
 
 
 def import_dataset(
@@ -387,18 +569,22 @@ def import_dataset(
         raise ValueError(f"{out} exists; pass --overwrite to replace it")
     srcs = _Sources([Path(s) for s in sources], mapping, mapping_path)
 
-    tables, origin, files, issues = {}, {}, {}, []
+    built, origin, files, issues = {}, {}, {}, []
     for name, tspec in mapping.tables.items():
-        path = srcs.path(tspec)
         try:
-            raw, rows = _build(name, tspec, srcs, mapping)
+            built[name], origin[name], found = _build(name, tspec, srcs, mapping)
         except EncodingProblem as exc:
-            issues.append(Issue(str(path), name, None, str(exc)))
+            issues.append(Issue(str(srcs.path(tspec)), name, None, str(exc)))
             continue
+        issues += with_lines(found, _lines(srcs, tspec, found))
+    _derive(built, mapping)  # columns computed from other tables (a rep's first deal)
+    tables = {}
+    for name, raw in built.items():
+        tspec = mapping.tables[name]
+        path, rows = srcs.path(tspec), origin[name]
         frame, table_issues = validate_table(path, TABLES[name], raw, rows)
-        lines = srcs.record_lines(path, tspec) if any(i.rows for i in table_issues) else None
-        issues += with_lines(table_issues, {str(path): lines} if lines is not None else {})
-        tables[name], origin[name], files[name] = frame, rows, str(path)
+        issues += with_lines(table_issues, _lines(srcs, tspec, table_issues))
+        tables[name], files[name] = frame, str(path)
     if not errors_of(issues):
         refs = check_references(files, tables, origin)
         for ref in refs:
