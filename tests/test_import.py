@@ -290,13 +290,13 @@ def test_import_command_and_params_scaffold(sf_export, tmp_path):
 def test_imported_teams_reps_opportunities_render_every_report(sf_export, tmp_path):
     """Only teams, reps and opportunities: every team's report and the company's render, and
     the sections without data say what is missing."""
-    from analysis.data.importer import scaffold_params
     from analysis.reports.batch import run_monthly
+    from analysis.reports.scaffold import scaffold_params
 
     data = tmp_path / "sf"
     import_dataset(SF_MAPPING, [sf_export], data)
     ds = load_dataset(data)
-    scaffold_params(ds.tables, tmp_path / "params", ROOT / "params" / "_defaults.yaml")
+    scaffold_params(ds, tmp_path / "params", ROOT / "params" / "_defaults.yaml")
     results = run_monthly(
         data,
         renderer="builtin",
@@ -316,6 +316,8 @@ def test_imported_teams_reps_opportunities_render_every_report(sf_export, tmp_pa
 
     text = page.replace("<wbr>", "")
     assert text.count(t("cap_title", "th")) == 1
+    # the targets were derived at import: the report says they are provisional, once
+    assert text.count(t("targets_provisional", "th")) == 1
     for need in ("stage_history", "skills_or_training"):
         assert t(f"cap_{need}", "th") in text, f"the report should say {need} is missing"
     assert "<code>activities</code>" in text
@@ -498,3 +500,40 @@ def test_new_spec_mistakes_name_the_key(sf_export, tmp_path, column, message):
     mapping = _mapping(tmp_path, SF_MAPPING, reps__columns__hire_date=column)
     with pytest.raises(MappingError, match=message):
         import_dataset(mapping, [sf_export], tmp_path / "x")
+
+
+def test_params_scaffold_fits_the_data_language_and_its_own_history(tmp_path):
+    """Issue 20: the generated params were Thai (lang th, Buddhist era) and the sample's targets
+    (win rate 0.25: every team green) for a US-dollar export. Now English for a USD dataset,
+    and each target the median of the scope's own last 12 complete months, computed by hand
+    here from the imported deals."""
+    from analysis.reports.params import TeamParams, load_company_params, load_team_params
+    from analysis.reports.scaffold import scaffold_params
+
+    import_dataset(EXPORT / "mapping.yaml", EXPORT_FILES, tmp_path / "crm")
+    ds = load_dataset(tmp_path / "crm")
+    written = scaffold_params(ds, tmp_path / "params", ROOT / "params" / "_defaults.yaml")
+    assert len(written) == 1 + len(ds["teams"])
+    company = load_company_params(tmp_path / "params")
+    assert (company.lang, company.buddhist_era, company.targets_provisional) == ("en", False, True)
+    # win rate by hand: per month, won / (won + lost) among deals closed in the month; the
+    # target is the median over the last 12 complete months with a closed deal
+    opp = ds["opportunities"]
+    closed = opp[opp["stage"].isin(["closed_won", "closed_lost"])].copy()
+    closed["month"] = closed["closed_at"].dt.to_period("M")
+    end = ds.latest_complete_month
+    window = closed[closed["month"].between(end - 11, end)]
+    reps = ds["reps"].set_index("rep_id")["team_id"]
+    for team_id in ds["teams"]["team_id"]:
+        own = window[window["rep_id"].map(reps).eq(team_id)]
+        rates = own.groupby("month")["stage"].apply(lambda s: (s == "closed_won").mean())
+        params = load_team_params(team_id, tmp_path / "params")
+        assert params.targets_provisional and params.lang == "en"
+        assert params.targets["win_rate"] == round(float(rates.median()), 2), team_id
+        assert "quota_attainment" not in params.targets  # no quotas in the export
+    assert isinstance(company, TeamParams)
+    # --lang wins over the inference, and existing files are kept
+    again = scaffold_params(ds, tmp_path / "params", ROOT / "params" / "_defaults.yaml", "th")
+    assert again == []
+    thai = scaffold_params(ds, tmp_path / "th", ROOT / "params" / "_defaults.yaml", "th")
+    assert thai and load_company_params(tmp_path / "th").lang == "th"

@@ -65,6 +65,13 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="also write a params folder for the imported teams (defaults + one file per team)",
     )
+    p.add_argument(
+        "--lang",
+        choices=["th", "en"],
+        default=None,
+        help="with --params: the reports' language (default: Thai for a THB or Bangkok dataset, "
+        "else English)",
+    )
 
     p = sub.add_parser("kpis", help="KPIs of the company, a team or a rep for one month")
     _add_data(p)
@@ -215,8 +222,10 @@ def cmd_validate(args) -> int:
 def cmd_import(args) -> int:
     import time
 
-    from analysis.data.importer import import_dataset, scaffold_params
+    from analysis.data.dataset import load_dataset
+    from analysis.data.importer import import_dataset
     from analysis.paths import PARAMS_DIR
+    from analysis.reports.scaffold import scaffold_params
 
     start = time.perf_counter()
     result = import_dataset(
@@ -227,8 +236,12 @@ def cmd_import(args) -> int:
     for issue in result.warnings:
         print(f"  - {issue}")
     if args.params is not None:
-        written = scaffold_params(result.tables, args.params, PARAMS_DIR / "_defaults.yaml")
-        print(f"params: {len(written)} file(s) written to {args.params} (existing ones kept)")
+        ds = load_dataset(result.out)
+        written = scaffold_params(ds, args.params, PARAMS_DIR / "_defaults.yaml", lang=args.lang)
+        print(
+            f"params: {len(written)} file(s) written to {args.params} (existing ones kept); "
+            "targets derived from the data's last 12 months, marked provisional"
+        )
     return 0
 
 

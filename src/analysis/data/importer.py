@@ -23,7 +23,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from analysis.data.contract import REQUIRED_TABLES, TABLES
 from analysis.data.decode import EncodingProblem, csv_record_lines, read_text_table
@@ -616,24 +615,3 @@ def import_dataset(
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return ImportResult(out, tables, issues)
-
-
-def scaffold_params(
-    tables: dict[str, pd.DataFrame], params_dir: Path, defaults: Path
-) -> list[Path]:
-    """A params folder for an imported dataset: the project's defaults and one file per team
-    naming it (edit them to set language, targets, recipients)."""
-    params_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    if defaults.is_file() and not (params_dir / defaults.name).exists():
-        shutil.copyfile(defaults, params_dir / defaults.name)
-        written.append(params_dir / defaults.name)
-    for row in tables["teams"].itertuples():
-        path = params_dir / f"{row.team_id}.yaml"
-        if not path.exists():
-            text = yaml.safe_dump(
-                {"team_id": row.team_id, "display_name": row.team_name}, allow_unicode=True
-            )
-            path.write_text(f"# {row.manager_name}'s team (imported)\n{text}", encoding="utf-8")
-            written.append(path)
-    return written

@@ -214,6 +214,12 @@ TEXT: dict[str, dict[str, str]] = {
     "about": {"th": "เกี่ยวกับรายงานนี้", "en": "About this report"},
     "appendix": {"th": "ภาคผนวก: วิธีการและการตั้งค่า", "en": "Appendix: method and settings"},
     "status_rule_head": {"th": "เกณฑ์สถานะและความเสี่ยง", "en": "Status and risk rules"},
+    "targets_provisional": {
+        "th": "เป้าเป็นค่าชั่วคราว: ค่ามัธยฐานของข้อมูลเองใน 12 เดือนล่าสุดที่คำนวณตอนนำเข้า "
+        "ยังไม่มีใครกำหนด (ตั้งเป้าใน params/ แล้วลบ targets_provisional)",
+        "en": "Provisional targets: the median of the data's own last 12 months, derived at "
+        "import, not set by anyone (set them in params/ and remove targets_provisional)",
+    },
     "kpi": {"th": "ตัวชี้วัด", "en": "KPI"},
     "this_month": {"th": "เดือนนี้", "en": "This month"},
     "last_month": {"th": "เดือนก่อน", "en": "Last month"},

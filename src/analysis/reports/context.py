@@ -25,6 +25,7 @@ from analysis.reports.params import (
     default_data_dir,
     load_targets,
     load_team_params,
+    targets_provisional,
 )
 from analysis.reports.text import CELL_CHARS, cell_html
 
@@ -75,6 +76,7 @@ class ReportContext:
     buddhist_era: bool
     targets: dict[str, float]
     team_kpis: pd.DataFrame  # the scope's KPI rows for the trend window, by month
+    targets_provisional: bool = False  # derived from the data at import, not set by anyone
 
     @cached_property
     def league(self) -> pd.DataFrame:
@@ -129,6 +131,7 @@ def open_report(
         buddhist_era=buddhist_era,
         targets=dict(targets),
         team_kpis=scope.reset_index(drop=True),
+        targets_provisional=targets_provisional(params.team),
     )
 
 

@@ -30,6 +30,7 @@ __all__ = [
     "ParamsError",
     "load_team_params",
     "load_targets",
+    "targets_provisional",
     "list_team_ids",
     "default_data_dir",
     "validate_team_id",
@@ -107,6 +108,12 @@ class TeamParams(BaseModel):
     targets: dict[str, float] = Field(
         default_factory=dict,
         description="KPI key -> target, for red/amber/green status (docs/kpis.md)",
+    )
+    targets_provisional: bool = Field(
+        False,
+        description="the targets were derived from the data's own history at import (the median "
+        "of its last 12 complete months), not set by anyone; the reports say so until this key "
+        "is removed",
     )
     notes: str | None = Field(None, description="free text for the team's analyst")
     forecast: ForecastParams = Field(
@@ -209,6 +216,11 @@ def load_targets(team_id: str | None, params_dir: Path = PARAMS_DIR) -> dict[str
     """KPI targets of a team (its params over the defaults), or the defaults for the company or a
     team without a params file."""
     return dict(_scope_params(team_id, params_dir).targets)
+
+
+def targets_provisional(team_id: str | None, params_dir: Path = PARAMS_DIR) -> bool:
+    """Whether a team's targets (or the company's) are still the ones derived at import."""
+    return _scope_params(team_id, params_dir).targets_provisional
 
 
 def load_forecast_params(team_id: str | None, params_dir: Path = PARAMS_DIR) -> ForecastParams:

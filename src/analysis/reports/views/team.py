@@ -113,10 +113,13 @@ def heading(
 
 
 def data_note(ctx: ReportContext) -> Markdown | None:
-    """What this dataset cannot show and which table would add it, once per report
-    (`capabilities.data_note`); nothing when the dataset has every table."""
+    """Under the headline KPIs: that the targets are provisional (derived at import, not set by
+    anyone) while they are, and what this dataset cannot show and which table would add it, once
+    per report (`capabilities.data_note`); nothing when neither applies."""
+    parts = [f"**{t('targets_provisional', ctx.lang)}**"] if ctx.targets_provisional else []
     text = capabilities.data_note(ctx.ds, ctx.lang)
-    return Markdown(text) if text else None
+    parts += [text] if text else []
+    return Markdown("\n\n".join(parts)) if parts else None
 
 
 def _drop_empty(frame: pd.DataFrame, keep: int = 2) -> pd.DataFrame:
