@@ -537,3 +537,39 @@ def test_params_scaffold_fits_the_data_language_and_its_own_history(tmp_path):
     assert again == []
     thai = scaffold_params(ds, tmp_path / "th", ROOT / "params" / "_defaults.yaml", "th")
     assert thai and load_company_params(tmp_path / "th").lang == "th"
+
+
+def test_import_and_validate_say_which_values_have_a_past(tmp_path):
+    """Issue 20: the export had no history for amounts and close dates (known only at close) and
+    nothing said so at import. The import summary, `validate` and dataset.yaml say which history
+    tables there are and which fields are final-only."""
+
+    def run(*args: str) -> str:
+        proc = subprocess.run(
+            [sys.executable, "-m", "analysis", *args], capture_output=True, text=True
+        )
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    out = tmp_path / "crm"
+    files = [str(f) for f in EXPORT_FILES]
+    imported = run("import", "--mapping", str(EXPORT / "mapping.yaml"), "--out", str(out), *files)
+    line = (
+        "history: stage_history no, opportunity_snapshots no; final-only (known only as they are "
+        "now): opportunities.stage, opportunities.amount, opportunities.expected_close_date, "
+        "opportunities.forecast_category"
+    )
+    assert line in imported.splitlines()
+    assert line in run("validate", "--data", str(out)).splitlines()
+    meta = yaml.safe_load((out / "dataset.yaml").read_text(encoding="utf-8"))
+    assert meta["history"]["tables"] == {"stage_history": False, "opportunity_snapshots": False}
+    assert "opportunities.amount" in meta["history"]["final_only"]
+    # a stage history gives the stage a past: it is no longer final-only
+    opp = pd.read_csv(out / "opportunities.csv", dtype=str)
+    stage_history = opp[["opportunity_id", "stage", "created_at"]].rename(
+        columns={"created_at": "entered_at"}
+    )
+    stage_history.to_csv(out / "stage_history.csv", index=False)
+    shown = run("validate", "--data", str(out))
+    assert "history: stage_history yes, opportunity_snapshots no;" in shown
+    assert "opportunities.stage," not in shown

@@ -209,11 +209,14 @@ def cmd_synth(args) -> int:
 
 
 def cmd_validate(args) -> int:
+    from analysis.data.contract import TABLES
     from analysis.data.dataset import load_dataset
+    from analysis.data.history import describe, history
 
     ds = load_dataset(args.data)
     rows = ", ".join(f"{n} {ds.tables.rows(n):,}" for n in ds.tables)
     print(f"{args.data}: valid ({rows}); latest complete month {ds.latest_complete_month}")
+    print(describe(history(name for name in TABLES if ds.has(name))))
     for issue in ds.warnings:
         print(f"  - {issue}")
     return 0
@@ -223,6 +226,7 @@ def cmd_import(args) -> int:
     import time
 
     from analysis.data.dataset import load_dataset
+    from analysis.data.history import describe, history
     from analysis.data.importer import import_dataset
     from analysis.paths import PARAMS_DIR
     from analysis.reports.scaffold import scaffold_params
@@ -233,6 +237,7 @@ def cmd_import(args) -> int:
     )
     rows = ", ".join(f"{n} {k:,}" for n, k in result.rows.items())
     print(f"imported {args.out} ({rows}) in {time.perf_counter() - start:.1f} s")
+    print(describe(history(result.tables)))
     for issue in result.warnings:
         print(f"  - {issue}")
     if args.params is not None:

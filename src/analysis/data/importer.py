@@ -26,6 +26,7 @@ import pandas as pd
 
 from analysis.data.contract import REQUIRED_TABLES, TABLES
 from analysis.data.decode import EncodingProblem, csv_record_lines, read_text_table
+from analysis.data.history import history
 from analysis.data.mapping import ColumnSpec, Mapping, TableSpec, load_mapping
 from analysis.data.validate import (
     DataValidationError,
@@ -599,6 +600,7 @@ def import_dataset(
         "currency": mapping.dataset.currency,
         "imported_with": mapping_path.name,
         "sources": sorted(srcs.by_name),
+        "history": history(tables),  # which values have a past, which are final-only
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.import-", dir=out.parent))

@@ -13,6 +13,7 @@ section's body check the same need, so heading and body appear or go together.
 
 from __future__ import annotations
 
+from analysis.data import history
 from analysis.data.contract import TABLES
 from analysis.data.dataset import Dataset
 from analysis.i18n import Lang, t
@@ -74,9 +75,12 @@ def shows(key: str, ds: Dataset) -> bool:
 
 
 def final_only(ds: Dataset) -> tuple[str, ...]:
-    """The opportunity fields the data hold only as they are now: a deal's amount and expected
-    close date have no history without snapshots (an export records them when the deal closes)."""
-    return () if ds.has("opportunity_snapshots") else ("amount", "expected_close_date")
+    """The opportunity values the data hold only as they are now that snapshots would give a
+    past: a deal's amount, expected close date and forecast category (an export records them when
+    the deal closes; `data.history`, as the import records it)."""
+    fields = history.history(capabilities(ds))["final_only"]
+    snapshot = {f"opportunities.{f}" for f in history.HISTORY_TABLES["opportunity_snapshots"]}
+    return tuple(f.removeprefix("opportunities.") for f in fields if f in snapshot)
 
 
 def data_note(ds: Dataset, lang: Lang) -> str:
