@@ -1,19 +1,27 @@
 """Rendering an executed report notebook with Quarto: the same report as the built-in renderer.
 
-`quarto render` makes the HTML and the Typst PDF in one run, from the executed notebook (never
-re-executed), with the product's own parts where Quarto's defaults differ:
+`quarto render` makes the HTML and the Typst PDF from the executed notebook (never re-executed):
+in one run for both, or in two at once where the render has the cores to itself (`at_once`).
+The product's own parts replace Quarto's defaults where they differ:
 
+- Tables: each HTML output is given to Quarto as Markdown holding two raw blocks, the HTML (with
+  Quarto's table processing off) and the Typst the built-in renderer makes of it
+  (`render.html_to_typst`, one pandoc run for all). With HTML outputs in the notebook Quarto put
+  require.js and jQuery from a CDN into the page, ran its CSS inliner ("juice", one Deno process,
+  about 0.5 s) per table for Typst, and laid the tables out in equal-width overlapping columns.
 - HTML: Quarto's theme off (`minimal`), the built-in page's stylesheet (templates/report.css),
-  its footer, the Thai font embedded and subset to the page's text, word breaks between Thai
-  words (`thaiwrap`), each figure's alternative text (as `fig-alt`), and nothing loaded from the
-  network (the CDN scripts Quarto adds for notebooks with HTML outputs are removed).
+  its footer and <main>, the Thai font embedded and subset to the page's text, word breaks between
+  Thai words (`thaiwrap`), each figure's alternative text (as `fig-alt`) and the figures inlined;
+  anything still loaded from outside or from a file beside the page fails the render.
 - PDF: the built-in renderer's Typst page frame (header, footer, fonts, headings, table style) as
-  Quarto's `page.typ` partial, and every table given to Quarto as the Typst the built-in renderer
-  makes of it (`render.html_to_typst`, one pandoc run for all of them). Quarto would otherwise
-  start one Deno process per HTML table to inline its CSS ("juice", about 0.5 s each) and lay the
-  tables out in equal-width columns that overlapped.
+  Quarto's `page.typ` partial.
+- Markdown read as the built-in renderer reads it (no smart quotes, fancy lists, citations,
+  superscript or subscript), so a name is shown as written.
 - Quarto's output is read: an "(E)"/"ERROR" line fails the render even when Quarto exits 0;
   warnings are returned for the batch log.
+
+`tests/parity.py` checks that both renderers publish the same headings, tables, figures, footer
+and PDF text, on the sample's reports and the hostile fixture's.
 """
 
 from __future__ import annotations
