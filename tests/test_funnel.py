@@ -346,3 +346,29 @@ def test_waterfall_of_a_team_without_deals_is_all_zero(fd_snap):
     w = f.waterfall(empty)
     assert [w[k] for k in ("open_start", "created", "won", "lost", "open_end")] == [0] * 5
     assert w["unexplained"] == 0 and w["n_unexplained"] == 0
+
+
+def test_the_funnel_shows_only_the_stages_the_data_uses(tmp_path):
+    """Issue 20: an export with fewer stages maps several of its own to one contract stage and
+    leaves others unused; the funnel then showed every unused stage, with every won deal as
+    having passed it. Here no deal was ever in negotiation (p1's negotiation step is gone):
+    the funnel has prospecting, qualification, proposal and won."""
+    path = tmp_path / "data"
+    shutil.copytree(FUNNEL, path)
+    history = pd.read_csv(path / "stage_history.csv")
+    history[history["stage"].ne("negotiation")].to_csv(path / "stage_history.csv", index=False)
+    fd = f.prepare(load_dataset(path), MARCH)
+    assert fd.stages == ("prospecting", "qualification", "proposal")
+    c = f.cohort_conversion(fd)
+    feb = _rows(c[c["cohort"].eq(pd.Period("2026-02", "M"))], "stage")
+    # February cohort by hand: p1 won (passed all), p2 reached proposal, p3 lost at prospecting
+    assert list(feb.index) == ["prospecting", "qualification", "proposal", "closed_won"]
+    assert feb["reached"].tolist() == [3, 2, 2, 1]
+    s = _rows(f.step_conversion(fd), "from_stage")
+    assert list(s["to_stage"]) == ["qualification", "proposal", "closed_won"]
+    # proposal -> won: reached p1 p2 p5 p6; passed p1 p6; p2 lost there; p5 open (reopened)
+    assert (s.loc["proposal", "passed"], s.loc["proposal", "resolved"]) == (2, 3)
+    assert list(f.time_in_stage(fd)["stage"]) == ["prospecting", "qualification", "proposal"]
+    assert list(f.flow_conversion(fd)["stage"]) == ["prospecting", "qualification", "proposal"]
+    groups = f.win_rates(fd, "stage_reached")["group"].tolist()
+    assert groups == ["prospecting", "qualification", "proposal"]

@@ -9,7 +9,7 @@ from scipy import stats
 
 from analysis.data.contract import CLOSED_STAGES, OPEN_STAGES
 from analysis.funnel.estimators import with_ci
-from analysis.funnel.inputs import STAGE_INDEX, WINDOW_MONTHS, FunnelData
+from analysis.funnel.inputs import WINDOW_MONTHS, FunnelData
 from analysis.months import month_start
 
 __all__ = [
@@ -30,11 +30,12 @@ def furthest_stage(fd: FunnelData) -> pd.Series:
     From stage_history when present; a won deal has reached every stage. Without history, only
     the current stage is known (lost deals then count as having reached prospecting only).
     """
-    current = fd.opps.set_index("opportunity_id")["stage"].map(STAGE_INDEX).fillna(0)
+    index = fd.stage_index
+    current = fd.opps.set_index("opportunity_id")["stage"].map(index).fillna(0)
     if fd.history is None or fd.history.empty:
         return current.astype("int64")
-    seen = fd.history[fd.history["stage"].isin(STAGE_INDEX)]
-    hist_max = seen.assign(k=seen["stage"].map(STAGE_INDEX)).groupby("opportunity_id")["k"].max()
+    seen = fd.history[fd.history["stage"].isin(index)]
+    hist_max = seen.assign(k=seen["stage"].map(index)).groupby("opportunity_id")["k"].max()
     return pd.concat([current, hist_max], axis=1).max(axis=1).astype("int64")
 
 
@@ -51,7 +52,7 @@ def cohort_conversion(fd: FunnelData, cohorts: int = WINDOW_MONTHS) -> pd.DataFr
     for cohort, idx in opps.groupby("cohort").groups.items():
         n = len(idx)
         still_open = float(opps.loc[idx, "closed_at"].isna().mean())
-        for stage, k in STAGE_INDEX.items():
+        for stage, k in fd.stage_index.items():
             rows.append(
                 {
                     "cohort": cohort,
@@ -91,7 +92,7 @@ def step_conversion(fd: FunnelData, cohorts: int = WINDOW_MONTHS) -> pd.DataFram
     opps = fd.opps[fd.opps["created_at"] >= month_start(fd.month - (cohorts - 1))]
     far = opps["opportunity_id"].map(furthest_stage(fd)).to_numpy()
     is_open = opps["closed_at"].isna().to_numpy()
-    stages = list(STAGE_INDEX)
+    stages = list(fd.stage_index)
     rows = []
     for k in range(len(stages) - 1):
         reached = far >= k
@@ -123,7 +124,7 @@ def flow_transitions(fd: FunnelData) -> pd.DataFrame:
     moves = h.assign(from_stage=prev)[
         (h["entered_at"] >= fd.start) & (h["entered_at"] < fd.end) & prev.notna()
     ]
-    rank = STAGE_INDEX | {"closed_lost": -1}
+    rank = fd.stage_index | {"closed_lost": -1}
 
     def kind(row) -> str:
         a, b = row["from_stage"], row["stage"]
@@ -155,7 +156,7 @@ def flow_conversion(fd: FunnelData) -> pd.DataFrame:
     (including skips and wins). Columns: stage, exits, forward, lost, rate, ci_low, ci_high."""
     moves = flow_transitions(fd)
     rows = []
-    for stage in OPEN_STAGES:
+    for stage in fd.stages:
         out = moves[moves["from_stage"].eq(stage)]
         fwd = int(out.loc[out["kind"].isin(["forward", "skip", "won"]), "n"].sum())
         lost = int(out.loc[out["kind"].eq("lost"), "n"].sum())
@@ -180,7 +181,7 @@ def win_rates(fd: FunnelData, by: str) -> pd.DataFrame:
         far = closed["opportunity_id"].map(furthest_stage(fd))
         rows = [
             {"group": s, "won": int((won & (far >= k)).sum()), "closed": int((far >= k).sum())}
-            for s, k in STAGE_INDEX.items()
+            for s, k in fd.stage_index.items()
             if s != "closed_won"
         ]
         return with_ci(pd.DataFrame(rows), "won", "closed")

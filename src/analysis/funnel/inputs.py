@@ -13,10 +13,23 @@ from analysis.metrics.asof import as_of
 from analysis.metrics.kpis import scope_reps
 from analysis.months import month_start, next_month_start
 
-__all__ = ["STAGE_INDEX", "WINDOW_MONTHS", "DAY", "FunnelData", "prepare"]
+__all__ = ["STAGE_INDEX", "WINDOW_MONTHS", "DAY", "FunnelData", "prepare", "stages_in_use"]
 
 
+# every contract stage's place in the funnel; a dataset's funnel uses `FunnelData.stage_index`,
+# the stages it has
 STAGE_INDEX = {s: i for i, s in enumerate(OPEN_STAGES)} | {"closed_won": len(OPEN_STAGES)}
+
+
+def stages_in_use(ds: Dataset) -> tuple[str, ...]:
+    """The open stages the dataset has (a deal's current stage or a stage in its history), in
+    the contract's order: an export with fewer stages maps several of its own to one contract
+    stage and leaves others unused, and the funnel shows only the stages that occur (an unused
+    stage would show every won deal as having passed it)."""
+    seen = set(ds["opportunities"]["stage"].dropna().unique())
+    if ds.has("stage_history"):
+        seen |= set(ds["stage_history"]["stage"].dropna().unique())
+    return tuple(s for s in OPEN_STAGES if s in seen) or OPEN_STAGES[:1]
 
 
 WINDOW_MONTHS = 12
@@ -38,6 +51,12 @@ class FunnelData:
     history: pd.DataFrame | None
     snapshots: pd.DataFrame | None
     leads: pd.DataFrame | None
+    stages: tuple[str, ...] = OPEN_STAGES  # the open stages the dataset uses (`stages_in_use`)
+
+    @property
+    def stage_index(self) -> dict[str, int]:
+        """Each open stage in use, then closed_won, with its place in the funnel."""
+        return {s: i for i, s in enumerate(self.stages)} | {"closed_won": len(self.stages)}
 
     @property
     def start(self) -> pd.Timestamp:
@@ -70,4 +89,5 @@ def prepare(ds: Dataset, month: pd.Period, team: str | None = None) -> FunnelDat
     leads = cut.tables.get("leads")
     if leads is not None:
         leads = leads[leads["rep_id"].isin(rep_ids)].reset_index(drop=True)
-    return FunnelData(ds, cut, month, team, rep_ids, opps, history, snaps, leads)
+    stages = stages_in_use(ds)
+    return FunnelData(ds, cut, month, team, rep_ids, opps, history, snaps, leads, stages)

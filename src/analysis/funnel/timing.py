@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.data.contract import OPEN_STAGES
 from analysis.funnel.conversion import closed_in_window
 from analysis.funnel.estimators import kaplan_meier
 from analysis.funnel.inputs import DAY, FunnelData
@@ -22,7 +21,7 @@ def time_in_stage(fd: FunnelData) -> pd.DataFrame:
     h = fd.history
     left_at = h.groupby("opportunity_id")["entered_at"].shift(-1)
     stays = h.assign(days=(left_at - h["entered_at"]) / DAY)
-    stays = stays[stays["stage"].isin(OPEN_STAGES) & left_at.notna() & (left_at >= fd.window_start)]
+    stays = stays[stays["stage"].isin(fd.stages) & left_at.notna() & (left_at >= fd.window_start)]
     rows = [
         {
             "stage": s,
@@ -30,7 +29,7 @@ def time_in_stage(fd: FunnelData) -> pd.DataFrame:
             "median_days": float(g["days"].median()) if len(g) else np.nan,
             "p80_days": float(g["days"].quantile(0.8)) if len(g) else np.nan,
         }
-        for s, g in ((s, stays[stays["stage"].eq(s)]) for s in OPEN_STAGES)
+        for s, g in ((s, stays[stays["stage"].eq(s)]) for s in fd.stages)
     ]
     return pd.DataFrame(rows, columns=cols)
 

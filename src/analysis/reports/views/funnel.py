@@ -204,7 +204,7 @@ def cohort_table(ctx: FunnelContext) -> HTML | None:
         return None
     c, lang = ctx.cohorts, ctx.lang
     wide = c.pivot(index=["cohort", "age_months", "still_open"], columns="stage", values="rate")
-    wide = wide[[s for s in funnel.STAGE_INDEX if s in wide.columns]].reset_index()
+    wide = wide[[s for s in ctx.fd.stage_index if s in wide.columns]].reset_index()
     frame = pd.DataFrame(
         {
             t("month", lang): [
@@ -215,7 +215,7 @@ def cohort_table(ctx: FunnelContext) -> HTML | None:
             t("still_open", lang): [fmt_percent(v, digits=0) for v in wide["still_open"]],
         }
     )
-    for s in funnel.STAGE_INDEX:
+    for s in ctx.fd.stage_index:
         if s in wide:
             frame[_stage(s, lang)] = [fmt_percent(v, digits=0) for v in wide[s]]
     return html_table(frame, "cohort-table")
