@@ -18,9 +18,25 @@ from pathlib import Path
 __all__ = ["main"]
 
 
+def _data(value: str) -> str | Path:
+    """--data: a dataset folder, or a postgresql:// URL kept as written (a Path would fold its
+    "//")."""
+    from analysis.data.postgres import check_url, is_url
+
+    if not is_url(value):
+        return Path(value)
+    try:
+        return check_url(value)
+    except ValueError as exc:  # argparse's own message would repeat the value, password and all
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _add_data(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--data", type=Path, required=True, help="dataset directory (see docs/data-contract.md)"
+        "--data",
+        type=_data,
+        required=True,
+        help="dataset directory (see docs/data-contract.md), or a postgresql:// URL",
     )
 
 

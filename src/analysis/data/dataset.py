@@ -267,7 +267,8 @@ def _layout_first(file: Path, name: str, issues: list[Issue]) -> list[Issue]:
 def load_dataset(
     path: str | Path, tables: list[str] | None = None, *, lazy: bool | None = None
 ) -> Dataset:
-    """Load and validate the dataset in directory `path`.
+    """Load and validate the dataset in directory `path` (or the PostgreSQL database at a
+    `postgresql://` URL: `analysis.data.postgres`).
 
     Reads `<table>.csv` or `<table>.parquet` for every contract table present (or only `tables`),
     checks types, nulls, enums, ranges, keys, row rules and foreign keys, and raises
@@ -281,6 +282,10 @@ def load_dataset(
     A dataset that passed validation is cached (build/cache, keyed by the files' content hash and
     the validation code), so the batch and every notebook of a run parse and validate it once.
     """
+    from analysis.data import postgres
+
+    if postgres.is_url(path):  # a live database: its tables copied to a Parquet folder first
+        path = postgres.snapshot(str(path))
     path = resolve(path)  # a relative path: from the working directory, else the project root
     if not path.is_dir():
         raise FileNotFoundError(f"dataset directory {path} does not exist")

@@ -29,6 +29,7 @@ import nbformat
 import pandas as pd
 
 from analysis import __version__
+from analysis.data import postgres
 from analysis.data.cache import code_digest
 from analysis.data.dataset import Dataset, load_dataset
 from analysis.i18n import fmt_month, shorten, t
@@ -524,6 +525,8 @@ def run_monthly(
     build_dir = build_dir or BUILD_DIR
     params_dir = params_dir or PARAMS_DIR
     chosen = choose_renderer(renderer)
+    if postgres.is_url(data_dir):  # copied once; every report's kernel reads the copy
+        data_dir = postgres.snapshot(str(data_dir))
     ds: Dataset = load_dataset(data_dir)
     the_month = ds.resolve_month(month, what="MONTH")
     check_writable(reports_dir, str(the_month))  # a batch that cannot publish renders nothing
