@@ -56,6 +56,18 @@ def test_import_benchmark_smoke(tmp_path):
     assert data["rows_per_second_median"] > 0 and data["peak_rss_bytes_median"] > 0
 
 
+def test_postgres_benchmark_smoke(tmp_path):
+    import pgserver
+
+    why = pgserver.unavailable()
+    if why:
+        pytest.skip(why)
+    _, data = _smoke("postgres", tmp_path)
+    assert data["rows"] == 20_000 and data["tables"]["opportunities"] == 20_000
+    assert data["tables"]["reps"] == 3000 and data["tables"]["teams"] == 300
+    assert data["seconds_median"] > 0 and data["peak_rss_bytes_median"] > 0
+
+
 def test_kpi_benchmark_smoke(tmp_path):
     proc, data = _smoke("kpis", tmp_path)
     scale = data["scale"]

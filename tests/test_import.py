@@ -78,6 +78,10 @@ def test_stable_ids_depend_only_on_the_natural_key():
     b = stable_id([pd.Series(["Andaman", "Lanna Co."])], "acct")
     assert a[0] == a[2] == b[1] and a[1] == b[0] and a[0] != a[1]
     assert pd.isna(a[3]) and a[0].startswith("acct-") and len(a[0]) == len("acct-") + 12
+    # an empty or blank cell (a database's '', an Excel blank) is no value: no id, as for a
+    # CSV's empty cell (it was hashed: every deal without an account shared one id)
+    blank = stable_id([pd.Series(["", "  ", "Andaman"])], "acct")
+    assert blank.isna().tolist() == [True, True, False]
 
 
 def test_amounts_as_exports_write_them():

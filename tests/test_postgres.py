@@ -6,64 +6,27 @@ as its CSV files."""
 
 from __future__ import annotations
 
-import glob
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pandas as pd
+import pgserver
 import pytest
 
 from analysis.data.contract import TABLES
 from analysis.data.dataset import load_dataset
 
-BINARIES = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
-INITDB = shutil.which("initdb") or (f"{BINARIES[-1]}/initdb" if BINARIES else None)
-
-
-def _as_server_user(command: list[str]) -> list[str]:
-    """PostgreSQL refuses to run as root: there, run it as the `postgres` user."""
-    if os.geteuid() != 0:
-        return command
-    return ["runuser", "-u", "postgres", "--", *command]
-
 
 @pytest.fixture(scope="module")
 def server():
-    """A PostgreSQL server on a Unix socket in a temporary folder; its URL's base."""
-    if INITDB is None:
-        pytest.skip("PostgreSQL's initdb is not installed (Debian: apt-get install postgresql)")
-    if os.geteuid() == 0:
-        try:
-            import pwd
-
-            pwd.getpwnam("postgres")
-        except KeyError:
-            pytest.skip("running as root without a postgres user to run the server as")
-    # not under pytest's tmp folder: a root-owned 0700 parent would keep the postgres user out
-    folder = Path(tempfile.mkdtemp(prefix="aem-pg-"))
-    folder.chmod(0o777)
-    bindir = Path(INITDB).resolve().parent
-    data = folder / "cluster"
-    subprocess.run(
-        _as_server_user(
-            [str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "aem", "--no-sync"]
-        ),
-        check=True,
-        capture_output=True,
-    )
-    options = f"-k {folder} -c listen_addresses='' -c fsync=off"
-    start = [str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "log")]
-    subprocess.run(_as_server_user([*start, "-w", "start"]), check=True, capture_output=True)
-    try:
-        yield f"postgresql:///postgres?host={folder}&user=aem"
-    finally:
-        stop = [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]
-        subprocess.run(_as_server_user(stop), capture_output=True)
-        shutil.rmtree(folder, ignore_errors=True)
+    """A PostgreSQL server on a Unix socket in a temporary folder (tests/pgserver.py)."""
+    why = pgserver.unavailable()
+    if why:
+        pytest.skip(why)
+    with pgserver.running() as url:
+        yield url
 
 
 def _database(server: str, name: str, tables: dict[str, pd.DataFrame], meta: dict | None) -> str:
@@ -71,9 +34,7 @@ def _database(server: str, name: str, tables: dict[str, pd.DataFrame], meta: dic
     import adbc_driver_postgresql.dbapi as pg
     import pyarrow as pa
 
-    with pg.connect(server, autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute(f"CREATE DATABASE {name}")
-    url = server.replace("/postgres?", f"/{name}?")
+    url = pgserver.create_database(server, name)
     with pg.connect(url) as conn, conn.cursor() as cur:
         for table, frame in tables.items():
             # months as a replica keeps them: the first day of the month, a date
@@ -181,3 +142,34 @@ def test_a_report_from_the_database_is_the_report_from_its_files(
             text = text.replace(source, "SOURCE")
         pages[label] = text
     assert pages["database"] == pages["files"]
+
+
+def test_a_mapping_reads_its_sources_with_sql_queries(server, tmp_path):
+    """A mapping's `source: {sql: ...}` runs against the database given among the sources; the
+    same export held in tables gives the same dataset as its CSV files (lookups included)."""
+    import yaml
+
+    from analysis.data.importer import import_dataset
+
+    export = Path(__file__).parent / "fixtures" / "crm_export"
+    files = {
+        f: pd.read_csv(export / f"{f}.csv", dtype=str, keep_default_na=False)
+        for f in ("sales_pipeline", "sales_teams", "products")
+    }
+    url = _database(server, "crm", files, None)
+    mapping = yaml.safe_load((export / "mapping.yaml").read_text(encoding="utf-8"))
+    for spec in mapping["tables"].values():
+        spec["source"] = {"sql": f"SELECT * FROM {spec['source'].removesuffix('.csv')}"}
+    lookup = mapping["tables"]["opportunities"]["columns"]["amount"]["first_of"][1]["lookup"]
+    lookup["source"] = {"sql": "SELECT product, sales_price FROM products"}
+    path = tmp_path / "mapping.yaml"
+    path.write_text(yaml.safe_dump(mapping), encoding="utf-8")
+    from_db = import_dataset(path, [url], tmp_path / "db")
+    csvs = [export / f"{f}.csv" for f in files]
+    from_files = import_dataset(export / "mapping.yaml", csvs, tmp_path / "files")
+    for name, frame in from_files.tables.items():
+        pd.testing.assert_frame_equal(from_db.tables[name], frame, obj=name)
+    assert [w.rule for w in from_db.warnings] == [w.rule for w in from_files.warnings]
+    # without a database among the sources, the mapping says what it needs
+    with pytest.raises(ValueError, match="an SQL source needs a postgresql:// database"):
+        import_dataset(path, csvs, tmp_path / "none")

@@ -72,7 +72,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--mapping", required=True, type=Path, help="mapping YAML (see mappings/)")
     p.add_argument("--out", required=True, type=Path, help="dataset folder to write")
-    p.add_argument("sources", nargs="+", type=Path, help="source files named in the mapping")
+    p.add_argument(
+        "sources",
+        nargs="+",
+        type=_data,
+        help="source files named in the mapping, and a postgresql:// URL for its {sql: ...} sources",
+    )
     p.add_argument("--format", choices=["csv", "parquet"], default="csv", help="default csv")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     p.add_argument(

@@ -24,10 +24,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.data import postgres
 from analysis.data.contract import REQUIRED_TABLES, TABLES
 from analysis.data.decode import EncodingProblem, csv_record_lines, read_text_table
 from analysis.data.history import history
-from analysis.data.mapping import ColumnSpec, Mapping, TableSpec, load_mapping
+from analysis.data.mapping import (
+    ColumnSpec,
+    Mapping,
+    SqlSource,
+    TableSpec,
+    load_mapping,
+    source_key,
+)
 from analysis.data.validate import (
     DataValidationError,
     Issue,
@@ -80,6 +88,7 @@ def stable_id(parts: list[pd.Series], prefix: str) -> pd.Series:
     """An id per row from natural-key columns: prefix + 12 hex digits of their hash. The same
     values give the same id in every import; any empty part gives no id."""
     frame = pd.concat([p.astype("string").str.strip() for p in parts], axis=1)
+    frame = frame.where(frame.ne(""))  # an empty or blank cell is no value, from any source
     empty = frame.isna().any(axis=1)
     joined = frame.fillna("").agg("\x1f".join, axis=1) if len(parts) > 1 else frame.iloc[:, 0]
     codes, uniques = pd.factorize(joined)
@@ -185,11 +194,16 @@ def _template(source: pd.DataFrame, template: str) -> pd.Series:
 
 
 class _Sources:
-    """Each source file read once per (encoding, delimiter, sheet), only the columns used."""
+    """Each source read once per (encoding, delimiter, sheet), only the columns used: a file, or
+    a query (`source: {sql: ...}`) against the one PostgreSQL database among the sources."""
 
-    def __init__(self, files: list[Path], mapping: Mapping, mapping_path: Path):
+    def __init__(self, sources: list[Path | str], mapping: Mapping, mapping_path: Path):
         self.by_name: dict[str, Path] = {}
-        for f in files:
+        urls = [s for s in sources if postgres.is_url(s)]
+        if len(urls) > 1:
+            raise ValueError("give at most one postgresql:// database among the sources")
+        self.database = postgres.check_url(str(urls[0])) if urls else None
+        for f in (Path(s) for s in sources if not postgres.is_url(s)):
             if not f.is_file():
                 raise FileNotFoundError(f"source {f} does not exist")
             if f.name in self.by_name:
@@ -198,39 +212,47 @@ class _Sources:
         self.mapping_path = mapping_path
         self.wanted: dict[str, set[str]] = {}
         for name, spec in mapping.tables.items():
-            if spec.source not in self.by_name:
-                raise ValueError(
-                    f"{mapping_path}: tables.{name}.source: {spec.source!r} is not among the "
-                    f"source files given ({', '.join(self.by_name) or 'none'})"
-                )
-            cols = self.wanted.setdefault(spec.source, set())
+            cols = self._want(spec.source, f"tables.{name}.source")
             cols.update(spec.where or {})
             cols.update(spec.require or [])
             for col in spec.columns:
                 cols.update(spec.spec(col).source_columns())
                 for lookup in spec.spec(col).lookups():
-                    if lookup.source not in self.by_name:
-                        raise ValueError(
-                            f"{mapping_path}: tables.{name}.columns.{col}.lookup.source: "
-                            f"{lookup.source!r} is not among the source files given "
-                            f"({', '.join(self.by_name) or 'none'})"
-                        )
-                    self.wanted.setdefault(lookup.source, set()).update(
-                        {lookup.match, lookup.column}
-                    )
+                    where = f"tables.{name}.columns.{col}.lookup.source"
+                    self._want(lookup.source, where).update({lookup.match, lookup.column})
         self._frames: dict[tuple, pd.DataFrame] = {}
         self.lines: dict[str, np.ndarray] = {}
 
+    def _want(self, source: str | SqlSource, where: str) -> set[str]:
+        """The set of columns wanted from `source`, after checking it is given."""
+        key = source_key(source)
+        if isinstance(source, SqlSource):
+            if self.database is None:
+                raise ValueError(
+                    f"{self.mapping_path}: {where}: an SQL source needs a postgresql:// database "
+                    "among the sources"
+                )
+            self.by_name[key] = Path(postgres.redacted(self.database))
+        elif source not in self.by_name:
+            raise ValueError(
+                f"{self.mapping_path}: {where}: {source!r} is not among the source files given "
+                f"({', '.join(k for k in self.by_name if not k.startswith('sql: ')) or 'none'})"
+            )
+        return self.wanted.setdefault(key, set())
+
     def path(self, spec: TableSpec) -> Path:
-        return self.by_name[spec.source]
+        return self.by_name[source_key(spec.source)]
 
     def read(self, spec: TableSpec) -> pd.DataFrame:
-        key = (spec.source, spec.encoding, spec.delimiter, spec.sheet)
+        name = source_key(spec.source)
+        key = (name, spec.encoding, spec.delimiter, spec.sheet)
         if key in self._frames:
             return self._frames[key]
-        path, wanted = self.by_name[spec.source], self.wanted[spec.source]
+        path, wanted = self.by_name[name], self.wanted[name]
         suffix = path.suffix.lower()
-        if suffix == ".parquet":
+        if isinstance(spec.source, SqlSource):
+            frame = self._query(spec.source.sql, path, wanted)
+        elif suffix == ".parquet":
             import pyarrow.parquet as pq
 
             available = pq.read_schema(path).names
@@ -251,10 +273,22 @@ class _Sources:
         self._frames[key] = frame
         return frame
 
+    def _query(self, sql: str, path: Path, wanted: set[str]) -> pd.DataFrame:
+        """The query's result, its wanted columns as text (as a CSV's cells: the column specs
+        parse amounts, dates and ids the same way whatever the database's types)."""
+        import adbc_driver_postgresql.dbapi as pg
+
+        with pg.connect(self.database) as conn, conn.cursor() as cursor:
+            cursor.execute(sql)
+            table = cursor.fetch_arrow_table()
+        self._check_columns(path, wanted, table.column_names)
+        frame = table.select(sorted(wanted)).to_pandas()
+        return frame.apply(lambda c: c.astype("string").where(c.notna()))
+
     def record_lines(self, path: Path, spec: TableSpec) -> np.ndarray | None:
         """Each data row's line in the source (None for Parquet); a CSV is scanned once, however
         many tables and issues point into it."""
-        if path.suffix.lower() == ".parquet":
+        if path.suffix.lower() == ".parquet" or isinstance(spec.source, SqlSource):
             return None
         key = str(path)
         if key not in self.lines:  # an Excel source's lines are set when it is read
@@ -325,7 +359,7 @@ def _lookup(
     if len(twice):
         shown = ", ".join(repr(k) for k in twice[:5])
         raise ValueError(
-            f"{sources.by_name[lookup.source]}: lookup for {name}: {len(twice)} value(s) of "
+            f"{sources.path(lookup.as_table())}: lookup for {name}: {len(twice)} value(s) of "
             f"{lookup.match!r} have more than one {lookup.column!r} (e.g. {shown}); one row "
             "per key is needed"
         )
@@ -341,7 +375,7 @@ def _lookup(
         notes.append(
             _Note(
                 name,
-                f"{{n}} row(s) whose {lookup.key!r} has no match in {lookup.source} column "
+                f"{{n}} row(s) whose {lookup.key!r} has no match in {source_key(lookup.source)} column "
                 f"{lookup.match!r}{fill} (key_map can match spellings that differ)",
                 unmatched,
                 keys,
@@ -567,7 +601,7 @@ def import_dataset(
         )
     if out.exists() and not overwrite:
         raise ValueError(f"{out} exists; pass --overwrite to replace it")
-    srcs = _Sources([Path(s) for s in sources], mapping, mapping_path)
+    srcs = _Sources([s if postgres.is_url(s) else Path(s) for s in sources], mapping, mapping_path)
 
     built, origin, files, issues = {}, {}, {}, []
     for name, tspec in mapping.tables.items():
@@ -599,7 +633,9 @@ def import_dataset(
         "timezone": mapping.dataset.timezone,
         "currency": mapping.dataset.currency,
         "imported_with": mapping_path.name,
-        "sources": sorted(srcs.by_name),
+        "sources": sorted(
+            {str(p) if k.startswith("sql: ") else k for k, p in srcs.by_name.items()}
+        ),
         "history": history(tables),  # which values have a past, which are final-only
     }
     out.parent.mkdir(parents=True, exist_ok=True)

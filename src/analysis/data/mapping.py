@@ -37,11 +37,32 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from analysis.data.contract import TABLES
 
-__all__ = ["ColumnSpec", "LookupSpec", "TableSpec", "Mapping", "MappingError", "load_mapping"]
+__all__ = [
+    "ColumnSpec",
+    "LookupSpec",
+    "SqlSource",
+    "TableSpec",
+    "Mapping",
+    "MappingError",
+    "load_mapping",
+    "source_key",
+]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SqlSource(_Strict):
+    """A query run against the PostgreSQL database given among the import's sources (its result
+    read as a CSV's cells are: text, parsed by the column specs)."""
+
+    sql: str
+
+
+def source_key(source: str | SqlSource) -> str:
+    """A source's name: the file's, or "sql: <the query>"."""
+    return source if isinstance(source, str) else f"sql: {source.sql.strip()}"
 
 
 class LookupSpec(_Strict):
@@ -49,7 +70,7 @@ class LookupSpec(_Strict):
     whose `match` column equals this row's `key` column (both trimmed). (Not `on`: YAML reads a
     bare `on` as true.)"""
 
-    source: str  # file name of one of the SOURCE arguments
+    source: str | SqlSource  # file name of one of the SOURCE arguments, or {sql: ...}
     key: str  # this table's source column holding the key
     match: str  # the lookup source's key column
     column: str  # the lookup source's column to take
@@ -150,7 +171,8 @@ class ColumnSpec(_Strict):
 
 
 class TableSpec(_Strict):
-    source: str  # file name of one of the SOURCE arguments
+    # file name of one of the SOURCE arguments, or {sql: SELECT ...} for a database among them
+    source: str | SqlSource
     sheet: str | int | None = None  # Excel: sheet name or index (default: the first)
     encoding: str | None = None  # CSV: e.g. cp874 for Thai Windows exports (default UTF-8)
     delimiter: str | None = None  # CSV: default ","
