@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import statistics
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -88,3 +89,79 @@ class Targets:
             print(f"error: missed target(s): {', '.join(self.missed)}", file=sys.stderr)
             return 1
         return 0
+
+
+# the data-loading benchmarks' targets (issues 8 and 20): 2 million rows in under a minute and 4 GB
+TARGET_ROWS, TARGET_SECONDS, TARGET_GB = 2_000_000, 60, 4
+
+
+def rows_result(rows: int, runs: list[dict], **extra) -> dict:
+    """The results of a data-loading benchmark from its runs (each: seconds, peak_bytes, rows
+    per table): medians, rows per second, and the targets."""
+    seconds = [r["seconds"] for r in runs]
+    peaks = [r["peak_bytes"] for r in runs]
+    med = statistics.median(seconds)
+    return {
+        "rows": rows,
+        "runs": len(runs),
+        **extra,
+        "seconds": seconds,
+        "seconds_median": med,
+        "rows_per_second_median": rows / med,
+        "peak_rss_bytes": peaks,
+        "peak_rss_bytes_median": statistics.median(peaks),
+        "tables": runs[0]["rows"],
+        "targets": {"seconds_at_2m_rows": TARGET_SECONDS, "peak_rss_bytes": TARGET_GB * 1024**3},
+    }
+
+
+def finish_rows(benchmark: str, result: dict, what: str, how: str, smoke: bool, out: Path) -> int:
+    """Print a data-loading benchmark's line (`what`, then its times and memory, then `how` it
+    was run), judge the 2M-row targets, save the results; the exit code."""
+    med, seconds = result["seconds_median"], result["seconds"]
+    print(
+        f"{what}, median of {result['runs']}: {med:.1f} s (range {min(seconds):.1f}-"
+        f"{max(seconds):.1f}) = {result['rows'] / med:,.0f} rows/s; peak RSS "
+        f"{result['peak_rss_bytes_median'] / 1024**3:.2f} GB; {how}"
+    )
+    targets = judge_rows(result, what.split(" (")[0], smoke)
+    save(benchmark, result, out)
+    return targets.exit_code()
+
+
+def judge_rows(result: dict, what: str, smoke: bool) -> Targets:
+    """The 2M-row targets judged on `result` (`rows_result`), or said not to apply."""
+    targets = Targets(smoke=smoke)
+    if result["rows"] >= TARGET_ROWS:
+        targets.check(what, result["seconds_median"], "<", TARGET_SECONDS, " s")
+        gigabytes = result["peak_rss_bytes_median"] / 1024**3
+        targets.check("peak memory", gigabytes, "<", TARGET_GB, " GB")
+    else:
+        print(f"targets: set for {TARGET_ROWS:,} rows, not judged at {result['rows']:,}")
+    result["verdicts"] = targets.verdicts
+    return targets
+
+
+def rows_args(description: str, argv=None):
+    """A data-loading benchmark's options: --rows, --runs, --smoke, --out."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--rows", type=int, default=TARGET_ROWS)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--smoke", action="store_true", help="20,000 rows, 1 run (make test)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results directory")
+    args = parser.parse_args(argv)
+    args.rows, args.runs = (20_000, 1) if args.smoke else (args.rows, args.runs)
+    return args
+
+
+def measured(code: str, env: dict) -> dict:
+    """Run `code` in a fresh interpreter; the JSON it printed last (its measurements)."""
+    import json
+    import subprocess
+
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        raise SystemExit(proc.stderr[-3000:])
+    return json.loads(proc.stdout.strip().splitlines()[-1])

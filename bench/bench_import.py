@@ -12,19 +12,14 @@ bench/results/import-<timestamp>.json with machine info.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import statistics
-import subprocess
-import sys
 import tempfile
 import textwrap
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _results import RESULTS, Targets, save
+from _results import finish_rows, measured, rows_args, rows_result
 
 MAPPING = textwrap.dedent(
     """\
@@ -115,56 +110,22 @@ def one_run(work: Path, run: int) -> dict:
         """
     )
     env = {**os.environ, "AEM_CACHE_DIR": "off"}
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
-    if proc.returncode != 0:
-        raise SystemExit(proc.stderr[-3000:])
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return measured(code, env)
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=2_000_000)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--smoke", action="store_true", help="20,000 rows, 1 run (make test)")
-    parser.add_argument("--out", type=Path, default=RESULTS, help="results directory")
-    args = parser.parse_args(argv)
-    rows, runs = (20_000, 1) if args.smoke else (args.rows, args.runs)
+    args = rows_args(__doc__.splitlines()[0], argv)
+    rows, runs = args.rows, args.runs
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         (work / "mapping.yaml").write_text(MAPPING, encoding="utf-8")
         write_export(work / "export.csv", rows)
         size = (work / "export.csv").stat().st_size
         results = [one_run(work, i) for i in range(runs)]
-    seconds = [r["seconds"] for r in results]
-    peaks = [r["peak_bytes"] for r in results]
-    med = statistics.median(seconds)
-    result = {
-        "rows": rows,
-        "source_bytes": size,
-        "runs": runs,
-        "seconds": seconds,
-        "seconds_median": med,
-        "rows_per_second_median": rows / med,
-        "peak_rss_bytes": peaks,
-        "peak_rss_bytes_median": statistics.median(peaks),
-        "tables": results[0]["rows"],
-        "targets": {"seconds_at_2m_rows": 60, "peak_rss_bytes": 4 * 1024**3},
-    }
-    print(
-        f"import of {rows:,} rows ({size / 1e6:.0f} MB CSV, 5 columns mapped), median of {runs}: "
-        f"{med:.1f} s (range {min(seconds):.1f}-{max(seconds):.1f}) = {rows / med:,.0f} rows/s; "
-        f"peak RSS {statistics.median(peaks) / 1024**3:.2f} GB; cold (a fresh process per run, "
-        "cache off)"
-    )
-    targets = Targets(smoke=args.smoke)
-    if rows >= 2_000_000:  # the targets are for 2M rows
-        targets.check("import of 2M rows", med, "<", 60, " s")
-        targets.check("peak memory", statistics.median(peaks) / 1024**3, "<", 4, " GB")
-    else:
-        print(f"targets: set for 2,000,000 rows, not judged at {rows:,}")
-    result["verdicts"] = targets.verdicts
-    save("import", result, args.out)
-    return targets.exit_code()
+    result = rows_result(rows, results, source_bytes=size)
+    what = f"import of {rows:,} rows ({size / 1e6:.0f} MB CSV, 5 columns mapped)"
+    how = "cold (a fresh process per run, cache off)"
+    return finish_rows("import", result, what, how, args.smoke, args.out)
 
 
 if __name__ == "__main__":

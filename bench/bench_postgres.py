@@ -12,21 +12,17 @@ range and writes bench/results/postgres-<timestamp>.json with machine info.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import statistics
-import subprocess
 import sys
 import tempfile
 import textwrap
 import time
 from pathlib import Path
 
-from _results import RESULTS, Targets, save
+from _results import finish_rows, measured, rows_args, rows_result
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-import pgserver  # noqa: E402  (tests/pgserver.py: the same server the tests start)
+import pgserver  # tests/pgserver.py: the same server the tests start
 
 FILL = """
 CREATE TABLE teams AS
@@ -81,57 +77,23 @@ def one_run(url: str, cache: Path) -> dict:
         """
     )
     env = {**os.environ, "AEM_CACHE_DIR": str(cache)}  # empty: nothing cached, a cold read
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
-    if proc.returncode != 0:
-        raise SystemExit(proc.stderr[-3000:])
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return measured(code, env)
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=2_000_000)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--smoke", action="store_true", help="20,000 rows, 1 run (make test)")
-    parser.add_argument("--out", type=Path, default=RESULTS, help="results directory")
-    args = parser.parse_args(argv)
+    args = rows_args(__doc__.splitlines()[0], argv)
     why = pgserver.unavailable()
     if why:
         raise SystemExit(f"bench_postgres: {why}")
-    rows, runs = (20_000, 1) if args.smoke else (args.rows, args.runs)
+    rows, runs = args.rows, args.runs
     with pgserver.running() as server, tempfile.TemporaryDirectory() as tmp:
         url = pgserver.create_database(server, "bench")
         filled = fill(url, rows)
         results = [one_run(url, Path(tmp) / f"cache{i}") for i in range(runs)]
-    seconds = [r["seconds"] for r in results]
-    peaks = [r["peak_bytes"] for r in results]
-    med = statistics.median(seconds)
-    result = {
-        "rows": rows,
-        "runs": runs,
-        "fill_seconds": filled,
-        "seconds": seconds,
-        "seconds_median": med,
-        "rows_per_second_median": rows / med,
-        "peak_rss_bytes": peaks,
-        "peak_rss_bytes_median": statistics.median(peaks),
-        "tables": results[0]["rows"],
-        "targets": {"seconds_at_2m_rows": 60, "peak_rss_bytes": 4 * 1024**3},
-    }
-    print(
-        f"dataset of {rows:,} opportunities (3,000 reps, 300 teams) read from PostgreSQL, median "
-        f"of {runs}: {med:.1f} s (range {min(seconds):.1f}-{max(seconds):.1f}) = "
-        f"{rows / med:,.0f} rows/s; peak RSS {statistics.median(peaks) / 1024**3:.2f} GB; cold "
-        "(a fresh process and an empty cache per run)"
-    )
-    targets = Targets(smoke=args.smoke)
-    if rows >= 2_000_000:
-        targets.check("2M opportunities from PostgreSQL", med, "<", 60, " s")
-        targets.check("peak memory", statistics.median(peaks) / 1024**3, "<", 4, " GB")
-    else:
-        print(f"targets: set for 2,000,000 rows, not judged at {rows:,}")
-    result["verdicts"] = targets.verdicts
-    save("postgres", result, args.out)
-    return targets.exit_code()
+    result = rows_result(rows, results, fill_seconds=filled)
+    what = f"{rows:,} opportunities from PostgreSQL (3,000 reps, 300 teams)"
+    how = "cold (a fresh process and an empty cache per run)"
+    return finish_rows("postgres", result, what, how, args.smoke, args.out)
 
 
 if __name__ == "__main__":
