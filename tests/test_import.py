@@ -577,3 +577,25 @@ def test_import_and_validate_say_which_values_have_a_past(tmp_path):
     shown = run("validate", "--data", str(out))
     assert "history: stage_history yes, opportunity_snapshots no;" in shown
     assert "opportunities.stage," not in shown
+
+
+def test_a_skip_names_a_column_with_braces_as_written(tmp_path):
+    """Rules are counted with a placeholder, not str.format: a source column named with braces
+    ("engage {date}") failed the import with a KeyError instead of counting its skips."""
+    raw = _raw("sales_pipeline.csv").rename(columns={"engage_date": "engage {date}"})
+    raw.to_csv(tmp_path / "sales_pipeline.csv", index=False)
+    for name in ("sales_teams.csv", "products.csv"):
+        shutil.copyfile(EXPORT / name, tmp_path / name)
+    text = (EXPORT / "mapping.yaml").read_text(encoding="utf-8")
+    text = text.replace("require: [engage_date]", 'require: ["engage {date}"]')
+    text = text.replace("created_at: engage_date", 'created_at: "engage {date}"')
+    text = text.replace(
+        "first_of: [close_date, engage_date]", 'first_of: [close_date, "engage {date}"]'
+    )
+    (tmp_path / "mapping.yaml").write_text(text, encoding="utf-8")
+    sources = [tmp_path / n for n in ("sales_pipeline.csv", "sales_teams.csv", "products.csv")]
+    result = import_dataset(tmp_path / "mapping.yaml", sources, tmp_path / "crm")
+    skipped = int(raw["engage {date}"].eq("").sum())
+    assert f"{skipped} source row(s) skipped: no 'engage {{date}}'" in [
+        w.rule for w in result.warnings
+    ]

@@ -333,7 +333,8 @@ class _Note:
             str(path),
             table,
             self.column,
-            self.rule.format(n=int(self.mask.sum())),
+            # "{n}" replaced, not str.format: the rule holds column names and values from data
+            self.rule.replace("{n}", str(int(self.mask.sum()))),
             tuple(int(r) for r in rows[self.mask][:10]),
             int(self.mask.sum()),
             shown,
