@@ -419,3 +419,32 @@ def test_a_dataset_cut_as_of_is_never_served_the_shared_table(small_dataset):
     pd.testing.assert_frame_equal(
         kpi_table(cut, [month], level="team"), kpi_table(ds, [month], level="team")
     )
+
+
+def test_accounts_without_geography_owner_or_creation_date_are_kept(tiny_copy):
+    """Issue 20: the contract required latitude, longitude, owner_rep_id and created_date,
+    which most exports lack, so the accounts table (and every account KPI) was dropped. Without
+    them: the company's account KPIs are computed, an account without a creation date counts
+    in every month, and teams' and reps' account KPIs are null with the reason."""
+    from analysis.i18n import t
+    from analysis.reports import capabilities
+
+    accounts = pd.read_csv(tiny_copy / "accounts.csv")
+    accounts[["account_id", "account_name", "industry", "province"]].to_csv(
+        tiny_copy / "accounts.csv", index=False
+    )
+    ds = load_dataset(tiny_copy)
+    company = kpis_for(ds, JAN)
+    # by hand: all 4 accounts count from the start (a4's 2026-02-10 creation is unknown now)
+    assert company["accounts_assigned"] == 4
+    # activities in January: on a1 and a3 (as in the full fixture), so 2 of 4 touched
+    assert company["accounts_touched"] == 2
+    assert company["account_coverage_rate"] == pytest.approx(2 / 4)
+    team = kpis_for(ds, JAN, team=ds["teams"]["team_id"].iloc[0])
+    assert team["accounts_assigned"] is None and team["account_coverage_rate"] is None
+    reasons = missing_kpis(ds, "team")
+    assert reasons["accounts_assigned"] == (
+        "the accounts table has no owner_rep_id: no account is in a team"
+    )
+    assert "accounts_assigned" not in missing_kpis(ds)  # the company's are computed
+    assert t("cap_account_owner", "en") in capabilities.data_note(ds, "en")

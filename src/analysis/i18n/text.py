@@ -268,6 +268,12 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "No {tables} table(s): the {kpis} KPIs that need them are left out of the KPI tables "
         "(docs/kpis.md says what each needs).",
     },
+    "cap_account_owner": {
+        "th": "บัญชีลูกค้าไม่มีผู้ดูแล (owner_rep_id): ตัวชี้วัดบัญชีลูกค้าของทีมและพนักงานขายจึงไม่มี "
+        "มีเฉพาะของทั้งบริษัท",
+        "en": "The accounts have no owner (owner_rep_id): the account KPIs of teams and reps are "
+        "left out; the company's are shown.",
+    },
     "cap_how": {
         "th": "วิธีเพิ่มแต่ละตาราง: docs/data-contract.md หรือกำหนดใน mapping ของการนำเข้า (docs/importing.md)",
         "en": "How to add each table: docs/data-contract.md, or map it in an import "

@@ -83,7 +83,8 @@ def as_of(ds: Dataset, cutoff: pd.Timestamp) -> Dataset:
     if "quotas" in src:
         t["quotas"] = src["quotas"]
     if "accounts" in src:
-        t["accounts"] = _before(src["accounts"], "created_date", cutoff)
+        accounts = src["accounts"]  # one without a creation date existed all along
+        t["accounts"] = accounts[~(accounts["created_date"] >= cutoff)]
     if "leads" in src:
         leads = _undo_after(
             _undo_after(_before(src["leads"], "created_at", cutoff), "qualified_at", cutoff),

@@ -54,6 +54,7 @@ __all__ = [
     "shared_kpi_table",
     "kpis_for",
     "missing_kpis",
+    "accounts_without_owners",
     "scope_reps",
     "kpi_markdown",
 ]
@@ -87,14 +88,24 @@ def open_pipeline(ds: Dataset, months: Sequence[pd.Period]) -> pd.DataFrame:
     )
 
 
-def missing_kpis(ds: Dataset) -> dict[str, str]:
-    """KPI key -> why it is null for this dataset (its table is absent)."""
+def missing_kpis(ds: Dataset, level: Level = "company") -> dict[str, str]:
+    """KPI key -> why it is null for this dataset at `level`: its table is absent, or (for teams
+    and reps) its accounts have no owner, which puts an account in a team."""
     out = {}
     for key, kpi in KPIS.items():
         absent = [t for t in kpi.requires if not ds.has(t)]
         if absent:
             out[key] = "no " + " / ".join(f"{t} table" for t in absent) + " in the dataset"
+    if level != "company" and accounts_without_owners(ds):
+        for key, kpi in KPIS.items():
+            if "accounts" in kpi.requires and key not in out:
+                out[key] = "the accounts table has no owner_rep_id: no account is in a team"
     return out
+
+
+def accounts_without_owners(ds: Dataset) -> bool:
+    """Whether the dataset has accounts but none with an owner (an optional column)."""
+    return ds.has("accounts") and bool(ds["accounts"]["owner_rep_id"].isna().all())
 
 
 _MONTHS: dict[tuple[str, pd.Timestamp], list[pd.Period]] = {}
@@ -193,7 +204,7 @@ def _assemble(
 ) -> pd.DataFrame:
     """The KPI table on `grid` from the aggregated columns: zero-filled counts, the ratios and
     growth rates derived from them, nulls for KPIs whose tables are absent."""
-    missing = missing_kpis(ds)
+    missing = missing_kpis(ds, level)
     frame = pd.DataFrame(index=grid)
     for key in [*KPIS, "_active_reps"]:
         series = cols.get(key)
@@ -265,7 +276,8 @@ def kpis_for(
     row = table[table["scope_id"].eq(scope_id)]
     if row.empty:  # a rep neither active nor closing anything that month
         return {
-            k: (0 if k in _ZERO_WHEN_EMPTY and k not in missing_kpis(ds) else None) for k in KPIS
+            k: (0 if k in _ZERO_WHEN_EMPTY and k not in missing_kpis(ds, level) else None)
+            for k in KPIS
         }
     values = row.iloc[0]
     return {k: _plain(values[k]) for k in KPIS}

@@ -296,13 +296,18 @@ def event_kpis(q: Query) -> dict[str, pd.Series]:
     return out
 
 
+# the month an account exists from: its creation's, or (without a creation date, an optional
+# column) every month
+_ACCOUNT_SINCE = "coalesce(month_ord(a.created_date), -2147483647)"
+
+
 def account_kpis(q: Query) -> dict[str, pd.Series]:
     ds = q.ds
     sc, join = q.scope("a.owner_rep_id")
     # accounts owned at the end of M: created by then (ownership is the current one)
     out = q.series(f"""
         WITH created AS (
-            SELECT {sc} AS scope_id, month_ord(a.created_date) AS m, count(*) AS n
+            SELECT {sc} AS scope_id, {_ACCOUNT_SINCE} AS m, count(*) AS n
             FROM accounts a {join} WHERE {sc} IS NOT NULL GROUP BY ALL)
         SELECT c.scope_id, g.m, sum(c.n)::DOUBLE AS accounts_assigned
         FROM created c JOIN kpi_months g ON c.m <= g.m
@@ -315,7 +320,7 @@ def account_kpis(q: Query) -> dict[str, pd.Series]:
             SELECT {sc} AS scope_id, p.m,
                 count(*) AS accounts_touched, count(DISTINCT a.province) AS provinces_touched
             FROM touched p JOIN accounts a ON a.account_id = p.account_id {join}
-            WHERE month_ord(a.created_date) <= p.m AND {sc} IS NOT NULL
+            WHERE {_ACCOUNT_SINCE} <= p.m AND {sc} IS NOT NULL
             GROUP BY ALL""")
         assigned = out["accounts_assigned"]
         out["account_coverage_rate"] = ratio(

@@ -17,7 +17,7 @@ from analysis.data import history
 from analysis.data.contract import TABLES
 from analysis.data.dataset import Dataset
 from analysis.i18n import Lang, t
-from analysis.metrics.kpis import KPIS, missing_kpis
+from analysis.metrics.kpis import KPIS, accounts_without_owners, missing_kpis
 
 __all__ = ["NEEDS", "capabilities", "shows", "lacks", "final_only", "data_note"]
 
@@ -97,6 +97,8 @@ def data_note(ds: Dataset, lang: Lang) -> str:
         lines.append(
             "- " + t("cap_other", lang, tables=", ".join(f"`{o}`" for o in others), kpis=n_kpis)
         )
+    if accounts_without_owners(ds):
+        lines.append(f"- {t('cap_account_owner', lang)}")
     if not lines:
         return ""
     return f"**{t('cap_title', lang)}**\n\n" + "\n".join(lines) + "\n\n" + t("cap_how", lang)
