@@ -269,8 +269,7 @@ TEXT: dict[str, dict[str, str]] = {
         "(docs/kpis.md says what each needs).",
     },
     "cap_account_owner": {
-        "th": "บัญชีลูกค้าไม่มีผู้ดูแล (owner_rep_id): ตัวชี้วัดบัญชีลูกค้าของทีมและพนักงานขายจึงไม่มี "
-        "มีเฉพาะของทั้งบริษัท",
+        "th": "บัญชีลูกค้าไม่มีผู้ดูแล (owner_rep_id): ตัวชี้วัดบัญชีลูกค้าของทีมและพนักงานขายจึงไม่มี มีเฉพาะของทั้งบริษัท",
         "en": "The accounts have no owner (owner_rep_id): the account KPIs of teams and reps are "
         "left out; the company's are shown.",
     },
