@@ -448,3 +448,19 @@ def test_accounts_without_geography_owner_or_creation_date_are_kept(tiny_copy):
     )
     assert "accounts_assigned" not in missing_kpis(ds)  # the company's are computed
     assert t("cap_account_owner", "en") in capabilities.data_note(ds, "en")
+
+
+def test_an_owner_column_left_out_of_a_parquet_table_is_found_without_reading_the_table(tmp_path):
+    """`accounts_without_owners` asks `Tables.all_null`, which reads one column of a table still
+    on disk (a lazy dataset at national scale), not the whole table."""
+    from analysis.data.dataset import Tables
+
+    frame = pd.DataFrame({"account_id": ["a1", "a2"], "owner_rep_id": [None, "r1"]})
+    frame.to_parquet(tmp_path / "with.parquet")
+    frame[["account_id"]].to_parquet(tmp_path / "without.parquet")
+    frame.assign(owner_rep_id=None).to_parquet(tmp_path / "empty.parquet")
+    for name, expected in (("with", False), ("without", True), ("empty", True)):
+        tables = Tables({}, lazy={"accounts": tmp_path / f"{name}.parquet"})
+        assert tables.all_null("accounts", "owner_rep_id") is expected, name
+        assert tables.loaded("accounts") is None  # still on disk
+    assert Tables({"accounts": frame}).all_null("accounts", "owner_rep_id") is False

@@ -86,6 +86,17 @@ class Tables(Mapping[str, pd.DataFrame]):
         frame = self._frames.get(name)
         return len(frame) if frame is not None else pq.read_metadata(self._lazy[name]).num_rows
 
+    def all_null(self, name: str, column: str) -> bool:
+        """Whether `column` of table `name` holds no value (an optional column left out or
+        empty), reading only that column of a table still on disk."""
+        frame = self._frames.get(name)
+        if frame is not None:
+            return bool(frame[column].isna().all())
+        file = self._lazy[name]
+        if column not in pq.read_schema(file).names:
+            return True
+        return pq.read_table(file, columns=[column]).column(0).null_count == self.rows(name)
+
     def trim(self, name: str) -> frozenset[str] | None:
         """The id columns of a lazy table whose values have surrounding whitespace (None: not
         known, trim every id column)."""

@@ -105,7 +105,7 @@ def missing_kpis(ds: Dataset, level: Level = "company") -> dict[str, str]:
 
 def accounts_without_owners(ds: Dataset) -> bool:
     """Whether the dataset has accounts but none with an owner (an optional column)."""
-    return ds.has("accounts") and bool(ds["accounts"]["owner_rep_id"].isna().all())
+    return ds.has("accounts") and ds.tables.all_null("accounts", "owner_rep_id")
 
 
 _MONTHS: dict[tuple[str, pd.Timestamp], list[pd.Period]] = {}
