@@ -500,12 +500,11 @@ def _build(
     what building found (rows skipped, lookups without a match), as issues on the source rows."""
     source = sources.read(tspec)
     rows = np.arange(1, len(source) + 1)
-    notes: list[_Note] = []
-    found: list[Issue] = []
-    keep = _kept_rows(source, tspec, notes)
-    found += _issues(notes, sources.path(tspec), table, rows)
-    notes.clear()
+    skips: list[_Note] = []  # on every source row
+    keep = _kept_rows(source, tspec, skips)
+    found = _issues(skips, sources.path(tspec), table, rows)
     source, rows = source[keep], rows[keep]
+    notes: list[_Note] = []  # on the rows kept
     out = pd.DataFrame(index=source.index)
     specs = {name: tspec.spec(name) for name in tspec.columns}
     for name, spec in specs.items():
@@ -623,9 +622,7 @@ def import_dataset(
     if not errors_of(issues):
         refs = check_references(files, tables, origin)
         for ref in refs:
-            tspec = mapping.tables[ref.table]
-            lines = srcs.record_lines(Path(ref.file), tspec)
-            issues += with_lines([ref], {ref.file: lines} if lines is not None else {})
+            issues += with_lines([ref], _lines(srcs, mapping.tables[ref.table], [ref]))
     if errors_of(issues):
         raise DataValidationError(out, issues, subject=f"import with {mapping_path}")
 

@@ -13,9 +13,9 @@ section's body check the same need, so heading and body appear or go together.
 
 from __future__ import annotations
 
-from analysis.data import history
 from analysis.data.contract import TABLES
 from analysis.data.dataset import Dataset
+from analysis.data.history import HISTORY_TABLES
 from analysis.i18n import Lang, t
 from analysis.metrics.kpis import KPIS, accounts_without_owners, missing_kpis
 
@@ -78,9 +78,7 @@ def final_only(ds: Dataset) -> tuple[str, ...]:
     """The opportunity values the data hold only as they are now that snapshots would give a
     past: a deal's amount, expected close date and forecast category (an export records them when
     the deal closes; `data.history`, as the import records it)."""
-    fields = history.history(capabilities(ds))["final_only"]
-    snapshot = {f"opportunities.{f}" for f in history.HISTORY_TABLES["opportunity_snapshots"]}
-    return tuple(f.removeprefix("opportunities.") for f in fields if f in snapshot)
+    return () if ds.has("opportunity_snapshots") else HISTORY_TABLES["opportunity_snapshots"]
 
 
 def data_note(ds: Dataset, lang: Lang) -> str:

@@ -114,10 +114,6 @@ def self_contained(text: str) -> str:
     return text
 
 
-def _text(value) -> str:
-    return "".join(value) if isinstance(value, list) else str(value or "")
-
-
 def _fence(text: str) -> str:
     """A code fence longer than any run of backticks in `text`."""
     return "`" * max(3, 1 + max((len(r) for r in re.findall(r"`+", text)), default=0))
@@ -135,7 +131,7 @@ def _html_outputs_as_markdown(nb: nbformat.NotebookNode, tmp: Path) -> int:
     ]
     if not outputs:
         return 0
-    sources = [_text(o.data["text/html"]).strip() for o in outputs]
+    sources = [o.data["text/html"].strip() for o in outputs]  # nbformat joined the lines
     joined = f"\n<p>{_TABLE_SPLIT}</p>\n".join(sources)
     parts = html_to_typst(joined, tmp).split(_TABLE_SPLIT)
     if len(parts) != len(outputs):
