@@ -500,6 +500,15 @@ def test_short_history_is_marked_or_withheld(tmp_path):
     assert "prophet" not in set(r.forecast["model"])
     assert "backtest_short" in r.notes
     assert r.forecast[r.forecast["model"].eq("blend")]["yhat"].notna().all()
+    # numbers, not objects: pandas 3 made the frame object-typed (an empty combination was
+    # concatenated), and the report's chart failed to draw it
+    for column in ("h", "yhat", "yhat_lower", "yhat_upper"):
+        assert pd.api.types.is_numeric_dtype(r.forecast[column]), column
+    import matplotlib.pyplot as plt
+
+    from analysis.reports import plots
+
+    plt.close(plots.plot_forecast(r.history, r.forecast, models=("blend",)))
 
 
 def test_zero_revenue_months_and_a_team_without_revenue(forecast_ds, tmp_path):
