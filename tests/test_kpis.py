@@ -464,3 +464,92 @@ def test_an_owner_column_left_out_of_a_parquet_table_is_found_without_reading_th
         assert tables.all_null("accounts", "owner_rep_id") is expected, name
         assert tables.loaded("accounts") is None  # still on disk
     assert Tables({"accounts": frame}).all_null("accounts", "owner_rep_id") is False
+
+
+def _undated(path):
+    """Three months of one rep's deals, three of them without a creation date (a won one, a lost
+    one and an open one), data as of 2026-03-31."""
+    path.mkdir()
+    (path / "dataset.yaml").write_text(
+        "name: undated\ntimezone: UTC\ncurrency: USD\nas_of: 2026-03-31\n", encoding="utf-8"
+    )
+    pd.DataFrame(
+        {"team_id": ["t"], "team_name": ["T"], "manager_name": ["M"], "region": ["R"]}
+    ).to_csv(path / "teams.csv", index=False)
+    pd.DataFrame(
+        {
+            "rep_id": ["r1"],
+            "rep_name": ["Ann"],
+            "team_id": ["t"],
+            "hire_date": ["2025-06-01"],
+            "territory": ["X"],
+        }
+    ).to_csv(path / "reps.csv", index=False)
+    deals = [
+        # id, created, expected close, closed, stage, amount
+        ("d1", "2026-01-10 09:00", "2026-02-15", "2026-02-15 10:00", "closed_won", 100),
+        ("d2", "", "2026-02-20", "2026-02-20 12:00", "closed_won", 200),
+        ("d3", "", "", "", "prospecting", 50),
+        ("d4", "2026-01-05 09:00", "2026-04-10", "", "qualification", 70),
+        ("d5", "", "2026-03-03", "2026-03-03 08:00", "closed_lost", 30),
+    ]
+    frame = pd.DataFrame(
+        deals,
+        columns=[
+            "opportunity_id",
+            "created_at",
+            "expected_close_date",
+            "closed_at",
+            "stage",
+            "amount",
+        ],
+    )
+    frame.assign(
+        account_id="a1", rep_id="r1", product="P", deal_type="new_business", loss_reason=""
+    ).to_csv(path / "opportunities.csv", index=False)
+    return path
+
+
+def test_deals_without_a_creation_date_are_kept_and_left_out_only_where_the_date_is_needed(
+    tmp_path,
+):
+    """Issue 20: an export's prospecting deals had no creation date and had to be dropped (the
+    contract required one). They are kept with a warning; a closed one counts in its close month
+    (revenue, wins, losses) but not in the sales cycle; an open one is in the month-end pipeline
+    only from the data's as-of date; the as-of cut agrees with the KPI engine."""
+    from analysis.metrics.asof import as_of
+    from analysis.months import next_month_start
+
+    ds = load_dataset(_undated(tmp_path / "d"))
+    (flag,) = [w for w in ds.warnings if w.column == "created_at"]
+    assert flag.n_rows == 3 and flag.severity == "warning"
+    feb, mar, jan = kpis_for(ds, FEB), kpis_for(ds, MAR), kpis_for(ds, JAN)
+    # February: d1 (100) and the undated d2 (200) won; the cycle is d1's alone
+    assert feb["revenue"] == 300 and feb["deals_won"] == 2
+    d1_days = (pd.Timestamp("2026-02-15 10:00") - pd.Timestamp("2026-01-10 09:00")).total_seconds()
+    assert feb["avg_sales_cycle_days"] == pytest.approx(d1_days / 86400)
+    assert feb["median_sales_cycle_days"] == pytest.approx(d1_days / 86400)
+    # month-end pipeline: end of January d1 + d4 (d2 is known only from its close), end of
+    # February d4, end of March d4 + the undated open d3 (open at the export, 2026-03-31)
+    assert (jan["open_opportunities"], jan["open_pipeline_amount"]) == (2, 170)
+    assert (feb["open_opportunities"], feb["open_pipeline_amount"]) == (1, 70)
+    assert (mar["open_opportunities"], mar["open_pipeline_amount"]) == (2, 120)
+    # March: the undated d5 lost
+    assert mar["deals_lost"] == 1 and mar["win_rate"] == 0
+    # the as-of cut keeps what was known then, and gives the same KPIs
+    cut = as_of(ds, next_month_start(FEB))
+    assert sorted(cut["opportunities"]["opportunity_id"]) == ["d1", "d2", "d4"]
+    for month in (JAN, FEB, MAR):
+        cut = as_of(ds, next_month_start(month))
+        for level in ("company", "rep"):
+            pd.testing.assert_frame_equal(
+                kpi_table(cut, [month], level=level), kpi_table(ds, [month], level=level)
+            )
+    # a cut of a cut is the cut: the as-of date never moves past the data's
+    late = as_of(ds, pd.Timestamp("2026-06-01"))
+    assert late.as_of == pd.Timestamp("2026-03-31")
+    assert sorted(as_of(late, next_month_start(FEB))["opportunities"]["opportunity_id"]) == [
+        "d1",
+        "d2",
+        "d4",
+    ]

@@ -67,6 +67,9 @@ class Column:
     le: float | None = None
     pattern: str | None = None
     references: str | None = None  # "table.column" this column must exist in
+    # a nullable column whose empty values are kept but change what the row counts in: the
+    # validators warn with this rule and the rows (e.g. deals without a creation date)
+    empty_note: str | None = None
 
     def rule_text(self) -> str:
         """The column's rules as one line of prose (used in the docs)."""
@@ -81,6 +84,8 @@ class Column:
             parts.append("slug: lower-case a-z, 0-9 and single hyphens")
         if self.references:
             parts.append(f"must exist in `{self.references}`")
+        if self.empty_note:
+            parts.append(f"when it {self.empty_note}")
         return "; ".join(parts)
 
 
@@ -276,8 +281,24 @@ TABLES: dict[str, Table] = {
                 _c("account_id", "id", "Account.", references="accounts.account_id"),
                 _c("rep_id", "id", "Owning rep.", references="reps.rep_id"),
                 _c("lead_id", "id", "Originating lead.", nullable=True, references="leads.lead_id"),
-                _c("created_at", "datetime", "When the opportunity was created."),
-                _c("expected_close_date", "date", "Current expected close date."),
+                _c(
+                    "created_at",
+                    "datetime",
+                    "When the opportunity was created; may be empty where the export has no "
+                    "date (see the rule).",
+                    nullable=True,
+                    empty_note="is empty: kept, and counted from the deal's close (or, still "
+                    "open, from the data's as-of date); left out of sales cycle, deals created "
+                    "per month, funnel cohorts and deal age",
+                ),
+                _c(
+                    "expected_close_date",
+                    "date",
+                    "Current expected close date; may be empty where the export has none.",
+                    nullable=True,
+                    empty_note="is empty: kept, and in no close-date window (pipeline "
+                    "coverage, deals due or slipped)",
+                ),
                 _c(
                     "closed_at",
                     "datetime",

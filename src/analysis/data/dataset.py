@@ -86,16 +86,21 @@ class Tables(Mapping[str, pd.DataFrame]):
         frame = self._frames.get(name)
         return len(frame) if frame is not None else pq.read_metadata(self._lazy[name]).num_rows
 
-    def all_null(self, name: str, column: str) -> bool:
-        """Whether `column` of table `name` holds no value (an optional column left out or
-        empty), reading only that column of a table still on disk."""
+    def null_count(self, name: str, column: str) -> int:
+        """How many rows of table `name` hold no value in `column` (all of them for an optional
+        column left out), reading only that column of a table still on disk."""
         frame = self._frames.get(name)
         if frame is not None:
-            return bool(frame[column].isna().all())
+            return int(frame[column].isna().sum())
         file = self._lazy[name]
         if column not in pq.read_schema(file).names:
-            return True
-        return pq.read_table(file, columns=[column]).column(0).null_count == self.rows(name)
+            return self.rows(name)
+        return int(pq.read_table(file, columns=[column]).column(0).null_count)
+
+    def all_null(self, name: str, column: str) -> bool:
+        """Whether `column` of table `name` holds no value (an optional column left out or
+        empty)."""
+        return self.null_count(name, column) == self.rows(name)
 
     def trim(self, name: str) -> frozenset[str] | None:
         """The id columns of a lazy table whose values have surrounding whitespace (None: not
@@ -178,13 +183,15 @@ class Dataset:
 
     @property
     def first_month(self) -> pd.Period:
-        """The month of the first opportunity: where the data starts."""
+        """The month of the first opportunity (created, or closed where undated): where the
+        data starts."""
         opps = self.tables.loaded("opportunities")
         if opps is not None:
-            first = opps["created_at"].min()
+            first = opps["created_at"].fillna(opps["closed_at"]).min()
         else:  # still on disk: ask DuckDB rather than read the table
             con = engine.connect(self, ["opportunities"])
-            first = con.execute("SELECT min(created_at) FROM opportunities").fetchone()[0]
+            sql = "SELECT min(coalesce(created_at, closed_at)) FROM opportunities"
+            first = con.execute(sql).fetchone()[0]
             con.close()
         return pd.Timestamp(first).to_period("M")
 

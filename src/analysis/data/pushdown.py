@@ -117,6 +117,8 @@ def _column_checks(col: Column) -> list[tuple[str, str, bool | str, str]]:
         )
     if not col.nullable:
         checks.append(("must not be empty", f"NOT {present}", False, "error"))
+    elif col.empty_note:
+        checks.append((col.empty_note, f"NOT {present}", False, "warning"))
     if control_checked(col):
         control = f"{ok} AND regexp_matches({v}, {_lit(CONTROL_CHARS)})"
         if col.kind == "id":  # CASE, not AND: DuckDB would run the regex on every row

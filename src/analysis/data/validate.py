@@ -245,6 +245,8 @@ def validate_table(
         flag(col.name, f"is not a valid {col.kind}", present & parsed.isna(), src)
         if not col.nullable:
             flag(col.name, "must not be empty", ~present)
+        elif col.empty_note:
+            flag(col.name, col.empty_note, ~present, severity="warning")
         ok = parsed.notna()
         if control_checked(col) and ok.any():
             control = parsed.str.contains(CONTROL_CHARS, regex=True).fillna(False).astype(bool)

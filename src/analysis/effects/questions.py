@@ -125,7 +125,7 @@ def prepare(ds: Dataset, month: pd.Period) -> EffectsData:
     cut = as_of(ds, next_month_start(month))
     reps = cut["reps"][["rep_id", "team_id", "hire_date"]].reset_index(drop=True)
     opps = cut["opportunities"]
-    first = opps["created_at"].min().to_period("M")
+    first = cut.first_month
     months = pd.period_range(first, month, freq="M")
     shape = (len(reps), len(months))
     per_rep = kpi_table(ds, list(months), level="rep").set_index(["scope_id", "month"])

@@ -16,7 +16,7 @@ from analysis.data.dataset import Dataset
 from analysis.forecast.models import (
     DUE_BUCKETS,
 )
-from analysis.metrics.asof import as_of, stage_at
+from analysis.metrics.asof import as_of, known_from, stage_at
 from analysis.metrics.kpis import kpi_table, open_pipeline, scope_reps
 from analysis.months import month_range, next_month_start
 
@@ -43,7 +43,7 @@ def prepare(ds: Dataset, month: pd.Period) -> ForecastData:
     month = pd.Period(month, "M")
     ds = as_of(ds, next_month_start(month))
     opps = ds["opportunities"]
-    first = opps["created_at"].min().to_period("M")
+    first = known_from(ds, opps).min().to_period("M")
     # quotas are planned ahead: keep two quarters past the month for the quota outlook
     months = month_range(first, month + 6)
     frames = []
@@ -77,7 +77,8 @@ def prepare(ds: Dataset, month: pd.Period) -> ForecastData:
         {
             "opportunity_id": w["opportunity_id"].to_numpy(),
             "team_id": w["rep_id"].map(team_of).to_numpy(),
-            "created": _ordinals(w["created_at"].dt.to_period("M")),
+            # an undated deal: from its close (it was in no month-end pipeline before)
+            "created": _ordinals(known_from(ds, w).dt.to_period("M")),
             "closed": _ordinals(w["closed_at"].dt.to_period("M")),
             "amount": w["amount"].to_numpy(),
         }

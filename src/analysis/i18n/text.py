@@ -273,6 +273,20 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "The accounts have no owner (owner_rep_id): the account KPIs of teams and reps are "
         "left out; the company's are shown.",
     },
+    "cap_undated_deals": {
+        "th": "ดีล {n} รายการไม่มีวันที่สร้าง (created_at): นับตั้งแต่วันที่ปิด หรือถ้ายังเปิดอยู่ "
+        "นับตั้งแต่วันที่ของข้อมูล ({as_of}) และไม่รวมในรอบเวลาการขาย ดีลที่สร้างในแต่ละเดือน "
+        "กลุ่มตามเดือนที่สร้าง และอายุดีล",
+        "en": "{n} deal(s) have no creation date (created_at): each counts from its close or, "
+        "still open, from the data's date ({as_of}), and is left out of sales cycle, deals "
+        "created per month, creation-month cohorts and deal age.",
+    },
+    "cap_no_expected_close": {
+        "th": "ดีล {n} รายการไม่มีวันที่คาดว่าจะปิด (expected_close_date): "
+        "ไม่รวมในความครอบคลุมไปป์ไลน์และดีลที่เลื่อน",
+        "en": "{n} deal(s) have no expected close date (expected_close_date): they are left out "
+        "of pipeline coverage and slipped deals.",
+    },
     "cap_how": {
         "th": "วิธีเพิ่มแต่ละตาราง: docs/data-contract.md หรือกำหนดใน mapping ของการนำเข้า (docs/importing.md)",
         "en": "How to add each table: docs/data-contract.md, or map it in an import "

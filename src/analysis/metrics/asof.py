@@ -8,6 +8,11 @@ conversions, resolutions and completions are undone. It is how KPIs, funnel, for
 and backtests prove they use no information from after the month they describe, and
 `stage_at` is the one place that reads a deal's stage at a time.
 
+A deal without a creation date (`created_at` empty: some exports have none for early-stage
+deals) exists for certain only from its close or, still open, from the data's as-of date
+(`known_from`); the cut keeps it from then, and the KPI engine's month-end pipeline
+(`metrics.sql.KNOWN_FROM`) counts it from the same instant.
+
 Without stage history the stage comes from the latest snapshot before the cutoff; without either,
 a deal closed later is open at the first stage and an open deal keeps its current stage (what
 the data cannot tell). What the contract keeps no history for stays as it is now: account
@@ -27,7 +32,7 @@ import pandas as pd
 from analysis.data.contract import OPEN_STAGES
 from analysis.data.dataset import Dataset
 
-__all__ = ["as_of", "stage_at", "latest_before"]
+__all__ = ["as_of", "known_from", "stage_at", "latest_before"]
 
 CLOSED_STAGES = ("closed_won", "closed_lost")
 
@@ -40,6 +45,22 @@ def _undo_after(frame: pd.DataFrame, col: str, cutoff: pd.Timestamp) -> pd.DataF
     return frame.assign(**{col: frame[col].where(frame[col] < cutoff)})
 
 
+def known_from(ds: Dataset, opps: pd.DataFrame) -> pd.Series:
+    """From when each deal of `opps` is known to exist: its `created_at`; without one, its
+    `closed_at`; without either (open, undated), the dataset's as-of date (it was open at the
+    export). `metrics.sql.KNOWN_FROM` is the same in SQL.
+
+    >>> from analysis.data.dataset import Dataset
+    >>> ds = Dataset(None, {}, "x", as_of=pd.Timestamp("2026-10-31"))
+    >>> opps = pd.DataFrame({"created_at": pd.to_datetime(["2026-01-05", None, None]),
+    ...                      "closed_at": pd.to_datetime([None, "2026-03-02", None])})
+    >>> [str(d.date()) for d in known_from(ds, opps)]
+    ['2026-01-05', '2026-03-02', '2026-10-31']
+    """
+    fallback = pd.Timestamp(ds.as_of) if ds.as_of is not None else pd.NaT
+    return opps["created_at"].fillna(opps["closed_at"]).fillna(fallback)
+
+
 def as_of(ds: Dataset, cutoff: pd.Timestamp) -> Dataset:
     """A copy of `ds` holding only what was known before `cutoff` (exclusive).
 
@@ -49,7 +70,9 @@ def as_of(ds: Dataset, cutoff: pd.Timestamp) -> Dataset:
     t: dict[str, pd.DataFrame] = {}
     src = ds.tables
 
-    opps = _before(src["opportunities"], "created_at", cutoff)
+    all_opps = src["opportunities"]
+    opps = all_opps[known_from(ds, all_opps) < cutoff]
+    undated = bool(all_opps["created_at"].isna().any())
     final = opps["closed_at"].notna() & (opps["closed_at"] < cutoff)  # closed for good by then
     was = pd.Series(
         stage_at(ds, opps["opportunity_id"], pd.Series(cutoff, index=opps.index)),
@@ -78,6 +101,10 @@ def as_of(ds: Dataset, cutoff: pd.Timestamp) -> Dataset:
     if "opportunity_snapshots" in src:
         snaps = src["opportunity_snapshots"]
         t["opportunity_snapshots"] = snaps[snaps["snapshot_date"] < cutoff]
+    if undated:  # an undated deal not yet known takes its recorded past with it
+        for name in ("stage_history", "opportunity_snapshots"):
+            if name in t:
+                t[name] = t[name][t[name]["opportunity_id"].isin(opps["opportunity_id"])]
     t["teams"] = src["teams"]
     t["reps"] = _undo_after(src["reps"], "left_date", cutoff)
     if "quotas" in src:
@@ -116,6 +143,8 @@ def as_of(ds: Dataset, cutoff: pd.Timestamp) -> Dataset:
         rev = src["revenue"]
         t["revenue"] = rev[rev["month"].dt.start_time < cutoff]
     cut_as_of = (cutoff - pd.Timedelta(days=1)).normalize()
+    if ds.as_of is not None:  # a cut after the data's end knows no more than the data
+        cut_as_of = min(cut_as_of, pd.Timestamp(ds.as_of).normalize())
     return replace(ds, tables=t, as_of=cut_as_of, content_hash="", last_event=None)
 
 

@@ -194,7 +194,8 @@ KPIS: dict[str, KPI] = {
             "currency",
             True,
             "amount of opportunities created before the end of M and not closed by then (amount as the "
-            "latest snapshot before the end of M recorded it, when opportunity_snapshots exist)",
+            "latest snapshot before the end of M recorded it, when opportunity_snapshots exist; "
+            "a deal without created_at counts from the data's as-of date)",
             "pipeline",
         ),
         _K(
@@ -203,7 +204,8 @@ KPIS: dict[str, KPI] = {
             "โอกาสขายที่เปิดอยู่",
             "count",
             True,
-            "opportunities created before the end of M and not closed by then",
+            "opportunities created before the end of M and not closed by then (without "
+            "created_at: from the data's as-of date)",
             "pipeline",
         ),
         _K(

@@ -20,6 +20,7 @@ __all__ = [
     "Level",
     "Query",
     "open_rows_sql",
+    "known_from",
     "month_ordinals",
     "ratio",
     "opportunity_kpis",
@@ -34,6 +35,13 @@ _INDEX = ["scope_id", "month"]
 
 
 _CYCLE_DAYS = "date_diff('microsecond', o.created_at, o.closed_at) / 86400e6"
+
+
+def known_from(ds: Dataset) -> str:
+    """SQL for `metrics.asof.known_from`: from when a deal is known to exist (its creation, else
+    its close, else, open and undated, the dataset's as-of date)."""
+    fallback = "NULL" if ds.as_of is None else f"TIMESTAMP '{pd.Timestamp(ds.as_of)}'"
+    return f"coalesce(created_at, closed_at, {fallback})"
 
 
 class Query:
@@ -118,8 +126,8 @@ def open_rows_sql(q: Query) -> str:
     """Deals open at the end of each month asked for: opportunity_id, rep_id, m, amount, due
     (expected-close month ordinal).
 
-    Open at the end of M: created before it and not closed by then, i.e. alive in months
-    [created, closed - 1], except the month ends over which a closing later undone stood
+    Open at the end of M: known to exist before it (`known_from`: created, for a deal with a
+    creation date) and not closed by then, i.e. alive in months [created, closed - 1], except the month ends over which a closing later undone stood
     (`undone`). Amount and expected close date are as the latest snapshot before the
     end of M recorded them when the dataset has `opportunity_snapshots` (else, or for a deal with
     no snapshot yet, the current values).
@@ -127,9 +135,9 @@ def open_rows_sql(q: Query) -> str:
     alive = f"""
         SELECT * FROM (
             SELECT opportunity_id, rep_id, amount, expected_close_date,
-                unnest(range(greatest(month_ord(created_at), {q.lo}),
+                unnest(range(greatest(month_ord({known_from(q.ds)}), {q.lo}),
                              least(coalesce(month_ord(closed_at) - 1, {q.hi}), {q.hi}) + 1)) AS m
-            FROM opportunities) a
+            FROM opportunities WHERE {known_from(q.ds)} IS NOT NULL) a
         ANTI JOIN undone u ON u.opportunity_id = a.opportunity_id
             AND u.closed_at < month_start(a.m + 1) AND u.reopened_at >= month_start(a.m + 1)
         WHERE {q.in_months("a.m")}"""

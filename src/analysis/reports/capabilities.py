@@ -16,7 +16,7 @@ from __future__ import annotations
 from analysis.data.contract import TABLES
 from analysis.data.dataset import Dataset
 from analysis.data.history import HISTORY_TABLES
-from analysis.i18n import Lang, t
+from analysis.i18n import Lang, fmt_date, fmt_number, t
 from analysis.metrics.kpis import KPIS, accounts_without_owners, missing_kpis
 
 __all__ = ["NEEDS", "capabilities", "shows", "lacks", "final_only", "data_note"]
@@ -81,7 +81,7 @@ def final_only(ds: Dataset) -> tuple[str, ...]:
     return () if ds.has("opportunity_snapshots") else HISTORY_TABLES["opportunity_snapshots"]
 
 
-def data_note(ds: Dataset, lang: Lang) -> str:
+def data_note(ds: Dataset, lang: Lang, *, buddhist_era: bool = True) -> str:
     """One paragraph per report: what this dataset cannot show and which table would add it
     ('' when nothing is missing)."""
     have = capabilities(ds)
@@ -97,6 +97,14 @@ def data_note(ds: Dataset, lang: Lang) -> str:
         )
     if accounts_without_owners(ds):
         lines.append(f"- {t('cap_account_owner', lang)}")
+    for column, key in (
+        ("created_at", "undated_deals"),
+        ("expected_close_date", "no_expected_close"),
+    ):
+        n = ds.tables.null_count("opportunities", column)
+        if n:
+            day = "?" if ds.as_of is None else fmt_date(ds.as_of, lang, buddhist_era=buddhist_era)
+            lines.append("- " + t(f"cap_{key}", lang, n=fmt_number(n, lang), as_of=day))
     if not lines:
         return ""
     return f"**{t('cap_title', lang)}**\n\n" + "\n".join(lines) + "\n\n" + t("cap_how", lang)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.data.dataset import Dataset
-from analysis.metrics.asof import latest_before
+from analysis.metrics.asof import known_from, latest_before
 from analysis.metrics.kpis import scope_reps
 from analysis.months import month_start, next_month_start
 
@@ -140,8 +140,9 @@ def slipped_deals(ds: Dataset, month: pd.Period, team: str | None = None) -> pd.
     snaps = ds["opportunity_snapshots"].rename(columns={"snapshot_date": "t"})
     start, end = month_start(month), next_month_start(month)
     deals = scope_deals(ds, team)
+    known = known_from(ds, deals)
     open_start = deals[
-        (deals["created_at"] < start) & (deals["closed_at"].isna() | (deals["closed_at"] >= start))
+        (known < start) & (deals["closed_at"].isna() | (deals["closed_at"] >= start))
     ].reset_index(drop=True)
     at_start = pd.Series(start, index=open_start.index)
     expected = latest_before(snaps, "expected_close_date", open_start["opportunity_id"], at_start)

@@ -79,7 +79,7 @@ def _lacks(key: str, ctx: EffectsContext) -> bool:
 
 def data_note(ctx: EffectsContext) -> Markdown | None:
     """What this dataset cannot show (`capabilities.data_note`; a report keeps the first)."""
-    text = capabilities.data_note(ctx.report.ds, ctx.lang)
+    text = capabilities.data_note(ctx.report.ds, ctx.lang, buddhist_era=ctx.report.buddhist_era)
     return Markdown(text) if text else None
 
 

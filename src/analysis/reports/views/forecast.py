@@ -133,7 +133,7 @@ def heading(key: str, ctx: ForecastContext, level: int = 2) -> Markdown | None:
 
 def data_note(ctx: ForecastContext) -> Markdown | None:
     """What this dataset cannot show (`capabilities.data_note`; a report keeps the first)."""
-    text = capabilities.data_note(ctx.report.ds, ctx.lang)
+    text = capabilities.data_note(ctx.report.ds, ctx.lang, buddhist_era=ctx.report.buddhist_era)
     return Markdown(text) if text else None
 
 

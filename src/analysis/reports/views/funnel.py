@@ -112,7 +112,7 @@ def note(key: str, ctx: FunnelContext) -> Markdown | None:
 
 def data_note(ctx: FunnelContext) -> Markdown | None:
     """What this dataset cannot show (`capabilities.data_note`; a report keeps the first)."""
-    text = capabilities.data_note(ctx.report.ds, ctx.lang)
+    text = capabilities.data_note(ctx.report.ds, ctx.lang, buddhist_era=ctx.report.buddhist_era)
     return Markdown(text) if text else None
 
 

@@ -117,7 +117,7 @@ def data_note(ctx: ReportContext) -> Markdown | None:
     anyone) while they are, and what this dataset cannot show and which table would add it, once
     per report (`capabilities.data_note`); nothing when neither applies."""
     parts = [f"**{t('targets_provisional', ctx.lang)}**"] if ctx.targets_provisional else []
-    text = capabilities.data_note(ctx.ds, ctx.lang)
+    text = capabilities.data_note(ctx.ds, ctx.lang, buddhist_era=ctx.buddhist_era)
     parts += [text] if text else []
     return Markdown("\n\n".join(parts)) if parts else None
 
