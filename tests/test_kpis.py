@@ -545,6 +545,13 @@ def test_deals_without_a_creation_date_are_kept_and_left_out_only_where_the_date
             pd.testing.assert_frame_equal(
                 kpi_table(cut, [month], level=level), kpi_table(ds, [month], level=level)
             )
+    # the reports say so, with the date the open ones count from
+    from analysis.reports import capabilities
+
+    note = capabilities.data_note(ds, "en", buddhist_era=False)
+    assert "- 3 deal(s) have no creation date (created_at)" in note
+    assert "from the data's date (31 March 2026)" in note
+    assert "- 1 deal(s) have no expected close date" in note
     # a cut of a cut is the cut: the as-of date never moves past the data's
     late = as_of(ds, pd.Timestamp("2026-06-01"))
     assert late.as_of == pd.Timestamp("2026-03-31")

@@ -82,8 +82,8 @@ def final_only(ds: Dataset) -> tuple[str, ...]:
 
 
 def data_note(ds: Dataset, lang: Lang, *, buddhist_era: bool = True) -> str:
-    """One paragraph per report: what this dataset cannot show and which table would add it
-    ('' when nothing is missing)."""
+    """One paragraph per report: what this dataset cannot show and which table would add it,
+    and how many deals lack a creation or expected close date ('' when nothing is missing)."""
     have = capabilities(ds)
     lines = [f"- {t(f'cap_{need}', lang)}" for need in NOTED if need not in have]
     listed = {"stage_history", "opportunity_snapshots", "quotas", "leads"}
@@ -97,6 +97,7 @@ def data_note(ds: Dataset, lang: Lang, *, buddhist_era: bool = True) -> str:
         )
     if accounts_without_owners(ds):
         lines.append(f"- {t('cap_account_owner', lang)}")
+    how = [t("cap_how", lang)] if lines else []  # how to add a table: only when one is missing
     for column, key in (
         ("created_at", "undated_deals"),
         ("expected_close_date", "no_expected_close"),
@@ -107,4 +108,4 @@ def data_note(ds: Dataset, lang: Lang, *, buddhist_era: bool = True) -> str:
             lines.append("- " + t(f"cap_{key}", lang, n=fmt_number(n, lang), as_of=day))
     if not lines:
         return ""
-    return f"**{t('cap_title', lang)}**\n\n" + "\n".join(lines) + "\n\n" + t("cap_how", lang)
+    return "\n\n".join([f"**{t('cap_title', lang)}**", "\n".join(lines), *how])
