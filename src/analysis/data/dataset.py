@@ -39,7 +39,7 @@ from analysis.data.validate import (
 from analysis.months import latest_complete_month, parse_month
 from analysis.paths import resolve
 
-__all__ = ["Dataset", "Tables", "LAZY_BYTES", "load_dataset", "dataset_files"]
+__all__ = ["Dataset", "Tables", "LAZY_BYTES", "load_dataset", "dataset_files", "typed"]
 
 
 class Tables(Mapping[str, pd.DataFrame]):
@@ -110,7 +110,12 @@ class Tables(Mapping[str, pd.DataFrame]):
 
 def _read_validated(file: Path, table: Table) -> pd.DataFrame:
     """A table that passed validation on disk, read with the contract's types."""
-    raw = pd.read_parquet(file)
+    return typed(pd.read_parquet(file), table)
+
+
+def typed(raw: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """Rows of a validated table (read from its file, or by DuckDB) with the contract's types
+    and columns (an optional column left out is empty)."""
     out = {}
     for col in table.columns:
         src = (

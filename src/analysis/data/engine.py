@@ -49,6 +49,7 @@ def new_connection() -> duckdb.DuckDBPyConnection:
             "temp_directory": str(Path(tempfile.gettempdir()) / "aem-duckdb"),
         }
     )
+    con.execute("SET enable_progress_bar = false")  # bars on stderr of long queries, at scale
     for sql in _MACROS:
         con.execute(sql)
     return con

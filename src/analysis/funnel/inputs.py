@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from analysis.data import engine
 from analysis.data.contract import OPEN_STAGES
 from analysis.data.dataset import Dataset
+from analysis.data.scoped import scoped
 from analysis.metrics.asof import as_of
 from analysis.metrics.kpis import scope_reps
 from analysis.months import month_start, next_month_start
@@ -26,13 +28,27 @@ def stages_in_use(ds: Dataset) -> tuple[str, ...]:
     the contract's order: an export with fewer stages maps several of its own to one contract
     stage and leaves others unused, and the funnel shows only the stages that occur (an unused
     stage would show every won deal as having passed it)."""
-    seen = set(ds["opportunities"]["stage"].dropna().unique())
-    if ds.has("stage_history"):
-        seen |= set(ds["stage_history"]["stage"].dropna().unique())
+    tables = ["opportunities", *(["stage_history"] if ds.has("stage_history") else [])]
+    con = engine.connect(ds, tables)  # DuckDB: a table on disk is not read into memory
+    try:
+        sql = " UNION ".join(f"SELECT DISTINCT stage FROM {t}" for t in tables)
+        seen = {row[0] for row in con.execute(sql).fetchall()}
+    finally:
+        con.close()
     return tuple(s for s in OPEN_STAGES if s in seen) or OPEN_STAGES[:1]
 
 
 WINDOW_MONTHS = 12
+
+# what a team's funnel reads of the dataset (`data.scoped`)
+FUNNEL_TABLES = (
+    "teams",
+    "reps",
+    "opportunities",
+    "stage_history",
+    "opportunity_snapshots",
+    "leads",
+)
 
 
 DAY = pd.Timedelta(days=1)
@@ -72,9 +88,11 @@ class FunnelData:
 
 
 def prepare(ds: Dataset, month: pd.Period, team: str | None = None) -> FunnelData:
-    """Cut `ds` at the end of `month` and to `team`'s reps (all reps when None)."""
+    """Cut `ds` to `team`'s reps (all reps when None; `data.scoped`, in DuckDB for tables on
+    disk, so no other team's row reaches pandas) and at the end of `month`."""
     rep_ids = set(scope_reps(ds, team)["rep_id"])
-    cut = as_of(ds, next_month_start(month))
+    source = ds if team is None else scoped(ds, rep_ids, FUNNEL_TABLES)
+    cut = as_of(source, next_month_start(month))
     opps = cut["opportunities"]
     opps = opps[opps["rep_id"].isin(rep_ids)].reset_index(drop=True)
     ids = set(opps["opportunity_id"])

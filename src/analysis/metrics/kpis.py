@@ -22,7 +22,7 @@ joins. The ratios and growth rates are then derived in pandas from the aggregate
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 import pandas as pd
@@ -67,13 +67,24 @@ _ZERO_WHEN_EMPTY = {k for k, v in KPIS.items() if v.unit == "count"} | {
 }
 
 
-def open_pipeline(ds: Dataset, months: Sequence[pd.Period]) -> pd.DataFrame:
+def open_pipeline(
+    ds: Dataset, months: Sequence[pd.Period], rep_ids: Collection[str] | None = None
+) -> pd.DataFrame:
     """One row per deal open at the end of each month: opportunity_id, rep_id, month, amount,
-    expected_close_month — the rows the open-pipeline KPIs and the funnel waterfall both sum."""
+    expected_close_month — the rows the open-pipeline KPIs and the funnel waterfall both sum.
+    With `rep_ids`, only those reps' deals (filtered in DuckDB)."""
     ords = month_ordinals(months)
     q = Query(ds, ords, "company")
     try:
-        rows = q.con.execute(f"{open_rows_sql(q)} ORDER BY m, opportunity_id").df()
+        where = ""
+        if rep_ids is not None:
+            q.con.register(
+                "_scope_reps",
+                pd.DataFrame({"rep_id": pd.Series(sorted(map(str, rep_ids)), dtype="str")}),
+            )
+            where = "WHERE rep_id IN (SELECT rep_id FROM _scope_reps)"
+        sql = f"SELECT * FROM ({open_rows_sql(q)}) {where} ORDER BY m, opportunity_id"
+        rows = q.con.execute(sql).df()
     finally:
         q.close()
     due = rows["due"].astype("Int64").to_numpy("int64", na_value=np.iinfo(np.int64).min)

@@ -1,0 +1,123 @@
+"""One team's slice of a dataset: the rows of its reps, read in DuckDB before anything reaches
+pandas (issue 21).
+
+An analysis of one team (funnel, as-of cut, deal review) needs that team's deals, their history,
+its leads and activities, never another team's. `scoped(ds, rep_ids)` is the dataset holding only
+those rows: a table still on disk (a lazy dataset, `load_dataset`) is filtered by DuckDB over its
+Parquet file, so memory follows the team's size, not the company's; a table already in memory is
+filtered in pandas. The KPI engine does not use it: it runs in DuckDB over the whole dataset, and
+some team KPIs depend on other teams' rows (an account another team won first).
+
+Which rows belong to the reps: a table with `rep_id`, its rows with one of them; `accounts`, those
+they own or their deals are on; a table keyed by deal (stage history, snapshots), the rows of
+their deals; `revenue`, the rows of their accounts; `teams`, all of it (one row a team).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import replace
+
+import pandas as pd
+
+from analysis.data import engine
+from analysis.data.contract import TABLES
+from analysis.data.dataset import Dataset, Tables, typed
+
+__all__ = ["scoped", "scope_rule"]
+
+# table -> (its column, the scoped table and column its values must come from)
+_BY = {
+    "stage_history": ("opportunity_id", "opportunities", "opportunity_id"),
+    "opportunity_snapshots": ("opportunity_id", "opportunities", "opportunity_id"),
+    "revenue": ("account_id", "accounts", "account_id"),
+}
+
+
+def scope_rule(name: str) -> str | None:
+    """The SQL predicate a row of table `name` meets when it is in scope (over temp tables
+    `_reps`, `_opps` and `_accounts` of the scope's keys), or None for a table kept whole."""
+    columns = TABLES[name].column_names
+    if name == "teams":
+        return None
+    if name == "accounts":
+        return (
+            "(owner_rep_id IN (SELECT rep_id FROM _reps) "
+            "OR account_id IN (SELECT account_id FROM _opps))"
+        )
+    if "rep_id" in columns:
+        return "rep_id IN (SELECT rep_id FROM _reps)"
+    column, source, key = _BY[name]
+    keys = {"opportunities": "_opps", "accounts": "_accounts"}[source]
+    return f"{column} IN (SELECT {key} FROM {keys})"
+
+
+def scoped(ds: Dataset, rep_ids: Collection[str], tables: Collection[str] | None = None) -> Dataset:
+    """`ds` holding only the rows of `rep_ids` (see the module doc), every table in memory; with
+    `tables`, only those of them the dataset has (an analysis reads no table it does not use).
+
+    The result keeps `ds`'s metadata (as-of date, time zone, currency, warnings) and an empty
+    content hash: caches keyed by the whole dataset's content never serve it.
+    """
+    con = engine.connect(ds)
+    try:
+        con.register(
+            "_reps_in", pd.DataFrame({"rep_id": pd.Series(sorted(map(str, rep_ids)), dtype="str")})
+        )
+        con.execute("CREATE TEMP TABLE _reps AS SELECT DISTINCT rep_id FROM _reps_in")
+        con.execute(
+            "CREATE TEMP TABLE _opps AS SELECT opportunity_id, account_id FROM opportunities "
+            "WHERE rep_id IN (SELECT rep_id FROM _reps)"
+        )
+        frames: dict[str, pd.DataFrame] = {}
+        memo: dict = {}
+        wanted = [t for t in ds.tables if tables is None or t in tables]
+        memo["accounts"] = set()
+        if {"accounts", "revenue"} & set(wanted) and "accounts" in ds.tables:
+            accounts = _rows(ds, con, "accounts", memo)  # first: revenue follows them
+            memo["accounts"] = set(accounts["account_id"])
+            con.register("_accounts", accounts[["account_id"]])
+            if "accounts" in wanted:
+                frames["accounts"] = accounts
+        else:
+            con.execute("CREATE TEMP TABLE _accounts (account_id VARCHAR)")
+        for name in wanted:
+            if name not in frames:
+                frames[name] = _rows(ds, con, name, memo)
+    finally:
+        con.close()
+    return replace(ds, tables=Tables(frames), content_hash="")
+
+
+def _rows(ds: Dataset, con, name: str, memo: dict) -> pd.DataFrame:
+    """Table `name`'s rows in scope: by DuckDB over its file when still on disk, else in pandas."""
+    rule = scope_rule(name)
+    frame = ds.tables.loaded(name)
+    if frame is None:
+        sql = f"SELECT * FROM {name}" + (f" WHERE {rule}" if rule else "")
+        return typed(con.execute(sql).df(), TABLES[name])
+    if rule is None:
+        return frame
+    if "keys" not in memo:
+        memo["keys"] = _keys(con)
+    keys = memo["keys"]
+    if name == "accounts":
+        keep = frame["owner_rep_id"].isin(keys["rep_id"]) | frame["account_id"].isin(
+            keys["deal_account_id"]
+        )
+    elif "rep_id" in frame.columns:
+        keep = frame["rep_id"].isin(keys["rep_id"])
+    else:
+        column, source, _ = _BY[name]
+        keep = frame[column].isin(keys[column] if source == "opportunities" else memo["accounts"])
+    return frame[keep.to_numpy()].reset_index(drop=True)
+
+
+def _keys(con) -> dict[str, set]:
+    """The scope's reps and deals (with their accounts), from the temp tables of `scoped`."""
+    opps = con.execute("SELECT opportunity_id, account_id FROM _opps").df()
+    return {
+        "rep_id": set(con.execute("SELECT rep_id FROM _reps").df()["rep_id"]),
+        "opportunity_id": set(opps["opportunity_id"]),
+        "deal_account_id": set(opps["account_id"].dropna()),
+    }

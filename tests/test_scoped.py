@@ -1,0 +1,129 @@
+"""Issue 21: a team's analysis gets only its team's rows (`analysis.data.scoped`), read in DuckDB
+for a dataset left on disk, so no other team's row reaches pandas."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis import funnel
+from analysis.data.dataset import load_dataset
+from analysis.data.scoped import scoped
+from analysis.data.synth import write_sample
+from analysis.metrics.asof import as_of
+from analysis.months import next_month_start
+from conftest import SMALL_CONFIG
+
+
+@pytest.fixture(scope="module")
+def parquet(tmp_path_factory) -> Path:
+    return write_sample(tmp_path_factory.mktemp("scoped") / "data", SMALL_CONFIG, fmt="parquet")
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values(list(frame.columns), kind="stable", ignore_index=True)
+
+
+def _by_hand(ds, reps: set[str]) -> dict[str, pd.DataFrame]:
+    """Each table's rows of `reps`, by the rules of `data.scoped` written out in pandas."""
+    out = {"teams": ds["teams"]}
+    opps = ds["opportunities"][ds["opportunities"]["rep_id"].isin(reps)]
+    accounts = ds["accounts"][
+        ds["accounts"]["owner_rep_id"].isin(reps)
+        | ds["accounts"]["account_id"].isin(opps["account_id"])
+    ]
+    for name in ds.tables:
+        frame = ds[name]
+        if name == "accounts":
+            out[name] = accounts
+        elif name in ("stage_history", "opportunity_snapshots"):
+            out[name] = frame[frame["opportunity_id"].isin(opps["opportunity_id"])]
+        elif name == "revenue":
+            out[name] = frame[frame["account_id"].isin(accounts["account_id"])]
+        elif "rep_id" in frame.columns:
+            out[name] = frame[frame["rep_id"].isin(reps)]
+    return out
+
+
+def test_a_teams_slice_holds_its_rows_of_every_table_read_on_disk_or_in_memory(
+    parquet, monkeypatch
+):
+    monkeypatch.setenv("AEM_CACHE_DIR", "off")
+    lazy, eager = load_dataset(parquet, lazy=True), load_dataset(parquet, lazy=False)
+    team = eager["teams"]["team_id"].iloc[0]
+    reps = set(eager["reps"].loc[eager["reps"]["team_id"].eq(team), "rep_id"])
+    expected = _by_hand(eager, reps)
+    on_disk, in_memory = scoped(lazy, reps), scoped(eager, reps)
+    assert all(lazy.tables.loaded(t) is None for t in lazy.tables)  # nothing read whole
+    assert sorted(on_disk.tables) == sorted(eager.tables) == sorted(expected)
+    for name, frame in expected.items():
+        assert 0 < len(frame) <= len(eager[name]), name
+        want = _sorted(frame)
+        pd.testing.assert_frame_equal(_sorted(on_disk[name]), want, obj=name)
+        pd.testing.assert_frame_equal(_sorted(in_memory[name]), want, obj=name)
+    # only the tables asked for; revenue still follows the accounts in scope
+    (only,) = scoped(lazy, reps, ["revenue"]).tables.values()
+    pd.testing.assert_frame_equal(_sorted(only), _sorted(expected["revenue"]))
+    assert len(expected["opportunities"]) < len(eager["opportunities"])  # another team exists
+    assert on_disk.as_of == eager.as_of and on_disk.content_hash == ""
+
+
+def _unscoped(ds, month, team) -> funnel.FunnelData:
+    """The funnel's inputs as before the slice: the whole company cut, then filtered."""
+    from analysis.funnel.inputs import stages_in_use
+    from analysis.metrics.kpis import scope_reps
+
+    reps = set(scope_reps(ds, team)["rep_id"])
+    cut = as_of(ds, next_month_start(month))
+    opps = cut["opportunities"]
+    opps = opps[opps["rep_id"].isin(reps)].reset_index(drop=True)
+    ids = set(opps["opportunity_id"])
+    history = cut["stage_history"]
+    history = history[history["opportunity_id"].isin(ids)].sort_values(
+        ["opportunity_id", "entered_at"], kind="stable", ignore_index=True
+    )
+    snaps = cut["opportunity_snapshots"]
+    snaps = snaps[snaps["opportunity_id"].isin(ids)].reset_index(drop=True)
+    leads = cut["leads"][cut["leads"]["rep_id"].isin(reps)].reset_index(drop=True)
+    stages = stages_in_use(ds)
+    return funnel.FunnelData(ds, cut, month, team, reps, opps, history, snaps, leads, stages)
+
+
+def _outputs(fd: funnel.FunnelData) -> dict:
+    return {
+        "waterfall": pd.Series(funnel.waterfall(fd)),
+        "pipeline": pd.Series(funnel.pipeline_health(fd)),
+        "steps": funnel.step_conversion(fd),
+        "flow": funnel.flow_conversion(fd),
+        "cohorts": funnel.cohort_conversion(fd),
+        "stage_reached": funnel.win_rates(fd, "stage_reached"),
+        "rep": funnel.win_rates(fd, "rep"),
+        "time_in_stage": funnel.time_in_stage(fd),
+        "slippage": funnel.slippage(fd),
+        "leads": funnel.lead_funnel(fd),
+    }
+
+
+def test_a_teams_funnel_reads_no_other_teams_rows_and_says_what_it_said(parquet, monkeypatch):
+    """On a dataset left on disk, a team's funnel loads no table of facts whole (every deal,
+    stage change, snapshot and lead that reaches pandas is the team's), and every figure equals
+    the one from the whole company's cut."""
+    monkeypatch.setenv("AEM_CACHE_DIR", "off")
+    lazy, eager = load_dataset(parquet, lazy=True), load_dataset(parquet, lazy=False)
+    month = eager.latest_complete_month
+    for team in eager["teams"]["team_id"][:2]:
+        fd = funnel.prepare(lazy, month, team)
+        # only the directories (a row a team, a row a rep) are read whole
+        loaded = {t for t in lazy.tables if lazy.tables.loaded(t) is not None}
+        assert loaded <= {"teams", "reps"}, (team, loaded)
+        reps = set(eager["reps"].loc[eager["reps"]["team_id"].eq(team), "rep_id"])
+        assert set(fd.cut["opportunities"]["rep_id"]) <= reps
+        assert set(fd.cut["leads"]["rep_id"]) <= reps
+        before = _outputs(_unscoped(eager, month, team))
+        for key, value in _outputs(fd).items():
+            if isinstance(value, pd.Series):
+                pd.testing.assert_series_equal(value, before[key], obj=key)
+            else:
+                pd.testing.assert_frame_equal(value, before[key], obj=key)
