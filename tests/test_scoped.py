@@ -127,3 +127,27 @@ def test_a_teams_funnel_reads_no_other_teams_rows_and_says_what_it_said(parquet,
                 pd.testing.assert_series_equal(value, before[key], obj=key)
             else:
                 pd.testing.assert_frame_equal(value, before[key], obj=key)
+
+
+def test_a_teams_forecast_reads_no_other_teams_rows_and_forecasts_what_it_did(parquet, monkeypatch):
+    """A team's forecast inputs (`forecast.prepare(ds, month, team)`) come from its slice: on a
+    dataset left on disk no table of facts is read whole, and the forecast, its backtest and its
+    metrics equal those made from the whole company's inputs."""
+    from analysis import forecast
+
+    monkeypatch.setenv("AEM_CACHE_DIR", "off")
+    lazy, eager = load_dataset(parquet, lazy=True), load_dataset(parquet, lazy=False)
+    month = eager.latest_complete_month
+    team = eager["teams"]["team_id"].iloc[1]
+    options = forecast.ForecastOptions(samples=200, folds=4)
+    data = forecast.prepare(lazy, month, team)
+    loaded = {t for t in lazy.tables if lazy.tables.loaded(t) is not None}
+    assert loaded <= {"teams", "reps"}, loaded
+    reps = set(eager["reps"].loc[eager["reps"]["team_id"].eq(team), "rep_id"])
+    assert set(data.ds["opportunities"]["rep_id"]) <= reps
+    mine = forecast.forecast_scope(data, team, options)
+    whole = forecast.forecast_scope(forecast.prepare(eager, month), team, options)
+    for part in ("forecast", "backtest", "metrics"):
+        pd.testing.assert_frame_equal(getattr(mine, part), getattr(whole, part), obj=part)
+    with pytest.raises(ValueError, match="prepared for"):
+        forecast.forecast_scope(data, None, options)

@@ -199,7 +199,7 @@ def revenue_forecast(
     from analysis import forecast
 
     options = load_forecast_params(team).options(horizon=horizon)
-    data = forecast.prepare(ds, _month(ds, month))
+    data = forecast.prepare(ds, _month(ds, month), team)
     return forecast.forecast_scope(data, team, options)
 
 

@@ -400,7 +400,7 @@ def cmd_forecast(args) -> int:
     options = load_forecast_params(args.team).options(args.horizon)
     ds = load_dataset(args.data)
     ds.resolve_month(str(month), what="--month")
-    data = forecast.prepare(ds, month)
+    data = forecast.prepare(ds, month, args.team)
     result = forecast.forecast_scope(data, args.team, options)
     metrics = result.metrics
     rollup = forecast.category_rollup(data, args.team)

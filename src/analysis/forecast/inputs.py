@@ -13,6 +13,7 @@ import pandas as pd
 
 from analysis.data.contract import OPEN_STAGES
 from analysis.data.dataset import Dataset
+from analysis.data.scoped import scoped
 from analysis.forecast.models import (
     DUE_BUCKETS,
 )
@@ -20,7 +21,17 @@ from analysis.metrics.asof import as_of, known_from, stage_at
 from analysis.metrics.kpis import kpi_table, open_pipeline, scope_reps
 from analysis.months import month_range, next_month_start
 
-__all__ = ["ForecastData", "prepare", "scope_frames"]
+__all__ = ["ForecastData", "prepare", "scope_frames", "FORECAST_TABLES"]
+
+# what one team's forecast reads of the dataset (`data.scoped`)
+FORECAST_TABLES = (
+    "teams",
+    "reps",
+    "quotas",
+    "opportunities",
+    "stage_history",
+    "opportunity_snapshots",
+)
 
 
 @dataclass
@@ -32,22 +43,27 @@ class ForecastData:
     revenue: pd.DataFrame  # scope_id, month, revenue, quota (teams and "company")
     pipeline: pd.DataFrame  # opportunity_id, team_id, origin, amount, stage, due (months ahead)
     won: pd.DataFrame  # opportunity_id, team_id, created, closed (month ordinals), amount
+    team: str | None = None  # the one team prepared for (`prepare(..., team)`), else every scope
 
 
-def prepare(ds: Dataset, month: pd.Period) -> ForecastData:
+def prepare(ds: Dataset, month: pd.Period, team: str | None = None) -> ForecastData:
     """Revenue and quota per team and month (the KPI engine's `revenue` and `quota`) up to `month`
     plus the quota of the following quarters, and the open pipeline at every month end.
 
     The dataset is first cut at the end of `month` (`asof.as_of`): nothing later is read, except
-    the quotas, which are a plan made in advance."""
+    the quotas, which are a plan made in advance. With `team`, only that team's rows are read
+    (`data.scoped`, in DuckDB for tables on disk) and only that team can be forecast from the
+    result; without, every team and the company."""
     month = pd.Period(month, "M")
+    if team is not None:
+        ds = scoped(ds, set(scope_reps(ds, team)["rep_id"]), FORECAST_TABLES)
     ds = as_of(ds, next_month_start(month))
     opps = ds["opportunities"]
     first = known_from(ds, opps).min().to_period("M")
     # quotas are planned ahead: keep two quarters past the month for the quota outlook
     months = month_range(first, month + 6)
     frames = []
-    for level in ("team", "company"):
+    for level in ("team", "company") if team is None else ("team",):
         k = kpi_table(ds, months, level=level)[["scope_id", "month", "revenue", "quota"]]
         frames.append(k)
     revenue = pd.concat(frames, ignore_index=True)
@@ -83,7 +99,7 @@ def prepare(ds: Dataset, month: pd.Period) -> ForecastData:
             "amount": w["amount"].to_numpy(),
         }
     )
-    return ForecastData(ds, month, revenue, pipeline, won)
+    return ForecastData(ds, month, revenue, pipeline, won, team)
 
 
 def _ordinals(periods: pd.Series) -> np.ndarray:
@@ -100,6 +116,8 @@ def _stage_at(ds: Dataset, opportunity_id: pd.Series, when: pd.Series) -> np.nda
 
 
 def scope_frames(data: ForecastData, team: str | None):
+    if data.team is not None and team != data.team:
+        raise ValueError(f"team: the forecast inputs were prepared for {data.team!r} only")
     scope_id = "company" if team is None else team
     if team is not None:
         scope_reps(data.ds, team)  # validates the id

@@ -109,7 +109,9 @@ def shared_forecast(report: ReportContext, horizon: int | None = None) -> Foreca
     key = (report.ds.content_hash, report.team, str(report.month), report.lang, repr(options))
     if key not in _SHARED:
         _SHARED.clear()  # one scope per kernel: keep the memory of one forecast only
-        _SHARED[key] = ForecastContext(report, forecast.prepare(report.ds, report.month), options)
+        _SHARED[key] = ForecastContext(
+            report, forecast.prepare(report.ds, report.month, report.team), options
+        )
     return _SHARED[key]
 
 
