@@ -141,3 +141,27 @@ def test_as_of_gives_the_deals_the_crm_held_then(cut):
         a = got[name].sort_values(key, ignore_index=True)
         b = then[name].sort_values(key, ignore_index=True)
         pd.testing.assert_frame_equal(a, b[a.columns], check_dtype=False)
+
+
+@pytest.mark.parametrize("offset", [0, 3, 7, 12])
+def test_the_sql_closings_as_of_a_cutoff_are_the_cuts(small, offset):
+    """`sql.closed_as_of_sql` (the effects count closings in DuckDB at scale) gives the deals
+    `as_of` has closed: final closings before the cutoff, and closings reopened after it."""
+    from analysis.data import engine
+    from analysis.metrics.sql import closed_as_of_sql
+
+    cutoff = next_month_start(MONTHS[-1] - offset)
+    cut = as_of(small, cutoff)["opportunities"]
+    want = cut[cut["closed_at"].notna()][["opportunity_id", "rep_id", "stage", "closed_at"]]
+    con = engine.connect(small, ["opportunities", "stage_history"])
+    got = con.execute(closed_as_of_sql(small, cutoff)).df()
+    con.close()
+    key = ["opportunity_id"]
+    want = want.sort_values(key, ignore_index=True).astype({"closed_at": "datetime64[us]"})
+    got = got.sort_values(key, ignore_index=True).astype(want.dtypes.to_dict())
+    assert len(want) > 0
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    # the history reopens some of them after the cutoff (the case the SQL's second part is for)
+    later = small["opportunities"].set_index("opportunity_id")["closed_at"]
+    reopened = ~(later.reindex(want["opportunity_id"]).to_numpy() < cutoff)
+    assert offset == 0 or reopened.any()

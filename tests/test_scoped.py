@@ -151,3 +151,37 @@ def test_a_teams_forecast_reads_no_other_teams_rows_and_forecasts_what_it_did(pa
         pd.testing.assert_frame_equal(getattr(mine, part), getattr(whole, part), obj=part)
     with pytest.raises(ValueError, match="prepared for"):
         forecast.forecast_scope(data, None, options)
+
+
+def test_the_effects_read_only_small_tables_and_count_negotiations_as_the_cut_does(
+    parquet, monkeypatch
+):
+    """The effects' inputs at company scale: on a dataset left on disk only the small tables are
+    read (teams, reps, skills, trainings); the negotiation panel, counted in DuckDB, equals the
+    one from the pandas cut of every deal."""
+    import numpy as np
+
+    from analysis import effects
+
+    monkeypatch.setenv("AEM_CACHE_DIR", "off")
+    lazy, eager = load_dataset(parquet, lazy=True), load_dataset(parquet, lazy=False)
+    for month in (eager.latest_complete_month, eager.latest_complete_month - 5):
+        data = effects.prepare(lazy, month)
+        loaded = {t for t in lazy.tables if lazy.tables.loaded(t) is not None}
+        assert loaded <= {"teams", "reps", "skill_assessments", "trainings"}, loaded
+        # by the pandas cut: closed deals that reached negotiation, per rep and close month
+        cut = as_of(eager, next_month_start(month))
+        closed = cut["opportunities"][cut["opportunities"]["closed_at"].notna()]
+        h = cut["stage_history"]
+        closed = closed[
+            closed["opportunity_id"].isin(h.loc[h["stage"].eq("negotiation"), "opportunity_id"])
+        ]
+        shape = data.panel["won"].shape
+        want = {"neg_closed": np.zeros(shape), "neg_won": np.zeros(shape)}
+        r = pd.Index(data.reps["rep_id"]).get_indexer(closed["rep_id"])
+        t = closed["closed_at"].dt.to_period("M").astype("int64") - data.months[0].ordinal
+        np.add.at(want["neg_closed"], (r, t), 1)
+        np.add.at(want["neg_won"], (r, t), closed["stage"].eq("closed_won").to_numpy())
+        assert want["neg_closed"].sum() > 0
+        for key, value in want.items():
+            np.testing.assert_array_equal(data.panel[key], value, err_msg=key)

@@ -24,7 +24,7 @@ from analysis.data import engine
 from analysis.data.contract import TABLES
 from analysis.data.dataset import Dataset, Tables, typed
 
-__all__ = ["scoped", "scope_rule"]
+__all__ = ["scoped", "scope_rule", "only"]
 
 # table -> (its column, the scoped table and column its values must come from)
 _BY = {
@@ -87,6 +87,19 @@ def scoped(ds: Dataset, rep_ids: Collection[str], tables: Collection[str] | None
     finally:
         con.close()
     return replace(ds, tables=Tables(frames), content_hash="")
+
+
+def only(ds: Dataset, tables: Collection[str]) -> Dataset:
+    """`ds` with just `tables` (those it has), every row, nothing read: a table still on disk stays
+    there. A company-wide analysis cuts this (`metrics.asof.as_of` reads every table it is given)
+    rather than the whole dataset, so a table it does not use is never read.
+
+    The result keeps `ds`'s metadata and an empty content hash, as `scoped`'s."""
+    t = ds.tables
+    frames = {n: t.loaded(n) for n in t if n in tables and t.loaded(n) is not None}
+    lazy = {n: t.file(n) for n in t if n in tables and t.loaded(n) is None}
+    trim = {n: t.trim(n) for n in lazy if t.trim(n) is not None}
+    return replace(ds, tables=Tables(frames, lazy=lazy, trim=trim), content_hash="")
 
 
 def _rows(ds: Dataset, con, name: str, memo: dict) -> pd.DataFrame:

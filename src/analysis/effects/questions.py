@@ -36,9 +36,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.data import cache
+from analysis.data import cache, engine
 from analysis.data.contract import SKILLS
 from analysis.data.dataset import Dataset
+from analysis.data.scoped import only
 from analysis.effects.inference import (
     Z_POWER,
     bootstrap_correlation,
@@ -49,6 +50,7 @@ from analysis.effects.inference import (
 )
 from analysis.metrics.asof import as_of
 from analysis.metrics.kpis import kpi_table, scope_reps
+from analysis.metrics.sql import closed_as_of_sql
 from analysis.months import next_month_start
 
 __all__ = [
@@ -113,6 +115,10 @@ class EffectsData:
     source_hash: str = ""  # content hash of the uncut dataset (the cache key)
 
 
+# the tables the effects read into pandas (`data.scoped.only`); deals are counted in DuckDB
+EFFECTS_TABLES = ("teams", "reps", "skill_assessments", "trainings")
+
+
 def prepare(ds: Dataset, month: pd.Period) -> EffectsData:
     """Cut at the end of `month` and build the rep x month panels of deals, revenue and quota.
 
@@ -122,10 +128,10 @@ def prepare(ds: Dataset, month: pd.Period) -> EffectsData:
     negotiation (for the negotiation win rate) come from the cut stage history.
     """
     month = pd.Period(month, "M")
-    cut = as_of(ds, next_month_start(month))
+    cutoff = next_month_start(month)
+    cut = as_of(only(ds, EFFECTS_TABLES), cutoff)  # the small tables; no other is read
     reps = cut["reps"][["rep_id", "team_id", "hire_date"]].reset_index(drop=True)
-    opps = cut["opportunities"]
-    first = cut.first_month
+    first = ds.first_month
     months = pd.period_range(first, month, freq="M")
     shape = (len(reps), len(months))
     per_rep = kpi_table(ds, list(months), level="rep").set_index(["scope_id", "month"])
@@ -138,21 +144,10 @@ def prepare(ds: Dataset, month: pd.Period) -> EffectsData:
         "revenue": kpis["revenue"].to_numpy().reshape(shape),
         "quota": kpis["quota"].to_numpy().reshape(shape),
     }
-    if not cut.has("quotas"):
+    if not ds.has("quotas"):
         panel["quota"] = np.full(shape, np.nan)
-    if cut.has("stage_history"):
-        closed = opps[opps["closed_at"].notna()]
-        r = pd.Index(reps["rep_id"]).get_indexer(closed["rep_id"])
-        t = closed["closed_at"].dt.to_period("M").astype("int64") - first.ordinal
-        won = closed["stage"].eq("closed_won").to_numpy()
-        h = cut["stage_history"]
-        reached = closed["opportunity_id"].isin(
-            h.loc[h["stage"].eq("negotiation"), "opportunity_id"]
-        )
-        neg = reached.to_numpy()
-        panel["neg_closed"], panel["neg_won"] = np.zeros(shape), np.zeros(shape)
-        np.add.at(panel["neg_closed"], (r[neg], t[neg]), 1)
-        np.add.at(panel["neg_won"], (r[neg], t[neg]), won[neg])
+    if ds.has("stage_history"):
+        panel |= _negotiation_panel(ds, cutoff, reps["rep_id"], first, shape)
     assessments = None
     if cut.has("skill_assessments"):
         a = cut["skill_assessments"]
@@ -164,6 +159,32 @@ def prepare(ds: Dataset, month: pd.Period) -> EffectsData:
     return EffectsData(
         cut, month, reps, months, panel, assessments, trainings, source_hash=ds.content_hash
     )
+
+
+def _negotiation_panel(ds: Dataset, cutoff, rep_ids: pd.Series, first: pd.Period, shape) -> dict:
+    """Deals closed (and won) per rep and close month, of those that reached negotiation before
+    `cutoff`: counted in DuckDB over the deals closed as of the cutoff (`sql.closed_as_of_sql`),
+    so not one deal row reaches pandas."""
+    at = f"TIMESTAMP '{pd.Timestamp(cutoff)}'"
+    con = engine.connect(ds, ["opportunities", "stage_history"])
+    try:
+        counts = con.execute(f"""
+            SELECT c.rep_id, month_ord(c.closed_at) - {first.ordinal} AS t, count(*) AS closed,
+                count(*) FILTER (WHERE c.stage = 'closed_won') AS won
+            FROM ({closed_as_of_sql(ds, cutoff)}) c
+            SEMI JOIN (SELECT opportunity_id FROM stage_history
+                       WHERE stage = 'negotiation' AND entered_at < {at}) n
+                ON n.opportunity_id = c.opportunity_id
+            GROUP BY ALL""").df()
+    finally:
+        con.close()
+    r = pd.Index(rep_ids).get_indexer(counts["rep_id"])
+    t = counts["t"].to_numpy("int64")
+    ok = (r >= 0) & (t >= 0) & (t < shape[1])
+    out = {"neg_closed": np.zeros(shape), "neg_won": np.zeros(shape)}
+    np.add.at(out["neg_closed"], (r[ok], t[ok]), counts["closed"].to_numpy("float64")[ok])
+    np.add.at(out["neg_won"], (r[ok], t[ok]), counts["won"].to_numpy("float64")[ok])
+    return out
 
 
 # --- the questions ------------------------------------------------------------------------------

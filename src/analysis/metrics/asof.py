@@ -70,41 +70,8 @@ def as_of(ds: Dataset, cutoff: pd.Timestamp) -> Dataset:
     t: dict[str, pd.DataFrame] = {}
     src = ds.tables
 
-    all_opps = src["opportunities"]
-    opps = all_opps[known_from(ds, all_opps) < cutoff]
-    undated = bool(all_opps["created_at"].isna().any())
-    final = opps["closed_at"].notna() & (opps["closed_at"] < cutoff)  # closed for good by then
-    was = pd.Series(
-        stage_at(ds, opps["opportunity_id"], pd.Series(cutoff, index=opps.index)),
-        index=opps.index,
-    )
-    # the stage each deal had: recorded, else the current one of an open deal, else the first
-    known = was.notna()
-    roll = ~final
-    stage = opps["stage"].where(
-        final,
-        was.where(known, opps["stage"].where(opps["closed_at"].isna(), OPEN_STAGES[0])),
-    )
-    # a loss (or win) reopened after the cutoff: closed then, when its history says
-    closed_then = roll & stage.isin(CLOSED_STAGES) & ("stage_history" in src)
-    closed_at = opps["closed_at"].where(final)
-    if closed_then.any():
-        when = _entered_at(ds, opps.loc[closed_then, "opportunity_id"], cutoff)
-        closed_at[closed_then] = when.astype(closed_at.dtype).to_numpy()
-    t["opportunities"] = opps.assign(
-        stage=stage,
-        closed_at=closed_at,
-        loss_reason=opps["loss_reason"].where(final),
-    )
-    if "stage_history" in src:
-        t["stage_history"] = _before(src["stage_history"], "entered_at", cutoff)
-    if "opportunity_snapshots" in src:
-        snaps = src["opportunity_snapshots"]
-        t["opportunity_snapshots"] = snaps[snaps["snapshot_date"] < cutoff]
-    if undated:  # an undated deal not yet known takes its recorded past with it
-        for name in ("stage_history", "opportunity_snapshots"):
-            if name in t:
-                t[name] = t[name][t[name]["opportunity_id"].isin(opps["opportunity_id"])]
+    if "opportunities" in src:  # absent only from a dataset cut to a few tables (`only`)
+        t |= _deals(ds, cutoff)
     t["teams"] = src["teams"]
     t["reps"] = _undo_after(src["reps"], "left_date", cutoff)
     if "quotas" in src:
@@ -146,6 +113,48 @@ def as_of(ds: Dataset, cutoff: pd.Timestamp) -> Dataset:
     if ds.as_of is not None:  # a cut after the data's end knows no more than the data
         cut_as_of = min(cut_as_of, pd.Timestamp(ds.as_of).normalize())
     return replace(ds, tables=t, as_of=cut_as_of, content_hash="", last_event=None)
+
+
+def _deals(ds: Dataset, cutoff: pd.Timestamp) -> dict[str, pd.DataFrame]:
+    """The deals as they were before `cutoff`, with their stage history and snapshots."""
+    t: dict[str, pd.DataFrame] = {}
+    src = ds.tables
+    all_opps = src["opportunities"]
+    opps = all_opps[known_from(ds, all_opps) < cutoff]
+    undated = bool(all_opps["created_at"].isna().any())
+    final = opps["closed_at"].notna() & (opps["closed_at"] < cutoff)  # closed for good by then
+    was = pd.Series(
+        stage_at(ds, opps["opportunity_id"], pd.Series(cutoff, index=opps.index)),
+        index=opps.index,
+    )
+    # the stage each deal had: recorded, else the current one of an open deal, else the first
+    known = was.notna()
+    roll = ~final
+    stage = opps["stage"].where(
+        final,
+        was.where(known, opps["stage"].where(opps["closed_at"].isna(), OPEN_STAGES[0])),
+    )
+    # a loss (or win) reopened after the cutoff: closed then, when its history says
+    closed_then = roll & stage.isin(CLOSED_STAGES) & ("stage_history" in src)
+    closed_at = opps["closed_at"].where(final)
+    if closed_then.any():
+        when = _entered_at(ds, opps.loc[closed_then, "opportunity_id"], cutoff)
+        closed_at[closed_then] = when.astype(closed_at.dtype).to_numpy()
+    t["opportunities"] = opps.assign(
+        stage=stage,
+        closed_at=closed_at,
+        loss_reason=opps["loss_reason"].where(final),
+    )
+    if "stage_history" in src:
+        t["stage_history"] = _before(src["stage_history"], "entered_at", cutoff)
+    if "opportunity_snapshots" in src:
+        snaps = src["opportunity_snapshots"]
+        t["opportunity_snapshots"] = snaps[snaps["snapshot_date"] < cutoff]
+    if undated:  # an undated deal not yet known takes its recorded past with it
+        for name in ("stage_history", "opportunity_snapshots"):
+            if name in t:
+                t[name] = t[name][t[name]["opportunity_id"].isin(opps["opportunity_id"])]
+    return t
 
 
 def _history(ds: Dataset) -> pd.DataFrame | None:

@@ -20,6 +20,7 @@ __all__ = [
     "Level",
     "Query",
     "open_rows_sql",
+    "closed_as_of_sql",
     "known_from",
     "month_ordinals",
     "ratio",
@@ -37,11 +38,11 @@ _INDEX = ["scope_id", "month"]
 _CYCLE_DAYS = "date_diff('microsecond', o.created_at, o.closed_at) / 86400e6"
 
 
-def known_from(ds: Dataset) -> str:
+def known_from(ds: Dataset, alias: str = "") -> str:
     """SQL for `metrics.asof.known_from`: from when a deal is known to exist (its creation, else
-    its close, else, open and undated, the dataset's as-of date)."""
+    its close, else, open and undated, the dataset's as-of date); `alias`: the table's, e.g. 'o.'."""
     fallback = "NULL" if ds.as_of is None else f"TIMESTAMP '{pd.Timestamp(ds.as_of)}'"
-    return f"coalesce(created_at, closed_at, {fallback})"
+    return f"coalesce({alias}created_at, {alias}closed_at, {fallback})"
 
 
 class Query:
@@ -120,6 +121,29 @@ def closings_sql(ds: Dataset) -> str:
             u.stage, u.closed_at
         FROM undone u JOIN opportunities o ON o.opportunity_id = u.opportunity_id
         WHERE u.reopened_at >= month_start(month_ord(u.closed_at) + 1)"""
+
+
+def closed_as_of_sql(ds: Dataset, cutoff: pd.Timestamp) -> str:
+    """The deals closed as `metrics.asof.as_of(ds, cutoff)` has them: opportunity_id, rep_id,
+    stage, closed_at. A deal closed before the cutoff for good; and one closed later (or still
+    open) whose stage history's latest entry before the cutoff is a closing, reopened after it:
+    closed then, at that entry. Only deals known by then (`known_from`). The SQL twin of the
+    pandas cut for analyses that need only the closings of a company at scale (a test checks
+    the two agree)."""
+    at = f"TIMESTAMP '{pd.Timestamp(cutoff)}'"
+    final = f"""SELECT opportunity_id, rep_id, stage, closed_at FROM opportunities
+        WHERE closed_at < {at}"""
+    if not ds.has("stage_history"):
+        return final
+    return f"""{final}
+        UNION ALL
+        SELECT o.opportunity_id, o.rep_id, l.stage, l.at AS closed_at
+        FROM opportunities o JOIN (
+            SELECT opportunity_id, max_by(stage, entered_at) AS stage, max(entered_at) AS at
+            FROM stage_history WHERE entered_at < {at} GROUP BY opportunity_id) l
+            ON l.opportunity_id = o.opportunity_id
+        WHERE (o.closed_at IS NULL OR o.closed_at >= {at}) AND l.stage IN {CLOSED}
+            AND {known_from(ds, "o.")} < {at}"""
 
 
 def open_rows_sql(q: Query) -> str:
