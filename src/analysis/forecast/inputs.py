@@ -13,7 +13,7 @@ import pandas as pd
 
 from analysis.data.contract import OPEN_STAGES
 from analysis.data.dataset import Dataset
-from analysis.data.scoped import scoped
+from analysis.data.scoped import only, scoped
 from analysis.forecast.models import (
     DUE_BUCKETS,
 )
@@ -55,7 +55,9 @@ def prepare(ds: Dataset, month: pd.Period, team: str | None = None) -> ForecastD
     (`data.scoped`, in DuckDB for tables on disk) and only that team can be forecast from the
     result; without, every team and the company."""
     month = pd.Period(month, "M")
-    if team is not None:
+    if team is None:
+        ds = only(ds, FORECAST_TABLES)  # no other table is read
+    else:
         ds = scoped(ds, set(scope_reps(ds, team)["rep_id"]), FORECAST_TABLES)
     ds = as_of(ds, next_month_start(month))
     opps = ds["opportunities"]

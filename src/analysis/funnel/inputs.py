@@ -10,7 +10,7 @@ import pandas as pd
 from analysis.data import engine
 from analysis.data.contract import OPEN_STAGES
 from analysis.data.dataset import Dataset
-from analysis.data.scoped import scoped
+from analysis.data.scoped import only, scoped
 from analysis.metrics.asof import as_of
 from analysis.metrics.kpis import scope_reps
 from analysis.months import month_start, next_month_start
@@ -91,7 +91,7 @@ def prepare(ds: Dataset, month: pd.Period, team: str | None = None) -> FunnelDat
     """Cut `ds` to `team`'s reps (all reps when None; `data.scoped`, in DuckDB for tables on
     disk, so no other team's row reaches pandas) and at the end of `month`."""
     rep_ids = set(scope_reps(ds, team)["rep_id"])
-    source = ds if team is None else scoped(ds, rep_ids, FUNNEL_TABLES)
+    source = only(ds, FUNNEL_TABLES) if team is None else scoped(ds, rep_ids, FUNNEL_TABLES)
     cut = as_of(source, next_month_start(month))
     opps = cut["opportunities"]
     opps = opps[opps["rep_id"].isin(rep_ids)].reset_index(drop=True)
