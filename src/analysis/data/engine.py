@@ -14,6 +14,7 @@ connection.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Collection, Iterator
@@ -49,7 +50,10 @@ def new_connection() -> duckdb.DuckDBPyConnection:
             "temp_directory": str(Path(tempfile.gettempdir()) / "aem-duckdb"),
         }
     )
-    con.execute("SET enable_progress_bar = false")  # bars on stderr of long queries, at scale
+    # no progress bars on the stderr of long queries (at scale); a kernel, where DuckDB draws
+    # none without ipywidgets, refuses the setting
+    with contextlib.suppress(duckdb.InvalidInputException):
+        con.execute("SET enable_progress_bar = false")
     for sql in _MACROS:
         con.execute(sql)
     return con
