@@ -185,3 +185,33 @@ def test_the_effects_read_only_small_tables_and_count_negotiations_as_the_cut_do
         assert want["neg_closed"].sum() > 0
         for key, value in want.items():
             np.testing.assert_array_equal(data.panel[key], value, err_msg=key)
+
+
+def test_a_teams_deal_review_reads_only_its_deals(parquet, monkeypatch):
+    """The coaching review of a team on a dataset left on disk reads its deals and snapshots
+    alone (the company's lost value by reason is summed in DuckDB) and says what it said from
+    the whole tables in memory."""
+    from analysis import review
+
+    monkeypatch.setenv("AEM_CACHE_DIR", "off")
+    lazy, eager = load_dataset(parquet, lazy=True), load_dataset(parquet, lazy=False)
+    month = eager.latest_complete_month
+    team = eager["teams"]["team_id"].iloc[0]
+    calls = {
+        "loss_reasons": lambda ds: review.loss_reasons(ds, month, team),
+        "slipped": lambda ds: review.slipped_deals(ds, month, team),
+        "aged": lambda ds: pd.Series(review.aged_open_deals(ds, month, team, 60)),
+        "concentration": lambda ds: pd.Series(review.concentration(ds, month, team)),
+        "lost_before": lambda ds: pd.Series([review.lost_before(ds, month, team)]),
+    }
+    for key, call in calls.items():
+        got, want = call(lazy), call(eager)
+        if isinstance(want, pd.Series):
+            pd.testing.assert_series_equal(got, want, obj=key)
+        else:
+            assert len(want) > 0, key
+            pd.testing.assert_frame_equal(got, want, obj=key, check_exact=False)
+    for kind, frame in review.biggest_deals(lazy, month, team).items():
+        pd.testing.assert_frame_equal(frame, review.biggest_deals(eager, month, team)[kind])
+    loaded = {t for t in lazy.tables if lazy.tables.loaded(t) is not None}
+    assert loaded <= {"teams", "reps", "accounts", "quotas"}, loaded

@@ -108,6 +108,8 @@ def _rows(ds: Dataset, con, name: str, memo: dict) -> pd.DataFrame:
     frame = ds.tables.loaded(name)
     if frame is None:
         sql = f"SELECT * FROM {name}" + (f" WHERE {rule}" if rule else "")
+        if TABLES[name].key:  # the same order on every run (DuckDB keeps none)
+            sql += " ORDER BY " + ", ".join(TABLES[name].key)
         return typed(con.execute(sql).df(), TABLES[name])
     if rule is None:
         return frame

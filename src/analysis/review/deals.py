@@ -11,7 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis.data import engine
 from analysis.data.dataset import Dataset
+from analysis.data.scoped import scoped
 from analysis.metrics.asof import known_from, latest_before
 from analysis.metrics.kpis import scope_reps
 from analysis.months import month_start, next_month_start
@@ -35,9 +37,24 @@ TREND_MONTHS = 3  # loss reasons of this month are compared with the three month
 
 
 def scope_deals(ds: Dataset, team: str | None) -> pd.DataFrame:
-    """The scope's opportunities with the rep's name and team (all deals for the company)."""
+    """The scope's opportunities with the rep's name and team (all deals for the company). A
+    team's deals in a table still on disk are read alone, in DuckDB (`data.scoped`)."""
     reps = scope_reps(ds, team)[["rep_id", "rep_name", "team_id"]]
-    return ds["opportunities"].merge(reps, on="rep_id", how="inner")
+    return _team_rows(ds, team, "opportunities", reps).merge(reps, on="rep_id", how="inner")
+
+
+def _team_rows(ds: Dataset, team: str | None, name: str, reps: pd.DataFrame) -> pd.DataFrame:
+    """Table `name` whole when it is in memory or for the company; else the team's rows only."""
+    if team is None or ds.tables.loaded(name) is not None:
+        return ds[name]
+    return scoped(ds, set(reps["rep_id"]), [name])[name]
+
+
+def _snapshots(ds: Dataset, team: str | None) -> pd.DataFrame:
+    """The snapshots (t for snapshot_date) of the scope's deals, or of every deal."""
+    reps = scope_reps(ds, team)[["rep_id"]]
+    snaps = _team_rows(ds, team, "opportunity_snapshots", reps)
+    return snaps.rename(columns={"snapshot_date": "t"})
 
 
 def _closed_in(deals: pd.DataFrame, stage: str, months: list[pd.Period]) -> pd.DataFrame:
@@ -57,17 +74,9 @@ def loss_reasons(ds: Dataset, month: pd.Period, team: str | None = None) -> pd.D
     the company's share this month. Sorted by value, largest first; an empty reason counts as
     `NO_REASON`. Columns: reason, deals, amount, share, share_before, company_share."""
     before = list(pd.period_range(month - TREND_MONTHS, month - 1, freq="M"))
-
-    def by_reason(deals: pd.DataFrame, months: list[pd.Period]) -> pd.DataFrame:
-        lost = _closed_in(deals, "closed_lost", months)
-        g = lost.assign(reason=_reasons(lost)).groupby("reason")["amount"].agg(["count", "sum"])
-        total = g["sum"].sum()
-        g["share"] = g["sum"] / total if total > 0 else np.nan
-        return g
-
     own = scope_deals(ds, team)
-    now, earlier = by_reason(own, [month]), by_reason(own, before)
-    company = by_reason(scope_deals(ds, None), [month]) if team is not None else now
+    now, earlier = _by_reason(own, [month]), _by_reason(own, before)
+    company = _company_losses(ds, month) if team is not None else now
     out = pd.DataFrame(
         {
             "reason": now.index.astype(str),
@@ -81,6 +90,38 @@ def loss_reasons(ds: Dataset, month: pd.Period, team: str | None = None) -> pd.D
         out["share_before"] = np.nan
     out["company_share"] = out["reason"].map(company["share"]).fillna(0.0)
     return out.sort_values(["amount", "reason"], ascending=[False, True], ignore_index=True)
+
+
+def _company_losses(ds: Dataset, month: pd.Period) -> pd.DataFrame:
+    """The company's deals lost in `month` by reason (count, sum, share), as `loss_reasons`
+    counts them; summed in DuckDB when the deals are still on disk (then only the reasons as
+    written reach pandas, one row each, and are read as `_reasons` reads them)."""
+    if ds.tables.loaded("opportunities") is not None:
+        return _by_reason(scope_deals(ds, None), [month])
+    con = engine.connect(ds, ["opportunities", "reps"])
+    try:
+        raw = con.execute(f"""
+            SELECT o.loss_reason, count(*) AS count, sum(o.amount) AS sum
+            FROM opportunities o SEMI JOIN reps r ON r.rep_id = o.rep_id
+            WHERE o.stage = 'closed_lost' AND month_ord(o.closed_at) = {month.ordinal}
+            GROUP BY ALL""").df()
+    finally:
+        con.close()
+    return _with_share(raw.assign(reason=_reasons(raw)).groupby("reason")[["count", "sum"]].sum())
+
+
+def _by_reason(deals: pd.DataFrame, months: list[pd.Period]) -> pd.DataFrame:
+    """Deals lost in `months` by reason: count, sum and share of the lost value."""
+    lost = _closed_in(deals, "closed_lost", months)
+    return _with_share(
+        lost.assign(reason=_reasons(lost)).groupby("reason")["amount"].agg(["count", "sum"])
+    )
+
+
+def _with_share(g: pd.DataFrame) -> pd.DataFrame:
+    total = g["sum"].sum()
+    g["share"] = g["sum"] / total if total > 0 else np.nan
+    return g
 
 
 def lost_before(ds: Dataset, month: pd.Period, team: str | None = None, months: int = 3):
@@ -137,7 +178,7 @@ def slipped_deals(ds: Dataset, month: pd.Period, team: str | None = None) -> pd.
     expected to do is not known, and today's close dates would be hindsight."""
     if not ds.has("opportunity_snapshots"):
         return None
-    snaps = ds["opportunity_snapshots"].rename(columns={"snapshot_date": "t"})
+    snaps = _snapshots(ds, team)
     start, end = month_start(month), next_month_start(month)
     deals = scope_deals(ds, team)
     known = known_from(ds, deals)
@@ -226,7 +267,7 @@ def aged_open_deals(ds: Dataset, month: pd.Period, team: str | None, days: float
     old = open_end[(end - open_end["created_at"]).dt.days > days].reset_index(drop=True)
     amount = old["amount"].astype(float)
     if ds.has("opportunity_snapshots") and len(old):
-        snaps = ds["opportunity_snapshots"].rename(columns={"snapshot_date": "t"})
+        snaps = _snapshots(ds, team)
         seen = latest_before(
             snaps, "amount", old["opportunity_id"], pd.Series(end, index=old.index)
         )
