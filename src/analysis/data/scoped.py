@@ -1,7 +1,7 @@
 """One team's slice of a dataset: the rows of its reps, read in DuckDB before anything reaches
 pandas (issue 21).
 
-An analysis of one team (funnel, as-of cut, deal review) needs that team's deals, their history,
+An analysis of one team (funnel, forecast, deal review) needs that team's deals, their history,
 its leads and activities, never another team's. `scoped(ds, rep_ids)` is the dataset holding only
 those rows: a table still on disk (a lazy dataset, `load_dataset`) is filtered by DuckDB over its
 Parquet file, so memory follows the team's size, not the company's; a table already in memory is

@@ -11,7 +11,7 @@ and backtests prove they use no information from after the month they describe, 
 A deal without a creation date (`created_at` empty: some exports have none for early-stage
 deals) exists for certain only from its close or, still open, from the data's as-of date
 (`known_from`); the cut keeps it from then, and the KPI engine's month-end pipeline
-(`metrics.sql.KNOWN_FROM`) counts it from the same instant.
+(`metrics.sql.known_from`) counts it from the same instant.
 
 Without stage history the stage comes from the latest snapshot before the cutoff; without either,
 a deal closed later is open at the first stage and an open deal keeps its current stage (what
@@ -48,7 +48,7 @@ def _undo_after(frame: pd.DataFrame, col: str, cutoff: pd.Timestamp) -> pd.DataF
 def known_from(ds: Dataset, opps: pd.DataFrame) -> pd.Series:
     """From when each deal of `opps` is known to exist: its `created_at`; without one, its
     `closed_at`; without either (open, undated), the dataset's as-of date (it was open at the
-    export). `metrics.sql.KNOWN_FROM` is the same in SQL.
+    export). `metrics.sql.known_from` is the same in SQL.
 
     >>> from analysis.data.dataset import Dataset
     >>> ds = Dataset(None, {}, "x", as_of=pd.Timestamp("2026-10-31"))
