@@ -55,13 +55,13 @@ def prepare(ds: Dataset, month: pd.Period, team: str | None = None) -> ForecastD
     (`data.scoped`, in DuckDB for tables on disk) and only that team can be forecast from the
     result; without, every team and the company."""
     month = pd.Period(month, "M")
+    first = min(ds.first_month, month)  # the company's: a team's months span the same range
     if team is None:
         ds = only(ds, FORECAST_TABLES)  # no other table is read
     else:
         ds = scoped(ds, set(scope_reps(ds, team)["rep_id"]), FORECAST_TABLES)
     ds = as_of(ds, next_month_start(month))
     opps = ds["opportunities"]
-    first = known_from(ds, opps).min().to_period("M")
     # quotas are planned ahead: keep two quarters past the month for the quota outlook
     months = month_range(first, month + 6)
     frames = []
