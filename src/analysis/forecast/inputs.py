@@ -36,7 +36,7 @@ FORECAST_TABLES = (
 
 @dataclass
 class ForecastData:
-    """Per-dataset inputs shared by every scope's forecast (computed once by `prepare`)."""
+    """The inputs of every scope's forecast, computed once by `prepare` (or of one team's)."""
 
     ds: Dataset
     month: pd.Period
