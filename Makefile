@@ -77,8 +77,8 @@ test-fast: $(STAMP) ## Unit tests only (no notebook execution or rendering)
 
 bench: $(STAMP) ## Every benchmark, cold, each target PASS/FAIL; fails if any missed (~45 min) [SCALE=1] [RUNS=3]
 	@failed=""; \
-	for b in "kpis.py --scale $(or $(SCALE),1)" notebooks.py forecast.py import.py postgres.py \
-	         "report.py --runs $(or $(RUNS),3)"; do \
+	for b in "kpis.py --scale $(or $(SCALE),1)" "scale.py --scale $(or $(SCALE),1)" notebooks.py \
+	         forecast.py import.py postgres.py "report.py --runs $(or $(RUNS),3)"; do \
 	  echo "== bench/bench_$$b"; \
 	  $(PY) bench/bench_$$b || failed="$$failed bench_$${b%% *}"; \
 	done; \

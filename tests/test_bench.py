@@ -122,3 +122,16 @@ def test_a_missed_target_fails_the_benchmark(capsys):
     smoke = Targets(smoke=True)
     smoke.check("slow", 61.0, "<", 60)
     assert smoke.exit_code() == 0  # a smoke run checks that the benchmark runs, not the speed
+
+
+def test_scale_benchmark_smoke(tmp_path):
+    """bench_scale.py runs every analysis CLI for a team and the company, each cold in a fresh
+    process, and records seconds and peak memory for each."""
+    _, data = _smoke("scale", tmp_path)
+    names = {
+        f"{c} ({s})" for c in ("kpis", "funnel", "forecast", "effects") for s in ("team", "company")
+    }
+    assert set(data["results"]) == names
+    for name, r in data["results"].items():
+        assert r["seconds_median"] > 0 and 0.05 < r["peak_gb_median"] < 6, name
+    assert len(data["verdicts"]) == 2 * len(names)

@@ -1,0 +1,129 @@
+"""The analyses at national scale (issue 21): each analysis CLI for one team and for the company
+on the benchmark company, cold.
+
+Run with `make bench` (or `python bench/bench_scale.py [--scale S] [--runs N] [--team T]
+[--month YYYY-MM] [--smoke]`). The benchmark company at `--scale` (`make bench-data SCALE=...`
+writes it; generated here when missing). Each run of each command is a fresh process,
+`python -m analysis <kpis|funnel|forecast|effects> --data D --month M [--team T] --json`, with
+its own empty cache (so it validates the dataset in place, as a first run on new data does),
+timed from outside; its peak resident memory is the largest any of its processes reached.
+Targets (issue 21, at scale 1): one team's < 30 s and < 1.5 GB; the company's < 3 min and
+< 6 GB. Each prints PASS or FAIL; a miss exits 1. Medians of `--runs`.
+
+Writes bench/results/scale-<timestamp>.json with machine info.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import yaml
+from _results import RESULTS, Targets, save
+
+from analysis.data.synth import write_scaled
+from analysis.paths import PROJECT_ROOT
+
+COMMANDS = ("kpis", "funnel", "forecast", "effects")
+# scope -> (seconds, gigabytes)
+TARGETS = {"team": (30.0, 1.5), "company": (180.0, 6.0)}
+
+# run one command, then print its children's peak RSS (Linux: kilobytes): a fresh wrapper per run
+_WRAPPER = (
+    "import resource, subprocess, sys; "
+    "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode; "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(code)"
+)
+
+
+def run_once(command: str, data: Path, month: str, team: str | None) -> dict:
+    """One cold run: seconds and peak bytes."""
+    args = [sys.executable, "-m", "analysis", command, "--data", str(data), "--month", month]
+    args += ["--team", team] if team else []
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "AEM_CACHE_DIR": cache}
+        start = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, "-c", _WRAPPER, *args, "--json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=PROJECT_ROOT,
+        )
+        seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"error: {' '.join(args)} failed:\n{proc.stderr[-3000:]}")
+    return {"seconds": seconds, "peak_bytes": int(proc.stdout.split()[-1]) * 1024}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--scale", type=float, default=1.0)
+    p.add_argument("--data", type=Path, default=None)
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--team", default=None, help="default: the first team id")
+    p.add_argument("--month", default=None, help="default: the data's month before its last")
+    p.add_argument("--smoke", action="store_true", help="a tiny company, one run, not judged")
+    p.add_argument("--out", type=Path, default=RESULTS)
+    args = p.parse_args()
+    scale, runs = (0.004, 1) if args.smoke else (args.scale, args.runs)
+    with tempfile.TemporaryDirectory() as tmp:
+        data = args.data or (
+            Path(tmp) / "bench" if args.smoke else PROJECT_ROOT / "data" / f"bench-{scale:g}"
+        )
+        if not (data / "dataset.yaml").is_file():
+            print(f"generating the scale-{scale:g} company in {data} ...", flush=True)
+            write_scaled(data, scale, jobs=2, progress=lambda _: None)
+        team = (
+            args.team
+            or sorted(pq.read_table(data / "teams.parquet").column("team_id").to_pylist())[0]
+        )
+        month = args.month or _month_before_last(data)
+        print(f"{data}: month {month}, team {team}, {runs} cold run(s) of each command")
+        targets, results = Targets(smoke=args.smoke), {}
+        for scope in ("team", "company"):
+            seconds_target, gb_target = TARGETS[scope]
+            for command in COMMANDS:
+                done = [
+                    run_once(command, data, month, team if scope == "team" else None)
+                    for _ in range(runs)
+                ]
+                sec = statistics.median(r["seconds"] for r in done)
+                gb = statistics.median(r["peak_bytes"] for r in done) / 1024**3
+                name = f"{command} ({scope})"
+                print(f"{name}: median {sec:.1f} s, peak {gb:.2f} GB")
+                targets.check(f"{name} seconds", sec, "<", seconds_target, " s")
+                targets.check(f"{name} memory", gb, "<", gb_target, " GB")
+                results[name] = {"runs": done, "seconds_median": sec, "peak_gb_median": gb}
+        save(
+            "scale",
+            {
+                "data": str(data),
+                "scale": scale,
+                "month": month,
+                "team": team,
+                "results": results,
+                "targets": TARGETS,
+                "verdicts": targets.verdicts,
+            },
+            args.out,
+        )
+    return targets.exit_code()
+
+
+def _month_before_last(data: Path) -> str:
+    """The month before the data's as-of month (the issue measured 2026-09 of data to 2026-10)."""
+    meta = yaml.safe_load((data / "dataset.yaml").read_text(encoding="utf-8"))
+    return str(pd.Timestamp(meta["as_of"]).to_period("M") - 1)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
