@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 
 from analysis.data.contract import TABLES, Column, Table
 
-__all__ = ["connect", "new_connection", "MEMORY_LIMIT"]
+__all__ = ["connect", "new_connection", "register_ids", "MEMORY_LIMIT"]
 
 # DuckDB spills to disk beyond this; the KPI engine is sized to stay well under 8 GB in total.
 MEMORY_LIMIT = os.environ.get("AEM_DUCKDB_MEMORY", "4GB")
@@ -123,6 +123,14 @@ def parquet_view_sql(
         cols.insert(0, "file_row_number")
     option = ", file_row_number = true" if row_number else ""
     return f"SELECT {', '.join(cols)} FROM read_parquet({quoted(file)}{option})"
+
+
+def register_ids(con: duckdb.DuckDBPyConnection, name: str, column: str, ids) -> None:
+    """Register table `name` with one text column `column` holding the distinct `ids` (typed as
+    text even when there are none: an empty untyped column is a DOUBLE to DuckDB, and comparing
+    it with an id fails)."""
+    values = pd.Series(sorted({str(i) for i in ids}), dtype="str")
+    con.register(name, pd.DataFrame({column: values}))
 
 
 def for_duckdb(df: pd.DataFrame) -> pd.DataFrame:

@@ -61,10 +61,7 @@ def scoped(ds: Dataset, rep_ids: Collection[str], tables: Collection[str] | None
     """
     con = engine.connect(ds)
     try:
-        con.register(
-            "_reps_in", pd.DataFrame({"rep_id": pd.Series(sorted(map(str, rep_ids)), dtype="str")})
-        )
-        con.execute("CREATE TEMP TABLE _reps AS SELECT DISTINCT rep_id FROM _reps_in")
+        engine.register_ids(con, "_reps", "rep_id", rep_ids)
         con.execute(
             "CREATE TEMP TABLE _opps AS SELECT opportunity_id, account_id FROM opportunities "
             "WHERE rep_id IN (SELECT rep_id FROM _reps)"

@@ -27,7 +27,7 @@ from collections.abc import Collection, Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.data import cache
+from analysis.data import cache, engine
 from analysis.data.dataset import Dataset
 from analysis.metrics.registry import FAMILIES, KPI, KPIS, kpi_markdown
 from analysis.metrics.sql import (
@@ -78,10 +78,7 @@ def open_pipeline(
     try:
         where = ""
         if rep_ids is not None:
-            q.con.register(
-                "_scope_reps",
-                pd.DataFrame({"rep_id": pd.Series(sorted(map(str, rep_ids)), dtype="str")}),
-            )
+            engine.register_ids(q.con, "_scope_reps", "rep_id", rep_ids)
             where = "WHERE rep_id IN (SELECT rep_id FROM _scope_reps)"
         sql = f"SELECT * FROM ({open_rows_sql(q)}) {where} ORDER BY m, opportunity_id"
         rows = q.con.execute(sql).df()
@@ -286,10 +283,8 @@ def kpis_for(
     table = kpi_table(ds, [month], level=level)
     row = table[table["scope_id"].eq(scope_id)]
     if row.empty:  # a rep neither active nor closing anything that month
-        return {
-            k: (0 if k in _ZERO_WHEN_EMPTY and k not in missing_kpis(ds, level) else None)
-            for k in KPIS
-        }
+        missing = missing_kpis(ds, level)  # once: it may read the accounts' owner column
+        return {k: (0 if k in _ZERO_WHEN_EMPTY and k not in missing else None) for k in KPIS}
     values = row.iloc[0]
     return {k: _plain(values[k]) for k in KPIS}
 
