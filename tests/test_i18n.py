@@ -41,6 +41,24 @@ def test_percent():
     assert fmt_percent(None) == "–"
 
 
+def test_a_printed_number_does_not_depend_on_the_order_it_was_summed_in():
+    """The same four scores summed in two orders give two floats on either side of 57.15; the
+    report prints both as a reader rounds 57.15 (CI found a team report from PostgreSQL and the
+    same report from CSV differing in one skill score, 57.1 against 57.2)."""
+    import itertools
+
+    scores = [57.3, 56.4, 58.1, 56.8]  # mean 57.15 exactly, in decimal
+    means = {sum(p) / 4 for p in itertools.permutations(scores)}
+    assert min(means) < 57.15 < max(means)  # the floats differ in their last bits
+    assert {fmt_value("avg_skill_score_closing", m) for m in means} == {"57.2"}
+    assert {fmt_number(m, digits=1) for m in means} == {"57.2"}
+    # half away from zero at every unit, and never "-0"
+    assert fmt_percent(0.0125 + 1e-17) == fmt_percent(0.0125 - 1e-17) == "1.3%"
+    assert fmt_percent(-0.00049) == "0.0%" and fmt_number(-0.4) == "0"
+    assert fmt_currency(2.5) == "฿3" and fmt_currency(-2.5) == "-฿3"
+    assert fmt_number(1234567890123.4) == "1,234,567,890,123"
+
+
 def test_months_and_dates():
     oct26 = pd.Period("2026-10", "M")
     assert fmt_month(oct26, "th") == "ตุลาคม 2569"  # Buddhist era: 2026 + 543

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 import pandas as pd
@@ -32,6 +33,8 @@ __all__ = [
     "fmt_code",
     "fmt_p",
     "fmt_multiple",
+    "fmt_points",
+    "rounded",
 ]
 
 Lang = Literal["th", "en"]
@@ -148,11 +151,46 @@ def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
 
 
-def fmt_number(value, lang: Lang = "en", digits: int = 0) -> str:
-    """Thousands separators, fixed decimals; '–' for a missing value."""
+def rounded(value, digits: int = 0) -> Decimal:
+    """`value` rounded to `digits` decimals as a reader rounds it: half away from zero, on the
+    decimal number the float stands for. Every number a report prints goes through here.
+
+    A float's last bits depend on the order its parts were summed in (the same data read from a
+    CSV or from PostgreSQL, DuckDB's threads), so a mean of exactly 57.15 may be 57.1499…98 or
+    57.1500…01 and print as 57.1 or 57.2. The value is first cut to 12 significant digits
+    (noise lives in the 15th–17th; never fewer than `digits` decimals), then rounded half up.
+
+    >>> [str(rounded(x, 1)) for x in (57.15 - 1e-13, 57.15 + 1e-13, -0.25)]
+    ['57.2', '57.2', '-0.3']
+    >>> str(rounded(2.675, 2)), str(rounded(1234567890123.4)), str(rounded(0.5))
+    ('2.68', '1234567890123', '1')
+    """
+    value = float(value)
+    if value == 0 or not math.isfinite(value):
+        return Decimal(value).quantize(Decimal(1).scaleb(-digits))
+    keep = max(digits, 11 - math.floor(math.log10(abs(value))))
+    snapped = Decimal(repr(round(value, keep)))
+    return snapped.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
+def _fixed(value, digits: int, signed: bool = False) -> str:
+    """`rounded` with thousands separators; a value that rounds to zero has no sign ("0.0",
+    "+0.0" when `signed`, never "-0.0")."""
+    d = rounded(value, digits)
+    if d == 0:
+        d = abs(d)
+    return f"{d:{'+' if signed else ''},.{digits}f}"
+
+
+def fmt_number(value, lang: Lang = "en", digits: int = 0, signed: bool = False) -> str:
+    """Thousands separators, fixed decimals (`rounded`); '–' for a missing value.
+
+    >>> fmt_number(1234.5), fmt_number(-3.25, digits=1), fmt_number(2, signed=True)
+    ('1,235', '-3.3', '+2')
+    """
     if _missing(value):
         return "–"
-    return f"{value:,.{digits}f}"
+    return _fixed(value, digits, signed)
 
 
 def fmt_currency(value, currency: str = "THB", lang: Lang = "en", digits: int = 0) -> str:
@@ -160,8 +198,9 @@ def fmt_currency(value, currency: str = "THB", lang: Lang = "en", digits: int = 
     if _missing(value):
         return "–"
     symbol = "฿" if currency == "THB" else f"{currency} "
-    sign = "-" if value < 0 else ""
-    return f"{sign}{symbol}{abs(value):,.{digits}f}"
+    text = _fixed(value, digits)
+    sign = "-" if text.startswith("-") else ""
+    return f"{sign}{symbol}{text.removeprefix('-')}"
 
 
 def fmt_chance(p) -> str:
@@ -177,13 +216,24 @@ def fmt_chance(p) -> str:
         return "< 1%"
     if p > 0.995:
         return "> 99%"
-    return f"{p * 100:.0f}%"
+    return f"{_fixed(p * 100, 0)}%"
 
 
 def fmt_percent(value, lang: Lang = "en", digits: int = 1, signed: bool = False) -> str:
     if _missing(value):
         return "–"
-    return f"{value * 100:{'+' if signed else ''},.{digits}f}%"
+    return f"{_fixed(value * 100, digits, signed)}%"
+
+
+def fmt_points(value, digits: int = 1) -> str:
+    """A difference of two ratios in percentage points, signed: "+2.5 pp".
+
+    >>> fmt_points(0.025), fmt_points(-0.004, 0), fmt_points(None)
+    ('+2.5 pp', '+0 pp', '–')
+    """
+    if _missing(value):
+        return "–"
+    return f"{_fixed(value * 100, digits, signed=True)} pp"
 
 
 def fmt_quarter(quarter: str | pd.Period, lang: Lang = "en", *, buddhist_era: bool = True) -> str:
@@ -223,7 +273,7 @@ def fmt_multiple(value, *, signed: bool = False) -> str:
     """
     if _missing(value):
         return "–"
-    return f"{value:+.1f}×" if signed else f"{value:.1f}×"
+    return f"{_fixed(value, 1, signed)}×"
 
 
 def fmt_value(key: str, value, lang: Lang = "en", currency: str = "THB") -> str:

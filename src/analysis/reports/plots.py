@@ -14,7 +14,16 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter, FuncFormatter, PercentFormatter
 
-from analysis.i18n import Lang, fmt_month, fmt_multiple, kpi_label, shorten, t
+from analysis.i18n import (
+    Lang,
+    fmt_month,
+    fmt_multiple,
+    fmt_number,
+    fmt_percent,
+    kpi_label,
+    shorten,
+    t,
+)
 from analysis.metrics.registry import KPIS
 from analysis.reports import fonts
 
@@ -275,7 +284,7 @@ def plot_funnel(steps: pd.DataFrame, *, lang: Lang = "en", ax=None) -> Figure:
         label = ax.text(
             lo + w / 2,
             yi,
-            f"{t(f'stage_{s}', lang)}  {w:,.0f} ({share:.0%})",
+            f"{t(f'stage_{s}', lang)}  {fmt_number(w)} ({fmt_percent(share, digits=0)})",
             ha="center",
             va="center",
             color="white",
@@ -319,7 +328,7 @@ def plot_stage_flow(steps: pd.DataFrame, *, lang: Lang = "en", ax=None) -> Figur
         ax.text(
             x0 + 0.5,
             0.5,
-            f"{rate:.0%}",
+            fmt_percent(rate, digits=0),
             ha="center",
             va="center",
             color="white",
@@ -331,7 +340,7 @@ def plot_stage_flow(steps: pd.DataFrame, *, lang: Lang = "en", ax=None) -> Figur
     ax.set_yticks([])
     ax.set_ylim(-0.6, 1.05)
     ax.text(0.3, -0.5, t("lost_at_stage", lang), color=PALETTE["bad"], fontsize=8)
-    ax.set_title(f"{t('cohort_of', lang)} {n0:,.0f}", fontsize=9, loc="left")
+    ax.set_title(f"{t('cohort_of', lang)} {fmt_number(n0)}", fontsize=9, loc="left")
     sns.despine(ax=ax, left=True)
     return fig
 
@@ -428,7 +437,7 @@ def plot_cycle_lengths(cycles: pd.DataFrame, *, lang: Lang = "en", ax=None) -> F
                 alpha=0.45,
                 bins=edges,
                 stat="density",
-                label=f"{t(outcome, lang)} (n={len(days)}, {t('median', lang)} {days.median():.0f})",
+                label=f"{t(outcome, lang)} (n={len(days)}, {t('median', lang)} {fmt_number(days.median())})",
             )
     ax.set_xlabel(t("cycle_days", lang))
     ax.set_ylabel("")

@@ -125,7 +125,7 @@ def _stage(s: str, lang: Lang) -> str:
 
 
 def _ci(low, high) -> str:
-    return "–" if pd.isna(low) else f"{low:.0%}–{high:.0%}"
+    return "–" if pd.isna(low) else f"{fmt_percent(low, digits=0)}–{fmt_percent(high, digits=0)}"
 
 
 def _rate_columns(lang: Lang, n: pd.Series, rates: pd.DataFrame) -> dict:
@@ -382,7 +382,7 @@ def lead_deciles(ctx: FunnelContext) -> Figure | Markdown | None:
         return Markdown(t("missing_table", ctx.lang, what=t("what_lead_scores", ctx.lang)))
     d = d.assign(
         group=[
-            f"D{int(x)} ({lo:.0f}–{hi:.0f})"
+            f"D{int(x)} ({fmt_number(lo)}–{fmt_number(hi)})"
             for x, lo, hi in zip(d["decile"], d["score_min"], d["score_max"], strict=True)
         ],
         closed=d["leads"],

@@ -22,6 +22,7 @@ from analysis.i18n import (
     fmt_multiple,
     fmt_number,
     fmt_percent,
+    fmt_points,
     fmt_value,
     kpi_label,
     t,
@@ -139,7 +140,7 @@ def _change(key: str, now, before, lang: Lang) -> str:
     if now is None or before is None or pd.isna(now) or pd.isna(before):
         return "–"
     if KPIS[key].unit == "ratio":
-        return f"{(now - before) * 100:+.1f} pp"
+        return fmt_points(now - before)
     if KPIS[key].unit == "multiple":
         return fmt_multiple(now - before, signed=True)
     return "–" if before == 0 else fmt_percent(now / before - 1, lang, signed=True)
@@ -306,7 +307,7 @@ def league(ctx: ReportContext) -> HTML:
         table = table.sort_values(["revenue", "rep_name"], ascending=[False, True], kind="stable")
 
     def move(v) -> str:
-        return "–" if pd.isna(v) else ("=" if v == 0 else f"{v:+.0f}")
+        return "–" if pd.isna(v) else ("=" if v == 0 else fmt_number(v, signed=True))
 
     columns = {
         t("rank", lang): [fmt_number(v) for v in table["rank"]],
@@ -323,8 +324,7 @@ def league(ctx: ReportContext) -> HTML:
                 fmt_percent(v) for v in table["quota_attainment"]
             ],
             t("vs_team_median", lang): [
-                "–" if pd.isna(v) else f"{v * 100:+.0f} pp"
-                for v in table["attainment_vs_team_median"]
+                fmt_points(v, 0) for v in table["attainment_vs_team_median"]
             ],
             t("rank_change", lang): [move(v) for v in table["rank_change"]],
             kpi_label("deals_won", lang): table["deals_won"],
