@@ -405,6 +405,122 @@ def test_unchanged_inputs_are_skipped_and_force_re_renders(published, small_data
     assert not [p for p in (reports / "2026-10").iterdir() if p.name.startswith(".")]
 
 
+def _changed_copy(data: Path, folder: Path, team: str) -> Path:
+    """A copy of `data` in which `team`'s open deals are worth 10% more, its reps logged a third
+    fewer activities in the first half of October, its leads score 5 points higher and its
+    customers answered every survey with a 5: the team's own figures move, none of the
+    company-wide ones its report or another team's shows (as-of date, losses, skill tests)."""
+    shutil.copytree(data, folder)
+    reps = pd.read_csv(folder / "reps.csv", dtype=str)
+    members = set(reps.loc[reps["team_id"].eq(team), "rep_id"])
+    opps = pd.read_csv(folder / "opportunities.csv", dtype=str, keep_default_na=False)
+    open_ = opps["rep_id"].isin(members) & ~opps["stage"].str.startswith("closed")
+    assert open_.sum() > 0
+    opps.loc[open_, "amount"] = (opps.loc[open_, "amount"].astype(float) * 1.1).round().astype(str)
+    opps.to_csv(folder / "opportunities.csv", index=False)
+    acts = pd.read_csv(folder / "activities.csv", dtype=str, keep_default_na=False)
+    when = acts["occurred_at"].str[:10]
+    drop = acts["rep_id"].isin(members) & when.between("2026-10-01", "2026-10-15")
+    drop &= acts.index.to_series() % 3 == 0
+    assert drop.sum() > 0
+    acts[~drop].to_csv(folder / "activities.csv", index=False)
+    leads = pd.read_csv(folder / "leads.csv", dtype=str, keep_default_na=False)
+    mine = leads["rep_id"].isin(members)
+    scores = (leads.loc[mine, "lead_score"].astype(float) + 5).clip(upper=100)
+    leads.loc[mine, "lead_score"] = scores.astype(str)
+    leads.to_csv(folder / "leads.csv", index=False)
+    csat = pd.read_csv(folder / "csat.csv", dtype=str, keep_default_na=False)
+    csat.loc[csat["rep_id"].isin(members), "score"] = "5"
+    csat.to_csv(folder / "csat.csv", index=False)
+    return folder
+
+
+def _published_page(reports: Path, team: str, *data: Path) -> str:
+    """A published report's HTML without what names the dataset: its folder, its content hash."""
+    text = (reports / "2026-10" / team / "report.html").read_text(encoding="utf-8")
+    for folder in data:
+        text = text.replace(str(folder), "DATA")
+    return re.sub(r"(?:[0-9a-f]{12}|[0-9a-f]{16})(?![0-9a-f])", "HASH", text)
+
+
+def test_a_team_whose_data_did_not_change_is_not_rendered_again(
+    published, small_dataset, tmp_path, monkeypatch
+):
+    """The unchanged-inputs key is per team (issue 21): after one team's deals and activities
+    change, that team is rendered again and the other is kept; the kept report is what rendering
+    it again from the changed data gives (the key misses nothing it shows); and a change to a
+    company-wide figure that every team's report shows (the month's losses by reason) changes
+    every team's key."""
+    from analysis.reports.dependencies import team_digests
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+    out, _ = published
+    reports = tmp_path / "reports"
+    shutil.copytree(out / "reports", reports)
+    changed = _changed_copy(small_dataset, tmp_path / "data", "chiang-mai")
+    month = pd.Period("2026-10", "M")
+    before = team_digests(load_dataset(small_dataset), month, TEAMS)
+    after = team_digests(load_dataset(changed), month, TEAMS)
+    assert after["bangkok"] == before["bangkok"] and after["chiang-mai"] != before["chiang-mai"]
+    kept_page = _published_page(reports, "bangkok", small_dataset)
+    old_chiang_mai = _published_page(reports, "chiang-mai", small_dataset)
+    results = run_monthly(
+        changed,
+        teams=TEAMS,
+        renderer="builtin",
+        jobs=1,
+        reports_dir=reports,
+        build_dir=tmp_path / "build",
+        echo=lambda _m: None,
+    )
+    by_team = {r.team_id: r for r in results}
+    assert all(r.ok for r in results)
+    assert by_team["bangkok"].skipped and not by_team["chiang-mai"].skipped
+    assert _published_page(reports, "bangkok", small_dataset) == kept_page
+    assert (
+        _published_page(reports, "chiang-mai", changed) != old_chiang_mai
+    )  # the change shows where it should
+    # the kept report is the report: bangkok rendered again from the changed data is the same
+    again = run_monthly(
+        changed,
+        teams=["bangkok"],
+        renderer="builtin",
+        jobs=1,
+        reports_dir=tmp_path / "again",
+        build_dir=tmp_path / "build-again",
+        echo=lambda _m: None,
+    )
+    assert again[0].ok and not again[0].skipped
+    assert _published_page(tmp_path / "again", "bangkok", changed) == kept_page
+    # the kept report's stamp now names the changed dataset: the next run needs no digest
+    import analysis.reports.batch as batch
+
+    asked: list = []
+    monkeypatch.setattr(batch, "team_digests", lambda _ds, _m, ids: asked.extend(ids) or {})
+    third = run_monthly(
+        changed,
+        teams=TEAMS,
+        renderer="builtin",
+        reports_dir=reports,
+        build_dir=tmp_path / "build",
+        echo=lambda _m: None,
+    )
+    assert [r.skipped for r in third] == [True, True] and asked == []
+    # a company-wide figure: one of chiang-mai's October losses given another reason
+    opps = pd.read_csv(changed / "opportunities.csv", dtype=str, keep_default_na=False)
+    reps = pd.read_csv(changed / "reps.csv", dtype=str)
+    lost = (
+        opps["rep_id"].isin(reps.loc[reps["team_id"].eq("chiang-mai"), "rep_id"])
+        & opps["stage"].eq("closed_lost")
+        & opps["closed_at"].str.startswith("2026-10")
+    )
+    assert lost.any()
+    opps.loc[lost.idxmax(), "loss_reason"] = "another reason"
+    opps.to_csv(changed / "opportunities.csv", index=False)
+    moved = team_digests(load_dataset(changed), month, TEAMS)
+    assert moved["bangkok"] != after["bangkok"] and moved["chiang-mai"] != after["chiang-mai"]
+
+
 def test_input_key_changes_with_params_data_and_renderer():
     from analysis.reports.batch import input_key
     from analysis.reports.params import TeamParams
@@ -413,6 +529,7 @@ def test_input_key_changes_with_params_data_and_renderer():
     team = TeamParams(team_id="bangkok")
     key = input_key(team, month, "abc", "builtin")
     assert key == input_key(TeamParams(team_id="bangkok"), month, "abc", "builtin")
+    assert key != input_key(team, month, "abc", "builtin", data="team-digest")
     assert key != input_key(TeamParams(team_id="bangkok", lang="en"), month, "abc", "builtin")
     assert key != input_key(team, month, "abd", "builtin")
     assert key != input_key(team, month, "abc", "quarto")

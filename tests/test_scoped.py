@@ -215,3 +215,39 @@ def test_a_teams_deal_review_reads_only_its_deals(parquet, monkeypatch):
         pd.testing.assert_frame_equal(frame, review.biggest_deals(eager, month, team)[kind])
     loaded = {t for t in lazy.tables if lazy.tables.loaded(t) is not None}
     assert loaded <= {"teams", "reps", "accounts", "quotas"}, loaded
+
+
+def test_on_a_benchmark_company_one_teams_changed_deals_change_only_its_key(tmp_path, monkeypatch):
+    """Issue 21's incremental key at scale: on a small benchmark company (6 teams, Parquet), a new
+    export in which one team's open deals changed value changes that team's data digest and no
+    other's; one of its September losses given another reason moves a company-wide figure every
+    team's report shows (the company's lost value by reason), so every team's key changes."""
+    from analysis.data.synth import write_scaled
+    from analysis.reports.dependencies import team_digests
+
+    monkeypatch.setenv("AEM_CACHE_DIR", str(tmp_path / "cache"))
+    data = write_scaled(tmp_path / "bench", 0.02, progress=lambda _m: None)
+    month = pd.Period("2026-09", "M")
+    teams = sorted(pd.read_parquet(data / "teams.parquet")["team_id"])
+    before = team_digests(load_dataset(data), month, teams)
+    assert len(set(before.values())) == len(teams)
+    changed = teams[2]
+    reps = pd.read_parquet(data / "reps.parquet")
+    members = set(reps.loc[reps["team_id"].eq(changed), "rep_id"])
+    opps = pd.read_parquet(data / "opportunities.parquet")
+    mine = opps["rep_id"].isin(members)
+    open_ = mine & ~opps["stage"].isin(["closed_won", "closed_lost"])
+    assert open_.sum() > 10
+    opps.loc[open_, "amount"] = opps.loc[open_, "amount"] + 1000.0
+    opps.to_parquet(data / "opportunities.parquet", index=False)
+    after = team_digests(load_dataset(data), month, teams)
+    assert [t for t in teams if after[t] != before[t]] == [changed]
+    lost = (
+        mine
+        & opps["stage"].eq("closed_lost")
+        & opps["closed_at"].dt.strftime("%Y-%m").eq("2026-09")
+    )
+    opps.loc[lost[lost].index[:1], "loss_reason"] = "another reason"
+    opps.to_parquet(data / "opportunities.parquet", index=False)
+    moved = team_digests(load_dataset(data), month, teams)
+    assert all(moved[t] != after[t] for t in teams)

@@ -42,6 +42,7 @@ from analysis.paths import (
     REPORTS_DIR,
     TEMPLATES_DIR,
 )
+from analysis.reports.dependencies import team_digests
 from analysis.reports.executors import fan_out
 from analysis.reports.params import (
     COMPANY_ID,
@@ -137,18 +138,27 @@ def _code_digest() -> str:
     return h.hexdigest()
 
 
-def input_key(team: TeamParams, month: pd.Period, content_hash: str, renderer: str) -> dict:
-    """What a team's report depends on: the data, the team's params, the renderer, the code."""
+def input_key(
+    team: TeamParams, month: pd.Period, content_hash: str, renderer: str, data: str | None = None
+) -> dict:
+    """What a team's report depends on: its data (`dependencies.team_digests`: its slice, its
+    KPIs and the company-wide figures it shows; the whole dataset's content for the company
+    report), the team's params, the renderer, the code. `content_hash` (the dataset's) is kept
+    beside it: while it is unchanged, the data is too, and no digest need be computed.
+    `data` None: not computed yet."""
     return {
         "month": str(month),
         "team": team.model_dump(mode="json"),
-        "data": content_hash,
+        "data": data,
+        "dataset": content_hash,
         "renderer": renderer,
         "code": _code_digest(),
     }
 
 
 def _is_current(target: Path, key: dict) -> bool:
+    """Whether the report published at `target` was made from `key`'s inputs: the same data
+    digest, or (the digest not computed) the same dataset; and its files are all there."""
     import json
 
     stamp = target / INPUTS_FILE
@@ -158,8 +168,26 @@ def _is_current(target: Path, key: dict) -> bool:
         published = json.loads(stamp.read_text(encoding="utf-8"))
     except ValueError:
         return False
+    if not isinstance(published, dict):
+        return False
+    ignored = "data" if key["data"] is None else "dataset"
+    same = {k: v for k, v in published.items() if k != ignored} == {
+        k: v for k, v in key.items() if k != ignored
+    }
     expected = ["report.html", "report.pdf"]
-    return published == key and all((target / f).is_file() for f in expected)
+    return same and all((target / f).is_file() for f in expected)
+
+
+def _restamp(target: Path, content_hash: str) -> None:
+    """Record in a kept report's stamp that `content_hash`'s dataset gives the same inputs (the
+    file replaced whole; the report itself is untouched)."""
+    import json
+
+    stamp = target / INPUTS_FILE
+    published = json.loads(stamp.read_text(encoding="utf-8"))
+    fresh = stamp.with_name(f"{INPUTS_FILE}.{os.getpid()}.tmp")
+    fresh.write_text(json.dumps({**published, "dataset": content_hash}, indent=1), encoding="utf-8")
+    os.replace(fresh, stamp)
 
 
 def _kernel_name() -> str:
@@ -323,6 +351,7 @@ def render_team(
     *,
     scope_name: str,
     content_hash: str,
+    data_key: str | None = None,
     reports_dir: Path = REPORTS_DIR,
     build_dir: Path = BUILD_DIR,
     force: bool = False,
@@ -334,14 +363,15 @@ def render_team(
     """Execute, render and publish one team's report. Never raises: failures come back in the result.
 
     Skipped (ok, skipped=True) when the published report was made from the same inputs
-    (`input_key`), unless `force`. The kernel reads targets and forecast settings from
+    (`input_key`; `data_key` the team's data digest, default the dataset's `content_hash`),
+    unless `force`. The kernel reads targets and forecast settings from
     `params_dir` (default params/), wherever this runs (a pool process or a Dask worker).
     """
     import json
 
     start = dt.datetime.now()
     target = reports_dir / str(month) / team.team_id
-    key = input_key(team, month, content_hash, renderer)
+    key = input_key(team, month, content_hash, renderer, data_key or content_hash)
     if not force and _is_current(target, key):
         files = tuple(sorted(p for p in target.iterdir() if not p.name.startswith(".")))
         return TeamResult(team.team_id, True, _seconds(start), files, skipped=True)
@@ -574,15 +604,27 @@ def run_monthly(
 
     for r in bad_params:
         echo(line(r))
-    # a team published from the same inputs is kept as it is, without starting a worker
-    kept, pending = [], []
+
+    # a team published from the same inputs is kept as it is, without starting a worker: first
+    # the reports made from this very dataset; then, for the others, each team's data digest
+    # (`dependencies`), so a team whose slice and company figures did not change is kept too
+    def current(p: TeamParams, data: str | None) -> bool:
+        key = input_key(p, the_month, ds.content_hash, chosen, data)
+        return not force and _is_current(reports_dir / str(the_month) / p.team_id, key)
+
+    stale = {p.team_id for p in team_params if not current(p, None)}
+    teams_stale = [tid for tid in sorted(stale) if tid != COMPANY_ID]
+    digests = {COMPANY_ID: ds.content_hash, **team_digests(ds, the_month, teams_stale)}
     for p in team_params:
-        target = reports_dir / str(the_month) / p.team_id
-        if not force and _is_current(target, input_key(p, the_month, ds.content_hash, chosen)):
+        if p.team_id in stale and current(p, digests[p.team_id]):
+            stale.discard(p.team_id)  # kept: its stamp now names this dataset, so the next run
+            _restamp(reports_dir / str(the_month) / p.team_id, ds.content_hash)  # needs no digest
+    kept, pending = [], [p for p in team_params if p.team_id in stale]
+    for p in team_params:
+        if p.team_id not in stale:
+            target = reports_dir / str(the_month) / p.team_id
             files = tuple(sorted(f for f in target.iterdir() if not f.name.startswith(".")))
             kept.append(TeamResult(p.team_id, True, 0.0, files, skipped=True))
-        else:
-            pending.append(p)
     # the company report first: it is the longest (it compares every team), and started last it
     # would run alone at the end
     pending.sort(key=lambda p: p.team_id != COMPANY_ID)
@@ -621,7 +663,16 @@ def run_monthly(
         for level in ("company", "team", "rep"):
             shared_kpi_table(ds, level)
         tasks = [
-            (p, dict(kwargs, scope_name=scope_name(p), headline=heads[p.team_id])) for p in pending
+            (
+                p,
+                dict(
+                    kwargs,
+                    scope_name=scope_name(p),
+                    headline=heads[p.team_id],
+                    data_key=digests.get(p.team_id),
+                ),
+            )
+            for p in pending
         ]
         results += fan_out(
             render_team, tasks, jobs, bar, scheduler=os.environ.get("DASK_SCHEDULER"), failed=_lost

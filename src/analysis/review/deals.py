@@ -24,6 +24,7 @@ __all__ = [
     "scope_deals",
     "loss_reasons",
     "lost_before",
+    "company_losses",
     "biggest_deals",
     "slipped_deals",
     "concentration",
@@ -76,7 +77,7 @@ def loss_reasons(ds: Dataset, month: pd.Period, team: str | None = None) -> pd.D
     before = list(pd.period_range(month - TREND_MONTHS, month - 1, freq="M"))
     own = scope_deals(ds, team)
     now, earlier = _by_reason(own, [month]), _by_reason(own, before)
-    company = _company_losses(ds, month) if team is not None else now
+    company = company_losses(ds, month) if team is not None else now
     out = pd.DataFrame(
         {
             "reason": now.index.astype(str),
@@ -92,7 +93,7 @@ def loss_reasons(ds: Dataset, month: pd.Period, team: str | None = None) -> pd.D
     return out.sort_values(["amount", "reason"], ascending=[False, True], ignore_index=True)
 
 
-def _company_losses(ds: Dataset, month: pd.Period) -> pd.DataFrame:
+def company_losses(ds: Dataset, month: pd.Period) -> pd.DataFrame:
     """The company's deals lost in `month` by reason (count, sum, share), as `loss_reasons`
     counts them; summed in DuckDB when the deals are still on disk (then only the reasons as
     written reach pandas, one row each, and are read as `_reasons` reads them)."""
