@@ -116,3 +116,171 @@ def test_a_killed_local_worker_fails_only_its_own_task():
     assert all(results[t].ok for t in ("t4", "t9", "t16", "t25"))
     assert results["t16"].seconds == 4.0
     assert bar.done == len(tasks) and bar.running == 0 and bar.failed == 1
+
+
+def _spell(x: float) -> TeamResult:
+    """A stand-in report that takes about a second: when it ran and in which worker process."""
+    import os
+    import time
+
+    start = time.time()
+    time.sleep(1.0)
+    return TeamResult(f"t{x:g}", True, start, error=f"{os.getpid()} {time.time()}")
+
+
+@pytest.mark.parametrize(("need_gb", "most"), [(2.0, 1), (1.0, 3)])
+def test_a_worker_runs_as_many_reports_at_once_as_fit_in_its_memory(need_gb, most):
+    """Issue 21: one worker with 3 threads and a 3 GiB memory limit runs one 2 GiB report at a
+    time, and three 1 GiB reports at once."""
+    import cloudpickle
+    from distributed import LocalCluster
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    tasks = [(float(i), {}) for i in range(1, 7)]
+    bar = Progress(len(tasks), 3, lambda _line: None, enabled=False)
+    with LocalCluster(
+        n_workers=1,
+        threads_per_worker=3,
+        memory_limit="3GiB",
+        host="127.0.0.1",
+        dashboard_address=":0",
+    ) as c:
+        results = fan_out(
+            _spell,
+            tasks,
+            3,
+            bar,
+            scheduler=c.scheduler_address,
+            failed=_failed,
+            memory=lambda _item: need_gb * 2**30,
+        )
+    spans = [(r.seconds, float(r.error.split()[1])) for r in results]
+    at_once = max(sum(s <= t < e for s, e in spans) for t, _ in spans)
+    assert at_once == most and all(r.ok for r in results)
+
+
+def _dies_first_time(x: float) -> TeamResult:
+    """A stand-in report whose worker dies the first time it runs (a marker file remembers), and
+    for x < 0 every time."""
+    import os
+    import signal
+    import time
+    from pathlib import Path
+
+    marker = Path(os.environ["AEM_TEST_MARKERS"]) / f"{x:g}"
+    if x < 0 or (x == 9 and not marker.exists()):
+        marker.touch()
+        os.kill(os.getpid(), signal.SIGKILL)
+    time.sleep(0.3)
+    return TeamResult(f"t{x:g}", True, math.sqrt(x))
+
+
+def test_a_report_whose_worker_died_runs_once_more_and_a_second_death_fails_it_alone(
+    tmp_path, monkeypatch
+):
+    """Issue 21: on a cluster, a report whose worker died is run again once (here it then
+    succeeds); one that kills its worker twice fails alone with the reason; the others come
+    back, and the scheduler's own setting is restored afterwards."""
+    import cloudpickle
+    from distributed import Client, LocalCluster
+
+    from analysis.reports.executors import WORKER_DIED
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    monkeypatch.setenv("AEM_TEST_MARKERS", str(tmp_path))
+    tasks = [(4.0, {}), (9.0, {}), (-1.0, {}), (16.0, {})]
+    bar = Progress(len(tasks), 2, lambda _line: None, enabled=False)
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=":0"
+    ) as c:
+        results = {
+            r.team_id: r
+            for r in fan_out(
+                _dies_first_time, tasks, 2, bar, scheduler=c.scheduler_address, failed=_failed
+            )
+        }
+        with Client(c.scheduler_address) as client:
+            setting = client.run_on_scheduler(
+                lambda dask_scheduler: dask_scheduler.allowed_failures
+            )
+    assert results["t9"].ok and results["t9"].seconds == 3.0  # died once, ran again
+    assert not results["t-1"].ok and results["t-1"].error == WORKER_DIED
+    assert results["t4"].ok and results["t16"].ok
+    assert setting == 3 and bar.done == len(tasks) and bar.running == 0
+
+
+def _burn(x: float) -> TeamResult:
+    """A stand-in report that uses `x` seconds of CPU in a child process (as a kernel does)."""
+    import subprocess
+
+    code = f"import time\nt = time.process_time()\nwhile time.process_time() - t < {x}: pass"
+    subprocess.run([sys.executable, "-c", code], check=True)
+    return TeamResult(f"t{x:g}", True, x)
+
+
+@pytest.mark.parametrize("where", ["local", "dask"])
+def test_the_cpu_time_of_every_process_and_kernel_is_counted(where, cluster):
+    """The batch reports the CPU time its reports used, child processes (the kernels) included,
+    locally and summed over a cluster's workers."""
+    import cloudpickle
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    tasks = [(0.6, {}), (0.8, {}), (1.0, {})]
+    bar = Progress(len(tasks), 2, lambda _line: None, enabled=False)
+    cpu: list[float] = []
+    scheduler = cluster.scheduler_address if where == "dask" else None
+    fan_out(_burn, tasks, 2, bar, scheduler=scheduler, failed=_failed, cpu=cpu)
+    (used,) = cpu
+    assert 2.4 <= used < 2.4 + 20  # the burn, plus interpreters starting
+
+
+def test_the_batch_starts_the_most_expensive_reports_first(small_dataset, tmp_path, monkeypatch):
+    """The company report first, then the teams by their deals, largest first (counted here by
+    hand), and the run's throughput and CPU time said at the end."""
+    import pandas as pd
+
+    import analysis.reports.batch as batch
+
+    opps = pd.read_csv(small_dataset / "opportunities.csv")
+    reps = pd.read_csv(small_dataset / "reps.csv")
+    deals = opps.merge(reps, on="rep_id")["team_id"].value_counts()
+    by_hand = ["company", *sorted(deals.index, key=lambda t: (-deals[t], t))]
+    started: list[str] = []
+
+    def record(fn, tasks, jobs, bar, *, scheduler, failed, memory, cpu):
+        started.extend(p.team_id for p, _kw in tasks)
+        cpu.append(1.5 * 60)
+        return [failed(p, "not rendered (test)") for p, _kw in tasks]
+
+    monkeypatch.setattr(batch, "fan_out", record)
+    lines: list[str] = []
+    batch.run_monthly(
+        small_dataset,
+        teams=sorted(deals.index)[::-1] + ["company"],
+        renderer="builtin",
+        reports_dir=tmp_path / "r",
+        build_dir=tmp_path / "b",
+        echo=lines.append,
+    )
+    assert started == by_hand and len(set(deals)) > 1  # the teams differ in size
+    (said,) = [line for line in lines if line.startswith("Rendered")]
+    assert said.startswith(f"Rendered {len(by_hand)} report(s) in ") and "CPU time 1.5 min" in said
+
+
+def test_a_report_memory_that_is_not_a_size_stops_the_batch_before_it_starts(
+    small_dataset, tmp_path, monkeypatch
+):
+    from analysis.reports.batch import run_monthly
+
+    monkeypatch.setenv("DASK_SCHEDULER", "tcp://127.0.0.1:9")  # never reached
+    monkeypatch.setenv("REPORT_MEMORY_GB", "lots")
+    with pytest.raises(ValueError, match=r"REPORT_MEMORY_GB='lots': give the memory"):
+        run_monthly(
+            small_dataset,
+            teams=["bangkok"],
+            renderer="builtin",
+            reports_dir=tmp_path / "r",
+            build_dir=tmp_path / "b",
+            echo=lambda _m: None,
+        )
+    assert not (tmp_path / "r" / "2026-10").exists()

@@ -21,6 +21,7 @@ import os
 import shutil
 import socket
 import tempfile
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -42,7 +43,7 @@ from analysis.paths import (
     REPORTS_DIR,
     TEMPLATES_DIR,
 )
-from analysis.reports.dependencies import team_digests
+from analysis.reports.dependencies import team_deals, team_digests
 from analysis.reports.executors import fan_out
 from analysis.reports.params import (
     COMPANY_ID,
@@ -452,6 +453,20 @@ def render_team(
         )
 
 
+def report_memory(team: TeamParams) -> float:
+    """The memory (bytes) one report's kernel is given on a cluster (`executors`): the environment's
+    REPORT_MEMORY_GB (default 2.5: a team of the 300-team benchmark company peaks at 2.49 GB,
+    docs/scale.md), twice that for the company report."""
+    raw = os.environ.get("REPORT_MEMORY_GB", "2.5")
+    try:
+        gb = float(raw)
+    except ValueError:
+        gb = -1.0
+    if not gb > 0:
+        raise ValueError(f"REPORT_MEMORY_GB={raw!r}: give the memory of one report in GB, e.g. 2.5")
+    return gb * 2**30 * (2 if team.team_id == COMPANY_ID else 1)
+
+
 def _lost(team: TeamParams, error: str) -> TeamResult:
     """The result of a team whose task never came back (its worker died)."""
     return TeamResult(team.team_id, False, 0.0, error=error)
@@ -602,6 +617,8 @@ def run_monthly(
             return p.display_name or t("company", p.lang)
         return p.display_name or names[p.team_id]
 
+    if os.environ.get("DASK_SCHEDULER"):
+        report_memory(load_company_params(params_dir))  # a bad REPORT_MEMORY_GB stops it here
     for r in bad_params:
         echo(line(r))
 
@@ -625,9 +642,10 @@ def run_monthly(
             target = reports_dir / str(the_month) / p.team_id
             files = tuple(sorted(f for f in target.iterdir() if not f.name.startswith(".")))
             kept.append(TeamResult(p.team_id, True, 0.0, files, skipped=True))
-    # the company report first: it is the longest (it compares every team), and started last it
-    # would run alone at the end
-    pending.sort(key=lambda p: p.team_id != COMPANY_ID)
+    # the most expensive first, so that the longest reports do not run alone at the end: the
+    # company's (it compares every team), then the teams by their deals, largest first
+    deals = team_deals(ds) if len(pending) > 1 else {}
+    pending.sort(key=lambda p: (p.team_id != COMPANY_ID, -deals.get(p.team_id, 0), p.team_id))
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(pending) or 1))
     echo(
         f"Rendering {len(pending)} of {len(team_params)} report(s) for {the_month} with the "
@@ -674,8 +692,22 @@ def run_monthly(
             )
             for p in pending
         ]
+        started, cpu = time.perf_counter(), []
         results += fan_out(
-            render_team, tasks, jobs, bar, scheduler=os.environ.get("DASK_SCHEDULER"), failed=_lost
+            render_team,
+            tasks,
+            jobs,
+            bar,
+            scheduler=os.environ.get("DASK_SCHEDULER"),
+            failed=_lost,
+            memory=report_memory,
+            cpu=cpu,
+        )
+        minutes = (time.perf_counter() - started) / 60
+        echo(
+            f"Rendered {len(pending)} report(s) in {minutes:.1f} min "
+            f"({len(pending) / minutes:.1f} reports/min); CPU time {cpu[0] / 60:.1f} min "
+            "(every process and kernel of the batch)"
         )
     bar.close()
     defaults = load_company_params(params_dir)
