@@ -278,7 +278,8 @@ def test_sample_recovers_the_configured_stage_probabilities(tmp_path):
     # some lost deals are reopened and won later, passing the steps they had failed
     probs = truth["stage_conversion_with_reopened"]
     assert probs["qualification->proposal"] > cfg.stage_probs["qualification->proposal"]
-    steps = f.step_conversion(f.prepare(ds, pd.Period(cfg.end_month, "M")), cohorts=cfg.months)
+    fd = f.prepare(ds, pd.Period(cfg.end_month, "M"), months=cfg.months)
+    steps = f.step_conversion(fd, cohorts=cfg.months)
     for row, (name, p) in zip(steps.itertuples(), list(probs.items())[:3], strict=False):
         assert row.step == name.replace("->", " -> ")
         assert row.ci_low <= p <= row.ci_high, (name, p, row.rate, row.ci_low, row.ci_high)

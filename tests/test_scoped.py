@@ -103,24 +103,39 @@ def _outputs(fd: funnel.FunnelData) -> dict:
         "time_in_stage": funnel.time_in_stage(fd),
         "slippage": funnel.slippage(fd),
         "leads": funnel.lead_funnel(fd),
+        "lead_source": funnel.win_rates(fd, "lead_source"),
+        "product": funnel.win_rates(fd, "product"),
+        "transitions": funnel.flow_transitions(fd),
+        "cycles": funnel.cycle_lengths(fd),
+        "time_to_convert": funnel.time_to_convert(fd),
+        "deciles": funnel.lead_score_deciles(fd),
+        "rep_test": funnel.rep_win_rate_test(fd, permutations=200),
     }
 
 
 def test_a_teams_funnel_reads_no_other_teams_rows_and_says_what_it_said(parquet, monkeypatch):
     """On a dataset left on disk, a team's funnel loads no table of facts whole (every deal,
-    stage change, snapshot and lead that reaches pandas is the team's), and every figure equals
-    the one from the whole company's cut."""
+    stage change, snapshot and lead that reaches pandas is the team's), the company's reads no
+    deal closed before the trailing year, and every figure equals the one from the whole
+    company's cut, in the latest month and earlier ones."""
     monkeypatch.setenv("AEM_CACHE_DIR", "off")
     lazy, eager = load_dataset(parquet, lazy=True), load_dataset(parquet, lazy=False)
-    month = eager.latest_complete_month
-    for team in eager["teams"]["team_id"][:2]:
+    last = eager.latest_complete_month
+    for team, month in [(t, last) for t in eager["teams"]["team_id"][:2]] + [
+        (None, last),  # the company: read in DuckDB too, only the trailing year's rows
+        (eager["teams"]["team_id"][0], last - 5),
+        (None, eager.first_month + 3),  # a window reaching back before the data
+    ]:
         fd = funnel.prepare(lazy, month, team)
         # only the directories (a row a team, a row a rep) are read whole
         loaded = {t for t in lazy.tables if lazy.tables.loaded(t) is not None}
         assert loaded <= {"teams", "reps"}, (team, loaded)
         reps = set(eager["reps"].loc[eager["reps"]["team_id"].eq(team), "rep_id"])
-        assert set(fd.cut["opportunities"]["rep_id"]) <= reps
-        assert set(fd.cut["leads"]["rep_id"]) <= reps
+        if team is not None:
+            assert set(fd.cut["opportunities"]["rep_id"]) <= reps
+            assert set(fd.cut["leads"]["rep_id"]) <= reps
+        since = pd.Timestamp(str(month - 11))  # nothing closed before the trailing year is read
+        assert (fd.cut["opportunities"]["closed_at"].dropna() >= since).all()
         before = _outputs(_unscoped(eager, month, team))
         for key, value in _outputs(fd).items():
             if isinstance(value, pd.Series):

@@ -24,7 +24,7 @@ from analysis.data import engine
 from analysis.data.contract import TABLES
 from analysis.data.dataset import Dataset, Tables, typed
 
-__all__ = ["scoped", "scope_rule", "only"]
+__all__ = ["scoped", "scope_rule", "only", "window_rule"]
 
 # table -> (its column, the scoped table and column its values must come from)
 _BY = {
@@ -52,9 +52,39 @@ def scope_rule(name: str) -> str | None:
     return f"{column} IN (SELECT {key} FROM {keys})"
 
 
-def scoped(ds: Dataset, rep_ids: Collection[str], tables: Collection[str] | None = None) -> Dataset:
+def window_rule(name: str, since: pd.Timestamp) -> str | None:
+    """The SQL predicate a row of table `name` meets when an analysis of the months from `since`
+    on can need it (over `_opps`, the deals kept): deals not closed before `since` (a deal closed
+    earlier is closed in every such month, and counts in none of its windows); their stage
+    history whole; their snapshots from `since` on, and each deal's last one before (a snapshot's
+    change is measured against the one before it); leads created from `since` on, or behind a
+    deal kept. None: every row of the table (as far as the scope goes)."""
+    at = f"TIMESTAMP '{pd.Timestamp(since)}'"
+    if name == "opportunities":
+        return f"(closed_at IS NULL OR closed_at >= {at})"
+    if name == "opportunity_snapshots":
+        return (
+            f"(snapshot_date >= {at} OR snapshot_date = (SELECT max(b.snapshot_date) "
+            "FROM opportunity_snapshots b WHERE b.opportunity_id = "
+            f"opportunity_snapshots.opportunity_id AND b.snapshot_date < {at}))"
+        )
+    if name == "leads":
+        return f"(created_at >= {at} OR lead_id IN (SELECT lead_id FROM _opps))"
+    return None
+
+
+def scoped(
+    ds: Dataset,
+    rep_ids: Collection[str],
+    tables: Collection[str] | None = None,
+    *,
+    since: pd.Timestamp | None = None,
+) -> Dataset:
     """`ds` holding only the rows of `rep_ids` (see the module doc), every table in memory; with
     `tables`, only those of them the dataset has (an analysis reads no table it does not use).
+    With `since`, a table read from disk also keeps only what an analysis of the months from
+    `since` on can need (`window_rule`: the funnel's trailing year); a table already in memory
+    is kept whole, which gives the same results.
 
     The result keeps `ds`'s metadata (as-of date, time zone, currency, warnings) and an empty
     content hash: caches keyed by the whole dataset's content never serve it.
@@ -62,9 +92,12 @@ def scoped(ds: Dataset, rep_ids: Collection[str], tables: Collection[str] | None
     con = engine.connect(ds)
     try:
         engine.register_ids(con, "_reps", "rep_id", rep_ids)
+        window = ""
+        if since is not None and ds.tables.loaded("opportunities") is None:
+            window = f" AND {window_rule('opportunities', since)}"
         con.execute(
-            "CREATE TEMP TABLE _opps AS SELECT opportunity_id, account_id FROM opportunities "
-            "WHERE rep_id IN (SELECT rep_id FROM _reps)"
+            "CREATE TEMP TABLE _opps AS SELECT opportunity_id, account_id, lead_id "
+            f"FROM opportunities WHERE rep_id IN (SELECT rep_id FROM _reps){window}"
         )
         frames: dict[str, pd.DataFrame] = {}
         memo: dict = {}
@@ -80,7 +113,7 @@ def scoped(ds: Dataset, rep_ids: Collection[str], tables: Collection[str] | None
             con.execute("CREATE TEMP TABLE _accounts (account_id VARCHAR)")
         for name in wanted:
             if name not in frames:
-                frames[name] = _rows(ds, con, name, memo)
+                frames[name] = _rows(ds, con, name, memo, since)
     finally:
         con.close()
     return replace(ds, tables=Tables(frames), content_hash="")
@@ -99,12 +132,14 @@ def only(ds: Dataset, tables: Collection[str]) -> Dataset:
     return replace(ds, tables=Tables(frames, lazy=lazy, trim=trim), content_hash="")
 
 
-def _rows(ds: Dataset, con, name: str, memo: dict) -> pd.DataFrame:
-    """Table `name`'s rows in scope: by DuckDB over its file when still on disk, else in pandas."""
+def _rows(ds: Dataset, con, name: str, memo: dict, since=None) -> pd.DataFrame:
+    """Table `name`'s rows in scope: by DuckDB over its file when still on disk (in `since`'s
+    window, when given), else in pandas."""
     rule = scope_rule(name)
     frame = ds.tables.loaded(name)
     if frame is None:
-        sql = f"SELECT * FROM {name}" + (f" WHERE {rule}" if rule else "")
+        rules = [r for r in (rule, since is not None and window_rule(name, since)) if r]
+        sql = f"SELECT * FROM {name}" + (f" WHERE {' AND '.join(rules)}" if rules else "")
         if TABLES[name].key:  # the same order on every run (DuckDB keeps none)
             sql += " ORDER BY " + ", ".join(TABLES[name].key)
         return typed(con.execute(sql).df(), TABLES[name])

@@ -45,6 +45,7 @@ def cohort_conversion(fd: FunnelData, cohorts: int = WINDOW_MONTHS) -> pd.DataFr
     Columns: cohort, age_months (months from the cohort to the report month), stage, created,
     reached, rate, ci_low, ci_high, still_open (share of the cohort not yet closed).
     """
+    fd.check_cohorts(cohorts)
     opps = fd.opps.assign(cohort=fd.opps["created_at"].dt.to_period("M"))
     opps = opps[opps["cohort"] > fd.month - cohorts]
     far = opps["opportunity_id"].map(furthest_stage(fd))
@@ -89,6 +90,7 @@ def step_conversion(fd: FunnelData, cohorts: int = WINDOW_MONTHS) -> pd.DataFram
     `from` are left out until resolved. Columns: step, from_stage, to_stage, reached, resolved,
     passed, rate, ci_low, ci_high.
     """
+    fd.check_cohorts(cohorts)
     opps = fd.opps[fd.opps["created_at"] >= month_start(fd.month - (cohorts - 1))]
     far = opps["opportunity_id"].map(furthest_stage(fd)).to_numpy()
     is_open = opps["closed_at"].isna().to_numpy()

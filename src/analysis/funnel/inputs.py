@@ -68,6 +68,15 @@ class FunnelData:
     snapshots: pd.DataFrame | None
     leads: pd.DataFrame | None
     stages: tuple[str, ...] = OPEN_STAGES  # the open stages the dataset uses (`stages_in_use`)
+    months: int = WINDOW_MONTHS  # how many months back `opps` goes (`prepare`)
+
+    def check_cohorts(self, cohorts: int) -> None:
+        """A ValueError when `cohorts` creation months reach back further than `opps` does."""
+        if cohorts > self.months:
+            raise ValueError(
+                f"cohorts={cohorts}: the deals were prepared for {self.months} months; "
+                f"prepare(ds, month, team, months={cohorts})"
+            )
 
     @property
     def stage_index(self) -> dict[str, int]:
@@ -87,14 +96,27 @@ class FunnelData:
         return month_start(self.month - (WINDOW_MONTHS - 1))
 
 
-def prepare(ds: Dataset, month: pd.Period, team: str | None = None) -> FunnelData:
+def prepare(
+    ds: Dataset, month: pd.Period, team: str | None = None, *, months: int = WINDOW_MONTHS
+) -> FunnelData:
     """Cut `ds` to `team`'s reps (all reps when None; `data.scoped`, in DuckDB for tables on
-    disk, so no other team's row reaches pandas) and at the end of `month`."""
+    disk, so no other team's row reaches pandas, and no row older than the trailing year needs)
+    and at the end of `month`. `opps` holds the deals not closed before the last `months` months
+    (at least the trailing year every view uses; more for `cohort_conversion(fd, cohorts)`)."""
     rep_ids = set(scope_reps(ds, team)["rep_id"])
-    source = only(ds, FUNNEL_TABLES) if team is None else scoped(ds, rep_ids, FUNNEL_TABLES)
+    # the rows the trailing year can need (`data.scoped.window_rule`), read in DuckDB: a table
+    # on disk never reaches pandas whole, for the company either
+    months = max(months, WINDOW_MONTHS)
+    since = month_start(month - (months - 1))
+    on_disk = any(ds.tables.loaded(t) is None for t in FUNNEL_TABLES if ds.has(t))
+    if team is None and not on_disk:
+        source = only(ds, FUNNEL_TABLES)
+    else:
+        source = scoped(ds, rep_ids, FUNNEL_TABLES, since=since)
     cut = as_of(source, next_month_start(month))
     opps = cut["opportunities"]
-    opps = opps[opps["rep_id"].isin(rep_ids)].reset_index(drop=True)
+    alive = opps["closed_at"].isna() | (opps["closed_at"] >= since)  # as the months knew them
+    opps = opps[opps["rep_id"].isin(rep_ids) & alive].reset_index(drop=True)
     ids = set(opps["opportunity_id"])
     history = cut.tables.get("stage_history")
     if history is not None:
@@ -108,4 +130,4 @@ def prepare(ds: Dataset, month: pd.Period, team: str | None = None) -> FunnelDat
     if leads is not None:
         leads = leads[leads["rep_id"].isin(rep_ids)].reset_index(drop=True)
     stages = stages_in_use(ds)
-    return FunnelData(ds, cut, month, team, rep_ids, opps, history, snaps, leads, stages)
+    return FunnelData(ds, cut, month, team, rep_ids, opps, history, snaps, leads, stages, months)
