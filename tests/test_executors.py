@@ -284,3 +284,36 @@ def test_a_report_memory_that_is_not_a_size_stops_the_batch_before_it_starts(
             echo=lambda _m: None,
         )
     assert not (tmp_path / "r" / "2026-10").exists()
+
+
+def test_a_reports_kernel_gets_the_kernels_duckdb_memory(small_dataset, tmp_path, monkeypatch):
+    """The kernel of a report runs DuckDB with AEM_KERNEL_DUCKDB_MEMORY (a team's queries are
+    small; the batch's own keep AEM_DUCKDB_MEMORY): set while the notebook runs, restored after."""
+    import os
+
+    import pandas as pd
+
+    import analysis.reports.batch as batch
+    from analysis.reports.params import TeamParams
+
+    seen = {}
+
+    def execute(source, executed, parameters):
+        seen["memory"] = os.environ.get("AEM_DUCKDB_MEMORY")
+        raise ValueError("stopped after the kernel's settings (test)")
+
+    monkeypatch.setenv("AEM_DUCKDB_MEMORY", "3GB")
+    monkeypatch.setattr(batch, "execute_notebook", execute)
+    result = batch.render_team(
+        TeamParams(team_id="bangkok"),
+        pd.Period("2026-10", "M"),
+        small_dataset,
+        "builtin",
+        scope_name="Bangkok",
+        content_hash="x",
+        reports_dir=tmp_path / "r",
+        build_dir=tmp_path / "b",
+    )
+    assert not result.ok and "stopped after" in result.error
+    assert seen["memory"] == batch.KERNEL_DUCKDB_MEMORY == "512MB"
+    assert os.environ["AEM_DUCKDB_MEMORY"] == "3GB"
