@@ -548,6 +548,68 @@ def _exclusive(*folders: Path):
             fh.close()
 
 
+def _render(tasks: list, jobs: int, bar: Progress, echo: Callable[[str], None]) -> list:
+    """Every task's report (`render_team`), here or on the cluster at DASK_SCHEDULER; then how
+    many, in how long, at what rate, and the CPU time every process and kernel used."""
+    started, cpu = time.perf_counter(), []
+    results = fan_out(
+        render_team,
+        tasks,
+        jobs,
+        bar,
+        scheduler=os.environ.get("DASK_SCHEDULER"),
+        failed=_lost,
+        memory=report_memory,
+        cpu=cpu,
+    )
+    minutes = (time.perf_counter() - started) / 60
+    echo(
+        f"Rendered {len(tasks)} report(s) in {minutes:.1f} min "
+        f"({len(tasks) / minutes:.1f} reports/min); CPU time {cpu[0] / 60:.1f} min "
+        "(every process and kernel of the batch)"
+    )
+    return results
+
+
+def _kept_and_pending(
+    ds: Dataset,
+    month: pd.Period,
+    team_params: list[TeamParams],
+    renderer: str,
+    month_dir: Path,
+    force: bool,
+) -> tuple[list[TeamResult], list[TeamParams], dict[str, str]]:
+    """The reports kept as published (a team published from the same inputs, without starting a
+    worker), those to render, most expensive first, and each one's data digest.
+
+    First the reports stamped with this very dataset are kept; for the others, each team's data
+    digest (`dependencies`) is compared, so a team whose slice and company figures did not
+    change is kept too (its stamp then names this dataset, so the next run needs no digest).
+    The company's report, which compares every team, and then the teams by their deals, largest
+    first, so that the longest reports do not run alone at the end."""
+
+    def current(p: TeamParams, data: str | None) -> bool:
+        key = input_key(p, month, ds.content_hash, renderer, data)
+        return not force and _is_current(month_dir / p.team_id, key)
+
+    stale = {p.team_id for p in team_params if not current(p, None)}
+    teams_stale = [tid for tid in sorted(stale) if tid != COMPANY_ID]
+    digests = {COMPANY_ID: ds.content_hash, **team_digests(ds, month, teams_stale)}
+    for p in team_params:
+        if p.team_id in stale and current(p, digests[p.team_id]):
+            stale.discard(p.team_id)
+            _restamp(month_dir / p.team_id, ds.content_hash)
+    kept, pending = [], [p for p in team_params if p.team_id in stale]
+    for p in team_params:
+        if p.team_id not in stale:
+            target = month_dir / p.team_id
+            files = tuple(sorted(f for f in target.iterdir() if not f.name.startswith(".")))
+            kept.append(TeamResult(p.team_id, True, 0.0, files, skipped=True))
+    deals = team_deals(ds) if len(pending) > 1 else {}
+    pending.sort(key=lambda p: (p.team_id != COMPANY_ID, -deals.get(p.team_id, 0), p.team_id))
+    return kept, pending, digests
+
+
 @_one_batch_at_a_time
 def run_monthly(
     data_dir: Path,
@@ -631,30 +693,9 @@ def run_monthly(
     for r in bad_params:
         echo(line(r))
 
-    # a team published from the same inputs is kept as it is, without starting a worker: first
-    # the reports made from this very dataset; then, for the others, each team's data digest
-    # (`dependencies`), so a team whose slice and company figures did not change is kept too
-    def current(p: TeamParams, data: str | None) -> bool:
-        key = input_key(p, the_month, ds.content_hash, chosen, data)
-        return not force and _is_current(reports_dir / str(the_month) / p.team_id, key)
-
-    stale = {p.team_id for p in team_params if not current(p, None)}
-    teams_stale = [tid for tid in sorted(stale) if tid != COMPANY_ID]
-    digests = {COMPANY_ID: ds.content_hash, **team_digests(ds, the_month, teams_stale)}
-    for p in team_params:
-        if p.team_id in stale and current(p, digests[p.team_id]):
-            stale.discard(p.team_id)  # kept: its stamp now names this dataset, so the next run
-            _restamp(reports_dir / str(the_month) / p.team_id, ds.content_hash)  # needs no digest
-    kept, pending = [], [p for p in team_params if p.team_id in stale]
-    for p in team_params:
-        if p.team_id not in stale:
-            target = reports_dir / str(the_month) / p.team_id
-            files = tuple(sorted(f for f in target.iterdir() if not f.name.startswith(".")))
-            kept.append(TeamResult(p.team_id, True, 0.0, files, skipped=True))
-    # the most expensive first, so that the longest reports do not run alone at the end: the
-    # company's (it compares every team), then the teams by their deals, largest first
-    deals = team_deals(ds) if len(pending) > 1 else {}
-    pending.sort(key=lambda p: (p.team_id != COMPANY_ID, -deals.get(p.team_id, 0), p.team_id))
+    kept, pending, digests = _kept_and_pending(
+        ds, the_month, team_params, chosen, reports_dir / str(the_month), force
+    )
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(pending) or 1))
     echo(
         f"Rendering {len(pending)} of {len(team_params)} report(s) for {the_month} with the "
@@ -701,23 +742,7 @@ def run_monthly(
             )
             for p in pending
         ]
-        started, cpu = time.perf_counter(), []
-        results += fan_out(
-            render_team,
-            tasks,
-            jobs,
-            bar,
-            scheduler=os.environ.get("DASK_SCHEDULER"),
-            failed=_lost,
-            memory=report_memory,
-            cpu=cpu,
-        )
-        minutes = (time.perf_counter() - started) / 60
-        echo(
-            f"Rendered {len(pending)} report(s) in {minutes:.1f} min "
-            f"({len(pending) / minutes:.1f} reports/min); CPU time {cpu[0] / 60:.1f} min "
-            "(every process and kernel of the batch)"
-        )
+        results += _render(tasks, jobs, bar, echo)
     bar.close()
     defaults = load_company_params(params_dir)
     index = write_index(reports_dir, defaults.lang, defaults.buddhist_era, warn=echo)

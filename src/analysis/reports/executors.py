@@ -5,8 +5,8 @@ difference. docs/cluster.md says how to run the Dask path on a cluster.
 
 Tasks are started in the order given (the batch gives the most expensive first, so the longest
 reports do not run alone at the end). On a cluster each task declares the memory its kernel
-needs (`memory`, bytes) as the Dask resource `report_memory`, and each worker offers its own
-memory limit: a worker runs as many reports at once as fit. A task whose worker died is run once
+needs (`memory`, bytes) as the Dask resource `report_memory`, which workers started with
+`--resources report_memory=<bytes>` offer: such a worker runs as many reports at once as fit. A task whose worker died is run once
 more, alone; a second death fails it alone. `cpu_seconds` measures the CPU time the work used, in every
 process and kernel, wherever it ran.
 """
@@ -120,10 +120,11 @@ def _dask(fn, tasks, bar: Progress, scheduler: str, failed, memory, cpu) -> list
     run = uuid.uuid4().hex[:8]
     results = []
     with Client(scheduler, timeout="30s") as client:
-        offered = _offer_memory(client) if memory is not None else {}
+        offered = _declared_memory(client) if memory is not None else {}
         largest = max(offered.values(), default=0.0)
-        before = sum(client.run(cpu_seconds).values())
+        before = client.run(cpu_seconds)
         failures = _allow_one_failure(client)
+        workers = len(client.scheduler_info(n_workers=-1)["workers"])
         try:
             futures = {}
 
@@ -143,12 +144,16 @@ def _dask(fn, tasks, bar: Progress, scheduler: str, failed, memory, cpu) -> list
                     return None
                 except Exception as exc:  # it raised there
                     return failed(item, f"Dask: {type(exc).__name__}: {exc}")
+                finally:  # forgotten by the cluster: a worker that dies later holding this
+                    futures.pop(fut, None)  # result must not make Dask render it again
+                    fut.release()
 
             for i, (item, kw) in enumerate(tasks):
                 submit(i, item, kw, 0)
                 bar.started()
             again = []
-            for fut in completed(list(futures)):
+            pending = completed(list(futures))
+            for fut in pending:
                 i, item, kw = futures[fut]
                 result = outcome(fut, item)
                 if result is None:  # its worker died, maybe with another's culprit: again, alone
@@ -159,29 +164,51 @@ def _dask(fn, tasks, bar: Progress, scheduler: str, failed, memory, cpu) -> list
                 bar.finished(result)
             for i, item, kw in again:
                 bar.started()
+                _settle(client, workers)  # a worker still restarting would count as a death
                 fut = submit(i, item, kw, 1)
                 result = outcome(fut, item) or failed(item, WORKER_DIED)
                 results.append(result)
                 bar.finished(result)
-            if cpu is not None:
-                cpu.append(sum(client.run(cpu_seconds).values()) - before)
+            if cpu is not None:  # a worker started during the run counts whole; one that died, not
+                after = client.run(cpu_seconds)
+                cpu.append(
+                    sum(
+                        t - before.get(w, 0.0) if t >= before.get(w, 0.0) else t
+                        for w, t in after.items()
+                    )
+                )
         finally:
             _restore_failures(client, failures)
     return results
 
 
-def _offer_memory(client) -> dict[str, float]:
-    """Make every worker offer its memory limit (bytes; the machine's memory where it has none)
-    as the `RESOURCE` its tasks take; returns worker address -> bytes offered."""
+def _declared_memory(client) -> dict[str, float]:
+    """Worker address -> the `RESOURCE` it declares (bytes), for the workers started with
+    `--resources report_memory=<bytes>`; empty when none is (then a worker runs one report per
+    thread, as before). Declared at start, the resource comes back with a worker restarted after
+    dying; offered by the client instead, it did not, and the reports waiting for it waited for
+    ever (Dask does not look again at a task no worker could take when a worker's resources
+    change)."""
+    workers = client.scheduler_info(n_workers=-1)["workers"]
+    return {
+        addr: float(w["resources"][RESOURCE])
+        for addr, w in workers.items()
+        if RESOURCE in (w.get("resources") or {})
+    }
 
-    async def offer(dask_worker):
-        import psutil
 
-        limit = float(dask_worker.memory_manager.memory_limit or psutil.virtual_memory().total)
-        await dask_worker.set_resources(**{RESOURCE: limit})
-        return limit
+def _settle(client, workers: int, timeout: float = 120.0) -> None:
+    """Wait until the cluster has its `workers` again (a nanny restarts one that died) and a
+    moment more: a task sent while a dead worker is still being replaced can be counted among
+    that worker's victims, which with `allowed_failures` 0 fails it."""
+    import time
 
-    return client.run(offer)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len(client.scheduler_info(n_workers=-1)["workers"]) >= workers:
+            break
+        time.sleep(0.5)
+    time.sleep(2.0)
 
 
 def _allow_one_failure(client) -> int | None:
