@@ -81,6 +81,10 @@ class Tables(Mapping[str, pd.DataFrame]):
         """The Parquet file of a table not yet in memory."""
         return self._lazy[name]
 
+    def lazy(self, name: str) -> bool:
+        """Whether the table came from a file left on disk (`file`), loaded since or not."""
+        return name in self._lazy
+
     def rows(self, name: str) -> int:
         """The table's row count, without reading a table still on disk."""
         frame = self._frames.get(name)

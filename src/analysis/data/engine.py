@@ -164,6 +164,7 @@ class _Tables(Protocol):
     def __iter__(self) -> Iterator[str]: ...
     def loaded(self, name: str) -> pd.DataFrame | None: ...
     def file(self, name: str) -> Path: ...
+    def lazy(self, name: str) -> bool: ...
     def trim(self, name: str) -> frozenset[str] | None: ...
 
 
@@ -171,18 +172,23 @@ class _Dataset(Protocol):
     tables: _Tables
 
 
-def connect(ds: _Dataset, tables: list[str] | None = None) -> duckdb.DuckDBPyConnection:
+def connect(
+    ds: _Dataset, tables: list[str] | None = None, *, files_first: bool = False
+) -> duckdb.DuckDBPyConnection:
     """A connection with a view named after each table of `ds` (or only `tables`).
 
     Tables in memory are registered as pandas frames (not copied); tables of a lazy dataset that
-    have not been loaded are views over their Parquet files.
+    have not been loaded are views over their Parquet files. With `files_first`, a lazy table
+    is read from its file even when this process has loaded it (what the views hold then does
+    not depend on which tables happened to be loaded: `reports.dependencies` hashes them).
     """
     con = new_connection()
     for name in ds.tables:
         if tables is not None and name not in tables:
             continue
         frame = ds.tables.loaded(name)
-        if frame is None:
+        on_disk = frame is None or (files_first and ds.tables.lazy(name))
+        if on_disk:
             create_parquet_view(con, name, ds.tables.file(name), ds.tables.trim(name))
         else:
             con.register(name, for_duckdb(frame))

@@ -48,24 +48,12 @@ _ROWS = {
 _WHOLE = ("teams", "reps")  # in `company_facts`: every report reads them
 
 
-def _connect(ds: Dataset):
-    """A connection with a view of each table: over its file wherever the dataset has one (so
-    the digest does not depend on which tables this process happened to load), else the frame."""
-    con = engine.new_connection()
-    for name in ds.tables:
-        try:
-            engine.create_parquet_view(con, name, ds.tables.file(name), ds.tables.trim(name))
-        except KeyError:
-            con.register(name, engine.for_duckdb(ds.tables.loaded(name)))
-    return con
-
-
 def slice_digests(ds: Dataset) -> dict[str, dict[str, list]]:
     """team -> table -> [rows, sum of the rows' 64-bit hashes mod 2**64, as text]: the content of
     each team's slice (`data.scoped`'s rule), independent of row order."""
     from analysis.data.contract import TABLES
 
-    con = _connect(ds)
+    con = engine.connect(ds, files_first=True)  # the files, whichever tables are loaded here
     out: dict[str, dict[str, list]] = {}
     try:
         con.execute("CREATE TEMP TABLE rt AS SELECT rep_id, team_id FROM reps")
