@@ -6,9 +6,9 @@ difference. docs/cluster.md says how to run the Dask path on a cluster.
 Tasks are started in the order given (the batch gives the most expensive first, so the longest
 reports do not run alone at the end). On a cluster each task declares the memory its kernel
 needs (`memory`, bytes) as the Dask resource `report_memory`, which workers started with
-`--resources report_memory=<bytes>` offer: such a worker runs as many reports at once as fit. A task whose worker died is run once
-more, alone; a second death fails it alone. `cpu_seconds` measures the CPU time the work used, in every
-process and kernel, wherever it ran.
+`--resources report_memory=<bytes>` offer: such a worker runs as many reports at once as fit.
+A task whose worker died is run once more, alone; a second death fails it alone. `cpu_seconds`
+measures the CPU time the work used, in every process and kernel, wherever it ran.
 """
 
 from __future__ import annotations
@@ -124,7 +124,6 @@ def _dask(fn, tasks, bar: Progress, scheduler: str, failed, memory, cpu) -> list
         largest = max(offered.values(), default=0.0)
         before = client.run(cpu_seconds)
         failures = _allow_one_failure(client)
-        workers = len(client.scheduler_info(n_workers=-1)["workers"])
         try:
             futures = {}
 
@@ -164,7 +163,6 @@ def _dask(fn, tasks, bar: Progress, scheduler: str, failed, memory, cpu) -> list
                 bar.finished(result)
             for i, item, kw in again:
                 bar.started()
-                _settle(client, workers)  # a worker still restarting would count as a death
                 fut = submit(i, item, kw, 1)
                 result = outcome(fut, item) or failed(item, WORKER_DIED)
                 results.append(result)
@@ -195,20 +193,6 @@ def _declared_memory(client) -> dict[str, float]:
         for addr, w in workers.items()
         if RESOURCE in (w.get("resources") or {})
     }
-
-
-def _settle(client, workers: int, timeout: float = 120.0) -> None:
-    """Wait until the cluster has its `workers` again (a nanny restarts one that died) and a
-    moment more: a task sent while a dead worker is still being replaced can be counted among
-    that worker's victims, which with `allowed_failures` 0 fails it."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if len(client.scheduler_info(n_workers=-1)["workers"]) >= workers:
-            break
-        time.sleep(0.5)
-    time.sleep(2.0)
 
 
 def _allow_one_failure(client) -> int | None:
