@@ -57,6 +57,8 @@ def test_a_printed_number_does_not_depend_on_the_order_it_was_summed_in():
     assert fmt_percent(-0.00049) == "0.0%" and fmt_number(-0.4) == "0"
     assert fmt_currency(2.5) == "฿3" and fmt_currency(-2.5) == "-฿3"
     assert fmt_number(1234567890123.4) == "1,234,567,890,123"
+    # nothing to round in an infinity: printed as before the rounding, not an error
+    assert (fmt_number(float("inf")), fmt_percent(float("-inf"))) == ("inf", "-inf%")
 
 
 def test_months_and_dates():

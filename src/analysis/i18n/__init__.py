@@ -166,8 +166,10 @@ def rounded(value, digits: int = 0) -> Decimal:
     ('2.68', '1234567890123', '1')
     """
     value = float(value)
-    if value == 0 or not math.isfinite(value):
-        return Decimal(value).quantize(Decimal(1).scaleb(-digits))
+    if not math.isfinite(value):  # nothing to round: infinity stays itself
+        return Decimal(value)
+    if value == 0:
+        return Decimal(0).quantize(Decimal(1).scaleb(-digits))
     keep = max(digits, 11 - math.floor(math.log10(abs(value))))
     snapped = Decimal(repr(round(value, keep)))
     return snapped.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
@@ -176,10 +178,13 @@ def rounded(value, digits: int = 0) -> Decimal:
 def _fixed(value, digits: int, signed: bool = False) -> str:
     """`rounded` with thousands separators; a value that rounds to zero has no sign ("0.0",
     "+0.0" when `signed`, never "-0.0")."""
+    sign = "+" if signed else ""
     d = rounded(value, digits)
+    if not d.is_finite():  # as a float prints it ("inf"), as before
+        return f"{float(value):{sign},.{digits}f}"
     if d == 0:
         d = abs(d)
-    return f"{d:{'+' if signed else ''},.{digits}f}"
+    return f"{d:{sign},.{digits}f}"
 
 
 def fmt_number(value, lang: Lang = "en", digits: int = 0, signed: bool = False) -> str:
