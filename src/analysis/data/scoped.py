@@ -24,7 +24,7 @@ from analysis.data import engine
 from analysis.data.contract import TABLES
 from analysis.data.dataset import Dataset, Tables, typed
 
-__all__ = ["scoped", "scope_rule", "only", "window_rule"]
+__all__ = ["scoped", "scope_rule", "only", "window_rule", "team_deals", "team_groups"]
 
 # table -> (its column, the scoped table and column its values must come from)
 _BY = {
@@ -130,6 +130,36 @@ def only(ds: Dataset, tables: Collection[str]) -> Dataset:
     lazy = {n: t.file(n) for n in t if n in tables and t.loaded(n) is None}
     trim = {n: t.trim(n) for n in lazy if t.trim(n) is not None}
     return replace(ds, tables=Tables(frames, lazy=lazy, trim=trim), content_hash="")
+
+
+def team_deals(ds: Dataset) -> dict[str, int]:
+    """team id -> its deals (all of them): what a team's report costs grows with them, so the
+    batch starts the largest teams first (counted in DuckDB; no row reaches pandas)."""
+    con = engine.connect(ds, ["opportunities", "reps"])
+    try:
+        rows = con.execute(
+            "SELECT r.team_id, count(*) FROM opportunities o JOIN reps r USING (rep_id) GROUP BY 1"
+        ).fetchall()
+    finally:
+        con.close()
+    return {team: int(n) for team, n in rows}
+
+
+def team_groups(ds: Dataset, most_deals: int) -> list[list[str]]:
+    """Every team, in id order, packed into groups of at most `most_deals` deals (a larger team
+    alone): a company-wide analysis that reads deals into pandas reads one group at a time, so its
+    memory follows `most_deals`, not the company's size."""
+    deals = team_deals(ds)
+    groups: list[list[str]] = [[]]
+    total = 0
+    for team in sorted(ds["teams"]["team_id"]):
+        n = deals.get(team, 0)
+        if groups[-1] and total + n > most_deals:
+            groups.append([])
+            total = 0
+        groups[-1].append(team)
+        total += n
+    return groups
 
 
 def _rows(ds: Dataset, con, name: str, memo: dict, since=None) -> pd.DataFrame:

@@ -33,6 +33,7 @@ from analysis import __version__
 from analysis.data import postgres
 from analysis.data.cache import code_digest
 from analysis.data.dataset import Dataset, load_dataset
+from analysis.data.scoped import team_deals
 from analysis.i18n import fmt_month, shorten, t
 from analysis.metrics.kpis import shared_kpi_table
 from analysis.paths import (
@@ -43,7 +44,7 @@ from analysis.paths import (
     REPORTS_DIR,
     TEMPLATES_DIR,
 )
-from analysis.reports.dependencies import team_deals, team_digests
+from analysis.reports.dependencies import team_digests
 from analysis.reports.executors import fan_out
 from analysis.reports.params import (
     COMPANY_ID,

@@ -32,7 +32,7 @@ import pandas as pd
 from analysis.data import engine
 from analysis.data.dataset import Dataset
 
-__all__ = ["team_digests", "slice_digests", "company_facts", "team_deals"]
+__all__ = ["team_digests", "slice_digests", "company_facts"]
 
 # table -> SQL giving (team_id, the table's row as `x`) for every team whose slice holds the row;
 # `rt` is reps (rep_id, team_id), `acc` the accounts of each team (owned or dealt with)
@@ -83,19 +83,6 @@ def slice_digests(ds: Dataset) -> dict[str, dict[str, list]]:
     finally:
         con.close()
     return out
-
-
-def team_deals(ds: Dataset) -> dict[str, int]:
-    """team id -> its deals (all of them): what a team's report costs grows with them, so the
-    batch starts the largest teams first (counted in DuckDB; no row reaches pandas)."""
-    con = engine.connect(ds, ["opportunities", "reps"])
-    try:
-        rows = con.execute(
-            "SELECT r.team_id, count(*) FROM opportunities o JOIN reps r USING (rep_id) GROUP BY 1"
-        ).fetchall()
-    finally:
-        con.close()
-    return {team: int(n) for team, n in rows}
 
 
 def _frame_digest(frame: pd.DataFrame) -> str:
