@@ -334,7 +334,7 @@ def company(forecast_ds):
     return data, F.forecast_scope(data, None, FAST)
 
 
-def test_forecast_result_shape(company):
+def test_forecast_result_shape(forecast_ds, company):
     data, r = company
     assert r.prophet_status == "ok" and r.notes == []
     assert set(r.forecast["model"]) == set(F.MODELS)
@@ -345,10 +345,13 @@ def test_forecast_result_shape(company):
     overall = r.metrics[r.metrics["h"].eq(0)].set_index("model")
     assert set(overall.index) == set(F.MODELS)
     assert overall["coverage_80"].between(0, 1).all()
-    # the company's history is the KPI engine's revenue
+    # the company's history is the KPI engine's revenue, on the data as it was at the month's end
+    from analysis.metrics.asof import as_of
     from analysis.metrics.kpis import kpi_table
+    from analysis.months import next_month_start
 
-    k = kpi_table(data.ds, [data.month], level="company")
+    cut = as_of(forecast_ds, next_month_start(data.month))
+    k = kpi_table(cut, [data.month], level="company")
     assert r.history["revenue"].iloc[-1] == pytest.approx(k["revenue"].iloc[0])
     team_sum = sum(
         F.forecast_scope(data, t, replace(FAST, folds=3)).history["revenue"].iloc[-1]

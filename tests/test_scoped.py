@@ -168,6 +168,55 @@ def test_a_teams_forecast_reads_no_other_teams_rows_and_forecasts_what_it_did(pa
         forecast.forecast_scope(data, None, options)
 
 
+def test_the_companys_forecast_reads_a_group_of_teams_at_a_time_and_forecasts_what_it_did(
+    parquet, monkeypatch
+):
+    """The company's forecast inputs are read a group of teams at a time (`group_deals`): each
+    read holds only its group's deals, no more of them than the budget (or one team's), every
+    deal is read once, and the company's forecast, backtest, metrics and category roll-up equal
+    those made from every deal at once."""
+    from analysis import forecast
+    from analysis.forecast import inputs
+
+    monkeypatch.setenv("AEM_CACHE_DIR", "off")
+    lazy, eager = load_dataset(parquet, lazy=True), load_dataset(parquet, lazy=False)
+    month = eager.latest_complete_month
+    team_of = eager["reps"].set_index("rep_id")["team_id"]
+    per_team = eager["opportunities"]["rep_id"].map(team_of).value_counts()
+    assert len(per_team) >= 2
+    budget = int(per_team.max())  # by hand: a group holds at most the largest team's deals
+    reads = []
+
+    def spy(ds, rep_ids, tables=None, **kw):
+        out = scoped(ds, rep_ids, tables, **kw)
+        reads.append((set(team_of[list(rep_ids)]), out["opportunities"]["rep_id"].map(team_of)))
+        return out
+
+    monkeypatch.setattr(inputs, "scoped", spy)
+    data = forecast.prepare(lazy, month, group_deals=budget)
+    loaded = {t for t in lazy.tables if lazy.tables.loaded(t) is not None}
+    assert loaded <= {"teams", "reps"}, loaded
+    assert len(reads) >= 2
+    for group, deals in reads:
+        assert set(deals) <= group and len(deals) <= budget
+    assert sum(len(deals) for _, deals in reads) == len(eager["opportunities"])
+    monkeypatch.setattr(inputs, "scoped", scoped)
+    whole = forecast.prepare(eager, month)
+    for part in ("revenue", "pipeline", "won"):
+        a, b = getattr(data, part), getattr(whole, part)
+        key = ["scope_id", "month"] if part == "revenue" else ["opportunity_id"]
+        key += ["origin"] if part == "pipeline" else []
+        a, b = (f.sort_values(key, ignore_index=True) for f in (a, b))
+        pd.testing.assert_frame_equal(a, b, obj=part)
+    options = forecast.ForecastOptions(samples=200, folds=4)
+    mine, at_once = (forecast.forecast_scope(d, None, options) for d in (data, whole))
+    for part in ("forecast", "backtest", "metrics"):
+        pd.testing.assert_frame_equal(getattr(mine, part), getattr(at_once, part), obj=part)
+    pd.testing.assert_frame_equal(
+        forecast.category_rollup(data), forecast.category_rollup(whole), obj="categories"
+    )
+
+
 def test_the_effects_read_only_small_tables_and_count_negotiations_as_the_cut_does(
     parquet, monkeypatch
 ):

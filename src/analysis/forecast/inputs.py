@@ -7,17 +7,18 @@ with each deal's stage as it was then. The dataset is cut at the end of the mont
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from analysis.data.contract import OPEN_STAGES
 from analysis.data.dataset import Dataset
-from analysis.data.scoped import only, scoped
+from analysis.data.scoped import only, scoped, team_groups
 from analysis.forecast.models import (
     DUE_BUCKETS,
 )
-from analysis.metrics.asof import as_of, known_from, stage_at
+from analysis.metrics.asof import as_of, known_from, latest_before, stage_at
 from analysis.metrics.kpis import kpi_table, open_pipeline, scope_reps
 from analysis.months import month_range, next_month_start
 
@@ -34,41 +35,90 @@ FORECAST_TABLES = (
 )
 
 
+# The company's inputs are gathered a group of teams at a time (`data.scoped.team_groups`), so
+# the deals, their stage history and snapshots in pandas at once are at most about this many
+# deals' worth, whatever the company's size (issue 21: the 300-team benchmark company's 5M deals
+# read at once took 9.5 GB).
+GROUP_DEALS = 400_000
+
+
 @dataclass
 class ForecastData:
     """The inputs of every scope's forecast, computed once by `prepare` (or of one team's)."""
 
-    ds: Dataset
+    ds: Dataset  # cut at the month's end: one team's rows, or (company) the teams and reps only
     month: pd.Period
     revenue: pd.DataFrame  # scope_id, month, revenue, quota (teams and "company")
-    pipeline: pd.DataFrame  # opportunity_id, team_id, origin, amount, stage, due (months ahead)
+    # opportunity_id, team_id, origin, amount, stage, due (months ahead), and category: the
+    # deal's forecast category as recorded at the month's end (rows of the month's own end only)
+    pipeline: pd.DataFrame
     won: pd.DataFrame  # opportunity_id, team_id, created, closed (month ordinals), amount
     team: str | None = None  # the one team prepared for (`prepare(..., team)`), else every scope
+    categories: bool = False  # the deals carry forecast categories
 
 
-def prepare(ds: Dataset, month: pd.Period, team: str | None = None) -> ForecastData:
+def prepare(
+    ds: Dataset, month: pd.Period, team: str | None = None, *, group_deals: int = GROUP_DEALS
+) -> ForecastData:
     """Revenue and quota per team and month (the KPI engine's `revenue` and `quota`) up to `month`
     plus the quota of the following quarters, and the open pipeline at every month end.
 
     The dataset is first cut at the end of `month` (`asof.as_of`): nothing later is read, except
     the quotas, which are a plan made in advance. With `team`, only that team's rows are read
     (`data.scoped`, in DuckDB for tables on disk) and only that team can be forecast from the
-    result; without, every team and the company."""
+    result; without, every team and the company, read a group of teams of at most `group_deals`
+    deals at a time. Revenue and quota are sums over reps, and every rep is in one team, so the
+    company's are the sums of its teams'; every other input is a row per deal, which belongs to
+    one team."""
     month = pd.Period(month, "M")
     first = min(ds.first_month, month)  # the company's: a team's months span the same range
-    if team is None:
-        ds = only(ds, FORECAST_TABLES)  # no other table is read
-    else:
-        ds = scoped(ds, set(scope_reps(ds, team)["rep_id"]), FORECAST_TABLES)
+    if team is not None:
+        scope_reps(ds, team)  # validates the id
+        part = _part(ds, month, first, [team])
+        return ForecastData(
+            part.ds, month, part.revenue, part.pipeline, part.won, team, part.categories
+        )
+    # each group's tables are let go once its rows are made (only the rows are kept)
+    parts = [
+        _part(ds, month, first, group)._replace(ds=None) for group in team_groups(ds, group_deals)
+    ]
+    teams = pd.concat([p.revenue for p in parts], ignore_index=True)
+    company = (
+        teams.groupby("month", sort=True)[["revenue", "quota"]]
+        .sum(min_count=1)
+        .reset_index()
+        .assign(scope_id="company")
+    )
+    revenue = pd.concat([teams, company[teams.columns]], ignore_index=True)
+    people = as_of(only(ds, ("teams", "reps")), next_month_start(month))
+    return ForecastData(
+        people,
+        month,
+        revenue,
+        _concat([p.pipeline for p in parts]),
+        _concat([p.won for p in parts]),
+        categories=any(p.categories for p in parts),
+    )
+
+
+class _Part(NamedTuple):
+    ds: Dataset | None
+    revenue: pd.DataFrame
+    pipeline: pd.DataFrame
+    won: pd.DataFrame
+    categories: bool
+
+
+def _part(ds: Dataset, month: pd.Period, first: pd.Period, teams: list[str]) -> _Part:
+    """The inputs of `teams`: their reps' rows only, cut at the month's end."""
+    reps = ds["reps"]
+    ds = scoped(ds, set(reps.loc[reps["team_id"].isin(teams), "rep_id"]), FORECAST_TABLES)
     ds = as_of(ds, next_month_start(month))
     opps = ds["opportunities"]
     # quotas are planned ahead: keep two quarters past the month for the quota outlook
     months = month_range(first, month + 6)
-    frames = []
-    for level in ("team", "company") if team is None else ("team",):
-        k = kpi_table(ds, months, level=level)[["scope_id", "month", "revenue", "quota"]]
-        frames.append(k)
-    revenue = pd.concat(frames, ignore_index=True)
+    k = kpi_table(ds, months, level="team")[["scope_id", "month", "revenue", "quota"]]
+    revenue = k[k["scope_id"].isin(teams)].reset_index(drop=True)
     later = revenue["month"] > month
     revenue.loc[later, "revenue"] = np.nan  # nothing after M is history
 
@@ -89,6 +139,8 @@ def prepare(ds: Dataset, month: pd.Period, team: str | None = None) -> ForecastD
             ),
         }
     )
+    categories = "forecast_category" in opps and bool(opps["forecast_category"].notna().any())
+    pipeline["category"] = _category(ds, pipeline, month) if categories else None
     is_won = opps["stage"].eq("closed_won") & (opps["closed_at"] < next_month_start(month))
     w = opps[is_won]
     won = pd.DataFrame(
@@ -101,7 +153,35 @@ def prepare(ds: Dataset, month: pd.Period, team: str | None = None) -> ForecastD
             "amount": w["amount"].to_numpy(),
         }
     )
-    return ForecastData(ds, month, revenue, pipeline, won, team)
+    return _Part(ds, revenue, pipeline, won, categories)
+
+
+def _category(ds: Dataset, pipeline: pd.DataFrame, month: pd.Period) -> pd.Series:
+    """The forecast category of each deal open at the end of `month` (None on other rows): the
+    one recorded by the latest snapshot before the month's end when the snapshots carry it,
+    else the deal's current one."""
+    now = pipeline[pipeline["origin"].eq(month.ordinal)]
+    opps = ds["opportunities"].set_index("opportunity_id")["forecast_category"]
+    category = now["opportunity_id"].map(opps).to_numpy(dtype=object)
+    snaps = ds.tables.get("opportunity_snapshots")
+    if snaps is not None and snaps["forecast_category"].notna().any():
+        seen = latest_before(
+            snaps.rename(columns={"snapshot_date": "t"}),
+            "forecast_category",
+            now["opportunity_id"],
+            pd.Series(next_month_start(month), index=now.index),
+        )
+        category = np.where(seen.notna(), seen, category)
+    out = pd.Series(None, index=pipeline.index, dtype=object)
+    out[now.index] = category
+    return out
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Row frames of the groups as one (a group's empty frame has the right columns but not
+    always their types: dropped when another has rows)."""
+    full = [f for f in frames if len(f)]
+    return pd.concat(full or frames[:1], ignore_index=True)
 
 
 def _ordinals(periods: pd.Series) -> np.ndarray:

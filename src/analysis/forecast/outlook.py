@@ -9,8 +9,6 @@ import pandas as pd
 
 from analysis.data.contract import FORECAST_CATEGORIES
 from analysis.forecast.inputs import ForecastData, scope_frames
-from analysis.metrics.asof import latest_before
-from analysis.months import next_month_start
 
 __all__ = ["CATEGORY_ORDER", "category_rollup", "quarter_of", "quota_outlook"]
 
@@ -26,30 +24,18 @@ def category_rollup(data: ForecastData, team: str | None = None) -> pd.DataFrame
     expected close date falls in the quarter (overdue ones included: they are still open).
 
     The category is the one recorded by the latest snapshot before the month's end when the
-    snapshots carry it, else the deal's current category. Returns None when the dataset has no
-    forecast categories. Columns: category, deals, amount, cumulative (won + categories so far),
+    snapshots carry it, else the deal's current category (`inputs.prepare`). Returns None when
+    the dataset has no forecast categories. Columns: category, deals, amount, cumulative (won + categories so far),
     with a first row "won" (already won in the quarter).
     """
-    opps = data.ds["opportunities"]
-    if "forecast_category" not in opps or opps["forecast_category"].isna().all():
+    if not data.categories:
         return None
     scope_id, rev, pipe, _ = scope_frames(data, team)
     month = data.month
     quarter = quarter_of(month)
     left = quarter.asfreq("M", "end").ordinal - month.ordinal  # months of the quarter to come
     now = pipe[pipe["origin"].eq(month.ordinal) & (pipe["due"] <= left)]
-    category = now["opportunity_id"].map(opps.set_index("opportunity_id")["forecast_category"])
-    snaps = data.ds.tables.get("opportunity_snapshots")
-    if snaps is not None and snaps["forecast_category"].notna().any():
-        seen = latest_before(
-            snaps.rename(columns={"snapshot_date": "t"}),
-            "forecast_category",
-            now["opportunity_id"],
-            pd.Series(next_month_start(month), index=now.index),
-        )
-        category = pd.Series(
-            np.where(seen.notna(), seen, category.to_numpy()), index=now.index, dtype=object
-        )
+    category = now["category"]
     q_months = pd.period_range(quarter.asfreq("M", "start"), month, freq="M")
     booked = float(rev.set_index("month")["revenue"].reindex(q_months).fillna(0).sum())
     g = (
