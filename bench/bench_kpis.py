@@ -35,15 +35,15 @@ import pandas as pd
 import yaml
 from _results import RESULTS, Targets, save
 
+from analysis.data import engine
 from analysis.data.dataset import load_dataset
 from analysis.data.synth import SynthConfig, write_sample, write_scaled
 from analysis.metrics.kpis import KPIS, _all_months, _kpi_table, kpi_table
 from analysis.paths import PROJECT_ROOT
 
 FLOOR_SQL = Path(__file__).with_name("kpi_floor.sql")
-MEMORY_LIMIT = (
-    "4GB"  # DuckDB's limit in both processes (the project's default, analysis.data.engine)
-)
+# DuckDB's limit in both processes: the project's (analysis.data.engine, AEM_DUCKDB_MEMORY)
+MEMORY_LIMIT = engine.MEMORY_LIMIT
 
 
 def _stats(values: list[float]) -> dict:

@@ -459,7 +459,7 @@ def render_team(
 
 # DuckDB's memory in a report's kernel: a team's queries are small, and what a scan of the whole
 # company needs beyond it spills to disk. On the 300-team benchmark company a team's kernel
-# peaks at 1.16 GB with it (2.36 GB at the batch's 4 GB), for 8% more time (docs/scale.md).
+# peaks at 1.16 GB with it (2.36 GB at 4 GB), for 8% more time (docs/scale.md).
 KERNEL_DUCKDB_MEMORY = os.environ.get("AEM_KERNEL_DUCKDB_MEMORY", "512MB")
 
 
