@@ -125,12 +125,13 @@ def test_a_missed_target_fails_the_benchmark(capsys):
 
 
 def test_scale_benchmark_smoke(tmp_path):
-    """bench_scale.py runs every analysis CLI for a team and the company, each cold in a fresh
-    process, and records seconds and peak memory for each."""
+    """bench_scale.py validates the dataset, then runs every analysis CLI for a team and the
+    company, each in a fresh process with only that validation cached, and records seconds and
+    peak memory for each."""
     _, data = _smoke("scale", tmp_path)
     names = {
         f"{c} ({s})" for c in ("kpis", "funnel", "forecast", "effects") for s in ("team", "company")
-    }
+    } | {"validate"}
     assert set(data["results"]) == names
     for name, r in data["results"].items():
         assert r["seconds_median"] > 0 and 0.05 < r["peak_gb_median"] < 6, name
