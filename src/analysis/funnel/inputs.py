@@ -3,7 +3,7 @@ restricted to one team's reps (or all)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -59,7 +59,7 @@ class FunnelData:
     """The dataset as known at the end of `month`, restricted to one team's reps (or all)."""
 
     ds: Dataset  # full dataset (for the shared open-pipeline implementation)
-    cut: Dataset  # as of the end of `month`
+    cut: Dataset  # as of the end of `month`, with the rows below
     month: pd.Period
     team: str | None
     rep_ids: set[str]
@@ -114,20 +114,32 @@ def prepare(
     else:
         source = scoped(ds, rep_ids, FUNNEL_TABLES, since=since)
     cut = as_of(source, next_month_start(month))
-    opps = cut["opportunities"]
+    del source  # the rows before the cut: let go (at the company's scale they are gigabytes)
+    opps = _keep(cut["opportunities"], "rep_id", rep_ids)
     alive = opps["closed_at"].isna() | (opps["closed_at"] >= since)  # as the months knew them
-    opps = opps[opps["rep_id"].isin(rep_ids) & alive].reset_index(drop=True)
+    opps = opps if alive.all() else opps[alive].reset_index(drop=True)
     ids = set(opps["opportunity_id"])
     history = cut.tables.get("stage_history")
     if history is not None:
-        history = history[history["opportunity_id"].isin(ids)].sort_values(
+        history = _keep(history, "opportunity_id", ids).sort_values(
             ["opportunity_id", "entered_at"], kind="stable", ignore_index=True
         )
     snaps = cut.tables.get("opportunity_snapshots")
     if snaps is not None:
-        snaps = snaps[snaps["opportunity_id"].isin(ids)].reset_index(drop=True)
+        snaps = _keep(snaps, "opportunity_id", ids)
     leads = cut.tables.get("leads")
     if leads is not None:
-        leads = leads[leads["rep_id"].isin(rep_ids)].reset_index(drop=True)
+        leads = _keep(leads, "rep_id", rep_ids)
+    # the cut holds the rows kept (no second copy of the company's deals)
+    kept = {"opportunities": opps, "stage_history": history, "opportunity_snapshots": snaps}
+    kept |= {"leads": leads}
+    cut = replace(cut, tables={n: kept.get(n, frame) for n, frame in cut.tables.items()})
     stages = stages_in_use(ds)
     return FunnelData(ds, cut, month, team, rep_ids, opps, history, snaps, leads, stages, months)
+
+
+def _keep(frame: pd.DataFrame, column: str, values: set) -> pd.DataFrame:
+    """The rows of `frame` whose `column` is in `values`: `frame` itself when that is every row
+    (the company's rows are not copied)."""
+    keep = frame[column].isin(values)
+    return frame if keep.all() else frame[keep.to_numpy()].reset_index(drop=True)
