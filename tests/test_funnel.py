@@ -16,6 +16,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pandas as pd
@@ -208,6 +209,28 @@ def test_kaplan_meier_keeps_open_deals_as_censored(fd):
     ]
     assert km["survival"].to_numpy() == pytest.approx(expected)
     assert km["at_risk"].tolist() == [6, 6, 5, 4, 3, 2, 1]
+
+
+def test_kaplan_meier_counts_ties_and_many_deals_in_one_pass():
+    """Ties of events and censorings are counted at their time, and a company's worth of deals
+    (durations in seconds, so about one distinct time per deal) takes moments: the per-time loop
+    this replaced was quadratic, and the 300-team company's survival chart (1.8M deals) ran for
+    over five minutes before it was stopped."""
+    from analysis.funnel import kaplan_meier
+
+    km = kaplan_meier([2, 1, 3, 1, 2], [1, 1, 0, 0, 1])
+    assert km["t"].tolist() == [0, 1, 2, 3]
+    assert km["events"].tolist() == [0, 1, 2, 0] and km["censored"].tolist() == [0, 1, 0, 1]
+    assert km["at_risk"].tolist() == [5, 5, 3, 1]
+    assert km["survival"].to_numpy() == pytest.approx([1, 4 / 5, 4 / 5 / 3, 4 / 5 / 3])
+    n = 300_000
+    durations = np.random.default_rng(1).permutation(n) / 7.0 + 0.5  # distinct, positive
+    start = time.perf_counter()
+    km = kaplan_meier(durations, np.ones(n, dtype=bool))
+    assert time.perf_counter() - start < 5
+    # all distinct, all events: after the i-th event, S = (n - i) / n
+    assert np.allclose(km["survival"].to_numpy()[1:], (n - np.arange(1, n + 1)) / n)
+    assert km["at_risk"].tolist()[:3] == [n, n, n - 1]
 
 
 def test_lead_funnel_and_deciles(fd):

@@ -46,11 +46,11 @@ def kaplan_meier(durations, observed) -> pd.DataFrame:
         return pd.DataFrame(
             {"t": [0.0], "at_risk": [0], "events": [0], "censored": [0], "survival": [1.0]}
         )
-    order = np.argsort(d, kind="stable")
-    d, e = d[order], e[order]
-    times = np.unique(d)
-    events = np.array([np.sum(e & (d == t)) for t in times])
-    censored = np.array([np.sum(~e & (d == t)) for t in times])
+    # events and censorings per distinct time, counted in one pass (a deal's duration is in
+    # seconds, so the times are about as many as the deals)
+    times, at = np.unique(d, return_inverse=True)
+    events = np.bincount(at, weights=e, minlength=len(times)).astype("int64")
+    censored = np.bincount(at, minlength=len(times)) - events
     at_risk = len(d) - np.concatenate([[0], np.cumsum(events + censored)[:-1]])
     survival = np.cumprod(1 - events / at_risk)
     body = pd.DataFrame(
