@@ -74,7 +74,10 @@ def run_once(args: list[str], validated: Path | None = None, keep: Path | None =
             cwd=PROJECT_ROOT,
         )
         seconds = time.perf_counter() - start
-        if [p.stat().st_ino for p in copied] != inodes:
+        entries = sorted(q.name for q in Path(cache).glob("dataset-*"))
+        if [p.stat().st_ino for p in copied] != inodes or entries != sorted(
+            p.name for p in copied if p.name != ".key"
+        ):  # the validation was not the one copied (the code changed since?)
             raise SystemExit(f"error: {' '.join(args)} validated the dataset again")
     if proc.returncode != 0:
         raise SystemExit(f"error: {' '.join(args)} failed:\n{proc.stderr[-3000:]}")

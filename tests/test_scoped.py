@@ -134,6 +134,8 @@ def test_a_teams_funnel_reads_no_other_teams_rows_and_says_what_it_said(parquet,
         if team is not None:
             assert set(fd.cut["opportunities"]["rep_id"]) <= reps
             assert set(fd.cut["leads"]["rep_id"]) <= reps
+            # the month-end pipeline (the waterfall) reads the team's rows, not the files
+            assert set(fd.pipeline_source["opportunities"]["rep_id"]) <= reps
         since = pd.Timestamp(str(month - 11))  # nothing closed before the trailing year is read
         assert (fd.cut["opportunities"]["closed_at"].dropna() >= since).all()
         before = _outputs(_unscoped(eager, month, team))

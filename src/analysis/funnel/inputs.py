@@ -58,7 +58,7 @@ DAY = pd.Timedelta(days=1)
 class FunnelData:
     """The dataset as known at the end of `month`, restricted to one team's reps (or all)."""
 
-    ds: Dataset  # full dataset (for the shared open-pipeline implementation)
+    ds: Dataset  # full dataset (for the KPI engine, which needs every team's rows)
     cut: Dataset  # as of the end of `month`, with the rows below
     month: pd.Period
     team: str | None
@@ -69,6 +69,13 @@ class FunnelData:
     leads: pd.DataFrame | None
     stages: tuple[str, ...] = OPEN_STAGES  # the open stages the dataset uses (`stages_in_use`)
     months: int = WINDOW_MONTHS  # how many months back `opps` goes (`prepare`)
+    # the month-end pipeline's source (the shared open-pipeline implementation): the team's rows
+    # before the cut, read once by `prepare`; None: the full dataset (the company)
+    uncut: Dataset | None = None
+
+    @property
+    def pipeline_source(self) -> Dataset:
+        return self.ds if self.uncut is None else self.uncut
 
     def check_cohorts(self, cohorts: int) -> None:
         """A ValueError when `cohorts` creation months reach back further than `opps` does."""
@@ -114,7 +121,11 @@ def prepare(
     else:
         source = scoped(ds, rep_ids, FUNNEL_TABLES, since=since)
     cut = as_of(source, next_month_start(month))
-    del source  # the rows before the cut: let go (at the company's scale they are gigabytes)
+    # a team's rows before the cut are kept for its month-end pipeline (read again from the
+    # files, that would scan every team's); the company's are let go (they are gigabytes at its
+    # scale, and its pipeline is every row of the files anyway)
+    uncut = source if team is not None else None
+    del source
     opps = _keep(cut["opportunities"], "rep_id", rep_ids)
     alive = opps["closed_at"].isna() | (opps["closed_at"] >= since)  # as the months knew them
     opps = opps if alive.all() else opps[alive].reset_index(drop=True)
@@ -135,7 +146,9 @@ def prepare(
     kept |= {"leads": leads}
     cut = replace(cut, tables={n: kept.get(n, frame) for n, frame in cut.tables.items()})
     stages = stages_in_use(ds)
-    return FunnelData(ds, cut, month, team, rep_ids, opps, history, snaps, leads, stages, months)
+    return FunnelData(
+        ds, cut, month, team, rep_ids, opps, history, snaps, leads, stages, months, uncut
+    )
 
 
 def _keep(frame: pd.DataFrame, column: str, values: set) -> pd.DataFrame:

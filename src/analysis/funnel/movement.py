@@ -45,7 +45,7 @@ def waterfall(fd: FunnelData) -> dict:
     time, outside the balance. Both need snapshots.
     """
     m = fd.month
-    rows = open_pipeline(fd.ds, [m - 1, m], rep_ids=fd.rep_ids)
+    rows = open_pipeline(fd.pipeline_source, [m - 1, m], rep_ids=fd.rep_ids)
     start = rows[rows["month"].eq(m - 1)].set_index("opportunity_id")
     end = rows[rows["month"].eq(m)].set_index("opportunity_id")
     o = fd.opps.set_index("opportunity_id")
