@@ -13,8 +13,15 @@ peak resident memory is the largest any of its processes reached. Medians of `--
    first command after `analysis validate` (or an import, or a batch) computes it. Printed
    with the sum of 1 and 2: the same command on data never validated.
 
+3. One team's report (`python -m analysis report --teams T --month M --jobs 1 --force`) on the
+   benchmark company and on the sample (team and month the same way: the first team, the month
+   before the last), alternately, caches warm (one untimed run each first): the report's seconds
+   as the batch prints them, and its kernel's peak resident memory (the process tree sampled
+   every 0.2 s).
+
 Targets (issue 21, at scale 1): one team's command < 30 s and < 1.5 GB; the company's and the
-validation < 3 min and < 6 GB. Each prints PASS or FAIL; a miss exits 1.
+validation < 3 min and < 6 GB; a team's report kernel < 1.5 GB and its time within 1.5x of the
+same report on the sample. Each prints PASS or FAIL; a miss exits 1.
 
 Writes bench/results/scale-<timestamp>.json with machine info.
 """
@@ -22,7 +29,9 @@ Writes bench/results/scale-<timestamp>.json with machine info.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -36,7 +45,7 @@ import pyarrow.parquet as pq
 import yaml
 from _results import RESULTS, Targets, save
 
-from analysis.data.synth import write_scaled
+from analysis.data.synth import SynthConfig, write_sample, write_scaled
 from analysis.paths import PROJECT_ROOT
 
 COMMANDS = ("kpis", "funnel", "forecast", "effects")
@@ -104,10 +113,7 @@ def main() -> int:
         if not (data / "dataset.yaml").is_file():
             print(f"generating the scale-{scale:g} company in {data} ...", flush=True)
             write_scaled(data, scale, jobs=2, progress=lambda _: None)
-        team = (
-            args.team
-            or sorted(pq.read_table(data / "teams.parquet").column("team_id").to_pylist())[0]
-        )
+        team = args.team or _first_team(data)
         month = args.month or _month_before_last(data)
         print(f"{data}: month {month}, team {team}, {runs} cold run(s) of each command")
         targets, results = Targets(smoke=args.smoke), {}
@@ -127,6 +133,9 @@ def main() -> int:
                 results[name] = _judge(targets, name, done, TARGETS[scope])
                 total = results["validate"]["seconds_median"] + results[name]["seconds_median"]
                 print(f"  on data never validated: {total:.1f} s")
+        sample = Path(tmp) / "sample"
+        write_sample(sample, SynthConfig())
+        results["report"] = _kernels(targets, {"bench": data, "sample": sample}, runs, args.smoke)
         save(
             "scale",
             {
@@ -143,6 +152,55 @@ def main() -> int:
     return targets.exit_code()
 
 
+def _report_once(data: Path, cache: Path, out: Path) -> dict:
+    """One team's report (the first team, the month before the last): its seconds, as the
+    batch prints them, and its kernel's peak resident memory."""
+    import psutil  # ipykernel's own dependency
+
+    team = _first_team(data)
+    args = [sys.executable, "-m", "analysis", "report", "--data", str(data), "--teams", team]
+    args += ["--month", _month_before_last(data), "--jobs", "1", "--force", "--renderer"]
+    args += ["builtin", "--reports", str(out / "reports"), "--build", str(out / "build")]
+    env = {**os.environ, "AEM_CACHE_DIR": str(cache)}
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True, env=env, cwd=PROJECT_ROOT)
+    root, peak = psutil.Process(proc.pid), 0
+    while proc.poll() is None:
+        with contextlib.suppress(psutil.Error):
+            for q in root.children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    if "ipykernel" in " ".join(q.cmdline()):
+                        peak = max(peak, q.memory_info().rss)
+        time.sleep(0.2)
+    printed = proc.stdout.read()
+    found = re.search(rf"^{re.escape(team)}\s+ok\s+([0-9.]+)", printed, re.MULTILINE)
+    if proc.returncode != 0 or not found or not peak:
+        raise SystemExit(f"error: {' '.join(args)} failed:\n{printed[-3000:]}")
+    return {"seconds": float(found.group(1)), "peak_bytes": peak}
+
+
+def _kernels(targets: Targets, datasets: dict[str, Path], runs: int, smoke: bool) -> dict:
+    """A team's report on each dataset, alternately, caches warm (step 3 of the module doc)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folders = {name: Path(tmp) / name for name in datasets}
+        if not smoke:  # warm the caches: validation, KPI tables, the company's skill tests
+            for name, data in datasets.items():
+                _report_once(data, folders[name] / "cache", folders[name])
+        done = {name: [] for name in datasets}
+        for _ in range(runs):
+            for name, data in datasets.items():
+                done[name].append(_report_once(data, folders[name] / "cache", folders[name]))
+    sec = {n: statistics.median(r["seconds"] for r in d) for n, d in done.items()}
+    gb = statistics.median(r["peak_bytes"] for r in done["bench"]) / 1024**3
+    ratio = sec["bench"] / sec["sample"]
+    print(
+        f"a team's report: {sec['bench']:.1f} s, kernel peak {gb:.2f} GB; on the sample "
+        f"{sec['sample']:.1f} s: {ratio:.2f}x"
+    )
+    targets.check("team report kernel memory", gb, "<", 1.5, " GB")
+    targets.check("team report time / sample's", ratio, "<=", 1.5, "x")
+    return {"runs": done, "seconds_median": sec, "kernel_peak_gb_median": gb, "ratio": ratio}
+
+
 def _judge(targets: Targets, name: str, done: list[dict], target: tuple[float, float]) -> dict:
     sec = statistics.median(r["seconds"] for r in done)
     gb = statistics.median(r["peak_bytes"] for r in done) / 1024**3
@@ -150,6 +208,14 @@ def _judge(targets: Targets, name: str, done: list[dict], target: tuple[float, f
     targets.check(f"{name} seconds", sec, "<", target[0], " s")
     targets.check(f"{name} memory", gb, "<", target[1], " GB")
     return {"runs": done, "seconds_median": sec, "peak_gb_median": gb}
+
+
+def _first_team(data: Path) -> str:
+    """The first team id of a dataset (Parquet or CSV)."""
+    parquet = data / "teams.parquet"
+    if parquet.is_file():
+        return sorted(pq.read_table(parquet).column("team_id").to_pylist())[0]
+    return sorted(pd.read_csv(data / "teams.csv", dtype=str)["team_id"])[0]
 
 
 def _month_before_last(data: Path) -> str:

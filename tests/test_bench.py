@@ -132,7 +132,11 @@ def test_scale_benchmark_smoke(tmp_path):
     names = {
         f"{c} ({s})" for c in ("kpis", "funnel", "forecast", "effects") for s in ("team", "company")
     } | {"validate"}
+    report = data["results"].pop("report")  # a team's report on the company and on the sample
     assert set(data["results"]) == names
     for name, r in data["results"].items():
         assert r["seconds_median"] > 0 and 0.05 < r["peak_gb_median"] < 6, name
-    assert len(data["verdicts"]) == 2 * len(names)
+    assert set(report["seconds_median"]) == {"bench", "sample"}
+    assert min(report["seconds_median"].values()) > 0 and 0.05 < report["kernel_peak_gb_median"] < 6
+    assert report["ratio"] == report["seconds_median"]["bench"] / report["seconds_median"]["sample"]
+    assert len(data["verdicts"]) == 2 * len(names) + 2
