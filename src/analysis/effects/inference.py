@@ -176,6 +176,8 @@ def staggered_did(
     col = np.searchsorted(events, event)
 
     def estimate(t_rows, t_cols, c_weights):
+        """The estimate for treated rows and event columns (..., treated) and control weights
+        (..., reps): one, or a batch of resamples at once (a leading axis on all three)."""
         n = {w: sums["n", w][t_rows, t_cols] for w in ("pre", "post")}
         ok = (n["pre"] > 0) & (n["post"] > 0)
         rate = {
@@ -183,12 +185,15 @@ def staggered_did(
             for w in ("pre", "post")
         }
         ctrl = {
-            w: (c_weights @ sums["w", w]) / np.where((c := c_weights @ sums["n", w]) > 0, c, np.nan)
+            w: np.take_along_axis(
+                (c_weights @ sums["w", w])
+                / np.where((c := c_weights @ sums["n", w]) > 0, c, np.nan),
+                t_cols,
+                axis=-1,
+            )
             for w in ("pre", "post")
-        }  # (..., events)
-        d = did_cells(
-            rate["pre"], rate["post"], ctrl["pre"][..., t_cols], ctrl["post"][..., t_cols]
-        )
+        }  # (..., treated): the controls' rate at each treated rep's event
+        d = did_cells(rate["pre"], rate["post"], ctrl["pre"], ctrl["post"])
         d = np.where(ok, d, np.nan)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # no usable rep: NaN, dropped later
@@ -207,22 +212,22 @@ def staggered_did(
     cw = np.zeros((n_boot, wins.shape[0]))
     picks = rng.integers(0, len(control_rows), (n_boot, len(control_rows)))
     np.add.at(cw, (np.repeat(np.arange(n_boot), len(control_rows)), control_rows[picks].ravel()), 1)
-    boot = np.array(
-        [estimate(treated_rows[t_idx[b]], col[t_idx[b]], cw[b])[0] for b in range(n_boot)]
-    )
+    boot = estimate(treated_rows[t_idx], col[t_idx], cw)[0]  # every resample at once
     boot = boot[np.isfinite(boot)]
     out["se"] = se = float(np.std(boot, ddof=1))
     half = stats.t.ppf(0.975, n_used - 1) * se
     out["ci_low"], out["ci_high"] = float(point) - half, float(point) + half
     # permutation: the same event months given to random reps of the pool
+    # (drawn in the order of one permutation after another, then estimated all at once)
     pool = np.concatenate([treated_rows, control_rows])
-    null = np.empty(n_perm)
+    chosen = np.empty((n_perm, len(treated_rows)), dtype=treated_rows.dtype)
+    cols = np.empty((n_perm, len(col)), dtype=col.dtype)
+    w = np.zeros((n_perm, wins.shape[0]))
     for b in range(n_perm):
         perm = rng.permutation(pool)
-        chosen, rest = perm[: len(treated_rows)], perm[len(treated_rows) :]
-        w = np.zeros(wins.shape[0])
-        w[rest] = 1.0
-        null[b] = estimate(chosen, rng.permutation(col), w)[0]
+        chosen[b], w[b, perm[len(treated_rows) :]] = perm[: len(treated_rows)], 1.0
+        cols[b] = rng.permutation(col)
+    null = estimate(chosen, cols, w)[0]
     null = null[np.isfinite(null)]
     out["p"] = float((1 + np.sum(np.abs(null) >= abs(point))) / (1 + len(null)))
     return out

@@ -25,8 +25,8 @@ def category_rollup(data: ForecastData, team: str | None = None) -> pd.DataFrame
 
     The category is the one recorded by the latest snapshot before the month's end when the
     snapshots carry it, else the deal's current category (`inputs.prepare`). Returns None when
-    the dataset has no forecast categories. Columns: category, deals, amount, cumulative (won + categories so far),
-    with a first row "won" (already won in the quarter).
+    the dataset has no forecast categories. Columns: category, deals, amount, cumulative (won +
+    categories so far), with a first row "won" (already won in the quarter).
     """
     if not data.categories:
         return None
