@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.forecast import combine as C
-from analysis.forecast.inputs import ForecastData, scope_frames
+from analysis.forecast.inputs import ForecastData, concat_rows, scope_frames
 from analysis.forecast.models import (
     ForecastOptions,
     PipelineArrays,
@@ -118,15 +118,7 @@ def _models_at(
 
 
 def _stack(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    return _concat([f.assign(model=m) for m, f in frames.items()])
-
-
-def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """The frames' rows, leaving out the empty ones: pandas 3 concatenates an empty frame's
-    untyped columns as object, which made a short history's forecast (no statistical model, no
-    combination) a frame of objects that matplotlib cannot draw."""
-    full = [f for f in frames if len(f)]
-    return pd.concat(full or frames[:1], ignore_index=True)
+    return concat_rows([f.assign(model=m) for m, f in frames.items()])
 
 
 def _combined_at(
@@ -151,13 +143,13 @@ def _with_combined_and_blend(
     on the errors `seen` by then (no blend without a pipeline model). (frames, members, band
     scale, blend weights)"""
     combined, members, scale = _combined_at(frames, seen, scales)
-    frames = _concat([frames, combined.assign(model="combined")])
+    frames = concat_rows([frames, combined.assign(model="combined")])
     weights = C.blend_weights(seen, horizon)
     if "pipeline" not in set(frames["model"]):
         return frames, members, scale, weights.iloc[:0]
     if combined.empty or not statistical_ok:
         weights["weight"] = np.where(weights["model"].eq("pipeline"), 1.0, 0.0)
-    frames = _concat([frames, C.blend(frames, weights).assign(model="blend")])
+    frames = concat_rows([frames, C.blend(frames, weights).assign(model="blend")])
     return frames, members, scale, weights
 
 

@@ -22,7 +22,7 @@ from analysis.metrics.asof import as_of, known_from, latest_before, stage_at
 from analysis.metrics.kpis import kpi_table, open_pipeline, scope_reps
 from analysis.months import month_range, next_month_start
 
-__all__ = ["ForecastData", "prepare", "scope_frames", "FORECAST_TABLES"]
+__all__ = ["ForecastData", "prepare", "scope_frames", "concat_rows", "FORECAST_TABLES"]
 
 # what one team's forecast reads of the dataset (`data.scoped`)
 FORECAST_TABLES = (
@@ -95,8 +95,8 @@ def prepare(
         people,
         month,
         revenue,
-        _concat([p.pipeline for p in parts]),
-        _concat([p.won for p in parts]),
+        concat_rows([p.pipeline for p in parts]),
+        concat_rows([p.won for p in parts]),
         categories=any(p.categories for p in parts),
     )
 
@@ -177,9 +177,11 @@ def _category(ds: Dataset, pipeline: pd.DataFrame, month: pd.Period) -> pd.Serie
     return out
 
 
-def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Row frames of the groups as one (a group's empty frame has the right columns but not
-    always their types: dropped when another has rows)."""
+def concat_rows(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The frames' rows as one frame, leaving out the empty ones (the first is kept when all
+    are): pandas 3 concatenates an empty frame's untyped columns as object, which made a short
+    history's forecast (no statistical model, no combination) a frame of objects that
+    matplotlib cannot draw, and would do the same to a group of teams without deals."""
     full = [f for f in frames if len(f)]
     return pd.concat(full or frames[:1], ignore_index=True)
 
