@@ -142,8 +142,12 @@ def prepare(
     if leads is not None:
         leads = _keep(leads, "rep_id", rep_ids)
     # the cut holds the rows kept (no second copy of the company's deals)
-    kept = {"opportunities": opps, "stage_history": history, "opportunity_snapshots": snaps}
-    kept |= {"leads": leads}
+    kept = {
+        "opportunities": opps,
+        "stage_history": history,
+        "opportunity_snapshots": snaps,
+        "leads": leads,
+    }
     cut = replace(cut, tables={n: kept.get(n, frame) for n, frame in cut.tables.items()})
     stages = stages_in_use(ds)
     return FunnelData(

@@ -151,8 +151,7 @@ def _dask(fn, tasks, bar: Progress, scheduler: str, failed, memory, cpu) -> list
                 submit(i, item, kw, 0)
                 bar.started()
             again = []
-            pending = completed(list(futures))
-            for fut in pending:
+            for fut in completed(list(futures)):
                 i, item, kw = futures[fut]
                 result = outcome(fut, item)
                 if result is None:  # its worker died, maybe with another's culprit: again, alone
