@@ -244,3 +244,33 @@ def test_bootstrap_correlation_reproduces_efron_tibshirani_law_school():
     gpa[0] = np.nan
     gaps = bootstrap_correlation(law["LSAT"], gpa, rng=np.random.default_rng(1))
     assert gaps["n"] == 14 and gaps["n_dropped"] == 1 and np.isfinite(gaps["estimate"])
+
+
+def test_spearman_bootstrap_ranks_by_counting_and_equals_scipys_ranks():
+    """The Spearman bootstrap resamples dense ranks and ranks each resample by counting
+    (`_average_ranks`), 10x faster than a sort per resample. Its ranks must be scipy's average
+    ranks, ties included, and its interval the one scipy's bootstrap gives with `rankdata`
+    on the original values and the same resamples."""
+    from analysis.effects.inference import _average_ranks, _dense_rank, spearman
+
+    rng = np.random.default_rng(3)
+    x = np.round(rng.normal(50, 10, 300), 0)  # many ties
+    y = np.round(0.4 * x + rng.normal(0, 8, 300), 1)
+    resamples = rng.integers(0, 300, (50, 300))
+    assert np.array_equal(
+        _average_ranks(_dense_rank(x)[resamples]), stats.rankdata(x[resamples], axis=-1)
+    )
+    assert np.array_equal(_average_ranks(_dense_rank(x)), stats.rankdata(x))
+    ours = bootstrap_correlation(x, y, n_resamples=400, rng=np.random.default_rng(7))
+    scipys = stats.bootstrap(
+        (x, y),
+        spearman,
+        paired=True,
+        vectorized=True,
+        n_resamples=400,
+        method="percentile",
+        rng=np.random.default_rng(7),
+    )
+    assert ours["se"] == scipys.standard_error
+    assert (ours["ci_low"], ours["ci_high"]) == tuple(scipys.confidence_interval)
+    assert ours["estimate"] == stats.spearmanr(x, y).statistic
