@@ -560,3 +560,23 @@ def test_deals_without_a_creation_date_are_kept_and_left_out_only_where_the_date
         "d2",
         "d4",
     ]
+
+
+@pytest.mark.parametrize("level", ["team", "rep"])
+def test_closing_table_equals_the_kpi_tables_columns(small_dataset, level):
+    """`closing_table` (the skill tests' panel at scale) runs only the KPI table's closing and
+    quota queries: its four columns must equal the KPI table's, including the months where a
+    deal's closing was undone later (the sample's stage history reopens deals)."""
+    from analysis.metrics.kpis import CLOSING_COLUMNS, _kpi_table, closing_table
+
+    ds = load_dataset(small_dataset)
+    months = list(pd.period_range(ds.first_month, ds.latest_complete_month, freq="M"))
+    full = _kpi_table(ds, months, level).set_index(["scope_id", "month"])
+    lean = closing_table(ds, months, level).set_index(["scope_id", "month"])
+    assert set(lean.index) <= set(full.index) and lean["deals_won"].sum() > 0
+    expected = full[list(CLOSING_COLUMNS)].astype("float64")
+    got = lean.reindex(expected.index).fillna(0.0)
+    pd.testing.assert_frame_equal(got, expected.fillna(0.0))
+    # the pairs left out are those with nothing closed and no quota
+    left_out = expected.drop(index=lean.index)
+    assert (left_out.fillna(0.0) == 0).all().all()

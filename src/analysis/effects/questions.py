@@ -49,7 +49,7 @@ from analysis.effects.inference import (
     staggered_did,
 )
 from analysis.metrics.asof import as_of
-from analysis.metrics.kpis import kpi_table, scope_reps
+from analysis.metrics.kpis import closing_table, scope_reps
 from analysis.metrics.sql import closed_as_of_sql
 from analysis.months import next_month_start
 
@@ -123,7 +123,8 @@ def prepare(ds: Dataset, month: pd.Period) -> EffectsData:
     """Cut at the end of `month` and build the rep x month panels of deals, revenue and quota.
 
     Won and closed deals, won revenue and quota per rep and month are the KPI engine's
-    (`deals_won`, `deals_lost`, `revenue`, `quota` at the rep level); a month's KPIs use only
+    (`deals_won`, `deals_lost`, `revenue`, `quota` at the rep level, `kpis.closing_table`, which
+    computes only these four); a month's KPIs use only
     what was known at its end, so they are the same on the cut dataset. Deals that reached
     negotiation (for the negotiation win rate) come from the cut stage history.
     """
@@ -134,10 +135,9 @@ def prepare(ds: Dataset, month: pd.Period) -> EffectsData:
     first = ds.first_month
     months = pd.period_range(first, month, freq="M")
     shape = (len(reps), len(months))
-    per_rep = kpi_table(ds, list(months), level="rep").set_index(["scope_id", "month"])
+    per_rep = closing_table(ds, list(months), level="rep").set_index(["scope_id", "month"])
     grid = pd.MultiIndex.from_product([reps["rep_id"], months])
-    kpis = per_rep[["deals_won", "deals_lost", "revenue", "quota"]].reindex(grid)
-    kpis = kpis.astype("float64").fillna(0.0)
+    kpis = per_rep.reindex(grid).astype("float64").fillna(0.0)
     panel = {
         "won": kpis["deals_won"].to_numpy().reshape(shape),
         "closed": (kpis["deals_won"] + kpis["deals_lost"]).to_numpy().reshape(shape),

@@ -34,11 +34,13 @@ from analysis.metrics.sql import (
     Level,
     Query,
     account_kpis,
+    closing_sums,
     event_kpis,
     month_ordinals,
     open_rows_sql,
     opportunity_kpis,
     people_kpis,
+    quota_sums,
     ratio,
     scope_month_grid,
 )
@@ -52,6 +54,7 @@ __all__ = [
     "Level",
     "kpi_table",
     "shared_kpi_table",
+    "closing_table",
     "kpis_for",
     "missing_kpis",
     "accounts_without_owners",
@@ -181,6 +184,39 @@ def shared_kpi_table(ds: Dataset, level: Level) -> pd.DataFrame | None:
             _SHARED.pop(next(iter(_SHARED)))
         _SHARED[key] = cache.memo("kpis", key, lambda: _kpi_table(ds, _all_months(ds), level))
     return _SHARED[key]
+
+
+CLOSING_COLUMNS = ("deals_won", "deals_lost", "revenue", "quota")
+
+
+def closing_table(ds: Dataset, months: Sequence[pd.Period], level: Level = "rep") -> pd.DataFrame:
+    """deals_won, deals_lost, revenue and quota per scope and month, with the KPI table's own SQL
+    (`sql.closing_sums`, `sql.quota_sums`) and none of its other KPIs: 2 s instead of 16 s for a
+    company of 5 million deals, for the analyses that need only these (the skill tests' panel).
+    Columns scope_id, month (Period) and those four; only the (scope, month) pairs with a closing
+    or a quota, so missing pairs are 0 (quota: NaN without a quotas table). Equal to the same
+    columns of `kpi_table` (a test checks it); computed once per dataset content (on-disk cache)."""
+    ords = month_ordinals(months)
+    key = (ds.content_hash, ",".join(ds.tables), level, ",".join(map(str, ords)))
+    return cache.memo("closing-table", key, lambda: _closing_table(ds, ords, level))
+
+
+def _closing_table(ds: Dataset, ords: np.ndarray, level: Level) -> pd.DataFrame:
+    q = Query(ds, ords, level)
+    try:
+        cols = closing_sums(q) | (quota_sums(q) if ds.has("quotas") else {})
+    finally:
+        q.close()
+    frame = pd.DataFrame(cols).reindex(columns=list(CLOSING_COLUMNS))
+    frame = frame[frame.index.get_level_values("month").isin(ords)]
+    frame[["deals_won", "deals_lost", "revenue"]] = frame[
+        ["deals_won", "deals_lost", "revenue"]
+    ].fillna(0.0)
+    if ds.has("quotas"):
+        frame["quota"] = frame["quota"].fillna(0.0)
+    frame = frame.reset_index()
+    frame["month"] = pd.PeriodIndex.from_ordinals(frame["month"].to_numpy(), freq="M")
+    return frame.sort_values(["scope_id", "month"], ignore_index=True)
 
 
 def _kpi_table(ds: Dataset, months: Sequence[pd.Period], level: Level) -> pd.DataFrame:

@@ -24,6 +24,8 @@ __all__ = [
     "known_from",
     "month_ordinals",
     "ratio",
+    "closing_sums",
+    "quota_sums",
     "opportunity_kpis",
     "event_kpis",
     "account_kpis",
@@ -188,26 +190,52 @@ def ratio(num: pd.Series, den: pd.Series) -> pd.Series:
     return num / den.where(den > 0)
 
 
-def opportunity_kpis(q: Query) -> dict[str, pd.Series]:
+_WON = "o.stage = 'closed_won'"
+
+
+def closing_sums(q: Query, *more: str) -> dict[str, pd.Series]:
+    """revenue, deals_won and deals_lost per scope and close month, over the months asked for,
+    M-1 and M-12 (growth), from the closings that stood at each month's end (`closings_sql`);
+    `more`: further aggregates of the same rows ('<expression> AS <name>', rows aliased o).
+    The one definition of these KPIs: the KPI table's, and `kpis.closing_table`'s for the
+    analyses that need only them."""
     sc, join = q.scope("o.rep_id")
-    won = "o.stage = 'closed_won'"
-    expansion = "o.deal_type IN ('upsell', 'cross_sell')"
-    # every close-dated KPI over M, M-1 and M-12 (growth); the grid keeps the months asked for
-    out = q.series(f"""
+    extra = "".join(f",\n            {m}" for m in more)
+    return q.series(f"""
         SELECT {sc} AS scope_id, month_ord(o.closed_at) AS m,
-            sum(o.amount) FILTER (WHERE {won}) AS revenue,
-            count(*) FILTER (WHERE {won}) AS deals_won,
-            count(*) FILTER (WHERE o.stage = 'closed_lost') AS deals_lost,
-            sum(o.amount) FILTER (WHERE {won} AND {expansion}) AS expansion_revenue,
-            avg({_CYCLE_DAYS}) FILTER (WHERE {won}) AS avg_sales_cycle_days,
-            median({_CYCLE_DAYS}) FILTER (WHERE {won}) AS median_sales_cycle_days,
-            count(*) FILTER (WHERE {won} AND {expansion})::DOUBLE / nullif(count(*) FILTER (
-                WHERE o.stage IN ('closed_won', 'closed_lost') AND {expansion}), 0)
-                AS upsell_cross_sell_win_rate
+            sum(o.amount) FILTER (WHERE {_WON}) AS revenue,
+            count(*) FILTER (WHERE {_WON}) AS deals_won,
+            count(*) FILTER (WHERE o.stage = 'closed_lost') AS deals_lost{extra}
         FROM closings o {join}
         WHERE {q.in_months("month_ord(o.closed_at)", "ext_months")}
             AND {sc} IS NOT NULL
         GROUP BY ALL""")
+
+
+def quota_sums(q: Query) -> dict[str, pd.Series]:
+    """quota per scope and month (the months asked for): the sum of its reps' quotas."""
+    sc, join = q.scope("q.rep_id")
+    return q.series(f"""
+        SELECT {sc} AS scope_id, month_ord_text(q.month) AS m, sum(q.quota_amount) AS quota
+        FROM quotas q {join}
+        WHERE {q.in_months("month_ord_text(q.month)")} AND {sc} IS NOT NULL
+        GROUP BY ALL""")
+
+
+def opportunity_kpis(q: Query) -> dict[str, pd.Series]:
+    sc, join = q.scope("o.rep_id")
+    won = _WON
+    expansion = "o.deal_type IN ('upsell', 'cross_sell')"
+    # every close-dated KPI over M, M-1 and M-12 (growth); the grid keeps the months asked for
+    out = closing_sums(
+        q,
+        f"sum(o.amount) FILTER (WHERE {won} AND {expansion}) AS expansion_revenue",
+        f"avg({_CYCLE_DAYS}) FILTER (WHERE {won}) AS avg_sales_cycle_days",
+        f"median({_CYCLE_DAYS}) FILTER (WHERE {won}) AS median_sales_cycle_days",
+        f"""count(*) FILTER (WHERE {won} AND {expansion})::DOUBLE / nullif(count(*) FILTER (
+                WHERE o.stage IN ('closed_won', 'closed_lost') AND {expansion}), 0)
+                AS upsell_cross_sell_win_rate""",
+    )
     out["_revenue_ext"] = out["revenue"]
     out |= q.series(f"""
         WITH first_won AS (
@@ -245,12 +273,7 @@ def opportunity_kpis(q: Query) -> dict[str, pd.Series]:
 def event_kpis(q: Query) -> dict[str, pd.Series]:
     ds, out = q.ds, {}
     if ds.has("quotas"):
-        sc, join = q.scope("q.rep_id")
-        out |= q.series(f"""
-            SELECT {sc} AS scope_id, month_ord_text(q.month) AS m, sum(q.quota_amount) AS quota
-            FROM quotas q {join}
-            WHERE {q.in_months("month_ord_text(q.month)")} AND {sc} IS NOT NULL
-            GROUP BY ALL""")
+        out |= quota_sums(q)
     if ds.has("csat"):
         sc, join = q.scope("c.rep_id")
         out |= q.series(f"""
