@@ -602,3 +602,33 @@ def test_quarto_reads_names_in_markdown_as_the_builtin_renderer_does(tmp_path, m
     ).stdout
     assert "Team {{< pagebreak >}} {{< meta lang >}} @smith ^up^ ~down~ 'q'" in pdf
     assert "(1) Manager:" in pdf
+
+
+def test_small_multiples_past_twelve_teams_draw_the_lowest_and_highest_and_say_so():
+    """300 teams drew 300 specks of panels in most of a minute; past MAX_PANELS teams the chart
+    draws the first and last halves of the ranking it is given (lowest attainment first), in that
+    order, and its title says how many of how many. Teams not ranked (no quota) are not drawn."""
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from analysis.reports import plots
+
+    names = [f"Team {i:02d}" for i in range(40)]
+    months = pd.PeriodIndex(["2026-08", "2026-09"], freq="M")
+    trend = pd.DataFrame(
+        [(n, m, 1e6 * (i + 1), 2e6) for i, n in enumerate(names) for m in months],
+        columns=["team_name", "month", "revenue", "quota"],
+    )
+    ranked = names[::-1][:39]  # lowest first: Team 39 ... Team 01; Team 00 has no attainment
+    fig = plots.plot_team_small_multiples(trend, lang="en", ranked=ranked)
+    shown = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    half = plots.MAX_PANELS // 2
+    assert shown == ranked[:half] + ranked[-half:]
+    assert shown[0] == "Team 39" and shown[-1] == "Team 01" and "Team 00" not in shown
+    assert fig._suptitle.get_text() == f"The {half} lowest and {half} highest of 40"
+    plt.close(fig)
+    # a company that fits draws every team, by name, without a title
+    fig = plots.plot_team_small_multiples(trend[trend["team_name"].isin(names[:5])], lang="en")
+    assert [ax.get_title() for ax in fig.axes if ax.get_visible()] == names[:5]
+    assert fig._suptitle is None
+    plt.close(fig)

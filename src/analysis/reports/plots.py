@@ -6,6 +6,7 @@ Labels come from `i18n`; the Thai-capable fonts are registered on import of this
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -87,6 +88,8 @@ setup_style()
 LABEL_CHARS = 32
 # a bar per rep or per group up to this many; past it, the lowest and highest half each
 MAX_BARS = 40
+# a small panel per team up to this many; past it, the lowest and highest half each
+MAX_PANELS = 12
 # no figure is taller than its width times this, however many rows the data has: the PDF page's
 # text area (A4 less the margins of templates/report.typ.j2, 174 x 255 mm) less a heading kept
 # with it. Taller, a figure drawn at the page's width ran off the foot of the page (the company's
@@ -624,11 +627,25 @@ def plot_forest(results: pd.DataFrame, *, lang: Lang = "en") -> Figure:
 
 
 def plot_team_small_multiples(
-    trend: pd.DataFrame, *, lang: Lang = "en", buddhist_era: bool = True, cols: int = 3
+    trend: pd.DataFrame,
+    *,
+    lang: Lang = "en",
+    buddhist_era: bool = True,
+    cols: int = 3,
+    ranked: Sequence[str] | None = None,
 ) -> Figure:
-    """Revenue (bars) against quota (line) per team, same y scale. `trend`: team_name, month,
-    revenue, quota."""
+    """Revenue (bars) against quota (line) per team, same y scale, by team name. `trend`:
+    team_name, month, revenue, quota. With more than MAX_PANELS teams, only the MAX_PANELS / 2
+    first and last of `ranked` (the names of the teams ranked, lowest attainment first; by name
+    without it) are drawn, in that order, and the figure's title says so: 300 panels were a page of specks
+    that took most of a minute to draw (the table beside the chart lists every team)."""
     teams = list(dict.fromkeys(trend.sort_values("team_name")["team_name"]))
+    cut = ""
+    if len(teams) > MAX_PANELS:
+        order = [n for n in dict.fromkeys(ranked) if n in set(teams)] if ranked else teams
+        half = MAX_PANELS // 2
+        cut = t("chart_extremes", lang, n=half, total=len(teams))
+        teams = order[:half] + order[max(half, len(order) - half) :]
     rows = -(-len(teams) // cols)
     fig, axes = plt.subplots(
         rows,
@@ -660,4 +677,6 @@ def plot_team_small_multiples(
         sns.despine(ax=ax)
     for ax in list(axes.flat)[len(teams) :]:
         ax.set_visible(False)
+    if cut:
+        fig.suptitle(cut[:1].upper() + cut[1:], fontsize=9, x=0.0, ha="left")
     return fig

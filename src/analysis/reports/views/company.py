@@ -145,7 +145,9 @@ def team_table(ctx: ReportContext) -> HTML:
 
 
 def small_multiples(ctx: ReportContext) -> Figure:
-    """Each team's won revenue against quota over the last 12 months, one small panel per team."""
+    """Each team's won revenue against quota over the last 12 months, one small panel per team;
+    past `plots.MAX_PANELS` teams, the lowest and highest of the table's order (the month's
+    attainment) only."""
     months = pd.period_range(ctx.month - (TREND_MONTHS - 1), ctx.month, freq="M")
     k = _team_kpis(ctx, months)
     return finished(
@@ -153,5 +155,15 @@ def small_multiples(ctx: ReportContext) -> Figure:
             k[["team_name", "month", "revenue", "quota"]],
             lang=ctx.lang,
             buddhist_era=ctx.buddhist_era,
+            ranked=_ranked_teams(ctx),
         )
     )
+
+
+def _ranked_teams(ctx: ReportContext) -> list[str]:
+    """The teams' names in the table's order (`_team_month`), those without a value to rank by
+    (no quota) left out: they are neither the lowest nor the highest."""
+    k = _team_month(ctx)
+    return k.dropna(subset=["quota_attainment" if ctx.ds.has("quotas") else "revenue"])[
+        "team_name"
+    ].tolist()
