@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -50,6 +51,32 @@ def test_content_hash_changes_with_the_data(tiny_copy):
     before = load_dataset(tiny_copy).content_hash
     _replace(tiny_copy / "opportunities.csv", ",60000,", ",60001,")
     assert load_dataset(tiny_copy).content_hash != before
+
+
+def test_content_hash_is_reused_only_while_the_files_stat_is_unchanged(tiny_copy, monkeypatch):
+    """Each part of a report opens the dataset, and hashing a 1.5 GB company took 1.1 s each
+    time: a process reuses its hash while every file's stat (size, inode, modification and change
+    times) is the same. A rewrite of the same size with the modification time set back still
+    changes the change time, so it is hashed again; and a file changed within _RACY_SECONDS of
+    being hashed is hashed again next time (its stat could repeat with other content)."""
+    import analysis.data.dataset as dataset
+
+    calls = []
+    real = dataset._hash_files
+    monkeypatch.setattr(dataset, "_hash_files", lambda *a: calls.append(1) or real(*a))
+    monkeypatch.setattr(dataset, "_HASHED", {})
+    first = load_dataset(tiny_copy).content_hash  # the files were written just now: racy
+    assert load_dataset(tiny_copy).content_hash == first and len(calls) == 2
+    monkeypatch.setattr(dataset, "_RACY_SECONDS", -1.0)  # as if written long ago
+    load_dataset(tiny_copy)
+    assert load_dataset(tiny_copy).content_hash == first and len(calls) == 3
+    f = tiny_copy / "opportunities.csv"
+    st = f.stat()
+    time.sleep(0.05)  # past a tick of the file system's clock: the change time moves
+    _replace(f, ",60000,", ",60001,")  # the same size
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert f.stat().st_size == st.st_size and f.stat().st_mtime_ns == st.st_mtime_ns
+    assert load_dataset(tiny_copy).content_hash != first and len(calls) == 4
 
 
 def test_missing_required_column(tiny_copy):
