@@ -348,3 +348,39 @@ def test_falling_lead_indicators_are_marked_in_the_kpi_table(small_dataset):
     }
     assert expected, "the fixture should have a falling lead indicator"  # else this proves nothing
     assert marked == expected
+
+
+def test_the_company_report_lists_the_first_and_last_reps_and_those_most_in_need(
+    small_dataset, monkeypatch
+):
+    """The company report of the 300-team benchmark company listed all 4,170 reps twice (270 of
+    its 369 pages). Past COMPANY_REP_ROWS reps, its league table shows the first and last half of
+    the ranking and its coaching table the reps furthest below their tenure's typical attainment,
+    each saying so; a team's report lists every rep."""
+    import re
+
+    from analysis.metrics.scorecards import coaching_view, league_table
+    from analysis.reports.views import team as views
+
+    monkeypatch.setattr(views, "COMPANY_REP_ROWS", 6)
+    ctx = views.open_report(team=None, month="2026-10", data_dir=str(small_dataset), lang="en")
+    full = league_table(ctx.ds, ctx.month, None)
+    assert len(full) > 6
+    html = views.league(ctx).data
+    body = html.split("<tbody>")[1].split("</tbody>")[0]
+    ranks = [int(r) for r in re.findall(r"<tr>\s*<td[^>]*>(\d+)</td>", body)]
+    n = len(full)
+    assert ranks == [1, 2, 3, n - 2, n - 1, n], ranks
+    assert f"The first 3 and last 3 of {n} account executives" in html
+    coach = coaching_view(ctx.ds, ctx.month, None)
+    need = coach.sort_values(["ramp_adjusted_attainment", "rep_name"], kind="stable").head(6)
+    html = views.coaching(ctx).data
+    body = html.split("<tbody>")[1].split("</tbody>")[0]
+    assert body.count("<tr") == 6 and "The 6 furthest below" in html
+    assert all(name in body for name in need["rep_name"])
+    monkeypatch.setattr(views, "COMPANY_REP_ROWS", 2)  # fewer than a team's reps
+    team_id = ctx.ds["teams"]["team_id"].iloc[0]
+    team = views.open_report(team=team_id, month="2026-10", data_dir=str(small_dataset), lang="en")
+    league = views.league(team).data
+    assert league.count("<tr") - 1 == len(league_table(team.ds, team.month, team_id)) > 2
+    assert "account executives;" not in league

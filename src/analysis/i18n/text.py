@@ -25,6 +25,18 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "The pipeline-velocity lever (open opportunities, win rate, deal size, cycle length) "
         "furthest below the team median, over the last 3 months",
     },
+    "league_cut": {
+        "th": "{n} อันดับแรกและ {n} อันดับสุดท้ายจากพนักงานขายทั้งหมด {total} คน "
+        "รายงานของแต่ละทีมแสดงพนักงานขายของทีมครบทุกคน",
+        "en": "The first {n} and last {n} of {total} account executives; each team's report "
+        "lists every one of its own",
+    },
+    "coaching_cut": {
+        "th": "{n} คนที่การบรรลุเป้าต่ำกว่าค่ากลางของพนักงานขายอายุงานเท่ากันมากที่สุด "
+        "จากทั้งหมด {total} คน รายงานของแต่ละทีมแสดงพนักงานขายของทีมครบทุกคน",
+        "en": "The {n} furthest below the typical attainment of their tenure, of {total} account "
+        "executives; each team's report lists every one of its own",
+    },
     "all_kpis": {"th": "ตัวชี้วัดทั้งหมดตามหมวด", "en": "Every KPI, by family"},
     "family": {"th": "หมวด", "en": "Family"},
     "target": {"th": "เป้า", "en": "Target"},
