@@ -353,16 +353,19 @@ def test_falling_lead_indicators_are_marked_in_the_kpi_table(small_dataset):
 def test_the_company_report_lists_the_first_and_last_reps_and_those_most_in_need(
     small_dataset, monkeypatch
 ):
-    """The company report of the 300-team benchmark company listed all 4,170 reps twice (270 of
-    its 369 pages). Past COMPANY_REP_ROWS reps, its league table shows the first and last half of
-    the ranking and its coaching table the reps furthest below their tenure's typical attainment,
-    each saying so; a team's report lists every rep."""
+    """The company report of the 300-team benchmark company listed all 4,170 reps three times
+    (330 of its 369 pages). Past COMPANY_REP_ROWS reps, its league table shows the first and last
+    half of the ranking, its coaching table the reps furthest below their tenure's typical
+    attainment and its slippage table the reps who pushed the most deals, each saying so; a
+    team's report lists every rep."""
     import re
 
     from analysis.metrics.scorecards import coaching_view, league_table
+    from analysis.reports import context
+    from analysis.reports.views import funnel as funnel_views
     from analysis.reports.views import team as views
 
-    monkeypatch.setattr(views, "COMPANY_REP_ROWS", 6)
+    monkeypatch.setattr(context, "COMPANY_REP_ROWS", 6)
     ctx = views.open_report(team=None, month="2026-10", data_dir=str(small_dataset), lang="en")
     full = league_table(ctx.ds, ctx.month, None)
     assert len(full) > 6
@@ -378,7 +381,10 @@ def test_the_company_report_lists_the_first_and_last_reps_and_those_most_in_need
     body = html.split("<tbody>")[1].split("</tbody>")[0]
     assert body.count("<tr") == 6 and "The 6 furthest below" in html
     assert all(name in body for name in need["rep_name"])
-    monkeypatch.setattr(views, "COMPANY_REP_ROWS", 2)  # fewer than a team's reps
+    fc = funnel_views.open_funnel(month="2026-10", data_dir=str(small_dataset), lang="en")
+    html = funnel_views.slippage_table(fc).data
+    assert html.split("<tbody>")[1].count("<tr") == 6 and "The 6 who pushed the most" in html
+    monkeypatch.setattr(context, "COMPANY_REP_ROWS", 2)  # fewer than a team's reps
     team_id = ctx.ds["teams"]["team_id"].iloc[0]
     team = views.open_report(team=team_id, month="2026-10", data_dir=str(small_dataset), lang="en")
     league = views.league(team).data

@@ -37,6 +37,12 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "The {n} furthest below the typical attainment of their tenure, of {total} account "
         "executives; each team's report lists every one of its own",
     },
+    "slippage_cut": {
+        "th": "{n} คนที่เลื่อนวันปิดดีลมากที่สุด จากพนักงานขายทั้งหมด {total} คน "
+        "รายงานของแต่ละทีมแสดงพนักงานขายของทีมครบทุกคน",
+        "en": "The {n} who pushed the most deals, of {total} account executives; each team's "
+        "report lists every one of its own",
+    },
     "all_kpis": {"th": "ตัวชี้วัดทั้งหมดตามหมวด", "en": "Every KPI, by family"},
     "family": {"th": "หมวด", "en": "Family"},
     "target": {"th": "เป้า", "en": "Target"},

@@ -15,7 +15,7 @@ from IPython.display import HTML
 from matplotlib.figure import Figure
 
 from analysis.data.dataset import Dataset, load_dataset
-from analysis.i18n import Lang, fmt_month, t
+from analysis.i18n import Lang, fmt_month, fmt_number, t
 from analysis.metrics.kpis import kpi_table, scope_reps
 from analysis.metrics.scorecards import RAG_COLORS, league_table, rag_class
 from analysis.reports import plots
@@ -27,7 +27,7 @@ from analysis.reports.params import (
     load_team_params,
     targets_provisional,
 )
-from analysis.reports.text import CELL_CHARS, cell_html
+from analysis.reports.text import CELL_CHARS, cell_html, escape
 
 __all__ = [
     "TREND_MONTHS",
@@ -37,6 +37,9 @@ __all__ = [
     "html_table",
     "keep_together",
     "KEEP_ROWS",
+    "COMPANY_REP_ROWS",
+    "company_cut",
+    "with_note",
     "finished",
 ]
 
@@ -160,6 +163,29 @@ def html_table(
 
 
 KEEP_ROWS = 15  # a table this short is never split across PDF pages
+
+# the company report lists at most this many reps in a table (its league, coaching and slippage
+# tables): the 300-team benchmark company's 4,170 reps made 330 of its 369 pages; a team's
+# report lists all its reps
+COMPANY_REP_ROWS = 40
+
+
+def company_cut(
+    report: ReportContext, table: pd.DataFrame, key: str, *, ends: bool
+) -> tuple[pd.DataFrame, str]:
+    """`table` (a row per rep, in its order) and the words saying what was left out (text `key`,
+    with n and total): for the company past COMPANY_REP_ROWS reps, its first and last halves
+    (`ends`) or its first COMPANY_REP_ROWS rows; else the whole table and ""."""
+    if report.team is not None or len(table) <= COMPANY_REP_ROWS:
+        return table, ""
+    n = COMPANY_REP_ROWS // 2 if ends else COMPANY_REP_ROWS
+    kept = pd.concat([table.head(n), table.tail(n)]) if ends else table.head(n)
+    return kept, t(key, report.lang, n=fmt_number(n), total=fmt_number(len(table)))
+
+
+def with_note(table: HTML, note: str) -> HTML:
+    """`table` with `note` as a paragraph after it (nothing when the note is empty)."""
+    return HTML(f"{table.data}\n<p>{escape(note)}</p>") if note else table
 
 
 def keep_together(rows: int) -> str:

@@ -24,7 +24,14 @@ from analysis.i18n import (
 )
 from analysis.reports import capabilities, plots
 from analysis.reports.capabilities import shows
-from analysis.reports.context import ReportContext, finished, html_table, open_report
+from analysis.reports.context import (
+    ReportContext,
+    company_cut,
+    finished,
+    html_table,
+    open_report,
+    with_note,
+)
 from analysis.reports.text import md_text
 
 __all__ = [
@@ -272,6 +279,10 @@ def slippage_table(ctx: FunnelContext) -> HTML | Markdown | None:
     s, lang = funnel.slippage(ctx.fd), ctx.lang
     if s.empty:
         return Markdown(t("no_slippage", lang))
+    # the company's: the reps who pushed the most deals (by rate, one deal of one made the top)
+    most = s.sort_values(["deals_pushed", "push_rate"], ascending=False, kind="stable")
+    cut, note = company_cut(ctx.report, most, "slippage_cut", ends=False)
+    s = cut if note else s
     frame = pd.DataFrame(
         {
             t("rep", lang): s["rep_id"].map(_rep_names(ctx)),
@@ -281,7 +292,7 @@ def slippage_table(ctx: FunnelContext) -> HTML | Markdown | None:
             t("slip_days", lang): [fmt_number(v, digits=0) for v in s["avg_push_days"]],
         }
     )
-    return html_table(frame, "slippage-table")
+    return with_note(html_table(frame, "slippage-table"), note)
 
 
 def rep_win_rates(ctx: FunnelContext) -> Figure:

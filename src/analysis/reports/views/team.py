@@ -38,7 +38,15 @@ from analysis.metrics.scorecards import (
 from analysis.paths import PROJECT_ROOT
 from analysis.reports import capabilities, plots
 from analysis.reports.capabilities import shows
-from analysis.reports.context import HEADLINE, ReportContext, finished, html_table, open_report
+from analysis.reports.context import (
+    HEADLINE,
+    ReportContext,
+    company_cut,
+    finished,
+    html_table,
+    open_report,
+    with_note,
+)
 from analysis.reports.params import (
     PARAMS_DIR,
     load_forecast_params,
@@ -299,33 +307,14 @@ def revenue_trend(ctx: ReportContext) -> Figure:
     )
 
 
-# the company report lists at most this many reps in a table: 4,170 reps made 270 of its 369
-# pages on the benchmark company; a team's report lists all its reps
-COMPANY_REP_ROWS = 40
-
-
-def _company_cut(ctx: ReportContext, table: pd.DataFrame, key: str, ends: bool) -> tuple:
-    """`table` (in its order) and the words saying what was left out: for the company past
-    COMPANY_REP_ROWS reps, its first and last halves (`ends`) or its first rows; else whole."""
-    if ctx.team is not None or len(table) <= COMPANY_REP_ROWS:
-        return table, ""
-    n = COMPANY_REP_ROWS // 2 if ends else COMPANY_REP_ROWS
-    kept = pd.concat([table.head(n), table.tail(n)]) if ends else table.head(n)
-    return kept, t(key, ctx.lang, n=fmt_number(n), total=fmt_number(len(table)))
-
-
-def _with_note(table: HTML, note: str) -> HTML:
-    return HTML(f"{table.data}\n<p>{escape(note)}</p>") if note else table
-
-
 def league(ctx: ReportContext) -> HTML:
     """The team's reps ranked by quota attainment, with last month's rank and the team median
-    (the company's: the first and last COMPANY_REP_ROWS / 2 of the ranking)."""
+    (the company's: the first and last `context.COMPANY_REP_ROWS` / 2 of the ranking)."""
     lang, cur = ctx.lang, ctx.ds.currency
     table = ctx.league
     if not ctx.ds.has("quotas"):  # no attainment to rank by: largest revenue first
         table = table.sort_values(["revenue", "rep_name"], ascending=[False, True], kind="stable")
-    table, note = _company_cut(ctx, table, "league_cut", ends=True)
+    table, note = company_cut(ctx, table, "league_cut", ends=True)
 
     def move(v) -> str:
         return "–" if pd.isna(v) else ("=" if v == 0 else fmt_number(v, signed=True))
@@ -354,7 +343,7 @@ def league(ctx: ReportContext) -> HTML:
     )
     if not ctx.ds.has("quotas"):  # ranked by attainment: without quotas there is no ranking
         frame = frame.drop(columns=[t("rank", lang), t("rank_change", lang)])
-    return _with_note(html_table(_drop_empty(frame), "league-table"), note)
+    return with_note(html_table(_drop_empty(frame), "league-table"), note)
 
 
 def rep_attainment(ctx: ReportContext) -> Figure | None:
@@ -369,12 +358,12 @@ def rep_attainment(ctx: ReportContext) -> Figure | None:
 
 def coaching(ctx: ReportContext) -> HTML:
     """Per rep: the velocity lever that lags the team most, with small-sample caution, ramp and
-    coverage (the company's: the COMPANY_REP_ROWS reps furthest below their tenure's typical
+    coverage (the company's: the `context.COMPANY_REP_ROWS` reps furthest below their tenure's typical
     attainment, those most in need of coaching)."""
     lang = ctx.lang
     view = coaching_view(ctx.ds, ctx.month, ctx.team)
     by_need = view.sort_values(["ramp_adjusted_attainment", "rep_name"], kind="stable")
-    cut, note = _company_cut(ctx, by_need, "coaching_cut", ends=False)
+    cut, note = company_cut(ctx, by_need, "coaching_cut", ends=False)
     if note:  # the company's reps most in need, listed by name as a team's are
         view = cut.sort_values("rep_name", kind="stable")
 
@@ -403,7 +392,7 @@ def coaching(ctx: ReportContext) -> HTML:
             ],
         }
     )
-    return _with_note(html_table(_drop_empty(frame), "coaching-table"), note)
+    return with_note(html_table(_drop_empty(frame), "coaching-table"), note)
 
 
 def _display_path(path: Path) -> str:
