@@ -390,3 +390,23 @@ def test_the_company_report_lists_the_first_and_last_reps_and_those_most_in_need
     league = views.league(team).data
     assert league.count("<tr") - 1 == len(league_table(team.ds, team.month, team_id)) > 2
     assert "account executives;" not in league
+
+
+def test_page_one_names_the_lowest_off_target_teams_and_counts_the_rest(small_dataset, monkeypatch):
+    """The brief of the 300-team benchmark company named 200 off-target teams in one paragraph
+    of page 1. Past TEAMS_NAMED it names the lowest and says how many of how many (the table
+    after the brief lists every team)."""
+    from analysis.reports.views import company as company_views
+    from analysis.reports.views import team as views
+
+    ctx = views.open_report(team=None, month="2026-10", data_dir=str(small_dataset), lang="en")
+    names = ctx.ds["teams"]["team_name"].tolist()
+    assert len(names) == 2
+    behind = [(name, 0.1 * (i + 1)) for i, name in enumerate(names)]
+    monkeypatch.setattr(company_views, "off_target_teams", lambda _ctx: behind)
+    monkeypatch.setattr(views, "TEAMS_NAMED", 1)
+    text = views._summary_text(ctx).split("Teams off target")[1]
+    assert text == f": 2 of 2; the lowest: {names[0]} (10.0%)."
+    monkeypatch.setattr(views, "TEAMS_NAMED", 2)
+    text = views._summary_text(ctx).split("Teams off target")[1]
+    assert text == f": {names[0]} (10.0%), {names[1]} (20.0%)."

@@ -913,4 +913,8 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "quarter_chance": {"th": "โอกาสทำได้ตามเป้าไตรมาส", "en": "Chance of the quarter"},
     "teams_off_target": {"th": "ทีมที่ห่างเป้า: {teams}", "en": "Teams off target: {teams}"},
+    "teams_off_target_many": {
+        "th": "ทีมที่ห่างเป้า {n} จาก {total} ทีม ต่ำสุด: {teams}",
+        "en": "Teams off target: {n} of {total}; the lowest: {teams}",
+    },
 }

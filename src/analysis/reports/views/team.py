@@ -289,11 +289,19 @@ def _summary_text(ctx: ReportContext) -> str:
         parts.append(t("summary_at_risk", lang, kpis=", ".join(off)))
     if ctx.team is None:
         behind = company_views.off_target_teams(ctx)
-        if behind:
-            named = [f"{md_text(n)} ({fmt_percent(v)})" for n, v in behind]
-            parts.append(t("teams_off_target", lang, teams=", ".join(named)))
+        named = ", ".join(f"{md_text(n)} ({fmt_percent(v)})" for n, v in behind[:TEAMS_NAMED])
+        if len(behind) > TEAMS_NAMED:  # the table after the brief lists every team
+            total = len(ctx.ds["teams"])
+            parts.append(t("teams_off_target_many", lang, n=len(behind), total=total, teams=named))
+        elif behind:
+            parts.append(t("teams_off_target", lang, teams=named))
     sep = " " if lang == "th" else ". "
     return sep.join(parts) + ("" if lang == "th" else ".")
+
+
+# page 1 names at most this many off-target teams, lowest first: the 300-team benchmark company's
+# brief named 200 in one paragraph
+TEAMS_NAMED = 5
 
 
 def revenue_trend(ctx: ReportContext) -> Figure:
