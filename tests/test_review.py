@@ -8,6 +8,7 @@ import itertools
 import re
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -368,13 +369,17 @@ def test_the_company_report_lists_the_first_and_last_reps_and_those_most_in_need
     monkeypatch.setattr(context, "COMPANY_REP_ROWS", 6)
     ctx = views.open_report(team=None, month="2026-10", data_dir=str(small_dataset), lang="en")
     full = league_table(ctx.ds, ctx.month, None)
-    assert len(full) > 6
+    assert len(full) > 6 and full["rank"].notna().all()
+    # a rep without a rank (no quota this month) is listed last; not one of the lowest ranked
+    extra = full.tail(1).assign(rank=np.nan, rep_name="Unranked Rep", rank_change=np.nan)
+    ctx.__dict__["league"] = pd.concat([full, extra], ignore_index=True)
     html = views.league(ctx).data
     body = html.split("<tbody>")[1].split("</tbody>")[0]
     ranks = [int(r) for r in re.findall(r"<tr>\s*<td[^>]*>(\d+)</td>", body)]
     n = len(full)
     assert ranks == [1, 2, 3, n - 2, n - 1, n], ranks
     assert f"The first 3 and last 3 of {n} account executives" in html
+    assert "Unranked Rep" not in html
     coach = coaching_view(ctx.ds, ctx.month, None)
     need = coach.sort_values(["ramp_adjusted_attainment", "rep_name"], kind="stable").head(6)
     html = views.coaching(ctx).data

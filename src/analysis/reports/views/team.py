@@ -322,7 +322,10 @@ def league(ctx: ReportContext) -> HTML:
     table = ctx.league
     if not ctx.ds.has("quotas"):  # no attainment to rank by: largest revenue first
         table = table.sort_values(["revenue", "rep_name"], ascending=[False, True], kind="stable")
-    table, note = company_cut(ctx, table, "league_cut", ends=True)
+    # the company's: the ends of the ranking, not reps without a rank (no quota this month)
+    ranked = table[table["rank"].notna()] if ctx.ds.has("quotas") else table
+    cut, note = company_cut(ctx, ranked, "league_cut", ends=True)
+    table = cut if note else table
 
     def move(v) -> str:
         return "–" if pd.isna(v) else ("=" if v == 0 else fmt_number(v, signed=True))
