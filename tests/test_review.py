@@ -381,7 +381,9 @@ def test_the_company_report_lists_the_first_and_last_reps_and_those_most_in_need
     assert f"The first 3 and last 3 of {n} account executives" in html
     assert "Unranked Rep" not in html
     coach = coaching_view(ctx.ds, ctx.month, None)
-    need = coach.sort_values(["ramp_adjusted_attainment", "rep_name"], kind="stable").head(6)
+    need = coach.sort_values(
+        ["small_sample", "ramp_adjusted_attainment", "rep_name"], kind="stable"
+    ).head(6)
     html = views.coaching(ctx).data
     body = html.split("<tbody>")[1].split("</tbody>")[0]
     assert body.count("<tr") == 6 and "The 6 furthest below" in html

@@ -33,9 +33,11 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "coaching_cut": {
         "th": "{n} คนที่การบรรลุเป้าต่ำกว่าค่ากลางของพนักงานขายอายุงานเท่ากันมากที่สุด "
-        "จากทั้งหมด {total} คน รายงานของแต่ละทีมแสดงพนักงานขายของทีมครบทุกคน",
-        "en": "The {n} furthest below the typical attainment of their tenure, of {total} account "
-        "executives; each team's report lists every one of its own",
+        "(คนที่มีดีลปิดมากพอสำหรับการโค้ชก่อน) จากทั้งหมด {total} คน "
+        "รายงานของแต่ละทีมแสดงพนักงานขายของทีมครบทุกคน",
+        "en": "The {n} furthest below the typical attainment of their tenure (those with enough "
+        "closed deals to coach from first), of {total} account executives; each team's report "
+        "lists every one of its own",
     },
     "slippage_cut": {
         "th": "{n} คนที่เลื่อนวันปิดดีลมากที่สุด จากพนักงานขายทั้งหมด {total} คน "

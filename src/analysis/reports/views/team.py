@@ -369,11 +369,15 @@ def rep_attainment(ctx: ReportContext) -> Figure | None:
 
 def coaching(ctx: ReportContext) -> HTML:
     """Per rep: the velocity lever that lags the team most, with small-sample caution, ramp and
-    coverage (the company's: the `context.COMPANY_REP_ROWS` reps furthest below their tenure's typical
-    attainment, those most in need of coaching)."""
+    coverage (the company's: the `context.COMPANY_REP_ROWS` reps furthest below their tenure's
+    typical attainment, those with enough closed deals to coach from first)."""
     lang = ctx.lang
     view = coaching_view(ctx.ds, ctx.month, ctx.team)
-    by_need = view.sort_values(["ramp_adjusted_attainment", "rep_name"], kind="stable")
+    # reps with too few closed deals to coach from (`small_sample`: most are new hires at 0%)
+    # come after those with enough
+    by_need = view.sort_values(
+        ["small_sample", "ramp_adjusted_attainment", "rep_name"], kind="stable"
+    )
     cut, note = company_cut(ctx, by_need, "coaching_cut", ends=False)
     if note:  # the company's reps most in need, listed by name as a team's are
         view = cut.sort_values("rep_name", kind="stable")
