@@ -642,7 +642,8 @@ def plot_team_small_multiples(
     teams = list(dict.fromkeys(trend.sort_values("team_name")["team_name"]))
     cut = ""
     if len(teams) > MAX_PANELS:
-        order = [n for n in dict.fromkeys(ranked) if n in set(teams)] if ranked else teams
+        drawn = set(teams)
+        order = [n for n in dict.fromkeys(ranked) if n in drawn] if ranked else teams
         half = MAX_PANELS // 2
         cut = t("chart_extremes", lang, n=half, total=len(teams))
         teams = order[:half] + order[max(half, len(order) - half) :]
