@@ -148,20 +148,32 @@ def test_a_teams_funnel_reads_no_other_teams_rows_and_says_what_it_said(parquet,
 
 def test_a_teams_forecast_reads_no_other_teams_rows_and_forecasts_what_it_did(parquet, monkeypatch):
     """A team's forecast inputs (`forecast.prepare(ds, month, team)`) come from its slice: on a
-    dataset left on disk no table of facts is read whole, and the forecast, its backtest and its
-    metrics equal those made from the whole company's inputs."""
+    dataset left on disk no table of facts is read whole, the one read is of the team's reps,
+    and the forecast, its backtest and its metrics equal those made from the whole company's
+    inputs."""
     from analysis import forecast
+    from analysis.forecast import inputs
 
     monkeypatch.setenv("AEM_CACHE_DIR", "off")
     lazy, eager = load_dataset(parquet, lazy=True), load_dataset(parquet, lazy=False)
     month = eager.latest_complete_month
     team = eager["teams"]["team_id"].iloc[1]
+    reps = set(eager["reps"].loc[eager["reps"]["team_id"].eq(team), "rep_id"])
+    reads = []
+
+    def spy(ds, rep_ids, tables=None, **kw):
+        out = scoped(ds, rep_ids, tables, **kw)
+        reads.append((set(rep_ids), out))
+        return out
+
+    monkeypatch.setattr(inputs, "scoped", spy)
     options = forecast.ForecastOptions(samples=200, folds=4)
     data = forecast.prepare(lazy, month, team)
     loaded = {t for t in lazy.tables if lazy.tables.loaded(t) is not None}
     assert loaded <= {"teams", "reps"}, loaded
-    reps = set(eager["reps"].loc[eager["reps"]["team_id"].eq(team), "rep_id"])
-    assert set(data.ds["opportunities"]["rep_id"]) <= reps
+    assert len(reads) == 1 and reads[0][0] == reps
+    assert set(reads[0][1]["opportunities"]["rep_id"]) <= reps
+    assert set(data.pipeline["team_id"]) == {team} and set(data.won["team_id"]) == {team}
     mine = forecast.forecast_scope(data, team, options)
     whole = forecast.forecast_scope(forecast.prepare(eager, month), team, options)
     for part in ("forecast", "backtest", "metrics"):
@@ -170,50 +182,102 @@ def test_a_teams_forecast_reads_no_other_teams_rows_and_forecasts_what_it_did(pa
         forecast.forecast_scope(data, None, options)
 
 
-def test_the_companys_forecast_reads_a_group_of_teams_at_a_time_and_forecasts_what_it_did(
-    parquet, monkeypatch
+def _pipeline_by_hand(ds, month: pd.Period):
+    """The forecast's pipeline and won deals summed as `forecast.inputs` sums them, from the
+    pandas cut (`as_of`) a deal at a time: each deal open at a month end (`open_pipeline` of
+    the cut), its stage then (`stage_at`), its expected close in months (0 to 4), its category
+    at the month's end (latest snapshot's, else its own), and when it was won by the cut."""
+    from analysis.metrics.asof import known_from, latest_before, stage_at
+    from analysis.metrics.kpis import open_pipeline
+    from analysis.months import month_range
+
+    cut = as_of(ds, next_month_start(month))
+    team_of = cut["reps"].set_index("rep_id")["team_id"]
+    pipe = open_pipeline(cut, month_range(min(ds.first_month, month), month))
+    stage = pd.Series(stage_at(cut, pipe["opportunity_id"], pipe["month"].dt.end_time))
+    open_stages = ["prospecting", "qualification", "proposal", "negotiation"]
+    stage = stage.where(stage.isin(open_stages), "prospecting")
+    origin = pd.PeriodIndex(pipe["month"], freq="M").asi8
+    due = pd.PeriodIndex(pipe["expected_close_month"], freq="M").asi8 - origin
+    opps = cut["opportunities"]
+    w = opps[opps["stage"].eq("closed_won")]
+    won = pd.DataFrame(
+        {
+            "opportunity_id": w["opportunity_id"],
+            "team_id": w["rep_id"].map(team_of),
+            "created": pd.PeriodIndex(known_from(cut, w), freq="M").asi8,
+            "closed": pd.PeriodIndex(w["closed_at"], freq="M").asi8,
+            "amount": w["amount"],
+        }
+    )
+    now = origin == month.ordinal
+    category = pipe["opportunity_id"].map(opps.set_index("opportunity_id")["forecast_category"])
+    snaps = cut["opportunity_snapshots"].rename(columns={"snapshot_date": "t"})
+    seen = latest_before(
+        snaps,
+        "forecast_category",
+        pipe["opportunity_id"],
+        pd.Series(next_month_start(month), index=pipe.index),
+    )
+    category = seen.where(seen.notna(), category).where(now)
+    by_id = won.set_index("opportunity_id")
+    rows = pd.DataFrame(
+        {
+            "team_id": pipe["rep_id"].map(team_of),
+            "origin": origin,
+            "stage": stage.to_numpy(),
+            "due": due.clip(0, 4),
+            "category": category.to_numpy(dtype=object),
+            "won": pipe["opportunity_id"].map(by_id["closed"]).fillna(-1).astype("int64"),
+            "n": 1,
+            "amount": pipe["amount"],
+            "won_amount": pipe["opportunity_id"].map(by_id["amount"]).fillna(0.0),
+        }
+    )
+    keys = ["team_id", "origin", "stage", "due", "category", "won"]
+    pipeline = rows.groupby(keys, dropna=False, as_index=False)[["n", "amount", "won_amount"]].sum()
+    won = won.groupby(["team_id", "created", "closed"], as_index=False)["amount"].sum()
+    return pipeline, won
+
+
+def _same_sums(a: pd.DataFrame, b: pd.DataFrame, keys: list[str], obj: str) -> None:
+    a, b = (
+        f.assign(**{k: f[k].astype(object).where(f[k].notna(), "-") for k in keys})
+        .sort_values(keys, ignore_index=True)
+        .astype({k: "str" for k in keys})
+        for f in (a, b)
+    )
+    pd.testing.assert_frame_equal(a, b[a.columns], check_dtype=False, obj=obj)
+
+
+@pytest.mark.parametrize("back", [0, 7])
+def test_the_companys_forecast_inputs_are_summed_in_duckdb_as_the_pandas_cut_has_them(
+    parquet, monkeypatch, back
 ):
-    """The company's forecast inputs are read a group of teams at a time (`group_deals`): each
-    read holds only its group's deals, no more of them than the budget (or one team's), every
-    deal is read once, and the company's forecast, backtest, metrics and category roll-up equal
-    those made from every deal at once."""
+    """The company's forecast inputs are summed in DuckDB over the files: on a dataset left on
+    disk no table of facts reaches pandas; the pipeline (by team, origin, stage, expected close,
+    category and month won) and the won deals equal the pandas cut's deals summed by hand
+    (`as_of`, a deal at a time; the sample reopens closed deals, so a closing undone later
+    counts as the cut has it); and the forecast, backtest, metrics and category roll-up equal
+    those made from the dataset in memory."""
     from analysis import forecast
-    from analysis.forecast import inputs
 
     monkeypatch.setenv("AEM_CACHE_DIR", "off")
     lazy, eager = load_dataset(parquet, lazy=True), load_dataset(parquet, lazy=False)
-    month = eager.latest_complete_month
-    team_of = eager["reps"].set_index("rep_id")["team_id"]
-    per_team = eager["opportunities"]["rep_id"].map(team_of).value_counts()
-    assert len(per_team) >= 2
-    budget = int(per_team.max())  # by hand: a group holds at most the largest team's deals
-    reads = []
-
-    def spy(ds, rep_ids, tables=None, **kw):
-        out = scoped(ds, rep_ids, tables, **kw)
-        reads.append((set(team_of[list(rep_ids)]), out["opportunities"]["rep_id"].map(team_of)))
-        return out
-
-    monkeypatch.setattr(inputs, "scoped", spy)
-    data = forecast.prepare(lazy, month, group_deals=budget)
+    month = eager.latest_complete_month - back
+    data = forecast.prepare(lazy, month)
     loaded = {t for t in lazy.tables if lazy.tables.loaded(t) is not None}
     assert loaded <= {"teams", "reps"}, loaded
-    assert len(reads) >= 2
-    for group, deals in reads:
-        assert set(deals) <= group and len(deals) <= budget
-    assert sum(len(deals) for _, deals in reads) == len(eager["opportunities"])
-    monkeypatch.setattr(inputs, "scoped", scoped)
+    pipeline, won = _pipeline_by_hand(eager, month)
+    assert pipeline["category"].notna().any() and (pipeline["won"] >= 0).any()
+    keys = ["team_id", "origin", "stage", "due", "category", "won"]
+    _same_sums(data.pipeline, pipeline, keys, "pipeline")
+    _same_sums(data.won, won, ["team_id", "created", "closed"], "won")
     whole = forecast.prepare(eager, month)
-    for part in ("revenue", "pipeline", "won"):
-        a, b = getattr(data, part), getattr(whole, part)
-        key = ["scope_id", "month"] if part == "revenue" else ["opportunity_id"]
-        key += ["origin"] if part == "pipeline" else []
-        a, b = (f.sort_values(key, ignore_index=True) for f in (a, b))
-        pd.testing.assert_frame_equal(a, b, obj=part)
     options = forecast.ForecastOptions(samples=200, folds=4)
-    mine, at_once = (forecast.forecast_scope(d, None, options) for d in (data, whole))
+    mine, in_memory = (forecast.forecast_scope(d, None, options) for d in (data, whole))
     for part in ("forecast", "backtest", "metrics"):
-        pd.testing.assert_frame_equal(getattr(mine, part), getattr(at_once, part), obj=part)
+        pd.testing.assert_frame_equal(getattr(mine, part), getattr(in_memory, part), obj=part)
     pd.testing.assert_frame_equal(
         forecast.category_rollup(data), forecast.category_rollup(whole), obj="categories"
     )

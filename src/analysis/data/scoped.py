@@ -24,7 +24,7 @@ from analysis.data import engine
 from analysis.data.contract import TABLES
 from analysis.data.dataset import Dataset, Tables, typed
 
-__all__ = ["scoped", "scope_rule", "only", "window_rule", "team_deals", "team_groups"]
+__all__ = ["scoped", "scope_rule", "only", "window_rule", "team_deals"]
 
 # table -> (its column, the scoped table and column its values must come from)
 _BY = {
@@ -143,23 +143,6 @@ def team_deals(ds: Dataset) -> dict[str, int]:
     finally:
         con.close()
     return {team: int(n) for team, n in rows}
-
-
-def team_groups(ds: Dataset, most_deals: int) -> list[list[str]]:
-    """Every team, in id order, packed into groups of at most `most_deals` deals (a larger team
-    alone): a company-wide analysis that reads deals into pandas reads one group at a time, so its
-    memory follows `most_deals`, not the company's size."""
-    deals = team_deals(ds)
-    groups: list[list[str]] = [[]]
-    total = 0
-    for team in sorted(ds["teams"]["team_id"]):
-        n = deals.get(team, 0)
-        if groups[-1] and total + n > most_deals:
-            groups.append([])
-            total = 0
-        groups[-1].append(team)
-        total += n
-    return groups
 
 
 def _rows(ds: Dataset, con, name: str, memo: dict, since=None) -> pd.DataFrame:

@@ -1,7 +1,8 @@
 """The forecast's inputs, computed once per dataset and month: monthly won revenue and quota
-per team and for the company (from the KPI engine), and the open pipeline at every month end
-with each deal's stage as it was then. The dataset is cut at the end of the month first
-(`metrics.asof.as_of`): nothing later is read, except quotas (a plan made in advance).
+per team and for the company (from the KPI engine's SQL), and the open pipeline at every month
+end summed by team, stage then, expected close and outcome, in DuckDB. Only what was known at
+the end of the month is read (the same as `metrics.asof.as_of` would leave), except quotas (a
+plan made in advance).
 """
 
 from __future__ import annotations
@@ -14,12 +15,20 @@ import pandas as pd
 
 from analysis.data.contract import OPEN_STAGES
 from analysis.data.dataset import Dataset
-from analysis.data.scoped import only, scoped, team_groups
-from analysis.forecast.models import (
-    DUE_BUCKETS,
+from analysis.data.scoped import only, scoped
+from analysis.forecast.models import DUE_BUCKETS
+from analysis.metrics.asof import as_of
+from analysis.metrics.kpis import scope_reps
+from analysis.metrics.sql import (
+    Query,
+    closed_as_of_sql,
+    closing_sums,
+    month_ordinals,
+    open_rows_sql,
+    quota_sums,
+    scope_month_grid,
 )
-from analysis.metrics.asof import as_of, known_from, latest_before, stage_at
-from analysis.metrics.kpis import kpi_table, open_pipeline, scope_reps
+from analysis.metrics.sql import known_from as sql_known_from
 from analysis.months import month_range, next_month_start
 
 __all__ = ["ForecastData", "prepare", "scope_frames", "concat_rows", "FORECAST_TABLES"]
@@ -35,146 +44,214 @@ FORECAST_TABLES = (
 )
 
 
-# The company's inputs are gathered a group of teams at a time (`data.scoped.team_groups`), so
-# the deals, their stage history and snapshots in pandas at once are at most about this many
-# deals' worth, whatever the company's size (issue 21: the 300-team benchmark company's 5M deals
-# read at once took 9.5 GB).
-GROUP_DEALS = 400_000
-
-
 @dataclass
 class ForecastData:
     """The inputs of every scope's forecast, computed once by `prepare` (or of one team's)."""
 
-    ds: Dataset  # cut at the month's end: one team's rows, or (company) the teams and reps only
+    ds: Dataset  # the teams and reps only, cut at the month's end
     month: pd.Period
     revenue: pd.DataFrame  # scope_id, month, revenue, quota (teams and "company")
-    # opportunity_id, team_id, origin, amount, stage, due (months ahead), and category: the
-    # deal's forecast category as recorded at the month's end (rows of the month's own end only)
+    # the deals open at each month end, summed: team_id, origin (month ordinal), stage, due
+    # (months ahead, 0-DUE_BUCKETS), category (recorded at the month's end; on the rows of the
+    # month's own end only), won (month ordinal it was won, -1: not won), n (deals), amount,
+    # won_amount (`models.PipelineArrays`)
     pipeline: pd.DataFrame
-    won: pd.DataFrame  # opportunity_id, team_id, created, closed (month ordinals), amount
+    won: pd.DataFrame  # won deals summed: team_id, created, closed (month ordinals), amount
     team: str | None = None  # the one team prepared for (`prepare(..., team)`), else every scope
     categories: bool = False  # the deals carry forecast categories
 
 
-def prepare(
-    ds: Dataset, month: pd.Period, team: str | None = None, *, group_deals: int = GROUP_DEALS
-) -> ForecastData:
+def prepare(ds: Dataset, month: pd.Period, team: str | None = None) -> ForecastData:
     """Revenue and quota per team and month (the KPI engine's `revenue` and `quota`) up to `month`
     plus the quota of the following quarters, and the open pipeline at every month end.
 
-    The dataset is first cut at the end of `month` (`asof.as_of`): nothing later is read, except
-    the quotas, which are a plan made in advance. With `team`, only that team's rows are read
-    (`data.scoped`, in DuckDB for tables on disk) and only that team can be forecast from the
-    result; without, every team and the company, read a group of teams of at most `group_deals`
-    deals at a time. Revenue and quota are sums over reps, and every rep is in one team, so the
-    company's are the sums of its teams'; every other input is a row per deal, which belongs to
-    one team."""
+    Only what was known by the end of `month` is read (`asof.as_of`), except the quotas, which
+    are a plan made in advance. With `team`, only that team's rows are read (`data.scoped`, in
+    DuckDB for tables on disk) and only that team can be forecast from the result; without,
+    every team and the company, summed in DuckDB over the whole dataset (the company's 5 million
+    deals never reach pandas). Revenue and quota are sums over reps, and every rep is in one
+    team, so the company's are the sums of its teams'."""
     month = pd.Period(month, "M")
     first = min(ds.first_month, month)  # the company's: a team's months span the same range
+    source = ds
     if team is not None:
-        scope_reps(ds, team)  # validates the id
-        part = _part(ds, month, first, [team])
-        return ForecastData(
-            part.ds, month, part.revenue, part.pipeline, part.won, team, part.categories
+        reps = scope_reps(ds, team)  # validates the id
+        source = scoped(ds, set(reps["rep_id"]), FORECAST_TABLES)
+    part = _part(source, month, first)
+    revenue = part.revenue
+    if team is not None:
+        revenue = revenue[revenue["scope_id"].eq(team)].reset_index(drop=True)
+    else:
+        company = (
+            revenue.groupby("month", sort=True)[["revenue", "quota"]]
+            .sum(min_count=1)
+            .reset_index()
+            .assign(scope_id="company")
         )
-    # each group's tables are let go once its rows are made (only the rows are kept)
-    parts = [
-        _part(ds, month, first, group)._replace(ds=None) for group in team_groups(ds, group_deals)
-    ]
-    teams = pd.concat([p.revenue for p in parts], ignore_index=True)
-    company = (
-        teams.groupby("month", sort=True)[["revenue", "quota"]]
-        .sum(min_count=1)
-        .reset_index()
-        .assign(scope_id="company")
-    )
-    revenue = pd.concat([teams, company[teams.columns]], ignore_index=True)
+        revenue = pd.concat([revenue, company[revenue.columns]], ignore_index=True)
     people = as_of(only(ds, ("teams", "reps")), next_month_start(month))
     return ForecastData(
-        people,
-        month,
-        revenue,
-        concat_rows([p.pipeline for p in parts]),
-        concat_rows([p.won for p in parts]),
-        categories=any(p.categories for p in parts),
+        people, month, revenue, part.pipeline, part.won, team, categories=part.categories
     )
 
 
 class _Part(NamedTuple):
-    ds: Dataset | None
     revenue: pd.DataFrame
     pipeline: pd.DataFrame
     won: pd.DataFrame
     categories: bool
 
 
-def _part(ds: Dataset, month: pd.Period, first: pd.Period, teams: list[str]) -> _Part:
-    """The inputs of `teams`: their reps' rows only, cut at the month's end."""
-    reps = ds["reps"]
-    ds = scoped(ds, set(reps.loc[reps["team_id"].isin(teams), "rep_id"]), FORECAST_TABLES)
-    ds = as_of(ds, next_month_start(month))
-    opps = ds["opportunities"]
+def _part(ds: Dataset, month: pd.Period, first: pd.Period) -> _Part:
+    """The inputs of every team of `ds`, aggregated in DuckDB over its tables where they are (the
+    files of a dataset left on disk): nothing but the sums below reaches pandas.
+
+    Every month end from `first` to `month` only reads what was known by then, so this equals
+    the same sums over `as_of(ds, <end of month>)` (a test checks it against the pandas cut):
+    the open rows and closings are the KPI engine's (`sql.open_rows_sql`, `sql.closed_as_of_sql`),
+    a deal's stage at a month end is its latest stage history entry (else snapshot) before it.
+    """
+    cutoff = next_month_start(month)
     # quotas are planned ahead: keep two quarters past the month for the quota outlook
-    months = month_range(first, month + 6)
-    k = kpi_table(ds, months, level="team")[["scope_id", "month", "revenue", "quota"]]
-    revenue = k[k["scope_id"].isin(teams)].reset_index(drop=True)
-    later = revenue["month"] > month
-    revenue.loc[later, "revenue"] = np.nan  # nothing after M is history
-
-    team_of = ds["reps"].set_index("rep_id")["team_id"]
-    pipe = open_pipeline(ds, month_range(first, month))
-    end = pipe["month"].dt.end_time
-    stage = _stage_at(ds, pipe["opportunity_id"], end)
-    origin = pipe["month"]
-    pipeline = pd.DataFrame(
-        {
-            "opportunity_id": pipe["opportunity_id"],
-            "team_id": pipe["rep_id"].map(team_of).to_numpy(),
-            "origin": _ordinals(origin),
-            "amount": pipe["amount"].to_numpy(),
-            "stage": stage,
-            "due": np.clip(
-                _ordinals(pipe["expected_close_month"]) - _ordinals(origin), 0, DUE_BUCKETS
-            ),
-        }
+    q = Query(ds, month_ordinals(month_range(first, month + 6)), "team")
+    try:
+        revenue = _revenue(q, month)
+        categories = _has_categories(q, cutoff)
+        q.con.execute(f"CREATE TEMP TABLE _won AS {_won_sql(ds, cutoff)}")
+        pipeline = q.con.execute(_pipeline_sql(q, month, categories)).df()
+        won = q.con.execute(
+            "SELECT team_id, created, closed, sum(amount) AS amount FROM _won "
+            "GROUP BY ALL ORDER BY ALL"
+        ).df()
+    finally:
+        q.close()
+    pipeline = pipeline.astype(
+        {c: "int64" for c in ("origin", "due", "won", "n")}
+        | {"amount": "float64", "won_amount": "float64"}
     )
-    categories = "forecast_category" in opps and bool(opps["forecast_category"].notna().any())
-    pipeline["category"] = _category(ds, pipeline, month) if categories else None
-    is_won = opps["stage"].eq("closed_won") & (opps["closed_at"] < next_month_start(month))
-    w = opps[is_won]
-    won = pd.DataFrame(
+    pipeline["category"] = pipeline["category"].astype(object).where(pipeline["category"].notna())
+    won = won.astype({"created": "int64", "closed": "int64", "amount": "float64"})
+    return _Part(revenue, pipeline, won, categories)
+
+
+def _revenue(q: Query, month: pd.Period) -> pd.DataFrame:
+    """scope_id (every team), month, revenue (NaN after `month`: nothing after M is history) and
+    quota (NaN where a team has none): the KPI table's `revenue` and `quota`, from its SQL."""
+    sums = closing_sums(q)
+    quota = quota_sums(q)["quota"] if q.ds.has("quotas") else pd.Series(dtype="float64")
+    grid = scope_month_grid(q)
+    frame = pd.DataFrame(
         {
-            "opportunity_id": w["opportunity_id"].to_numpy(),
-            "team_id": w["rep_id"].map(team_of).to_numpy(),
-            # an undated deal: from its close (it was in no month-end pipeline before)
-            "created": _ordinals(known_from(ds, w).dt.to_period("M")),
-            "closed": _ordinals(w["closed_at"].dt.to_period("M")),
-            "amount": w["amount"].to_numpy(),
-        }
+            "revenue": sums["revenue"].reindex(grid).fillna(0.0).to_numpy("float64"),
+            "quota": quota.reindex(grid).to_numpy("float64"),
+        },
+        index=grid,
+    ).reset_index()
+    frame["month"] = pd.PeriodIndex.from_ordinals(frame["month"].to_numpy("int64"), freq="M")
+    frame.loc[frame["month"] > month, "revenue"] = np.nan
+    return frame[["scope_id", "month", "revenue", "quota"]].sort_values(
+        ["scope_id", "month"], ignore_index=True
     )
-    return _Part(ds, revenue, pipeline, won, categories)
 
 
-def _category(ds: Dataset, pipeline: pd.DataFrame, month: pd.Period) -> pd.Series:
-    """The forecast category of each deal open at the end of `month` (None on other rows): the
-    one recorded by the latest snapshot before the month's end when the snapshots carry it,
-    else the deal's current one."""
-    now = pipeline[pipeline["origin"].eq(month.ordinal)]
-    opps = ds["opportunities"].set_index("opportunity_id")["forecast_category"]
-    category = now["opportunity_id"].map(opps).to_numpy(dtype=object)
-    snaps = ds.tables.get("opportunity_snapshots")
-    if snaps is not None and snaps["forecast_category"].notna().any():
-        seen = latest_before(
-            snaps.rename(columns={"snapshot_date": "t"}),
-            "forecast_category",
-            now["opportunity_id"],
-            pd.Series(next_month_start(month), index=now.index),
-        )
-        category = np.where(seen.notna(), seen, category)
-    out = pd.Series(None, index=pipeline.index, dtype=object)
-    out[now.index] = category
-    return out
+def _has_categories(q: Query, cutoff: pd.Timestamp) -> bool:
+    """Whether the deals carried forecast categories before `cutoff`: a deal known by then has
+    one, or a snapshot taken before then recorded one (a deal's current category is often
+    cleared when it closes, so a past month's categories may live in the snapshots only)."""
+    at = f"TIMESTAMP '{cutoff}'"
+    found = []
+    if _has_column(q.ds, "opportunities", "forecast_category"):
+        found.append(f"""SELECT 1 FROM opportunities WHERE forecast_category IS NOT NULL
+            AND {sql_known_from(q.ds)} < {at}""")
+    if q.ds.has("opportunity_snapshots") and _has_column(
+        q.ds, "opportunity_snapshots", "forecast_category"
+    ):
+        found.append(f"""SELECT 1 FROM opportunity_snapshots
+            WHERE forecast_category IS NOT NULL AND snapshot_date < {at}""")
+    if not found:
+        return False
+    return bool(q.con.execute(f"SELECT EXISTS ({' UNION ALL '.join(found)})").fetchone()[0])
+
+
+def _won_sql(ds: Dataset, cutoff: pd.Timestamp) -> str:
+    """The deals won before `cutoff`, as `as_of(ds, cutoff)` has them: opportunity_id, team_id,
+    created and closed (month ordinals; an undated deal is known from its close) and amount."""
+    return f"""
+        SELECT c.opportunity_id, r.team_id, month_ord(coalesce(o.created_at, c.closed_at))
+                AS created, month_ord(c.closed_at) AS closed, o.amount
+        FROM ({closed_as_of_sql(ds, cutoff)}) c
+        JOIN opportunities o ON o.opportunity_id = c.opportunity_id
+        LEFT JOIN reps r ON r.rep_id = c.rep_id
+        WHERE c.stage = 'closed_won'"""
+
+
+def _pipeline_sql(q: Query, month: pd.Period, categories: bool) -> str:
+    """The open pipeline at every month end up to `month`, summed by team, origin (the month),
+    stage then, due bucket (months from the origin to the expected close, 0 for overdue or
+    unknown, at most DUE_BUCKETS), the month the deal was won (-1: not won by `month`'s end)
+    and, at `month`'s own end, forecast category: n (deals), amount, won_amount."""
+    ds, m = q.ds, month.ordinal
+    history = _history_sql(ds)
+    if history is None:
+        stage = "'open'"
+        staged = "SELECT *, NULL AS at_stage FROM _open"
+    else:
+        open_stages = ", ".join(f"'{s}'" for s in OPEN_STAGES)
+        stage = f"CASE WHEN at_stage IN ({open_stages}) THEN at_stage ELSE '{OPEN_STAGES[0]}' END"
+        staged = f"""SELECT r.*, h.stage AS at_stage FROM _open r
+            ASOF LEFT JOIN ({history}) h
+            ON h.opportunity_id = r.opportunity_id AND r.end_ts > h.t"""
+    category, join = "NULL", ""
+    if categories:  # the latest snapshot's category before the month's end, else the current
+        current = "NULL"
+        if _has_column(ds, "opportunities", "forecast_category"):
+            current = "o.forecast_category"
+            join = "LEFT JOIN opportunities o ON o.opportunity_id = p.opportunity_id"
+        recorded = "NULL"
+        if ds.has("opportunity_snapshots") and _has_column(
+            ds, "opportunity_snapshots", "forecast_category"
+        ):
+            recorded = "c.forecast_category"
+            join += f"""
+        LEFT JOIN (
+            SELECT r.opportunity_id, s.forecast_category
+            FROM (SELECT * FROM _open WHERE m = {m}) r
+            ASOF LEFT JOIN opportunity_snapshots s
+                ON s.opportunity_id = r.opportunity_id AND r.end_ts > s.snapshot_date) c
+            ON c.opportunity_id = p.opportunity_id AND p.m = {m}"""
+        category = f"CASE WHEN p.m = {m} THEN coalesce({recorded}, {current}) END"
+    return f"""
+        WITH _open AS (
+            SELECT *, month_start(m + 1) AS end_ts
+            FROM ({open_rows_sql(q, last=m)})),
+        p AS ({staged})
+        SELECT t.team_id, p.m AS origin, {stage} AS stage,
+            CASE WHEN p.due IS NULL THEN 0
+                 ELSE least(greatest(p.due - p.m, 0), {DUE_BUCKETS}) END AS due,
+            {category} AS category,
+            coalesce(w.closed, -1) AS won, count(*) AS n, sum(p.amount) AS amount,
+            coalesce(sum(w.amount), 0) AS won_amount
+        FROM p LEFT JOIN _won w ON w.opportunity_id = p.opportunity_id
+        LEFT JOIN reps t ON t.rep_id = p.rep_id
+        {join}
+        GROUP BY ALL ORDER BY ALL"""
+
+
+def _history_sql(ds: Dataset) -> str | None:
+    """Where a deal's stage over time is recorded (`metrics.asof.stage_at`): stage history, else
+    the snapshots; None without either."""
+    if ds.has("stage_history"):
+        return "SELECT opportunity_id, stage, entered_at AS t FROM stage_history"
+    if ds.has("opportunity_snapshots"):
+        return "SELECT opportunity_id, stage, snapshot_date AS t FROM opportunity_snapshots"
+    return None
+
+
+def _has_column(ds: Dataset, table: str, column: str) -> bool:
+    """Whether `table` has `column` (a table on disk is read through a view with every contract
+    column; a frame in memory may lack an optional one)."""
+    frame = ds.tables.loaded(table)
+    return frame is None or column in frame.columns
 
 
 def concat_rows(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -184,19 +261,6 @@ def concat_rows(frames: list[pd.DataFrame]) -> pd.DataFrame:
     matplotlib cannot draw, and would do the same to a group of teams without deals."""
     full = [f for f in frames if len(f)]
     return pd.concat(full or frames[:1], ignore_index=True)
-
-
-def _ordinals(periods: pd.Series) -> np.ndarray:
-    return pd.PeriodIndex(periods, freq="M").asi8.astype("int64")
-
-
-def _stage_at(ds: Dataset, opportunity_id: pd.Series, when: pd.Series) -> np.ndarray:
-    """The open stage each deal was in at `when` (`metrics.asof.stage_at`; 'open' when the data
-    record no stages, the first stage where they say nothing or a closed one)."""
-    found = pd.Series(stage_at(ds, opportunity_id, when))
-    if not (ds.has("stage_history") or ds.has("opportunity_snapshots")):
-        return np.full(len(opportunity_id), "open", dtype=object)
-    return found.where(found.isin(OPEN_STAGES), OPEN_STAGES[0]).to_numpy(dtype=object)
 
 
 def scope_frames(data: ForecastData, team: str | None):

@@ -251,10 +251,11 @@ _CELLS = len(_STAGE_CODES) * (DUE_BUCKETS + 1)
 
 @dataclass(frozen=True)
 class PipelineArrays:
-    """One scope's pipeline as arrays: a row per (deal, origin month) it was open at."""
+    """One scope's pipeline as arrays: a row per (deals, origin month) open then, `n` deals each."""
 
     origin: np.ndarray
     amount: np.ndarray
+    n: np.ndarray  # how many deals the row sums
     stage: np.ndarray  # stage code
     cell: np.ndarray  # stage code x due bucket
     won_month: np.ndarray  # ordinal of the month it was won, -1 if not won (yet)
@@ -265,13 +266,23 @@ class PipelineArrays:
 
     @classmethod
     def build(cls, pipe: pd.DataFrame, won: pd.DataFrame) -> PipelineArrays:
+        """From `inputs.ForecastData.pipeline`/`.won` rows of one scope (sums of deals alike:
+        columns n, won and won_amount), or from a row per deal: opportunity_id, origin, stage,
+        due, amount, and `won` a row per won deal (opportunity_id, created, closed, amount)."""
         stage = pipe["stage"].map(_STAGE_CODES).fillna(_STAGE_CODES["open"]).to_numpy("int64")
-        by_id = won.set_index("opportunity_id")
-        won_month = pipe["opportunity_id"].map(by_id["closed"]).fillna(-1).to_numpy("int64")
-        won_amount = pipe["opportunity_id"].map(by_id["amount"]).fillna(0.0).to_numpy("float64")
+        if "n" in pipe:
+            n = pipe["n"].to_numpy("int64")
+            won_month = pipe["won"].to_numpy("int64")
+            won_amount = pipe["won_amount"].to_numpy("float64")
+        else:
+            n = np.ones(len(pipe), dtype="int64")
+            by_id = won.set_index("opportunity_id")
+            won_month = pipe["opportunity_id"].map(by_id["closed"]).fillna(-1).to_numpy("int64")
+            won_amount = pipe["opportunity_id"].map(by_id["amount"]).fillna(0.0).to_numpy("float64")
         return cls(
             pipe["origin"].to_numpy("int64"),
             pipe["amount"].to_numpy("float64"),
+            n,
             stage,
             stage * (DUE_BUCKETS + 1) + pipe["due"].to_numpy("int64"),
             won_month,
@@ -288,7 +299,7 @@ def _pipeline_rates(p: PipelineArrays, origins: np.ndarray, h: int) -> tuple[np.
     mean revenue won in o + h by deals created after o."""
     m = np.isin(p.origin, origins)
     won = np.where(p.won_month[m] == p.origin[m] + h, p.won_amount[m], 0.0)
-    amount, cell, stage = p.amount[m], p.cell[m], p.stage[m]
+    amount, cell, stage, n = p.amount[m], p.cell[m], p.stage[m], p.n[m]
     n_stage = len(_STAGE_CODES)
 
     def ratio(won_sum, open_sum):
@@ -296,12 +307,12 @@ def _pipeline_rates(p: PipelineArrays, origins: np.ndarray, h: int) -> tuple[np.
         return np.divide(won_sum, open_sum, out=np.zeros_like(won_sum), where=open_sum > 0)
 
     overall = ratio(np.array([won.sum()]), np.array([amount.sum()]))[0]
-    s_n = np.bincount(stage, minlength=n_stage)
+    s_n = np.bincount(stage, n, minlength=n_stage)
     s_rate = ratio(
         np.bincount(stage, won, minlength=n_stage), np.bincount(stage, amount, minlength=n_stage)
     )
     s_rate = np.where(s_n >= _MIN_CELL_DEALS, s_rate, overall)
-    c_n = np.bincount(cell, minlength=_CELLS)
+    c_n = np.bincount(cell, n, minlength=_CELLS)
     c_rate = ratio(np.bincount(cell, won, minlength=_CELLS), np.bincount(cell, amount, _CELLS))
     rates = np.where(c_n >= _MIN_CELL_DEALS, c_rate, np.repeat(s_rate, DUE_BUCKETS + 1))
     new = [p.new_amount[(p.new_created > o) & (p.new_closed == o + h)].sum() for o in origins]

@@ -40,16 +40,16 @@ def category_rollup(data: ForecastData, team: str | None = None) -> pd.DataFrame
     booked = float(rev.set_index("month")["revenue"].reindex(q_months).fillna(0).sum())
     g = (
         now.assign(category=category.fillna("uncategorised"))
-        .groupby("category")["amount"]
-        .agg(["count", "sum"])
+        .groupby("category")[["n", "amount"]]
+        .sum()
         .reindex(CATEGORY_ORDER)
         .fillna(0)
     )
     rows = pd.DataFrame(
         {
             "category": ["won", *CATEGORY_ORDER],
-            "deals": [np.nan, *g["count"].astype("int64")],
-            "amount": [booked, *g["sum"]],
+            "deals": [np.nan, *g["n"].astype("int64")],
+            "amount": [booked, *g["amount"]],
         }
     )
     rows["cumulative"] = rows["amount"].cumsum()

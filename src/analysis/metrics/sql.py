@@ -148,9 +148,9 @@ def closed_as_of_sql(ds: Dataset, cutoff: pd.Timestamp) -> str:
             AND {known_from(ds, "o.")} < {at}"""
 
 
-def open_rows_sql(q: Query) -> str:
-    """Deals open at the end of each month asked for: opportunity_id, rep_id, m, amount, due
-    (expected-close month ordinal).
+def open_rows_sql(q: Query, last: int | None = None) -> str:
+    """Deals open at the end of each month asked for (up to month ordinal `last` if given):
+    opportunity_id, rep_id, m, amount, due (expected-close month ordinal).
 
     Open at the end of M: known to exist before it (`known_from`: created, for a deal with a
     creation date) and not closed by then, i.e. alive in months [created, closed - 1], except the month ends over which a closing later undone stood
@@ -158,11 +158,12 @@ def open_rows_sql(q: Query) -> str:
     end of M recorded them when the dataset has `opportunity_snapshots` (else, or for a deal with
     no snapshot yet, the current values).
     """
+    hi = q.hi if last is None else min(q.hi, last)
     alive = f"""
         SELECT * FROM (
             SELECT opportunity_id, rep_id, amount, expected_close_date,
                 unnest(range(greatest(month_ord({known_from(q.ds)}), {q.lo}),
-                             least(coalesce(month_ord(closed_at) - 1, {q.hi}), {q.hi}) + 1)) AS m
+                             least(coalesce(month_ord(closed_at) - 1, {hi}), {hi}) + 1)) AS m
             FROM opportunities WHERE {known_from(q.ds)} IS NOT NULL) a
         ANTI JOIN undone u ON u.opportunity_id = a.opportunity_id
             AND u.closed_at < month_start(a.m + 1) AND u.reopened_at >= month_start(a.m + 1)
