@@ -396,3 +396,24 @@ def test_the_funnel_shows_only_the_stages_the_data_uses(tmp_path):
     assert list(f.flow_conversion(fd)["stage"]) == ["prospecting", "qualification", "proposal"]
     groups = f.win_rates(fd, "stage_reached")["group"].tolist()
     assert groups == ["prospecting", "qualification", "proposal"]
+
+
+@pytest.mark.parametrize(
+    "column, values",
+    [
+        (pd.Series(["a", "b", None, "c", "a"], dtype="str"), {"a", "c"}),
+        (pd.Series(["a", "b", None, "c"], dtype="str"), pd.Series(["b", "z"], dtype="str")),
+        (pd.Series(["a", "b"], dtype="str"), set()),
+        (pd.Series([1, 2, 3, 2]), {2, 9}),
+        (pd.Series(["x", "y"], dtype="object"), {"y"}),
+    ],
+)
+def test_the_funnels_row_filter_keeps_what_pandas_isin_keeps(column, values):
+    """`funnel.inputs.isin` (Arrow's hash set, for the company's 1.8 million deal ids) keeps the
+    rows pandas' `isin` keeps, missing values never kept."""
+    from analysis.funnel.inputs import isin
+
+    expected = [v in values if isinstance(values, set) else v in set(values) for v in column]
+    expected = [e and v is not None for e, v in zip(expected, column, strict=True)]
+    assert isin(column, values).tolist() == expected
+    assert isin(column, values).tolist() == column.isin(values).tolist()

@@ -9,7 +9,7 @@ from scipy import stats
 
 from analysis.data.contract import CLOSED_STAGES, OPEN_STAGES
 from analysis.funnel.estimators import with_ci
-from analysis.funnel.inputs import WINDOW_MONTHS, FunnelData
+from analysis.funnel.inputs import WINDOW_MONTHS, FunnelData, previous_stage
 from analysis.months import month_start
 
 __all__ = [
@@ -30,13 +30,29 @@ def furthest_stage(fd: FunnelData) -> pd.Series:
     From stage_history when present; a won deal has reached every stage. Without history, only
     the current stage is known (lost deals then count as having reached prospecting only).
     """
-    index = fd.stage_index
-    current = fd.opps.set_index("opportunity_id")["stage"].map(index).fillna(0)
-    if fd.history is None or fd.history.empty:
-        return current.astype("int64")
-    seen = fd.history[fd.history["stage"].isin(index)]
-    hist_max = seen.assign(k=seen["stage"].map(index)).groupby("opportunity_id")["k"].max()
-    return pd.concat([current, hist_max], axis=1).max(axis=1).astype("int64")
+    ids = pd.Index(fd.opps["opportunity_id"], name="opportunity_id")
+    return pd.Series(_furthest(fd), index=ids, dtype="int64")
+
+
+def _furthest(fd: FunnelData) -> np.ndarray:
+    """`furthest_stage` as an array in the order of `fd.opps`, computed once per `fd`."""
+    if "furthest" not in fd.memo:
+        index = fd.stage_index
+        far = fd.opps["stage"].map(index).fillna(0).to_numpy("int64")
+        if fd.history is not None and not fd.history.empty:
+            h = fd.history
+            k = h["stage"].map(index)
+            seen = k.notna().to_numpy()
+            row = pd.Index(fd.opps["opportunity_id"]).get_indexer(h["opportunity_id"][seen])
+            ok = row >= 0
+            np.maximum.at(far, row[ok], k.to_numpy()[seen][ok].astype("int64"))
+        fd.memo["furthest"] = far
+    return fd.memo["furthest"]
+
+
+def _rows_of(fd: FunnelData, subset: pd.DataFrame) -> np.ndarray:
+    """The positions in `fd.opps` of `subset`, a selection of its rows (same index)."""
+    return fd.opps.index.get_indexer(subset.index)
 
 
 def cohort_conversion(fd: FunnelData, cohorts: int = WINDOW_MONTHS) -> pd.DataFrame:
@@ -48,7 +64,7 @@ def cohort_conversion(fd: FunnelData, cohorts: int = WINDOW_MONTHS) -> pd.DataFr
     fd.check_cohorts(cohorts)
     opps = fd.opps.assign(cohort=fd.opps["created_at"].dt.to_period("M"))
     opps = opps[opps["cohort"] > fd.month - cohorts]
-    far = opps["opportunity_id"].map(furthest_stage(fd))
+    far = pd.Series(_furthest(fd)[_rows_of(fd, opps)], index=opps.index)
     rows = []
     for cohort, idx in opps.groupby("cohort").groups.items():
         n = len(idx)
@@ -92,7 +108,7 @@ def step_conversion(fd: FunnelData, cohorts: int = WINDOW_MONTHS) -> pd.DataFram
     """
     fd.check_cohorts(cohorts)
     opps = fd.opps[fd.opps["created_at"] >= month_start(fd.month - (cohorts - 1))]
-    far = opps["opportunity_id"].map(furthest_stage(fd)).to_numpy()
+    far = _furthest(fd)[_rows_of(fd, opps)]
     is_open = opps["closed_at"].isna().to_numpy()
     stages = list(fd.stage_index)
     rows = []
@@ -122,27 +138,30 @@ def flow_transitions(fd: FunnelData) -> pd.DataFrame:
     if fd.history is None or fd.history.empty:
         return pd.DataFrame(columns=cols)
     h = fd.history
-    prev = h.groupby("opportunity_id")["stage"].shift(1)
+    prev = previous_stage(fd)
     moves = h.assign(from_stage=prev)[
         (h["entered_at"] >= fd.start) & (h["entered_at"] < fd.end) & prev.notna()
     ]
     rank = fd.stage_index | {"closed_lost": -1}
-
-    def kind(row) -> str:
-        a, b = row["from_stage"], row["stage"]
-        if a in CLOSED_STAGES:
-            return "reopened" if b in OPEN_STAGES else "backward"
-        if b == "closed_won":
-            return "won"
-        if b == "closed_lost":
-            return "lost"
-        gap = rank[b] - rank[a]
-        return "forward" if gap == 1 else "skip" if gap > 1 else "backward"
-
     if moves.empty:
         return pd.DataFrame(columns=cols)
+    a, b = moves["from_stage"], moves["stage"]
+    gap = (b.map(rank) - a.map(rank)).to_numpy()
+    from_closed = a.isin(CLOSED_STAGES).to_numpy()
+    kind = np.select(
+        [
+            from_closed & b.isin(OPEN_STAGES).to_numpy(),
+            from_closed,
+            b.eq("closed_won").to_numpy(),
+            b.eq("closed_lost").to_numpy(),
+            gap == 1,
+            gap > 1,
+        ],
+        ["reopened", "backward", "won", "lost", "forward", "skip"],
+        default="backward",
+    )
     moves = moves.assign(
-        kind=moves.apply(kind, axis=1),
+        kind=kind,
         amount=moves["opportunity_id"].map(fd.opps.set_index("opportunity_id")["amount"]),
     )
     out = moves.groupby(["from_stage", "stage", "kind"], as_index=False).agg(
@@ -180,7 +199,7 @@ def win_rates(fd: FunnelData, by: str) -> pd.DataFrame:
     closed = closed_in_window(fd)
     won = closed["stage"].eq("closed_won")
     if by == "stage_reached":
-        far = closed["opportunity_id"].map(furthest_stage(fd))
+        far = pd.Series(_furthest(fd)[_rows_of(fd, closed)], index=closed.index)
         rows = [
             {"group": s, "won": int((won & (far >= k)).sum()), "closed": int((far >= k).sum())}
             for s, k in fd.stage_index.items()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.data.contract import OPEN_STAGES
-from analysis.funnel.inputs import DAY, FunnelData
+from analysis.funnel.inputs import DAY, FunnelData, previous_stage
 from analysis.metrics.kpis import kpis_for, open_pipeline
 from analysis.months import month_start
 
@@ -172,7 +172,7 @@ def _reopened_in(fd: FunnelData) -> pd.Series:
     h = fd.history
     if h is None or h.empty:
         return pd.Series(dtype="datetime64[us]")
-    prev = h.groupby("opportunity_id")["stage"].shift(1)
+    prev = previous_stage(fd)
     back = h[
         h["stage"].isin(OPEN_STAGES)
         & prev.isin(("closed_won", "closed_lost"))
