@@ -128,10 +128,12 @@ def _spell(x: float) -> TeamResult:
     return TeamResult(f"t{x:g}", True, start, error=f"{os.getpid()} {time.time()}")
 
 
-@pytest.mark.parametrize(("need_gb", "most"), [(2.0, 1), (1.0, 3)])
+@pytest.mark.parametrize(("need_gb", "most"), [(2.0, 1), (1.0, 3), (math.inf, 1)])
 def test_a_worker_runs_as_many_reports_at_once_as_fit_in_its_memory(need_gb, most):
     """Issue 21: one worker with 3 threads that offers 3 GiB for reports (`--resources
-    report_memory=...`) runs one 2 GiB report at a time, and three 1 GiB reports at once."""
+    report_memory=...`) runs one 2 GiB report at a time, and three 1 GiB reports at once; a
+    report asking for more than any worker offers (the company's: `batch.report_memory`) runs
+    alone on the largest instead of waiting for ever."""
     import cloudpickle
     from distributed import LocalCluster
 
@@ -278,6 +280,18 @@ def test_the_batch_starts_the_most_expensive_reports_first(small_dataset, tmp_pa
     assert started == by_hand and len(set(deals)) > 1  # the teams differ in size
     (said,) = [line for line in lines if line.startswith("Rendered")]
     assert said.startswith(f"Rendered {len(by_hand)} report(s) in ") and "CPU time 1.5 min" in said
+
+
+def test_a_team_report_takes_report_memory_gb_and_the_company_report_a_whole_worker(monkeypatch):
+    """A team's kernel does not grow with the company, the company's does (5.1 GB for the
+    benchmark company, against 3 GiB declared before): the company report asks for more than
+    any worker offers, which the executor caps at the largest worker (test above)."""
+    from analysis.reports.batch import COMPANY_ID, report_memory
+    from analysis.reports.params import TeamParams
+
+    monkeypatch.setenv("REPORT_MEMORY_GB", "2")
+    assert report_memory(TeamParams(team_id="bangkok")) == 2 * 2**30
+    assert report_memory(TeamParams(team_id=COMPANY_ID)) == math.inf
 
 
 def test_a_report_memory_that_is_not_a_size_stops_the_batch_before_it_starts(
