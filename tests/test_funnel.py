@@ -417,3 +417,15 @@ def test_the_funnels_row_filter_keeps_what_pandas_isin_keeps(column, values):
     expected = [e and v is not None for e, v in zip(expected, column, strict=True)]
     assert isin(column, values).tolist() == expected
     assert isin(column, values).tolist() == column.isin(values).tolist()
+
+
+def test_a_funnel_copied_with_other_deals_derives_from_its_own_deals(fd):
+    """Views share each deal's furthest stage, computed once per funnel (`FunnelData.memo`); a
+    copy made with other deals (`dataclasses.replace`) computes its own."""
+    from dataclasses import replace
+
+    whole = f.furthest_stage(fd)
+    some = fd.opps.iloc[::3]
+    part = f.furthest_stage(replace(fd, opps=some))
+    assert list(part.index) == list(some["opportunity_id"])
+    assert part.tolist() == whole.loc[some["opportunity_id"]].tolist()

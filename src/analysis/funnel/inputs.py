@@ -83,8 +83,9 @@ class FunnelData:
     # the month-end pipeline's source (the shared open-pipeline implementation): the team's rows
     # before the cut, read once by `prepare`; None: the full dataset (the company)
     uncut: Dataset | None = None
-    # what several views derive from the same rows, computed once (`conversion.furthest_stage`)
-    memo: dict = field(default_factory=dict, repr=False, compare=False)
+    # what several views derive from the same rows, computed once (`conversion.furthest_stage`);
+    # not an argument, so `dataclasses.replace(fd, opps=...)` starts a new one
+    memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def pipeline_source(self) -> Dataset:
