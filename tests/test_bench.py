@@ -127,16 +127,22 @@ def test_a_missed_target_fails_the_benchmark(capsys):
 def test_scale_benchmark_smoke(tmp_path):
     """bench_scale.py validates the dataset, then runs every analysis CLI for a team and the
     company, each in a fresh process with only that validation cached, and records seconds and
-    peak memory for each."""
+    peak memory for each; then a team's report against the sample's, and the company's report
+    from an empty cache."""
     _, data = _smoke("scale", tmp_path)
     names = {
         f"{c} ({s})" for c in ("kpis", "funnel", "forecast", "effects") for s in ("team", "company")
     } | {"validate"}
     report = data["results"].pop("report")  # a team's report on the company and on the sample
+    company = data["results"].pop("company_report")
     assert set(data["results"]) == names
     for name, r in data["results"].items():
         assert r["seconds_median"] > 0 and 0.05 < r["peak_gb_median"] < 6, name
     assert set(report["seconds_median"]) == {"bench", "sample"}
     assert min(report["seconds_median"].values()) > 0 and 0.05 < report["kernel_peak_gb_median"] < 6
     assert report["ratio"] == report["seconds_median"]["bench"] / report["seconds_median"]["sample"]
-    assert len(data["verdicts"]) == 2 * len(names) + 2
+    (run,) = company["runs"]  # one run in a smoke
+    assert company["seconds_median"] == run["wall_seconds"] > run["seconds"] > 0
+    assert 0.05 < company["kernel_peak_gb_median"] < 6
+    assert run["tree_peak_bytes"] > run["peak_bytes"]  # the batch and pandoc besides the kernel
+    assert len(data["verdicts"]) == 2 * len(names) + 2 + 2
