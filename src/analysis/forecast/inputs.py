@@ -116,9 +116,10 @@ def _part(ds: Dataset, month: pd.Period, first: pd.Period) -> _Part:
     q = Query(ds, month_ordinals(month_range(first, month + 6)), "team")
     try:
         revenue = _revenue(q, month)
-        categories = _has_categories(q, cutoff)
+        sources = _category_tables(ds)
+        categories = _has_categories(q, cutoff, sources)
         q.con.execute(f"CREATE TEMP TABLE _won AS {_won_sql(ds, cutoff)}")
-        pipeline = q.con.execute(_pipeline_sql(q, month, categories)).df()
+        pipeline = q.con.execute(_pipeline_sql(q, month, sources if categories else ())).df()
         won = q.con.execute(
             "SELECT team_id, created, closed, sum(amount) AS amount FROM _won "
             "GROUP BY ALL ORDER BY ALL"
@@ -154,20 +155,33 @@ def _revenue(q: Query, month: pd.Period) -> pd.DataFrame:
     )
 
 
-def _has_categories(q: Query, cutoff: pd.Timestamp) -> bool:
-    """Whether the deals carried forecast categories before `cutoff`: a deal known by then has
-    one, or a snapshot taken before then recorded one (a deal's current category is often
-    cleared when it closes, so a past month's categories may live in the snapshots only)."""
+def _category_tables(ds: Dataset) -> tuple[str, ...]:
+    """The tables of `ds` with a forecast_category column: opportunities (a deal's current one)
+    and opportunity_snapshots (as recorded then). A table on disk is read through a view with
+    every contract column; a frame in memory may lack an optional one."""
+    tables = ("opportunities", "opportunity_snapshots")
+    return tuple(
+        name
+        for name in tables
+        if ds.has(name)
+        and (ds.tables.loaded(name) is None or "forecast_category" in ds.tables.loaded(name))
+    )
+
+
+def _has_categories(q: Query, cutoff: pd.Timestamp, sources: tuple[str, ...]) -> bool:
+    """Whether the deals carried forecast categories before `cutoff` (in `sources`,
+    `_category_tables`): a deal known by then has one, or a snapshot taken before then recorded
+    one (a deal's current category is often cleared when it closes, so a past month's
+    categories may live in the snapshots only)."""
     at = f"TIMESTAMP '{cutoff}'"
-    found = []
-    if _has_column(q.ds, "opportunities", "forecast_category"):
-        found.append(f"""SELECT 1 FROM opportunities WHERE forecast_category IS NOT NULL
-            AND {sql_known_from(q.ds)} < {at}""")
-    if q.ds.has("opportunity_snapshots") and _has_column(
-        q.ds, "opportunity_snapshots", "forecast_category"
-    ):
-        found.append(f"""SELECT 1 FROM opportunity_snapshots
-            WHERE forecast_category IS NOT NULL AND snapshot_date < {at}""")
+    when = {
+        "opportunities": f"{sql_known_from(q.ds)} < {at}",
+        "opportunity_snapshots": f"snapshot_date < {at}",
+    }
+    found = [
+        f"SELECT 1 FROM {name} WHERE forecast_category IS NOT NULL AND {when[name]}"
+        for name in sources
+    ]
     if not found:
         return False
     return bool(q.con.execute(f"SELECT EXISTS ({' UNION ALL '.join(found)})").fetchone()[0])
@@ -185,11 +199,12 @@ def _won_sql(ds: Dataset, cutoff: pd.Timestamp) -> str:
         WHERE c.stage = 'closed_won'"""
 
 
-def _pipeline_sql(q: Query, month: pd.Period, categories: bool) -> str:
+def _pipeline_sql(q: Query, month: pd.Period, categories: tuple[str, ...]) -> str:
     """The open pipeline at every month end up to `month`, summed by team, origin (the month),
     stage then, due bucket (months from the origin to the expected close, 0 for overdue or
     unknown, at most DUE_BUCKETS), the month the deal was won (-1: not won by `month`'s end)
-    and, at `month`'s own end, forecast category: n (deals), amount, won_amount."""
+    and, at `month`'s own end, forecast category (from the tables `categories`, none: no
+    category): n (deals), amount, won_amount."""
     ds, m = q.ds, month.ordinal
     history = _history_sql(ds)
     if history is None:
@@ -203,14 +218,11 @@ def _pipeline_sql(q: Query, month: pd.Period, categories: bool) -> str:
             ON h.opportunity_id = r.opportunity_id AND r.end_ts > h.t"""
     category, join = "NULL", ""
     if categories:  # the latest snapshot's category before the month's end, else the current
-        current = "NULL"
-        if _has_column(ds, "opportunities", "forecast_category"):
+        current = recorded = "NULL"
+        if "opportunities" in categories:
             current = "o.forecast_category"
             join = "LEFT JOIN opportunities o ON o.opportunity_id = p.opportunity_id"
-        recorded = "NULL"
-        if ds.has("opportunity_snapshots") and _has_column(
-            ds, "opportunity_snapshots", "forecast_category"
-        ):
+        if "opportunity_snapshots" in categories:
             recorded = "c.forecast_category"
             join += f"""
         LEFT JOIN (
@@ -247,18 +259,11 @@ def _history_sql(ds: Dataset) -> str | None:
     return None
 
 
-def _has_column(ds: Dataset, table: str, column: str) -> bool:
-    """Whether `table` has `column` (a table on disk is read through a view with every contract
-    column; a frame in memory may lack an optional one)."""
-    frame = ds.tables.loaded(table)
-    return frame is None or column in frame.columns
-
-
 def concat_rows(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """The frames' rows as one frame, leaving out the empty ones (the first is kept when all
     are): pandas 3 concatenates an empty frame's untyped columns as object, which made a short
     history's forecast (no statistical model, no combination) a frame of objects that
-    matplotlib cannot draw, and would do the same to a group of teams without deals."""
+    matplotlib cannot draw."""
     full = [f for f in frames if len(f)]
     return pd.concat(full or frames[:1], ignore_index=True)
 
