@@ -38,3 +38,19 @@ def test_matplotlib_uses_the_packaged_fonts():
     assert rcParams["font.family"][:2] == [fonts.LATIN_FAMILY, fonts.THAI_FAMILY]
     path = font_manager.findfont(fonts.THAI_FAMILY, fallback_to_default=False)
     assert "NotoSansThai" in path
+
+
+def test_subsetting_a_font_leaves_no_file_open():
+    """Subsetting read the font file and left it open; collected later, it warned "unclosed
+    file ... NotoSansThai.ttf" wherever the collection happened, e.g. under a chart in Lab."""
+    import gc
+    import warnings
+
+    fonts._subset.cache_clear()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fonts.css_font_faces("ยอดขาย q")
+        gc.collect()
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)], [
+        str(w.message) for w in caught
+    ]

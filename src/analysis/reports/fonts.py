@@ -76,9 +76,12 @@ def _subset(path: Path, chars: str) -> bytes:
     options.layout_features = ["*"]  # keep Thai mark positioning and ligatures
     options.name_IDs = ["*"]
     font = subset.load_font(str(path), options)
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(text=chars)
-    subsetter.subset(font)
-    buf = io.BytesIO()
-    font.save(buf)
+    try:
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(text=chars)
+        subsetter.subset(font)
+        buf = io.BytesIO()
+        font.save(buf)
+    finally:  # the file it read from (left open, it warns when collected: a pink block in Lab)
+        font.close()
     return buf.getvalue()
