@@ -70,80 +70,47 @@ def test_a_teams_slice_holds_its_rows_of_every_table_read_on_disk_or_in_memory(
     assert on_disk.as_of == eager.as_of and on_disk.content_hash == ""
 
 
-def _unscoped(ds, month, team) -> funnel.FunnelData:
-    """The funnel's inputs as before the slice: the whole company cut, then filtered."""
-    from analysis.funnel.inputs import stages_in_use
-    from analysis.metrics.kpis import scope_reps
+def test_a_funnel_reads_no_other_teams_rows_and_sums_what_pandas_counts(parquet, monkeypatch):
+    """Issue 21. On a dataset left on disk, a team's funnel reads its own rows only (one
+    `data.scoped` read, of its reps) and the company's reads none into pandas: its sums are
+    made by DuckDB over the files. Every figure equals the one the pandas reference computes
+    deal by deal from the whole company's pandas cut (`funnel_pandas`), in the latest month and
+    earlier ones, for teams and the company."""
+    import funnel_pandas
 
-    reps = set(scope_reps(ds, team)["rep_id"])
-    cut = as_of(ds, next_month_start(month))
-    opps = cut["opportunities"]
-    opps = opps[opps["rep_id"].isin(reps)].reset_index(drop=True)
-    ids = set(opps["opportunity_id"])
-    history = cut["stage_history"]
-    history = history[history["opportunity_id"].isin(ids)].sort_values(
-        ["opportunity_id", "entered_at"], kind="stable", ignore_index=True
-    )
-    snaps = cut["opportunity_snapshots"]
-    snaps = snaps[snaps["opportunity_id"].isin(ids)].reset_index(drop=True)
-    leads = cut["leads"][cut["leads"]["rep_id"].isin(reps)].reset_index(drop=True)
-    stages = stages_in_use(ds)
-    return funnel.FunnelData(ds, cut, month, team, reps, opps, history, snaps, leads, stages)
+    from analysis.funnel import inputs
 
-
-def _outputs(fd: funnel.FunnelData) -> dict:
-    return {
-        "waterfall": pd.Series(funnel.waterfall(fd)),
-        "pipeline": pd.Series(funnel.pipeline_health(fd)),
-        "steps": funnel.step_conversion(fd),
-        "flow": funnel.flow_conversion(fd),
-        "cohorts": funnel.cohort_conversion(fd),
-        "stage_reached": funnel.win_rates(fd, "stage_reached"),
-        "rep": funnel.win_rates(fd, "rep"),
-        "time_in_stage": funnel.time_in_stage(fd),
-        "slippage": funnel.slippage(fd),
-        "leads": funnel.lead_funnel(fd),
-        "lead_source": funnel.win_rates(fd, "lead_source"),
-        "product": funnel.win_rates(fd, "product"),
-        "transitions": funnel.flow_transitions(fd),
-        "cycles": funnel.cycle_lengths(fd),
-        "time_to_convert": funnel.time_to_convert(fd),
-        "deciles": funnel.lead_score_deciles(fd),
-        "rep_test": funnel.rep_win_rate_test(fd, permutations=200),
-    }
-
-
-def test_a_teams_funnel_reads_no_other_teams_rows_and_says_what_it_said(parquet, monkeypatch):
-    """On a dataset left on disk, a team's funnel loads no table of facts whole (every deal,
-    stage change, snapshot and lead that reaches pandas is the team's), the company's reads no
-    deal closed before the trailing year, and every figure equals the one from the whole
-    company's cut, in the latest month and earlier ones."""
     monkeypatch.setenv("AEM_CACHE_DIR", "off")
     lazy, eager = load_dataset(parquet, lazy=True), load_dataset(parquet, lazy=False)
+    reads = []
+
+    def spy(ds, rep_ids, tables=None, **kw):
+        out = scoped(ds, rep_ids, tables, **kw)
+        reads.append((set(rep_ids), out))
+        return out
+
+    monkeypatch.setattr(inputs, "scoped", spy)
     last = eager.latest_complete_month
     for team, month in [(t, last) for t in eager["teams"]["team_id"][:2]] + [
-        (None, last),  # the company: read in DuckDB too, only the trailing year's rows
+        (None, last),
         (eager["teams"]["team_id"][0], last - 5),
         (None, eager.first_month + 3),  # a window reaching back before the data
     ]:
+        reads.clear()
         fd = funnel.prepare(lazy, month, team)
+        mine = funnel_pandas.outputs(funnel, fd)
         # only the directories (a row a team, a row a rep) are read whole
         loaded = {t for t in lazy.tables if lazy.tables.loaded(t) is not None}
         assert loaded <= {"teams", "reps"}, (team, loaded)
-        reps = set(eager["reps"].loc[eager["reps"]["team_id"].eq(team), "rep_id"])
-        if team is not None:
-            assert set(fd.cut["opportunities"]["rep_id"]) <= reps
-            assert set(fd.cut["leads"]["rep_id"]) <= reps
-            # the month-end pipeline (the waterfall) reads the team's rows, not the files
-            assert set(fd.pipeline_source["opportunities"]["rep_id"]) <= reps
-        since = pd.Timestamp(str(month - 11))  # nothing closed before the trailing year is read
-        assert (fd.cut["opportunities"]["closed_at"].dropna() >= since).all()
-        before = _outputs(_unscoped(eager, month, team))
-        for key, value in _outputs(fd).items():
-            if isinstance(value, pd.Series):
-                pd.testing.assert_series_equal(value, before[key], obj=key)
-            else:
-                pd.testing.assert_frame_equal(value, before[key], obj=key)
+        if team is None:
+            assert reads == []  # nothing of the company's facts is read into pandas
+        else:
+            reps = set(eager["reps"].loc[eager["reps"]["team_id"].eq(team), "rep_id"])
+            assert len(reads) == 1 and reads[0][0] == reps
+            assert set(reads[0][1]["opportunities"]["rep_id"]) <= reps
+            assert set(reads[0][1]["leads"]["rep_id"]) <= reps
+        before = funnel_pandas.outputs(funnel_pandas, funnel_pandas.prepare(eager, month, team))
+        funnel_pandas.assert_same(mine, before, f"{team} {month}")
 
 
 def test_a_teams_forecast_reads_no_other_teams_rows_and_forecasts_what_it_did(parquet, monkeypatch):

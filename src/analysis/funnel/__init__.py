@@ -1,8 +1,12 @@
 """Pipeline conversion: how deals move through the funnel, for a team (or the company) and a month.
 
-`prepare(ds, month, team)` (`inputs`) cuts the dataset at the end of the month
-(`metrics.asof.as_of`, so nothing later is used) and to the scope's reps; every other function takes the result and returns a tidy frame
-(or a dict for the waterfall). Rates come with a Wilson interval (ci_low, ci_high).
+`prepare(ds, month, team)` (`inputs`) puts the scope's deals, stage history, snapshots and leads,
+as known at the end of the month (the cut of `metrics.asof.as_of`, in SQL, so nothing later is
+used), into DuckDB tables (`inputs.FunnelTables`); every other function sums them there and
+returns a tidy frame (or a dict for the waterfall). Only those sums reach pandas, so the company's
+funnel at scale (1.8 million deals in the benchmark company's trailing year) costs what a team's
+does plus DuckDB's scan of the files; `tests/funnel_pandas` is the same funnel computed deal by
+deal in pandas, which the tests hold it to. Rates come with a Wilson interval (ci_low, ci_high).
 
 Two views of stage conversion, labelled as such:
 - cohort: of the opportunities created in a month, the share that ever reached each later stage,
@@ -27,7 +31,7 @@ from analysis.funnel.conversion import (
     step_conversion,
     win_rates,
 )
-from analysis.funnel.estimators import kaplan_meier, wilson_interval
+from analysis.funnel.estimators import kaplan_meier, weighted_median, wilson_interval
 from analysis.funnel.inputs import STAGE_INDEX, FunnelData, prepare
 from analysis.funnel.leads import lead_funnel, lead_score_deciles
 from analysis.funnel.movement import pipeline_health, slippage, waterfall
@@ -39,6 +43,7 @@ __all__ = [
     "prepare",
     "wilson_interval",
     "kaplan_meier",
+    "weighted_median",
     "furthest_stage",
     "cohort_conversion",
     "step_conversion",

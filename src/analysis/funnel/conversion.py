@@ -1,5 +1,6 @@
 """Stage conversion, two views labelled as such (cohort and flow), and win rates by stage,
-product, deal type, lead source and rep, with whether reps differ beyond chance."""
+product, deal type, lead source and rep, with whether reps differ beyond chance. Each sums the
+funnel's tables in DuckDB (`inputs.FunnelTables`); only the sums reach pandas."""
 
 from __future__ import annotations
 
@@ -9,8 +10,7 @@ from scipy import stats
 
 from analysis.data.contract import CLOSED_STAGES, OPEN_STAGES
 from analysis.funnel.estimators import with_ci
-from analysis.funnel.inputs import WINDOW_MONTHS, FunnelData, previous_stage
-from analysis.months import month_start
+from analysis.funnel.inputs import WINDOW_MONTHS, FunnelData, ts
 
 __all__ = [
     "furthest_stage",
@@ -18,7 +18,6 @@ __all__ = [
     "step_conversion",
     "flow_transitions",
     "flow_conversion",
-    "closed_in_window",
     "win_rates",
     "rep_win_rate_test",
 ]
@@ -29,30 +28,25 @@ def furthest_stage(fd: FunnelData) -> pd.Series:
 
     From stage_history when present; a won deal has reached every stage. Without history, only
     the current stage is known (lost deals then count as having reached prospecting only).
+    Every deal of the scope: for exploring (the views sum it in DuckDB).
     """
-    ids = pd.Index(fd.opps["opportunity_id"], name="opportunity_id")
-    return pd.Series(_furthest(fd), index=ids, dtype="int64")
+    rows = fd.sql("SELECT opportunity_id, far FROM f_deals ORDER BY opportunity_id")
+    ids = pd.Index(rows["opportunity_id"].astype("str"), name="opportunity_id")
+    return pd.Series(rows["far"].to_numpy("int64"), index=ids, dtype="int64")
 
 
-def _furthest(fd: FunnelData) -> np.ndarray:
-    """`furthest_stage` as an array in the order of `fd.opps`, computed once per `fd`."""
-    if "furthest" not in fd.memo:
-        index = fd.stage_index
-        far = fd.opps["stage"].map(index).fillna(0).to_numpy("int64")
-        if fd.history is not None and not fd.history.empty:
-            h = fd.history
-            k = h["stage"].map(index)
-            seen = k.notna().to_numpy()
-            row = pd.Index(fd.opps["opportunity_id"]).get_indexer(h["opportunity_id"][seen])
-            ok = row >= 0
-            np.maximum.at(far, row[ok], k.to_numpy()[seen][ok].astype("int64"))
-        fd.memo["furthest"] = far
-    return fd.memo["furthest"]
-
-
-def _rows_of(fd: FunnelData, subset: pd.DataFrame) -> np.ndarray:
-    """The positions in `fd.opps` of `subset`, a selection of its rows (same index)."""
-    return fd.opps.index.get_indexer(subset.index)
+def _cohort_counts(fd: FunnelData, cohorts: int) -> pd.DataFrame:
+    """The deals created in the last `cohorts` months, counted by creation month (`cohort`, an
+    ordinal), furthest stage (`far`) and whether still open: cohort, far, open, n."""
+    key = ("cohorts", cohorts)
+    if key not in fd.memo:
+        fd.memo[key] = fd.sql(
+            f"""SELECT month_ord(created_at) AS cohort, far, closed_at IS NULL AS open,
+                count(*) AS n
+            FROM f_deals WHERE month_ord(created_at) > {fd.month.ordinal - cohorts}
+            GROUP BY ALL ORDER BY ALL"""
+        )
+    return fd.memo[key]
 
 
 def cohort_conversion(fd: FunnelData, cohorts: int = WINDOW_MONTHS) -> pd.DataFrame:
@@ -62,13 +56,12 @@ def cohort_conversion(fd: FunnelData, cohorts: int = WINDOW_MONTHS) -> pd.DataFr
     reached, rate, ci_low, ci_high, still_open (share of the cohort not yet closed).
     """
     fd.check_cohorts(cohorts)
-    opps = fd.opps.assign(cohort=fd.opps["created_at"].dt.to_period("M"))
-    opps = opps[opps["cohort"] > fd.month - cohorts]
-    far = pd.Series(_furthest(fd)[_rows_of(fd, opps)], index=opps.index)
+    counts = _cohort_counts(fd, cohorts)
     rows = []
-    for cohort, idx in opps.groupby("cohort").groups.items():
-        n = len(idx)
-        still_open = float(opps.loc[idx, "closed_at"].isna().mean())
+    for ordinal, g in counts.groupby("cohort", sort=True):
+        cohort = pd.Period(ordinal=int(ordinal), freq="M")
+        n = int(g["n"].sum())
+        still_open = float(g.loc[g["open"], "n"].sum() / n)
         for stage, k in fd.stage_index.items():
             rows.append(
                 {
@@ -76,7 +69,7 @@ def cohort_conversion(fd: FunnelData, cohorts: int = WINDOW_MONTHS) -> pd.DataFr
                     "age_months": (fd.month - cohort).n,
                     "stage": stage,
                     "created": n,
-                    "reached": int((far.loc[idx] >= k).sum()),
+                    "reached": int(g.loc[g["far"] >= k, "n"].sum()),
                     "still_open": still_open,
                 }
             )
@@ -107,9 +100,9 @@ def step_conversion(fd: FunnelData, cohorts: int = WINDOW_MONTHS) -> pd.DataFram
     passed, rate, ci_low, ci_high.
     """
     fd.check_cohorts(cohorts)
-    opps = fd.opps[fd.opps["created_at"] >= month_start(fd.month - (cohorts - 1))]
-    far = _furthest(fd)[_rows_of(fd, opps)]
-    is_open = opps["closed_at"].isna().to_numpy()
+    counts = _cohort_counts(fd, cohorts)
+    far, n = counts["far"].to_numpy(), counts["n"].to_numpy("int64")
+    is_open = counts["open"].to_numpy(bool)
     stages = list(fd.stage_index)
     rows = []
     for k in range(len(stages) - 1):
@@ -121,9 +114,9 @@ def step_conversion(fd: FunnelData, cohorts: int = WINDOW_MONTHS) -> pd.DataFram
                 "step": f"{stages[k]} -> {stages[k + 1]}",
                 "from_stage": stages[k],
                 "to_stage": stages[k + 1],
-                "reached": int(reached.sum()),
-                "resolved": int(resolved.sum()),
-                "passed": int(passed.sum()),
+                "reached": int(n[reached].sum()),
+                "resolved": int(n[resolved].sum()),
+                "passed": int(n[passed].sum()),
             }
         )
     return with_ci(pd.DataFrame(rows), "passed", "resolved")
@@ -135,17 +128,21 @@ def flow_transitions(fd: FunnelData) -> pd.DataFrame:
     Columns: from_stage, to_stage, kind (forward, skip, won, lost, reopened, backward), n, amount.
     """
     cols = ["from_stage", "to_stage", "kind", "n", "amount"]
-    if fd.history is None or fd.history.empty:
+    if not fd.has_history:
         return pd.DataFrame(columns=cols)
-    h = fd.history
-    prev = previous_stage(fd)
-    moves = h.assign(from_stage=prev)[
-        (h["entered_at"] >= fd.start) & (h["entered_at"] < fd.end) & prev.notna()
-    ]
-    rank = fd.stage_index | {"closed_lost": -1}
+    moves = fd.sql(
+        f"""SELECT h.prev AS from_stage, h.stage AS to_stage, count(*) AS n,
+            coalesce(sum(d.amount), 0) AS amount
+        FROM f_history h JOIN f_deals d ON d.opportunity_id = h.opportunity_id
+        WHERE h.entered_at >= {ts(fd.start)} AND h.prev IS NOT NULL
+        GROUP BY ALL"""
+    )
     if moves.empty:
         return pd.DataFrame(columns=cols)
-    a, b = moves["from_stage"], moves["stage"]
+    moves = moves.astype({"from_stage": "str", "to_stage": "str", "amount": "float64"})
+    moves = moves.sort_values(["from_stage", "to_stage"], ignore_index=True)
+    rank = fd.stage_index | {"closed_lost": -1}
+    a, b = moves["from_stage"], moves["to_stage"]
     gap = (b.map(rank) - a.map(rank)).to_numpy()
     from_closed = a.isin(CLOSED_STAGES).to_numpy()
     kind = np.select(
@@ -160,14 +157,8 @@ def flow_transitions(fd: FunnelData) -> pd.DataFrame:
         ["reopened", "backward", "won", "lost", "forward", "skip"],
         default="backward",
     )
-    moves = moves.assign(
-        kind=kind,
-        amount=moves["opportunity_id"].map(fd.opps.set_index("opportunity_id")["amount"]),
-    )
-    out = moves.groupby(["from_stage", "stage", "kind"], as_index=False).agg(
-        n=("kind", "size"), amount=("amount", "sum")
-    )
-    return out.rename(columns={"stage": "to_stage"})[cols].sort_values(
+    moves = moves.assign(kind=pd.array(kind, dtype="str"))
+    return moves[cols].sort_values(
         ["from_stage", "to_stage"], key=lambda s: s.map(rank), ignore_index=True
     )
 
@@ -185,44 +176,55 @@ def flow_conversion(fd: FunnelData) -> pd.DataFrame:
     return with_ci(pd.DataFrame(rows), "forward", "exits")
 
 
-def closed_in_window(fd: FunnelData) -> pd.DataFrame:
-    o = fd.opps
-    return o[
-        o["closed_at"].notna() & (o["closed_at"] >= fd.window_start) & (o["closed_at"] < fd.end)
-    ]
+def closed_in_window(fd: FunnelData) -> str:
+    """SQL: a row of `f_deals` (alias d) closed in the trailing year (to the month's end)."""
+    return f"d.closed_at >= {ts(fd.window_start)} AND d.closed_at < {ts(fd.end)}"
+
+
+_KEYS = {
+    "rep": "d.rep_id",
+    "product": "d.product",
+    "deal_type": "d.deal_type",
+    "lead_source": "coalesce(l.source, '(no lead)')",
+}
+
+
+def _won_closed(fd: FunnelData, by: str) -> pd.DataFrame:
+    """The deals closed in the trailing year by `by` (`_KEYS`, or `far`): group, won, closed,
+    ordered by group; a deal without a value for `by` is left out."""
+    key = "d.far" if by == "far" else _KEYS[by]
+    join = "LEFT JOIN f_leads l ON l.lead_id = d.lead_id" if by == "lead_source" else ""
+    frame = fd.sql(
+        f"""SELECT {key} AS "group", count(*) FILTER (WHERE d.stage = 'closed_won') AS won,
+            count(*) AS closed
+        FROM f_deals d {join}
+        WHERE {closed_in_window(fd)} AND {key} IS NOT NULL GROUP BY ALL"""
+    )
+    if by != "far":
+        frame = frame.astype({"group": "str"})
+    return frame.sort_values("group", ignore_index=True)
 
 
 def win_rates(fd: FunnelData, by: str) -> pd.DataFrame:
     """Win rate of deals closed in the last 12 months by `by`: stage_reached, product, deal_type,
     lead_source or rep. For stage_reached, the rate is over deals that reached at least that stage.
     Columns: group, won, closed, rate, ci_low, ci_high."""
-    closed = closed_in_window(fd)
-    won = closed["stage"].eq("closed_won")
     if by == "stage_reached":
-        far = pd.Series(_furthest(fd)[_rows_of(fd, closed)], index=closed.index)
+        counts = _won_closed(fd, "far")
+        far, won, n = (counts[c].to_numpy("int64") for c in ("group", "won", "closed"))
         rows = [
-            {"group": s, "won": int((won & (far >= k)).sum()), "closed": int((far >= k).sum())}
+            {"group": s, "won": int(won[far >= k].sum()), "closed": int(n[far >= k].sum())}
             for s, k in fd.stage_index.items()
             if s != "closed_won"
         ]
         return with_ci(pd.DataFrame(rows), "won", "closed")
-    if by == "lead_source":
-        if fd.leads is None:
-            return pd.DataFrame(columns=["group", "won", "closed", "rate", "ci_low", "ci_high"])
-        key = closed["lead_id"].map(fd.leads.set_index("lead_id")["source"]).fillna("(no lead)")
-    elif by == "rep":
-        key = closed["rep_id"]
-    elif by in ("product", "deal_type"):
-        key = closed[by]
-    else:
+    if by == "lead_source" and not fd.tables.has_leads:
+        return pd.DataFrame(columns=["group", "won", "closed", "rate", "ci_low", "ci_high"])
+    if by not in _KEYS:
         raise ValueError(
             f"by: {by!r} is not one of stage_reached, product, deal_type, lead_source, rep"
         )
-    frame = (
-        pd.DataFrame({"group": key.to_numpy(), "won": won.to_numpy().astype(int)})
-        .groupby("group", as_index=False)
-        .agg(won=("won", "sum"), closed=("won", "size"))
-    )
+    frame = _won_closed(fd, by)
     return with_ci(frame, "won", "closed").sort_values("rate", ascending=False, ignore_index=True)
 
 
@@ -232,14 +234,15 @@ def rep_win_rate_test(fd: FunnelData, permutations: int = 4000, seed: int = 0) -
     Chi-square test of independence on the reps x (won, lost) table of deals closed in the last 12
     months. Where more than 20% of expected counts are below 5 the chi-square approximation is
     poor: with two reps Fisher's exact test is used; with more, the chi-square statistic's p-value
-    comes from `permutations` random reassignments of outcomes to deals (Monte Carlo).
+    comes from `permutations` random reassignments of outcomes to deals (Monte Carlo; the deals
+    taken rep by rep, in the order of the reps' ids, won before lost).
     """
-    closed = closed_in_window(fd)
-    won = closed["stage"].eq("closed_won").to_numpy()
-    reps = closed["rep_id"].to_numpy()
-    table = pd.crosstab(reps, won).reindex(columns=[True, False], fill_value=0)
-    table = table[table.sum(axis=1) > 0]
-    base = {"n": int(table.to_numpy().sum()), "reps": int(len(table))}
+    counts = _won_closed(fd, "rep")
+    table = np.stack(
+        [counts["won"].to_numpy("int64"), (counts["closed"] - counts["won"]).to_numpy("int64")],
+        axis=1,
+    ).reshape(-1, 2)
+    base = {"n": int(table.sum()), "reps": int(len(table))}
     if len(table) < 2 or (table.sum(axis=0) == 0).any():
         return pd.DataFrame(
             [
@@ -253,29 +256,15 @@ def rep_win_rate_test(fd: FunnelData, permutations: int = 4000, seed: int = 0) -
                 }
             ]
         )
-    chi2, p, dof, expected = stats.chi2_contingency(table.to_numpy(), correction=False)
+    chi2, p, dof, expected = stats.chi2_contingency(table, correction=False)
     small = (expected < 5).mean() > 0.2
     if not small:
         test, note = "chi-square", "expected counts large enough for the chi-square approximation"
     elif len(table) == 2:
-        chi2, p = stats.fisher_exact(table.to_numpy())
+        chi2, p = stats.fisher_exact(table)
         test, dof, note = "Fisher's exact", 1, "small counts: exact test on the 2x2 table"
     else:
-        rng = np.random.default_rng(seed)
-        codes = pd.factorize(reps)[0]
-        hits = 0
-        for _ in range(permutations):
-            perm = rng.permutation(won)
-            tab = np.stack(
-                [
-                    np.bincount(codes[perm], minlength=codes.max() + 1),
-                    np.bincount(codes[~perm], minlength=codes.max() + 1),
-                ],
-                axis=1,
-            )
-            tab = tab[tab.sum(axis=1) > 0]
-            hits += stats.chi2_contingency(tab, correction=False)[0] >= chi2 - 1e-12
-        p = (hits + 1) / (permutations + 1)
+        p = _permutation_p(table, chi2, permutations, seed)
         test = "chi-square (Monte Carlo p)"
         note = f"small counts: p-value from {permutations} permutations of outcomes"
     return pd.DataFrame(
@@ -290,3 +279,25 @@ def rep_win_rate_test(fd: FunnelData, permutations: int = 4000, seed: int = 0) -
             }
         ]
     )
+
+
+def _permutation_p(table: np.ndarray, chi2: float, permutations: int, seed: int) -> float:
+    """The Monte Carlo p-value of the chi-square statistic `chi2` of the reps x (won, lost)
+    `table`: outcomes reassigned at random to the deals, each rep keeping its number of deals."""
+    reps = len(table)
+    codes = np.repeat(np.arange(reps), table.sum(axis=1))
+    won = np.concatenate([np.repeat([True, False], row) for row in table])
+    rng = np.random.default_rng(seed)
+    hits = 0
+    for _ in range(permutations):
+        perm = rng.permutation(won)
+        tab = np.stack(
+            [
+                np.bincount(codes[perm], minlength=reps),
+                np.bincount(codes[~perm], minlength=reps),
+            ],
+            axis=1,
+        )
+        tab = tab[tab.sum(axis=1) > 0]
+        hits += stats.chi2_contingency(tab, correction=False)[0] >= chi2 - 1e-12
+    return (hits + 1) / (permutations + 1)

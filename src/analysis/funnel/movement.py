@@ -1,17 +1,133 @@
 """Pipeline movement: the waterfall from start to end of the month (created, reopened,
 increased, decreased, won, lost and what the records leave unexplained), slipped and pulled-in
-close dates, and the pipeline's health."""
+close dates, and the pipeline's health. Summed in DuckDB over the funnel's tables
+(`inputs.FunnelTables`): one row reaches pandas."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from analysis.data.contract import OPEN_STAGES
-from analysis.funnel.inputs import DAY, FunnelData, previous_stage
-from analysis.metrics.kpis import kpis_for, open_pipeline
+from analysis.funnel.inputs import CLOSED, DAYS, FunnelData, ts
+from analysis.metrics.kpis import kpis_for
 from analysis.months import month_start
 
 __all__ = ["waterfall", "slippage", "pipeline_health"]
+
+_OPEN = "(" + ", ".join(f"'{s}'" for s in OPEN_STAGES) + ")"
+_FIRST = "TIMESTAMP '0001-01-01'"  # before any snapshot: a deal's value on entering the month
+
+
+def has_snapshots(fd: FunnelData) -> bool:
+    """Whether the scope's deals have snapshots before the cutoff."""
+    if "has_snapshots" not in fd.memo:
+        fd.memo["has_snapshots"] = fd.tables.has_snapshots and bool(
+            fd.sql("SELECT count(*) AS n FROM (SELECT 1 FROM f_snaps LIMIT 1)")["n"].iloc[0]
+        )
+    return fd.memo["has_snapshots"]
+
+
+def _waterfall_sql(fd: FunnelData) -> str:
+    """One row: the waterfall's terms and counts (see `waterfall`), deal by deal in SQL."""
+    m, start, end = fd.month.ordinal, ts(fd.start), ts(fd.end)
+    return f"""
+    WITH o AS MATERIALIZED (SELECT opportunity_id, m, amount, due FROM f_open),
+    s AS MATERIALIZED (SELECT opportunity_id, amount, due FROM o WHERE m = {m - 1}),
+    e AS MATERIALIZED (SELECT opportunity_id, amount, due FROM o WHERE m = {m}),
+    c AS MATERIALIZED (SELECT opportunity_id, created_at, amount, expected_close_date FROM f_deals
+          WHERE created_at >= {start} AND created_at < {end}),
+    k AS MATERIALIZED (SELECT opportunity_id, amount, stage = 'closed_won' AS won FROM f_deals
+          WHERE closed_at >= {start} AND closed_at < {end}),
+    r AS (SELECT opportunity_id, min(entered_at) AS reopen_at FROM f_history
+          WHERE entered_at >= {start} AND stage IN {_OPEN} AND prev IN {CLOSED} GROUP BY ALL),
+    came AS ((SELECT opportunity_id FROM e UNION SELECT opportunity_id FROM k)
+             EXCEPT (SELECT opportunity_id FROM s UNION SELECT opportunity_id FROM c)),
+    ro AS (SELECT r.* FROM r SEMI JOIN came ON came.opportunity_id = r.opportunity_id),
+    -- when each deal entered the month: at its start, at its creation, at its reopening
+    entry AS MATERIALIZED (
+        SELECT opportunity_id, {start} AS since, 0 AS src FROM s
+        UNION ALL SELECT opportunity_id, created_at, 1 FROM c
+            WHERE opportunity_id NOT IN (SELECT opportunity_id FROM s)
+        UNION ALL SELECT opportunity_id, reopen_at, 2 FROM ro
+            WHERE opportunity_id NOT IN (SELECT opportunity_id FROM s UNION
+                                         SELECT opportunity_id FROM c)),
+    seen AS MATERIALIZED (
+        SELECT f.opportunity_id, f.snapshot_date, f.amount, f.expected_close_date
+        FROM f_snaps f JOIN entry ON entry.opportunity_id = f.opportunity_id
+        WHERE f.snapshot_date >= {start} AND f.snapshot_date >= entry.since),
+    firsts AS (
+        SELECT opportunity_id,
+            arg_min(amount, snapshot_date) FILTER (WHERE amount IS NOT NULL) AS amount,
+            arg_min(expected_close_date, snapshot_date)
+                FILTER (WHERE expected_close_date IS NOT NULL) AS ecd
+        FROM seen GROUP BY ALL),
+    created_v AS (
+        SELECT c.opportunity_id, coalesce(fs.amount, c.amount) AS amount,
+            coalesce(month_ord(fs.ecd), month_ord(c.expected_close_date)) AS due
+        FROM c LEFT JOIN firsts fs ON fs.opportunity_id = c.opportunity_id),
+    reopened_v AS (
+        SELECT ro.opportunity_id, coalesce(fs.amount, d.amount) AS amount,
+            coalesce(month_ord(fs.ecd), month_ord(d.expected_close_date)) AS due
+        FROM ro LEFT JOIN f_deals d ON d.opportunity_id = ro.opportunity_id
+        LEFT JOIN firsts fs ON fs.opportunity_id = ro.opportunity_id),
+    -- the value each deal entered the month with, then the values its snapshots recorded
+    begin AS MATERIALIZED (
+        SELECT entry.opportunity_id, coalesce(s.amount, cv.amount, rv.amount) AS amount,
+            CASE entry.src WHEN 0 THEN s.due WHEN 1 THEN cv.due ELSE rv.due END AS due
+        FROM entry LEFT JOIN s ON entry.src = 0 AND s.opportunity_id = entry.opportunity_id
+        LEFT JOIN created_v cv ON entry.src = 1 AND cv.opportunity_id = entry.opportunity_id
+        LEFT JOIN reopened_v rv ON entry.src = 2 AND rv.opportunity_id = entry.opportunity_id),
+    path AS MATERIALIZED (
+        SELECT opportunity_id, {_FIRST} AS t, amount FROM begin
+        UNION ALL SELECT opportunity_id, snapshot_date, amount FROM seen),
+    steps AS (
+        SELECT amount - lag(amount) OVER (PARTITION BY opportunity_id ORDER BY t) AS step
+        FROM path),
+    lasts AS (
+        SELECT opportunity_id, arg_max(amount, t) FILTER (WHERE amount IS NOT NULL) AS amount
+        FROM path GROUP BY ALL),
+    finish AS MATERIALIZED (
+        SELECT opportunity_id, amount FROM e
+        UNION ALL SELECT opportunity_id, amount FROM k
+            WHERE opportunity_id NOT IN (SELECT opportunity_id FROM e)),
+    own AS (
+        SELECT coalesce(f.amount, 0) - coalesce(l.amount, 0) AS own
+        FROM (SELECT opportunity_id FROM begin UNION SELECT opportunity_id FROM finish) ids
+        LEFT JOIN finish f ON f.opportunity_id = ids.opportunity_id
+        LEFT JOIN lasts l ON l.opportunity_id = ids.opportunity_id),
+    -- expected to close this month on entering it, still open at its end with a later date;
+    -- expected later, won this month or now due in it
+    due AS (
+        SELECT b.opportunity_id, b.due AS entry_due, e.due AS end_due, e.amount AS end_amount,
+            e.opportunity_id IS NOT NULL AS is_end, coalesce(k.won, false) AS won,
+            f.amount AS finish
+        FROM begin b LEFT JOIN e ON e.opportunity_id = b.opportunity_id
+        LEFT JOIN k ON k.opportunity_id = b.opportunity_id
+        LEFT JOIN finish f ON f.opportunity_id = b.opportunity_id)
+    SELECT
+        (SELECT coalesce(sum(amount), 0) FROM s) AS open_start,
+        (SELECT coalesce(sum(amount), 0) FROM created_v) AS created,
+        (SELECT coalesce(sum(amount), 0) FROM reopened_v) AS reopened,
+        (SELECT coalesce(sum(step) FILTER (WHERE step > 0), 0) FROM steps) AS increased,
+        (SELECT coalesce(-sum(step) FILTER (WHERE step < 0), 0) FROM steps) AS decreased,
+        (SELECT coalesce(sum(amount) FILTER (WHERE won), 0) FROM k) AS won,
+        (SELECT coalesce(sum(amount) FILTER (WHERE NOT won), 0) FROM k) AS lost,
+        (SELECT coalesce(sum(amount), 0) FROM e) AS open_end,
+        (SELECT count(*) FROM s) AS n_start,
+        (SELECT count(*) FROM c) AS n_created,
+        (SELECT count(*) FROM ro) AS n_reopened,
+        (SELECT count(*) FILTER (WHERE won) FROM k) AS n_won,
+        (SELECT count(*) FILTER (WHERE NOT won) FROM k) AS n_lost,
+        (SELECT count(*) FROM e) AS n_end,
+        (SELECT count(*) FILTER (WHERE abs(own) >= 0.5) FROM own) AS n_unexplained,
+        (SELECT coalesce(sum(end_amount), 0) FROM due
+            WHERE entry_due = {m} AND is_end AND end_due > {m}) AS slipped,
+        (SELECT count(*) FROM due WHERE entry_due = {m} AND is_end AND end_due > {m})
+            AS n_slipped,
+        (SELECT coalesce(sum(finish), 0) FROM due
+            WHERE entry_due > {m} AND (won OR end_due = {m})) AS pulled_in,
+        (SELECT count(*) FROM due WHERE entry_due > {m} AND (won OR end_due = {m}))
+            AS n_pulled_in"""
 
 
 def waterfall(fd: FunnelData) -> dict:
@@ -44,77 +160,25 @@ def waterfall(fd: FunnelData) -> dict:
     and `pulled_in` (expected later, won this month or now due this month) show value moving in
     time, outside the balance. Both need snapshots.
     """
-    m = fd.month
-    rows = open_pipeline(fd.pipeline_source, [m - 1, m], rep_ids=fd.rep_ids)
-    start = rows[rows["month"].eq(m - 1)].set_index("opportunity_id")
-    end = rows[rows["month"].eq(m)].set_index("opportunity_id")
-    o = fd.opps.set_index("opportunity_id")
-    created = o[(o["created_at"] >= fd.start) & (o["created_at"] < fd.end)]
-    closed = o[o["closed_at"].notna() & (o["closed_at"] >= fd.start) & (o["closed_at"] < fd.end)]
-    reopen_at = _reopened_in(fd)
-    came = end.index.union(closed.index).difference(start.index.union(created.index))
-    reopened_ids = came.intersection(reopen_at.index)
-    has_snaps = fd.snapshots is not None and not fd.snapshots.empty
-    snaps = (
-        fd.snapshots[
-            (fd.snapshots["snapshot_date"] >= fd.start) & (fd.snapshots["snapshot_date"] < fd.end)
-        ].sort_values(["opportunity_id", "snapshot_date"], kind="stable")
-        if has_snaps
-        else pd.DataFrame(columns=["opportunity_id", "snapshot_date", "amount"])
-    )
-    # the value each deal entered the month with, and when it entered (after which snapshots
-    # record its changes)
-    entered_at = pd.concat(
-        [
-            pd.Series(fd.start, index=start.index),
-            created["created_at"],
-            reopen_at.reindex(reopened_ids),
-        ]
-    )
-    entered_at = entered_at[~entered_at.index.duplicated()]
-    since = pd.DataFrame(
-        {
-            "opportunity_id": entered_at.index.astype(str),
-            "since": pd.to_datetime(entered_at.to_numpy()),
-        }
-    )
-    seen = snaps.astype({"opportunity_id": str}).merge(since, on="opportunity_id")
-    seen = seen[seen["snapshot_date"] >= seen["since"]]
-    first_seen = seen.groupby("opportunity_id")["amount"].first()
-    created_value = first_seen.reindex(created.index).fillna(created["amount"])
-    reopened_value = first_seen.reindex(reopened_ids).fillna(o["amount"].reindex(reopened_ids))
-    begin = pd.concat([start["amount"], created_value, reopened_value])
-    begin = begin[~begin.index.duplicated()]
-    # recorded changes: consecutive values from the entry value through the month's snapshots
-    # (a closed deal's snapshots stop when it closes)
-    path = pd.concat(
-        [
-            begin.rename("amount").rename_axis("opportunity_id").reset_index().assign(k=0),
-            seen[["opportunity_id", "amount"]].assign(k=1),
-        ],
-        ignore_index=True,
-    ).sort_values(["opportunity_id", "k"], kind="stable")
-    step = path.groupby("opportunity_id")["amount"].diff().dropna()
-    won = closed["stage"].eq("closed_won")
+    row = fd.sql(_waterfall_sql(fd)).iloc[0]
+    has_snaps = has_snapshots(fd)
+    counts = ("n_start", "n_created", "n_reopened", "n_won", "n_lost", "n_end", "n_unexplained")
     result = {
-        "open_start": float(start["amount"].sum()),
-        "created": float(created_value.sum()),
-        "reopened": float(reopened_value.sum()) if fd.history is not None else None,
-        "increased": float(step[step > 0].sum()) if has_snaps else None,
-        "decreased": float(-step[step < 0].sum()) if has_snaps else None,
-        "won": float(closed.loc[won, "amount"].sum()),
-        "lost": float(closed.loc[~won, "amount"].sum()),
-        "open_end": float(end["amount"].sum()),
+        "open_start": float(row["open_start"]),
+        "created": float(row["created"]),
+        "reopened": float(row["reopened"]) if fd.tables.has_history else None,
+        "increased": float(row["increased"]) if has_snaps else None,
+        "decreased": float(row["decreased"]) if has_snaps else None,
+        "won": float(row["won"]),
+        "lost": float(row["lost"]),
+        "open_end": float(row["open_end"]),
         "slipped": None,
         "pulled_in": None,
-        "n_start": int(len(start)),
-        "n_created": int(len(created)),
-        "n_reopened": int(len(reopened_ids)) if fd.history is not None else None,
-        "n_won": int(won.sum()),
-        "n_lost": int((~won).sum()),
-        "n_end": int(len(end)),
+        **{n: int(row[n]) for n in counts[:-1]},
         "has_snapshots": has_snaps,
     }
+    if not fd.tables.has_history:
+        result["n_reopened"] = None
     incr, decr = result["increased"] or 0.0, result["decreased"] or 0.0
     result["unexplained"] = (
         result["open_end"]
@@ -126,60 +190,15 @@ def waterfall(fd: FunnelData) -> dict:
         + result["won"]
         + result["lost"]
     )
-    # the deals whose records disagree: each one's own balance
-    last = path.groupby("opportunity_id")["amount"].last()
-    finish = pd.concat([end["amount"], closed["amount"]])
-    finish = finish[~finish.index.duplicated()]
-    deals = begin.index.union(finish.index)
-    own = finish.reindex(deals).fillna(0) - last.reindex(deals).fillna(0)
-    result["n_unexplained"] = int((own.abs() >= 0.5).sum())
+    result["n_unexplained"] = int(row["n_unexplained"])
     if has_snaps:
-        came = created.index.union(reopened_ids)  # entered the month after its start
-        result |= _timing(m, start, end, closed, o.reindex(came), seen, finish)
+        result |= {
+            "slipped": float(row["slipped"]),
+            "n_slipped": int(row["n_slipped"]),
+            "pulled_in": float(row["pulled_in"]),
+            "n_pulled_in": int(row["n_pulled_in"]),
+        }
     return result
-
-
-def _timing(m, start, end, closed, came, seen, finish) -> dict:
-    """Slipped and pulled-in value (from the snapshots): the deals expected to close this month
-    when they entered it (at the start, or at their first snapshot after creation or reopening:
-    `seen`, the month's snapshots from each deal's entry) and still open at its end with a later
-    date, and those expected later that were won this month or are now due in it."""
-    first = seen.groupby("opportunity_id")["expected_close_date"].first()
-    entry_due = pd.concat(
-        [
-            start["expected_close_month"],
-            first.reindex(came.index)
-            .dt.to_period("M")
-            .fillna(came["expected_close_date"].dt.to_period("M")),
-        ]
-    )
-    due_end = end["expected_close_month"]
-    slipped = entry_due[entry_due.eq(m)].index.intersection(due_end[due_end > m].index)
-    won_ids = closed.index[closed["stage"].eq("closed_won")]
-    later = entry_due[entry_due > m].index
-    pulled = later.intersection(won_ids.union(due_end[due_end.eq(m)].index))
-    return {
-        "slipped": float(end["amount"].reindex(slipped).sum()),
-        "n_slipped": int(len(slipped)),
-        "pulled_in": float(finish.reindex(pulled).sum()),
-        "n_pulled_in": int(len(pulled)),
-    }
-
-
-def _reopened_in(fd: FunnelData) -> pd.Series:
-    """When each deal that was closed was reopened during the month (its first return to an
-    open stage in the month after a closed one), from the stage history; empty without it."""
-    h = fd.history
-    if h is None or h.empty:
-        return pd.Series(dtype="datetime64[us]")
-    prev = previous_stage(fd)
-    back = h[
-        h["stage"].isin(OPEN_STAGES)
-        & prev.isin(("closed_won", "closed_lost"))
-        & (h["entered_at"] >= fd.start)
-        & (h["entered_at"] < fd.end)
-    ]
-    return back.groupby("opportunity_id")["entered_at"].first()
 
 
 def slippage(fd: FunnelData, months: int = 3) -> pd.DataFrame:
@@ -189,23 +208,30 @@ def slippage(fd: FunnelData, months: int = 3) -> pd.DataFrame:
     push_rate (deals_pushed / open_deals), avg_push_days. Empty without snapshots.
     """
     cols = ["rep_id", "open_deals", "deals_pushed", "pushes", "push_rate", "avg_push_days"]
-    if fd.snapshots is None or fd.snapshots.empty:
+    if not has_snapshots(fd):
         return pd.DataFrame(columns=cols)
-    s = fd.snapshots.sort_values(["opportunity_id", "snapshot_date"], kind="stable")
-    s = s.assign(prev=s.groupby("opportunity_id")["expected_close_date"].shift(1))
-    s = s[s["snapshot_date"] >= month_start(fd.month - (months - 1))]
-    s = s.assign(
-        rep_id=s["opportunity_id"].map(fd.opps.set_index("opportunity_id")["rep_id"]),
-        push_days=(s["expected_close_date"] - s["prev"]) / DAY,
+    push = DAYS.format(a="s.prev", b="s.expected_close_date")
+    out = fd.sql(
+        f"""WITH s AS (
+            SELECT opportunity_id, snapshot_date, expected_close_date,
+                lag(expected_close_date) OVER (PARTITION BY opportunity_id
+                                               ORDER BY snapshot_date) AS prev
+            FROM f_snaps),
+        w AS (
+            SELECT s.opportunity_id, d.rep_id, {push} AS push_days
+            FROM s JOIN f_deals d ON d.opportunity_id = s.opportunity_id
+            WHERE s.snapshot_date >= {ts(month_start(fd.month - (months - 1)))})
+        SELECT rep_id, count(DISTINCT opportunity_id) AS open_deals,
+            count(DISTINCT opportunity_id) FILTER (WHERE push_days > 0) AS deals_pushed,
+            count(*) FILTER (WHERE push_days > 0) AS pushes,
+            avg(push_days) FILTER (WHERE push_days > 0) AS avg_push_days
+        FROM w GROUP BY ALL"""
     )
-    pushed = s[s["push_days"] > 0]
-    out = pd.DataFrame({"open_deals": s.groupby("rep_id")["opportunity_id"].nunique()})
-    out["deals_pushed"] = pushed.groupby("rep_id")["opportunity_id"].nunique()
-    out["pushes"] = pushed.groupby("rep_id").size()
-    out["avg_push_days"] = pushed.groupby("rep_id")["push_days"].mean()
-    out[["deals_pushed", "pushes"]] = out[["deals_pushed", "pushes"]].fillna(0).astype(int)
+    out = out.astype({"rep_id": "str", "avg_push_days": "float64"}).sort_values(
+        "rep_id", ignore_index=True
+    )
     out["push_rate"] = out["deals_pushed"] / out["open_deals"]
-    return out.reset_index()[cols].sort_values("push_rate", ascending=False, ignore_index=True)
+    return out[cols].sort_values("push_rate", ascending=False, ignore_index=True)
 
 
 def pipeline_health(fd: FunnelData) -> dict:

@@ -1,13 +1,13 @@
-"""Time: days in each stage, cycle lengths, time to close and lead time to conversion."""
+"""Time: days in each stage, cycle lengths, time to close and lead time to conversion, summed in
+DuckDB over the funnel's tables (`inputs.FunnelTables`)."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from analysis.funnel.conversion import closed_in_window
 from analysis.funnel.estimators import kaplan_meier
-from analysis.funnel.inputs import DAY, FunnelData
+from analysis.funnel.inputs import DAYS, FunnelData, ts
 
 __all__ = ["time_in_stage", "cycle_lengths", "time_to_close", "time_to_convert"]
 
@@ -16,52 +16,64 @@ def time_in_stage(fd: FunnelData) -> pd.DataFrame:
     """Days spent in each open stage, for stays that ended in the last 12 months.
     Columns: stage, n, median_days, p80_days."""
     cols = ["stage", "n", "median_days", "p80_days"]
-    if fd.history is None or fd.history.empty:
+    if not fd.has_history:
         return pd.DataFrame(columns=cols)
-    h = fd.history
-    left_at = h.groupby("opportunity_id")["entered_at"].shift(-1)
-    stays = h.assign(days=(left_at - h["entered_at"]) / DAY)
-    stays = stays[stays["stage"].isin(fd.stages) & left_at.notna() & (left_at >= fd.window_start)]
-    rows = [
-        {
-            "stage": s,
-            "n": int(len(g)),
-            "median_days": float(g["days"].median()) if len(g) else np.nan,
-            "p80_days": float(g["days"].quantile(0.8)) if len(g) else np.nan,
-        }
-        for s, g in ((s, stays[stays["stage"].eq(s)]) for s in fd.stages)
-    ]
-    return pd.DataFrame(rows, columns=cols)
+    stages = ", ".join(f"'{s}'" for s in fd.stages)
+    days = DAYS.format(a="entered_at", b="left_at")
+    found = fd.sql(
+        f"""SELECT stage, count(*) AS n, quantile_cont({days}, 0.5) AS median_days,
+            quantile_cont({days}, 0.8) AS p80_days
+        FROM f_history
+        WHERE stage IN ({stages}) AND left_at >= {ts(fd.window_start)} GROUP BY ALL"""
+    )
+    found = found.astype({"stage": "str"}).set_index("stage")
+    out = found.reindex(list(fd.stages))
+    out["n"] = out["n"].fillna(0).astype("int64")
+    return (
+        out.astype({"median_days": "float64", "p80_days": "float64"})
+        .rename_axis("stage")
+        .reset_index()[cols]
+    )
 
 
 def cycle_lengths(fd: FunnelData) -> pd.DataFrame:
-    """Sales cycle (days from creation to close) of each deal closed in the last 12 months.
-    Columns: opportunity_id, outcome (won/lost), days."""
-    closed = closed_in_window(fd)
-    return pd.DataFrame(
-        {
-            "opportunity_id": closed["opportunity_id"],
-            "outcome": np.where(closed["stage"].eq("closed_won"), "won", "lost"),
-            "days": (closed["closed_at"] - closed["created_at"]) / DAY,
-        }
-    ).reset_index(drop=True)
+    """Sales cycles (days from creation to close) of the deals closed in the last 12 months: how
+    many deals had each length. Columns: outcome (won/lost), days, deals."""
+    days = DAYS.format(a="d.created_at", b="d.closed_at")
+    out = fd.sql(
+        f"""SELECT CASE WHEN d.stage = 'closed_won' THEN 'won' ELSE 'lost' END AS outcome,
+            {days} AS days, count(*) AS deals
+        FROM f_deals d WHERE {closed_in_window(fd)} GROUP BY ALL ORDER BY outcome DESC, days"""
+    )
+    return out.astype({"outcome": "str", "days": "float64", "deals": "int64"})
+
+
+def _durations(fd: FunnelData, sql: str) -> pd.DataFrame:
+    """`sql`'s (days, done) pairs counted: days, done, n."""
+    return fd.sql(f"SELECT days, done, count(*) AS n FROM ({sql}) GROUP BY ALL ORDER BY ALL")
 
 
 def time_to_close(fd: FunnelData) -> pd.DataFrame:
     """Kaplan-Meier curve of days from creation to close (won or lost) for deals created in the last
     12 months; deals still open at the month end are censored there."""
-    o = fd.opps[fd.opps["created_at"] >= fd.window_start]
-    closed = o["closed_at"].notna()
-    days = (o["closed_at"].where(closed, fd.end) - o["created_at"]) / DAY
-    return kaplan_meier(days, closed)
+    days = DAYS.format(a="created_at", b=f"coalesce(closed_at, {ts(fd.end)})")
+    counts = _durations(
+        fd,
+        f"""SELECT {days} AS days, closed_at IS NOT NULL AS done FROM f_deals
+        WHERE created_at >= {ts(fd.window_start)}""",
+    )
+    return kaplan_meier(counts["days"], counts["done"], counts["n"])
 
 
 def time_to_convert(fd: FunnelData) -> pd.DataFrame:
     """Kaplan-Meier curve of days from lead creation to conversion for leads created in the last
     12 months; unconverted leads are censored at the month end."""
-    if fd.leads is None:
+    if not fd.tables.has_leads:
         return pd.DataFrame(columns=["t", "at_risk", "events", "censored", "survival"])
-    ld = fd.leads[fd.leads["created_at"] >= fd.window_start]
-    done = ld["converted_at"].notna()
-    days = (ld["converted_at"].where(done, fd.end) - ld["created_at"]) / DAY
-    return kaplan_meier(days, done)
+    days = DAYS.format(a="created_at", b=f"coalesce(converted_at, {ts(fd.end)})")
+    counts = _durations(
+        fd,
+        f"""SELECT {days} AS days, converted_at IS NOT NULL AS done FROM f_leads
+        WHERE created_at >= {ts(fd.window_start)}""",
+    )
+    return kaplan_meier(counts["days"], counts["done"], counts["n"])

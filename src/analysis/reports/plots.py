@@ -15,6 +15,7 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter, FuncFormatter, PercentFormatter
 
+from analysis.funnel.estimators import weighted_median
 from analysis.i18n import (
     Lang,
     fmt_month,
@@ -422,25 +423,33 @@ def plot_rate_intervals(
 
 
 def plot_cycle_lengths(cycles: pd.DataFrame, *, lang: Lang = "en", ax=None) -> Figure:
-    """Distribution of sales-cycle days for won and lost deals. `cycles`: outcome, days."""
+    """Distribution of sales-cycle days for won and lost deals. `cycles`: outcome, days and
+    deals (how many deals had that cycle; one each without the column)."""
     fig, ax = _axes(ax, figsize=(8, 3.2))
+    if "deals" not in cycles:
+        cycles = cycles.assign(deals=1)
+    cycles = cycles[cycles["days"].notna() & (cycles["deals"] > 0)]
     # weekly bins shared by won and lost, at least one (a handful of deals closed within days
     # of each other would give seaborn's binwidth zero bins)
-    every = cycles["days"].dropna()
+    every = cycles["days"]
     low = 7 * np.floor(every.min() / 7) if len(every) else 0.0
     high = 7 * np.floor(every.max() / 7) + 7 if len(every) else 7.0
     edges = np.arange(low, high + 1e-9, 7.0)
     for outcome, color in (("won", PALETTE["good"]), ("lost", PALETTE["bad"])):
-        days = cycles.loc[cycles["outcome"].eq(outcome), "days"]
-        if len(days):
+        mine = cycles[cycles["outcome"].eq(outcome)]
+        if len(mine):
+            n = int(mine["deals"].sum())
+            median = weighted_median(mine["days"], mine["deals"])
             sns.histplot(
-                days,
+                data=mine.astype({"days": "float64", "deals": "float64"}),
+                x="days",
+                weights="deals",
                 ax=ax,
                 color=color,
                 alpha=0.45,
-                bins=edges,
+                bins=list(edges),  # a list: seaborn 0.13 compares an array with "auto"
                 stat="density",
-                label=f"{t(outcome, lang)} (n={len(days)}, {t('median', lang)} {fmt_number(days.median())})",
+                label=f"{t(outcome, lang)} (n={n}, {t('median', lang)} {fmt_number(median)})",
             )
     ax.set_xlabel(t("cycle_days", lang))
     ax.set_ylabel("")

@@ -159,9 +159,9 @@ def funnel_chart(ctx: FunnelContext) -> Figure | Markdown | None:
 
 def _no_history(ctx: FunnelContext) -> Markdown | None:
     """The note shown instead of a section that needs stage_history, when the data has none."""
-    if ctx.fd.opps.empty:  # a new team, or one without deals: nothing to have a history of
+    if not ctx.fd.has_deals:  # a new team, or one without deals: nothing to have a history of
         return Markdown(t("no_deals_created", ctx.lang))
-    if ctx.fd.history is None or ctx.fd.history.empty:
+    if not ctx.fd.has_history:
         return Markdown(t("no_stage_history", ctx.lang))
     return None
 
