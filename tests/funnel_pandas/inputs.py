@@ -11,10 +11,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis.data import engine
 from analysis.data.contract import OPEN_STAGES
 from analysis.data.dataset import Dataset
 from analysis.data.scoped import only
+from analysis.funnel.inputs import DAY, FUNNEL_TABLES, STAGE_INDEX, WINDOW_MONTHS, stages_in_use
 from analysis.metrics.asof import as_of
 from analysis.metrics.kpis import scope_reps
 from analysis.months import month_start, next_month_start
@@ -28,42 +28,6 @@ __all__ = [
     "previous_stage",
     "stages_in_use",
 ]
-
-
-# every contract stage's place in the funnel; a dataset's funnel uses `FunnelData.stage_index`,
-# the stages it has
-STAGE_INDEX = {s: i for i, s in enumerate(OPEN_STAGES)} | {"closed_won": len(OPEN_STAGES)}
-
-
-def stages_in_use(ds: Dataset) -> tuple[str, ...]:
-    """The open stages the dataset has (a deal's current stage or a stage in its history), in
-    the contract's order: an export with fewer stages maps several of its own to one contract
-    stage and leaves others unused, and the funnel shows only the stages that occur (an unused
-    stage would show every won deal as having passed it)."""
-    tables = ["opportunities", *(["stage_history"] if ds.has("stage_history") else [])]
-    con = engine.connect(ds, tables)  # DuckDB: a table on disk is not read into memory
-    try:
-        sql = " UNION ".join(f"SELECT DISTINCT stage FROM {t}" for t in tables)
-        seen = {row[0] for row in con.execute(sql).fetchall()}
-    finally:
-        con.close()
-    return tuple(s for s in OPEN_STAGES if s in seen) or OPEN_STAGES[:1]
-
-
-WINDOW_MONTHS = 12
-
-# what a team's funnel reads of the dataset (`data.scoped`)
-FUNNEL_TABLES = (
-    "teams",
-    "reps",
-    "opportunities",
-    "stage_history",
-    "opportunity_snapshots",
-    "leads",
-)
-
-
-DAY = pd.Timedelta(days=1)
 
 
 @dataclass

@@ -48,21 +48,22 @@ def cycle_lengths(fd: FunnelData) -> pd.DataFrame:
     return out.astype({"outcome": "str", "days": "float64", "deals": "int64"})
 
 
-def _durations(fd: FunnelData, sql: str) -> pd.DataFrame:
-    """`sql`'s (days, done) pairs counted: days, done, n."""
-    return fd.sql(f"SELECT days, done, count(*) AS n FROM ({sql}) GROUP BY ALL ORDER BY ALL")
+def _survival(fd: FunnelData, table: str, event: str) -> pd.DataFrame:
+    """Kaplan-Meier curve of days from `created_at` to `event` for the rows of `table` created in
+    the last 12 months, from the durations counted in DuckDB; a row without the event is
+    censored at the month end."""
+    days = DAYS.format(a="created_at", b=f"coalesce({event}, {ts(fd.end)})")
+    counts = fd.sql(
+        f"""SELECT {days} AS days, {event} IS NOT NULL AS done, count(*) AS n FROM {table}
+        WHERE created_at >= {ts(fd.window_start)} GROUP BY ALL ORDER BY ALL"""
+    )
+    return kaplan_meier(counts["days"], counts["done"], counts["n"])
 
 
 def time_to_close(fd: FunnelData) -> pd.DataFrame:
     """Kaplan-Meier curve of days from creation to close (won or lost) for deals created in the last
     12 months; deals still open at the month end are censored there."""
-    days = DAYS.format(a="created_at", b=f"coalesce(closed_at, {ts(fd.end)})")
-    counts = _durations(
-        fd,
-        f"""SELECT {days} AS days, closed_at IS NOT NULL AS done FROM f_deals
-        WHERE created_at >= {ts(fd.window_start)}""",
-    )
-    return kaplan_meier(counts["days"], counts["done"], counts["n"])
+    return _survival(fd, "f_deals", "closed_at")
 
 
 def time_to_convert(fd: FunnelData) -> pd.DataFrame:
@@ -70,10 +71,4 @@ def time_to_convert(fd: FunnelData) -> pd.DataFrame:
     12 months; unconverted leads are censored at the month end."""
     if not fd.tables.has_leads:
         return pd.DataFrame(columns=["t", "at_risk", "events", "censored", "survival"])
-    days = DAYS.format(a="created_at", b=f"coalesce(converted_at, {ts(fd.end)})")
-    counts = _durations(
-        fd,
-        f"""SELECT {days} AS days, converted_at IS NOT NULL AS done FROM f_leads
-        WHERE created_at >= {ts(fd.window_start)}""",
-    )
-    return kaplan_meier(counts["days"], counts["done"], counts["n"])
+    return _survival(fd, "f_leads", "converted_at")
