@@ -580,3 +580,72 @@ def test_closing_table_equals_the_kpi_tables_columns(small_dataset, level):
     # the pairs left out are those with nothing closed and no quota
     left_out = expected.drop(index=lean.index)
     assert (left_out.fillna(0.0) == 0).all().all()
+
+
+def _datasets(small_dataset, hostile, tmp_path):
+    from conftest import write_sparse_export
+
+    return {
+        "tiny": load_dataset(TINY),
+        "small": load_dataset(small_dataset),
+        "hostile": load_dataset(hostile[0]),
+        "sparse": load_dataset(write_sparse_export(tmp_path / "sparse")),
+    }
+
+
+def test_one_scopes_kpis_computed_alone_are_its_rows_of_the_whole_table(
+    small_dataset, hostile, tmp_path
+):
+    """Issue 21: `kpis --team` (and the funnel's pipeline health) computes its one team and month
+    without the table of every team and month. Every team, every rep and the company of four
+    datasets (the hand-made tiny one, a generated one, the hostile company with its team that
+    lost everything, the sparse export), in three months each: equal to that scope's rows of
+    the whole table, dtypes and all, including scopes with no row in a month."""
+    from analysis.metrics.kpis import _kpi_table
+
+    for name, ds in _datasets(small_dataset, hostile, tmp_path).items():
+        latest = ds.latest_complete_month
+        months = [latest - 12, latest - 1, latest]
+        months = [m for m in months if m >= ds.first_month]
+        for level in ("team", "rep"):
+            whole = _kpi_table(ds, months, level)
+            ids = ds["teams"]["team_id"] if level == "team" else ds["reps"]["rep_id"]
+            for scope_id in ids:
+                alone = _kpi_table(ds, months, level, only=scope_id)
+                expected = whole[whole["scope_id"].eq(scope_id)].reset_index(drop=True)
+                assert set(alone["scope_id"]) <= {scope_id}, (name, scope_id)
+                pd.testing.assert_frame_equal(alone, expected, obj=f"{name} {scope_id}")
+        pd.testing.assert_frame_equal(
+            _kpi_table(ds, months, "company", only="x"), _kpi_table(ds, months, "company")
+        )
+
+
+def test_kpis_for_one_team_does_not_compute_every_team_unless_the_table_is_cached(
+    small_dataset, tmp_path, monkeypatch
+):
+    """Cold (nothing cached), `kpis_for` computes the team's month alone; once the shared table
+    of every team is in the cache (the batch makes it), it reads its row from there."""
+    import analysis.metrics.kpis as K
+
+    monkeypatch.setenv("AEM_CACHE_DIR", str(tmp_path / "cache"))
+    K._SHARED.clear()
+    ds = load_dataset(small_dataset)
+    month, team = ds.latest_complete_month, ds["teams"]["team_id"].iloc[0]
+    calls = []
+    compute = K._kpi_table
+    monkeypatch.setattr(
+        K,
+        "_kpi_table",
+        lambda d, m, lv, only=None: calls.append((len(m), only)) or compute(d, m, lv, only),
+    )
+    cold = kpis_for(ds, month, team=team)
+    assert calls == [(1, team)]
+    K.shared_kpi_table(ds, "team")  # what the batch does before its reports
+    K._SHARED.clear()  # a new process: the table is in the on-disk cache only
+    calls.clear()
+    warm = kpis_for(ds, month, team=team)
+    assert calls == []
+    # equal but for the last bit of an average summed in another order
+    pd.testing.assert_series_equal(
+        pd.Series(warm, dtype="float64"), pd.Series(cold, dtype="float64")
+    )

@@ -167,22 +167,46 @@ _SHARED: dict[tuple[str, ...], pd.DataFrame] = {}
 _SHARED_KEEP = 6  # tables kept in memory (3 levels of 2 datasets)
 
 
-def shared_kpi_table(ds: Dataset, level: Level) -> pd.DataFrame | None:
+def scope_kpi_table(
+    ds: Dataset, months: Sequence[pd.Period], level: Level, scope_id: str
+) -> pd.DataFrame:
+    """The KPI rows of one scope (a team, a rep, or the company) in `months`: `kpi_table`'s rows
+    for it. Sliced from the shared table when this process or the on-disk cache already holds
+    it; else computed for that scope and those months alone (`sql.Query`'s `only`), a fraction
+    of the whole table's work on a large company (one team's month: seconds, where the table of
+    every team and month takes the better part of a minute)."""
+    periods = sorted({pd.Period(m, "M") for m in months})
+    full = shared_kpi_table(ds, level, compute=False)
+    if full is not None and set(periods) <= set(_all_months(ds)):
+        rows = full[full["month"].isin(periods) & full["scope_id"].eq(scope_id)]
+        return rows.reset_index(drop=True)
+    only = None if level == "company" else scope_id
+    return _kpi_table(ds, periods, level, only)
+
+
+def shared_kpi_table(ds: Dataset, level: Level, compute: bool = True) -> pd.DataFrame | None:
     """`level`'s KPI table over all the dataset's months, computed once per dataset content.
 
     Kept in memory and in the on-disk cache (`analysis.data.cache`, keyed by the content hash, the
     tables present and the package code), so the batch computes it before fanning out and each
     report's kernel only reads it. None for a dataset without a content hash: one cut as of a
     date (`asof.as_of`) or built in memory, which is computed directly every time. A dataset with
-    a content hash is treated as read-only. Do not modify the returned frame.
+    a content hash is treated as read-only. Do not modify the returned frame. `compute=False`:
+    None unless the table is already in memory or in the cache.
     """
     if not ds.content_hash:
         return None
     key = (ds.content_hash, ",".join(ds.tables), level)
     if key not in _SHARED:
+        if compute:
+            table = cache.memo("kpis", key, lambda: _kpi_table(ds, _all_months(ds), level))
+        else:
+            table = cache.load(cache.entry("kpis", *key))
+            if table is None:
+                return None
         while len(_SHARED) >= _SHARED_KEEP:
             _SHARED.pop(next(iter(_SHARED)))
-        _SHARED[key] = cache.memo("kpis", key, lambda: _kpi_table(ds, _all_months(ds), level))
+        _SHARED[key] = table
     return _SHARED[key]
 
 
@@ -219,9 +243,11 @@ def _closing_table(ds: Dataset, ords: np.ndarray, level: Level) -> pd.DataFrame:
     return frame.sort_values(["scope_id", "month"], ignore_index=True)
 
 
-def _kpi_table(ds: Dataset, months: Sequence[pd.Period], level: Level) -> pd.DataFrame:
+def _kpi_table(
+    ds: Dataset, months: Sequence[pd.Period], level: Level, only: str | None = None
+) -> pd.DataFrame:
     ords = month_ordinals(months)
-    q = Query(ds, ords, level)
+    q = Query(ds, ords, level, only)
     try:
         # reps active in M: hired before its end and not left before its start
         q.con.execute(f"""
@@ -316,7 +342,7 @@ def kpis_for(
         level, scope_id = "team", team
     else:
         level, scope_id = "company", "company"
-    table = kpi_table(ds, [month], level=level)
+    table = scope_kpi_table(ds, [month], level, scope_id)
     row = table[table["scope_id"].eq(scope_id)]
     if row.empty:  # a rep neither active nor closing anything that month
         missing = missing_kpis(ds, level)  # once: it may read the accounts' owner column

@@ -49,15 +49,27 @@ def known_from(ds: Dataset, alias: str = "") -> str:
 
 class Query:
     """One KPI computation: DuckDB over the dataset (`analysis.data.engine`), the months asked for
-    (ordinals, registered as table `kpi_months`) and the level whose scopes rows roll up to."""
+    (ordinals, registered as table `kpi_months`) and the level whose scopes rows roll up to.
 
-    def __init__(self, ds: Dataset, months: np.ndarray, level: Level):
+    `only`: one team's (or rep's) id at that level, whose rows alone are aggregated: each
+    query's rows join that scope's reps instead of every rep, so the result is that scope's
+    rows of the whole table. What a KPI looks up across scopes (an account's first win, its
+    revenue the month before, the accounts touched) is still computed from every row."""
+
+    def __init__(self, ds: Dataset, months: np.ndarray, level: Level, only: str | None = None):
         if level not in ("company", "team", "rep"):
             raise ValueError(f"level: {level!r} is not one of company, team, rep")
         self.ds, self.level, self.months = ds, level, months
+        self.only = None if level == "company" else only
         self.lo, self.hi = int(months.min()), int(months.max())
         self.con = engine.connect(ds)
         self.con.register("kpi_months", pd.DataFrame({"m": months}))
+        if self.only is not None:
+            column = "team_id" if level == "team" else "rep_id"
+            self.con.execute(
+                f"CREATE TEMP TABLE _only AS SELECT rep_id, team_id FROM reps WHERE {column} = ?",
+                [self.only],
+            )
         # growth needs the revenue of M-1 and M-12, which may lie before `months`
         ext = np.union1d(np.union1d(months, months - 1), months - 12)
         self.con.register("ext_months", pd.DataFrame({"m": ext}))
@@ -68,6 +80,9 @@ class Query:
         Every row belongs to the company; a row without a (known) rep has no team or rep scope."""
         if self.level == "company":
             return "'company'", ""
+        if self.only is not None:
+            column = "team_id" if self.level == "team" else "rep_id"
+            return f"_scope.{column}", f"JOIN _only _scope ON _scope.rep_id = {rep}"
         if self.level == "rep":
             return rep, ""
         return "_scope.team_id", f"LEFT JOIN reps _scope ON _scope.rep_id = {rep}"
@@ -156,28 +171,34 @@ def open_rows_sql(q: Query, last: int | None = None) -> str:
     creation date) and not closed by then, i.e. alive in months [created, closed - 1], except the month ends over which a closing later undone stood
     (`undone`). Amount and expected close date are as the latest snapshot before the
     end of M recorded them when the dataset has `opportunity_snapshots` (else, or for a deal with
-    no snapshot yet, the current values).
+    no snapshot yet, the current values). With `q.only`, the deals of that scope's reps alone.
     """
     hi = q.hi if last is None else min(q.hi, last)
+    # one scope's (`Query.only`): its reps' deals only, and only their snapshots are searched
+    mine = "" if q.only is None else " AND rep_id IN (SELECT rep_id FROM _only)"
     alive = f"""
         SELECT * FROM (
             SELECT opportunity_id, rep_id, amount, expected_close_date,
                 unnest(range(greatest(month_ord({known_from(q.ds)}), {q.lo}),
                              least(coalesce(month_ord(closed_at) - 1, {hi}), {hi}) + 1)) AS m
-            FROM opportunities WHERE {known_from(q.ds)} IS NOT NULL) a
+            FROM opportunities WHERE {known_from(q.ds)} IS NOT NULL{mine}) a
         ANTI JOIN undone u ON u.opportunity_id = a.opportunity_id
             AND u.closed_at < month_start(a.m + 1) AND u.reopened_at >= month_start(a.m + 1)
         WHERE {q.in_months("a.m")}"""
     if not q.ds.has("opportunity_snapshots"):
         return f"""SELECT opportunity_id, rep_id, m, amount,
             month_ord(expected_close_date) AS due FROM ({alive})"""
+    snapshots = "opportunity_snapshots"
+    if q.only is not None:
+        snapshots = """(SELECT * FROM opportunity_snapshots WHERE opportunity_id IN (
+            SELECT opportunity_id FROM opportunities WHERE rep_id IN (SELECT rep_id FROM _only)))"""
     return f"""
         SELECT r.opportunity_id, r.rep_id, r.m,
             CASE WHEN s.snapshot_date IS NULL THEN r.amount ELSE s.amount END AS amount,
             month_ord(CASE WHEN s.snapshot_date IS NULL THEN r.expected_close_date
                            ELSE s.expected_close_date END) AS due
         FROM (SELECT *, month_start(m + 1) AS end_ts FROM ({alive})) r
-        ASOF LEFT JOIN opportunity_snapshots s
+        ASOF LEFT JOIN {snapshots} s
             ON s.opportunity_id = r.opportunity_id AND r.end_ts > s.snapshot_date"""
 
 
@@ -458,7 +479,8 @@ def scope_month_grid(q: Query) -> pd.MultiIndex:
     if q.level == "company":
         return pd.MultiIndex.from_product([["company"], months], names=_INDEX)
     if q.level == "team":
-        return pd.MultiIndex.from_product([q.ds["teams"]["team_id"], months], names=_INDEX)
+        teams = [q.only] if q.only is not None else q.ds["teams"]["team_id"]
+        return pd.MultiIndex.from_product([teams, months], names=_INDEX)
     # reps: the months they were active in or closed a deal
     pairs = q.con.execute(f"""
         SELECT DISTINCT rep_id AS scope_id, m AS month FROM (
@@ -466,6 +488,7 @@ def scope_month_grid(q: Query) -> pd.MultiIndex:
             UNION ALL
             SELECT rep_id, month_ord(closed_at) FROM closings
             WHERE {q.in_months("month_ord(closed_at)")})
+        WHERE {"rep_id IN (SELECT rep_id FROM _only)" if q.only is not None else "true"}
         ORDER BY scope_id, month""").df()
     return pd.MultiIndex.from_arrays(
         [pairs["scope_id"].astype("str"), pairs["month"].astype("int64")], names=_INDEX
