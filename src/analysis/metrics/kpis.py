@@ -54,6 +54,7 @@ __all__ = [
     "Level",
     "kpi_table",
     "shared_kpi_table",
+    "scope_kpi_table",
     "closing_table",
     "kpis_for",
     "missing_kpis",
