@@ -82,14 +82,7 @@ def test_a_funnel_reads_no_other_teams_rows_and_sums_what_pandas_counts(parquet,
 
     monkeypatch.setenv("AEM_CACHE_DIR", "off")
     lazy, eager = load_dataset(parquet, lazy=True), load_dataset(parquet, lazy=False)
-    reads = []
-
-    def spy(ds, rep_ids, tables=None, **kw):
-        out = scoped(ds, rep_ids, tables, **kw)
-        reads.append((set(rep_ids), out))
-        return out
-
-    monkeypatch.setattr(inputs, "scoped", spy)
+    reads = _spy_on_scoped(monkeypatch, inputs)
     last = eager.latest_complete_month
     for team, month in [(t, last) for t in eager["teams"]["team_id"][:2]] + [
         (None, last),
@@ -126,14 +119,7 @@ def test_a_teams_forecast_reads_no_other_teams_rows_and_forecasts_what_it_did(pa
     month = eager.latest_complete_month
     team = eager["teams"]["team_id"].iloc[1]
     reps = set(eager["reps"].loc[eager["reps"]["team_id"].eq(team), "rep_id"])
-    reads = []
-
-    def spy(ds, rep_ids, tables=None, **kw):
-        out = scoped(ds, rep_ids, tables, **kw)
-        reads.append((set(rep_ids), out))
-        return out
-
-    monkeypatch.setattr(inputs, "scoped", spy)
+    reads = _spy_on_scoped(monkeypatch, inputs)
     options = forecast.ForecastOptions(samples=200, folds=4)
     data = forecast.prepare(lazy, month, team)
     loaded = {t for t in lazy.tables if lazy.tables.loaded(t) is not None}
@@ -366,3 +352,16 @@ def test_on_a_benchmark_company_one_teams_changed_deals_change_only_its_key(tmp_
     opps.to_parquet(data / "opportunities.parquet", index=False)
     moved = team_digests(load_dataset(data), month, teams)
     assert all(moved[t] != after[t] for t in teams)
+
+
+def _spy_on_scoped(monkeypatch, module) -> list:
+    """`module.scoped` replaced by a wrapper that records each call's (rep ids, result)."""
+    reads = []
+
+    def spy(ds, rep_ids, tables=None, **kw):
+        out = scoped(ds, rep_ids, tables, **kw)
+        reads.append((set(rep_ids), out))
+        return out
+
+    monkeypatch.setattr(module, "scoped", spy)
+    return reads

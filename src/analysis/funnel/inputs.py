@@ -8,12 +8,12 @@ stage, by stage transition, by rep; one row of the waterfall), never the company
 1.8 million deals, 6.6 million stage changes and 7.3 million snapshots in the benchmark company's
 trailing year).
 
-The cut is `metrics.asof.as_of`'s, in SQL (`tests/funnel_by_hand.py` checks the two agree, view by
-view): a deal is known from `known_from`; its stage is the one it had at the cutoff (closed for
-good before it: its final stage; else the last stage its history, or without one its latest
-snapshot, records before the cutoff; else its current stage if open, else the first stage); a
-closing later reopened stands, closed when its history says; what happened after the cutoff is
-not seen.
+The cut is `metrics.asof.as_of`'s, in SQL (`tests/test_funnel.py` checks every view against
+`tests/funnel_pandas`, the funnel counted deal by deal on the pandas cut): a deal is known from
+`known_from`; its stage is the one it had at the cutoff (closed for good before it: its final
+stage; else the last stage its history, or without one its latest snapshot, records before the
+cutoff; else its current stage if open, else the first stage); a closing later reopened stands,
+closed when its history says; what happened after the cutoff is not seen.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from analysis.data.contract import CLOSED_STAGES, OPEN_STAGES
 from analysis.data.dataset import Dataset
 from analysis.data.scoped import only, scoped
 from analysis.metrics.kpis import scope_reps
-from analysis.metrics.sql import Query, known_from, month_ordinals, open_rows_sql
+from analysis.metrics.sql import CLOSED, Query, known_from, month_ordinals, open_rows_sql
 from analysis.months import month_start, next_month_start
 
 __all__ = [
@@ -75,8 +75,6 @@ FUNNEL_TABLES = (
 )
 
 DAY = pd.Timedelta(days=1)
-
-CLOSED = "('closed_won', 'closed_lost')"
 
 # a duration in days, to the microsecond, as pandas' (b - a) / one day
 DAYS = "date_diff('microsecond', {a}, {b}) / 86400e6"
