@@ -216,26 +216,20 @@ def _pipeline_sql(q: Query, month: pd.Period, categories: tuple[str, ...]) -> st
         staged = f"""SELECT r.*, h.stage AS at_stage FROM _open r
             ASOF LEFT JOIN ({history}) h
             ON h.opportunity_id = r.opportunity_id AND r.end_ts > h.t"""
-    category, join = "NULL", ""
+    category, join, recorded = "NULL", "", ()
     if categories:  # the latest snapshot's category before the month's end, else the current
-        current = recorded = "NULL"
+        current = snapshot = "NULL"
         if "opportunities" in categories:
             current = "o.forecast_category"
             join = "LEFT JOIN opportunities o ON o.opportunity_id = p.opportunity_id"
-        if "opportunity_snapshots" in categories:
-            recorded = "c.forecast_category"
-            join += f"""
-        LEFT JOIN (
-            SELECT r.opportunity_id, s.forecast_category
-            FROM (SELECT * FROM _open WHERE m = {m}) r
-            ASOF LEFT JOIN opportunity_snapshots s
-                ON s.opportunity_id = r.opportunity_id AND r.end_ts > s.snapshot_date) c
-            ON c.opportunity_id = p.opportunity_id AND p.m = {m}"""
-        category = f"CASE WHEN p.m = {m} THEN coalesce({recorded}, {current}) END"
+        if "opportunity_snapshots" in categories:  # from the snapshot that values the open row
+            recorded = ("forecast_category",)
+            snapshot = "p.recorded_forecast_category"
+        category = f"CASE WHEN p.m = {m} THEN coalesce({snapshot}, {current}) END"
     return f"""
         WITH _open AS (
             SELECT *, month_start(m + 1) AS end_ts
-            FROM ({open_rows_sql(q, last=m)})),
+            FROM ({open_rows_sql(q, last=m, recorded=recorded)})),
         p AS ({staged})
         SELECT t.team_id, p.m AS origin, {stage} AS stage,
             CASE WHEN p.due IS NULL THEN 0

@@ -163,9 +163,11 @@ def closed_as_of_sql(ds: Dataset, cutoff: pd.Timestamp) -> str:
             AND {known_from(ds, "o.")} < {at}"""
 
 
-def open_rows_sql(q: Query, last: int | None = None) -> str:
+def open_rows_sql(q: Query, last: int | None = None, recorded: Sequence[str] = ()) -> str:
     """Deals open at the end of each month asked for (up to month ordinal `last` if given):
-    opportunity_id, rep_id, m, amount, due (expected-close month ordinal).
+    opportunity_id, rep_id, m, amount, due (expected-close month ordinal), and for each column
+    of `recorded`, `recorded_<column>`: the opportunity_snapshots column as the same latest
+    snapshot before the end of M recorded it (NULL without one, or without snapshots).
 
     Open at the end of M: known to exist before it (`known_from`: created, for a deal with a
     creation date) and not closed by then, i.e. alive in months [created, closed - 1], except the month ends over which a closing later undone stood
@@ -186,8 +188,10 @@ def open_rows_sql(q: Query, last: int | None = None) -> str:
             AND u.closed_at < month_start(a.m + 1) AND u.reopened_at >= month_start(a.m + 1)
         WHERE {q.in_months("a.m")}"""
     if not q.ds.has("opportunity_snapshots"):
+        nulls = "".join(f", NULL AS recorded_{c}" for c in recorded)
         return f"""SELECT opportunity_id, rep_id, m, amount,
-            month_ord(expected_close_date) AS due FROM ({alive})"""
+            month_ord(expected_close_date) AS due{nulls} FROM ({alive})"""
+    snapped = "".join(f",\n            s.{c} AS recorded_{c}" for c in recorded)
     snapshots = "opportunity_snapshots"
     if q.only is not None:
         snapshots = """(SELECT * FROM opportunity_snapshots WHERE opportunity_id IN (
@@ -196,7 +200,7 @@ def open_rows_sql(q: Query, last: int | None = None) -> str:
         SELECT r.opportunity_id, r.rep_id, r.m,
             CASE WHEN s.snapshot_date IS NULL THEN r.amount ELSE s.amount END AS amount,
             month_ord(CASE WHEN s.snapshot_date IS NULL THEN r.expected_close_date
-                           ELSE s.expected_close_date END) AS due
+                           ELSE s.expected_close_date END) AS due{snapped}
         FROM (SELECT *, month_start(m + 1) AS end_ts FROM ({alive})) r
         ASOF LEFT JOIN {snapshots} s
             ON s.opportunity_id = r.opportunity_id AND r.end_ts > s.snapshot_date"""
