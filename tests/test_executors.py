@@ -313,9 +313,16 @@ def test_a_report_memory_that_is_not_a_size_stops_the_batch_before_it_starts(
     assert not (tmp_path / "r" / "2026-10").exists()
 
 
-def test_a_reports_kernel_gets_the_kernels_duckdb_memory(small_dataset, tmp_path, monkeypatch):
-    """The kernel of a report runs DuckDB with AEM_KERNEL_DUCKDB_MEMORY (a team's queries are
-    small; the batch's own keep AEM_DUCKDB_MEMORY): set while the notebook runs, restored after."""
+@pytest.mark.parametrize(
+    "team_id, memory",
+    [("bangkok", "KERNEL_DUCKDB_MEMORY"), ("company", "COMPANY_DUCKDB_MEMORY")],
+)
+def test_a_reports_kernel_gets_the_kernels_duckdb_memory(
+    small_dataset, tmp_path, monkeypatch, team_id, memory
+):
+    """The kernel of a team's report runs DuckDB with AEM_KERNEL_DUCKDB_MEMORY (a team's queries
+    are small), the company's with AEM_COMPANY_DUCKDB_MEMORY (it scans the whole company; the
+    batch's own keep AEM_DUCKDB_MEMORY): set while the notebook runs, restored after."""
     import os
 
     import pandas as pd
@@ -332,15 +339,16 @@ def test_a_reports_kernel_gets_the_kernels_duckdb_memory(small_dataset, tmp_path
     monkeypatch.setenv("AEM_DUCKDB_MEMORY", "3GB")
     monkeypatch.setattr(batch, "execute_notebook", execute)
     result = batch.render_team(
-        TeamParams(team_id="bangkok"),
+        TeamParams(team_id=team_id),
         pd.Period("2026-10", "M"),
         small_dataset,
         "builtin",
-        scope_name="Bangkok",
+        scope_name=team_id,
         content_hash="x",
         reports_dir=tmp_path / "r",
         build_dir=tmp_path / "b",
     )
     assert not result.ok and "stopped after" in result.error
-    assert seen["memory"] == batch.KERNEL_DUCKDB_MEMORY == "512MB"
+    assert seen["memory"] == getattr(batch, memory)
+    assert {batch.KERNEL_DUCKDB_MEMORY, batch.COMPANY_DUCKDB_MEMORY} == {"512MB", "2GB"}
     assert os.environ["AEM_DUCKDB_MEMORY"] == "3GB"

@@ -403,7 +403,10 @@ def render_team(
             executed = month_dir / COMBINED_NOTEBOOK
             with (
                 _environ("AEM_PARAMS_DIR", str(Path(params_dir or PARAMS_DIR).resolve())),
-                _environ("AEM_DUCKDB_MEMORY", KERNEL_DUCKDB_MEMORY),
+                _environ(
+                    "AEM_DUCKDB_MEMORY",
+                    COMPANY_DUCKDB_MEMORY if is_company else KERNEL_DUCKDB_MEMORY,
+                ),
             ):
                 execute_notebook(source, executed, parameters)
             short_name = shorten(scope_name, NAME_CHARS)  # on every page: a label, not a text
@@ -462,6 +465,11 @@ def render_team(
 # company needs beyond it spills to disk. On the 300-team benchmark company a team's kernel
 # peaked at 1.16 GB with it (2.36 GB at 4 GB), for 8% more time (docs/scale.md).
 KERNEL_DUCKDB_MEMORY = os.environ.get("AEM_KERNEL_DUCKDB_MEMORY", "512MB")
+# ... and in the company report's, which scans the whole company's files (its open pipeline at
+# every month end, its funnel): at 512MB those queries spilled gigabytes to disk. With 2GB the
+# benchmark company's forecast inputs took 33 s instead of 42 s, its funnel and waterfall 24 s
+# instead of 31 s (docs/scale.md); the company report takes a whole worker anyway.
+COMPANY_DUCKDB_MEMORY = os.environ.get("AEM_COMPANY_DUCKDB_MEMORY", "2GB")
 
 
 def report_memory(team: TeamParams) -> float:
