@@ -649,3 +649,55 @@ def test_kpis_for_one_team_does_not_compute_every_team_unless_the_table_is_cache
     pd.testing.assert_series_equal(
         pd.Series(warm, dtype="float64"), pd.Series(cold, dtype="float64")
     )
+
+
+def test_the_kpi_tables_of_every_level_computed_together_equal_each_computed_alone(
+    small_dataset, hostile, tmp_path
+):
+    """Issue 21: the batch computes the company's, the teams' and the reps' tables in one pass
+    (`_kpi_tables`: one connection, the open pipeline at every month end computed once for the
+    three). Each must equal its level computed alone, dtypes and all, over every month of four
+    datasets (tiny, generated, hostile, sparse: one without snapshots of the open rows)."""
+    from analysis.metrics.kpis import LEVELS, _all_months, _kpi_table, _kpi_tables
+
+    for name, ds in _datasets(small_dataset, hostile, tmp_path).items():
+        months = _all_months(ds)
+        together = _kpi_tables(ds, months, LEVELS)
+        assert list(together) == list(LEVELS)
+        for level in LEVELS:
+            alone = _kpi_table(ds, months, level)
+            assert len(alone) and alone["open_opportunities"].sum() > 0, (name, level)
+            pd.testing.assert_frame_equal(together[level], alone, obj=f"{name} {level}")
+
+
+def test_shared_kpi_tables_computes_the_missing_levels_once_and_caches_each(
+    small_dataset, tmp_path, monkeypatch
+):
+    """`shared_kpi_tables` (what the batch runs before the kernels) computes the levels neither
+    in memory nor in the cache in one `_kpi_tables` call, and stores each where
+    `shared_kpi_table` finds it: a new process (memory cleared) reads all three from disk, and a
+    second call computes nothing."""
+    import analysis.metrics.kpis as K
+
+    monkeypatch.setenv("AEM_CACHE_DIR", str(tmp_path / "cache"))
+    K._SHARED.clear()
+    ds = load_dataset(small_dataset)
+    calls = []
+    together = K._kpi_tables
+    monkeypatch.setattr(
+        K,
+        "_kpi_tables",
+        lambda d, m, levels, only=None: calls.append(tuple(levels)) or together(d, m, levels, only),
+    )
+    K.shared_kpi_table(ds, "team")  # one level already there: only the two others are computed
+    K.shared_kpi_tables(ds)
+    assert calls == [("team",), ("company", "rep")]
+    made = {level: K.shared_kpi_table(ds, level) for level in K.LEVELS}
+    K._SHARED.clear()  # a new process
+    calls.clear()
+    K.shared_kpi_tables(ds)
+    assert calls == []
+    for level in K.LEVELS:
+        read = K.shared_kpi_table(ds, level, compute=False)
+        pd.testing.assert_frame_equal(read, made[level])
+        assert set(read["level"]) == {level}

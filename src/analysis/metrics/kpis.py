@@ -54,6 +54,8 @@ __all__ = [
     "Level",
     "kpi_table",
     "shared_kpi_table",
+    "shared_kpi_tables",
+    "LEVELS",
     "scope_kpi_table",
     "closing_table",
     "kpis_for",
@@ -189,15 +191,16 @@ def shared_kpi_table(ds: Dataset, level: Level, compute: bool = True) -> pd.Data
     """`level`'s KPI table over all the dataset's months, computed once per dataset content.
 
     Kept in memory and in the on-disk cache (`analysis.data.cache`, keyed by the content hash, the
-    tables present and the package code), so the batch computes it before fanning out and each
-    report's kernel only reads it. None for a dataset without a content hash: one cut as of a
-    date (`asof.as_of`) or built in memory, which is computed directly every time. A dataset with
-    a content hash is treated as read-only. Do not modify the returned frame. `compute=False`:
-    None unless the table is already in memory or in the cache.
+    tables present and the package code), so the batch computes it before fanning out
+    (`shared_kpi_tables`) and each report's kernel only reads it. None for a dataset without a
+    content hash: one cut as of a date (`asof.as_of`) or built in memory, which is computed
+    directly every time. A dataset with a content hash is treated as read-only. Do not modify
+    the returned frame. `compute=False`: None unless the table is already in memory or in the
+    cache.
     """
     if not ds.content_hash:
         return None
-    key = (ds.content_hash, ",".join(ds.tables), level)
+    key = _shared_key(ds, level)
     if key not in _SHARED:
         if compute:
             table = cache.memo("kpis", key, lambda: _kpi_table(ds, _all_months(ds), level))
@@ -205,10 +208,36 @@ def shared_kpi_table(ds: Dataset, level: Level, compute: bool = True) -> pd.Data
             table = cache.load(cache.entry("kpis", *key))
             if table is None:
                 return None
-        while len(_SHARED) >= _SHARED_KEEP:
-            _SHARED.pop(next(iter(_SHARED)))
-        _SHARED[key] = table
+        _keep(key, table)
     return _SHARED[key]
+
+
+LEVELS: tuple[Level, ...] = ("company", "team", "rep")
+
+
+def shared_kpi_tables(ds: Dataset, levels: Sequence[Level] = LEVELS) -> None:
+    """Make the shared KPI tables (`shared_kpi_table`) of `levels`, those neither in memory
+    nor in the cache computed together (`_kpi_tables`: the open pipeline at every month end
+    computed once for all of them). What the batch runs before the reports' kernels start."""
+    if not ds.content_hash:
+        return
+    todo = [level for level in levels if shared_kpi_table(ds, level, compute=False) is None]
+    if not todo:
+        return
+    for level, table in _kpi_tables(ds, _all_months(ds), todo).items():
+        key = _shared_key(ds, level)
+        cache.store(cache.entry("kpis", *key), table)
+        _keep(key, table)
+
+
+def _shared_key(ds: Dataset, level: Level) -> tuple[str, ...]:
+    return (ds.content_hash, ",".join(ds.tables), level)
+
+
+def _keep(key: tuple[str, ...], table: pd.DataFrame) -> None:
+    while len(_SHARED) >= _SHARED_KEEP:
+        _SHARED.pop(next(iter(_SHARED)))
+    _SHARED[key] = table
 
 
 CLOSING_COLUMNS = ("deals_won", "deals_lost", "revenue", "quota")
@@ -247,8 +276,18 @@ def _closing_table(ds: Dataset, ords: np.ndarray, level: Level) -> pd.DataFrame:
 def _kpi_table(
     ds: Dataset, months: Sequence[pd.Period], level: Level, only: str | None = None
 ) -> pd.DataFrame:
+    return _kpi_tables(ds, months, (level,), only)[level]
+
+
+def _kpi_tables(
+    ds: Dataset, months: Sequence[pd.Period], levels: Sequence[Level], only: str | None = None
+) -> dict[Level, pd.DataFrame]:
+    """The KPI table of each of `levels` (`only`: that scope's rows, one level), from one
+    DuckDB connection: the closings, the active rep-months and, for several levels, the open
+    rows at every month end are computed once and rolled up to each level in turn."""
     ords = month_ordinals(months)
-    q = Query(ds, ords, level, only)
+    q = Query(ds, ords, levels[0], only)
+    tables = {}
     try:
         # reps active in M: hired before its end and not left before its start
         q.con.execute(f"""
@@ -258,16 +297,21 @@ def _kpi_table(
                     least(coalesce(month_ord(left_date), {q.hi}), {q.hi}) + 1)) AS m
                 FROM reps)
             WHERE {q.in_months("m")}""")
-        cols: dict[str, pd.Series] = {}
-        cols.update(opportunity_kpis(q))
-        cols.update(event_kpis(q))
-        if ds.has("accounts"):
-            cols.update(account_kpis(q))
-        cols.update(people_kpis(q))
-        grid = scope_month_grid(q)
+        if len(levels) > 1:
+            q.keep_open_rows()
+        for level in levels:
+            if level != q.level:
+                q.at_level(level)
+            cols: dict[str, pd.Series] = {}
+            cols.update(opportunity_kpis(q))
+            cols.update(event_kpis(q))
+            if ds.has("accounts"):
+                cols.update(account_kpis(q))
+            cols.update(people_kpis(q))
+            tables[level] = _assemble(ds, scope_month_grid(q), cols, level)
     finally:
         q.close()
-    return _assemble(ds, grid, cols, level)
+    return tables
 
 
 def _assemble(

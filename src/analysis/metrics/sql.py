@@ -57,10 +57,9 @@ class Query:
     revenue the month before, the accounts touched) is still computed from every row."""
 
     def __init__(self, ds: Dataset, months: np.ndarray, level: Level, only: str | None = None):
-        if level not in ("company", "team", "rep"):
-            raise ValueError(f"level: {level!r} is not one of company, team, rep")
-        self.ds, self.level, self.months = ds, level, months
+        self.ds, self.months, self.level = ds, months, _level(level)
         self.only = None if level == "company" else only
+        self.open_rows = ""  # a temp table of `open_rows_sql`'s rows, once `keep_open_rows` ran
         self.lo, self.hi = int(months.min()), int(months.max())
         self.con = engine.connect(ds)
         self.con.register("kpi_months", pd.DataFrame({"m": months}))
@@ -74,6 +73,20 @@ class Query:
         ext = np.union1d(np.union1d(months, months - 1), months - 12)
         self.con.register("ext_months", pd.DataFrame({"m": ext}))
         self.con.execute(closings_sql(ds))
+
+    def at_level(self, level: Level) -> None:
+        """Roll the following queries up to `level` (one connection, its temp tables and the
+        open rows kept, for the KPI tables of several levels); not with `only`."""
+        if self.only is not None:
+            raise ValueError("Query.at_level: a query of one scope (`only`) keeps its level")
+        self.level = _level(level)
+
+    def keep_open_rows(self) -> None:
+        """Compute `open_rows_sql`'s rows once, as temp table `_open_rows`, for the queries of
+        several levels (the as-of join over the snapshots is the dearest part of a level's
+        KPIs on a large company)."""
+        self.con.execute(f"CREATE TEMP TABLE _open_rows AS {open_rows_sql(self)}")
+        self.open_rows = "_open_rows"
 
     def scope(self, rep: str) -> tuple[str, str]:
         """(scope_id expression, join clause) for rows whose rep id is the SQL expression `rep`.
@@ -100,6 +113,12 @@ class Query:
 
     def close(self) -> None:
         self.con.close()
+
+
+def _level(level: str) -> Level:
+    if level not in ("company", "team", "rep"):
+        raise ValueError(f"level: {level!r} is not one of company, team, rep")
+    return level  # type: ignore[return-value]
 
 
 CLOSED = "('closed_won', 'closed_lost')"
@@ -278,7 +297,7 @@ def opportunity_kpis(q: Query) -> dict[str, pd.Series]:
             coalesce(sum(o.amount), 0) AS open_pipeline_amount,
             count(*) AS open_opportunities,
             coalesce(sum(o.amount) FILTER (WHERE o.due BETWEEN o.m + 1 AND o.m + 3), 0) AS pipe
-        FROM ({open_rows_sql(q)}) o {join}
+        FROM {q.open_rows or f"({open_rows_sql(q)})"} o {join}
         WHERE {sc} IS NOT NULL
         GROUP BY ALL""")
     pipe = out.pop("pipe")

@@ -36,7 +36,7 @@ from analysis.data.cache import code_digest
 from analysis.data.dataset import Dataset, load_dataset
 from analysis.data.scoped import team_deals
 from analysis.i18n import fmt_month, shorten, t
-from analysis.metrics.kpis import shared_kpi_table
+from analysis.metrics.kpis import shared_kpi_tables
 from analysis.paths import (
     BUILD_DIR,
     NOTEBOOKS_DIR,
@@ -737,11 +737,10 @@ def run_monthly(
             p.team_id: load_targets(None if p.team_id == COMPANY_ID else p.team_id, params_dir)
             for p in pending
         }
-        heads = headlines(ds, the_month, [p.team_id for p in pending], targets)
         # the KPI tables every report reads (company, teams, reps; all months), computed once
-        # here and read by each report's kernel from the cache (`kpis.shared_kpi_table`)
-        for level in ("company", "team", "rep"):
-            shared_kpi_table(ds, level)
+        # here and read by each report's kernel from the cache (`kpis.shared_kpi_tables`)
+        shared_kpi_tables(ds)
+        heads = headlines(ds, the_month, [p.team_id for p in pending], targets)
         tasks = [
             (
                 p,

@@ -145,11 +145,12 @@ def company_facts(ds: Dataset, month: pd.Period) -> str:
 
 def team_digests(ds: Dataset, month: pd.Period, team_ids: Iterable[str]) -> dict[str, str]:
     """team id -> the digest of everything its report for `month` is made from (module doc)."""
-    from analysis.metrics.kpis import kpi_table, shared_kpi_table
+    from analysis.metrics.kpis import kpi_table, shared_kpi_table, shared_kpi_tables
 
     team_ids = list(team_ids)
     if not team_ids:
         return {}
+    shared_kpi_tables(ds)  # every level in one pass: the reports read the company's too
     company = company_facts(ds, month)
     slices = slice_digests(ds)
     months = list(pd.period_range(ds.first_month, month, freq="M"))
