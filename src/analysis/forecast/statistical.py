@@ -10,12 +10,6 @@ yhat_lower, yhat_upper (an 80% interval), floored at zero (revenue is never nega
   The initial states come from the heuristic of Hyndman et al. (2008, sec. 2.6.1) rather than
   being estimated with the smoothing parameters: in the exploration before the real-series
   benchmark was fixed (docs/forecasting.md) that was both more accurate and seven times faster.
-- ets_boxcox: the same automatic ETS, additive forms only, fitted to the series after a Box-Cox
-  transform (Box & Cox 1964) whose parameter is Guerrero's (1993), kept between the log (0) and
-  no transform (1) as Bergmeir, Hyndman & Benitez (2016) do; the forecast and its band are
-  transformed back (the back-transformed mean is the forecast's median). The transform makes a
-  multiplicative pattern additive and bends a falling trend towards zero instead of through it.
-  A series with a month at or below zero, or of two years or less, is fitted untransformed.
 - theta: the Theta method (Assimakopoulos & Nikolopoulos 2000; Hyndman & Billah 2003), statsmodels'
   `ThetaModel`: the series is seasonally adjusted by a classical decomposition when a test finds
   yearly seasonality (two full years needed), then simple exponential smoothing with drift.
@@ -43,15 +37,7 @@ import pandas as pd
 
 from analysis.forecast import models
 
-__all__ = [
-    "ets_forecast",
-    "ets_boxcox_forecast",
-    "box_cox_lambda",
-    "theta_forecast",
-    "arima_forecast",
-    "seasonal_indices",
-    "ETS_FORMS",
-]
+__all__ = ["ets_forecast", "theta_forecast", "arima_forecast", "seasonal_indices", "ETS_FORMS"]
 
 _ALPHA = 1 - models.INTERVAL  # 80% intervals, as every model's
 SEASON = 12
@@ -100,14 +86,13 @@ def ets_forms(y: pd.Series) -> list[tuple]:
     ]
 
 
-def ets_fit(y: pd.Series, forms: list[tuple] | None = None):
-    """The ETS model with the lowest AICc among `forms` (default `ets_forms(y)`; statsmodels
-    results)."""
+def ets_fit(y: pd.Series):
+    """The ETS model with the lowest AICc among `ets_forms(y)` (statsmodels results)."""
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
     data, best = _dated(y), None
     with _quiet_single_thread():
-        for error, trend, damped, seasonal in ets_forms(y) if forms is None else forms:
+        for error, trend, damped, seasonal in ets_forms(y):
             try:
                 fit = ETSModel(
                     data,
@@ -142,70 +127,6 @@ def ets_forecast(y: pd.Series, horizon: int, seed: int = 0) -> pd.DataFrame:
             start=len(y), end=len(y) + horizon - 1, rng=np.random.default_rng(seed)
         ).summary_frame(alpha=_ALPHA)
     return _frame(y, pred["mean"], pred["pi_lower"], pred["pi_upper"])
-
-
-def box_cox_lambda(
-    v: np.ndarray, period: int = SEASON, lower: float = -1.0, upper: float = 2.0
-) -> float:
-    """Guerrero's (1993) Box-Cox parameter for a positive series, as R's
-    `forecast::BoxCox.lambda(x, method = "guerrero")` computes it: the lambda in [lower, upper]
-    that makes the coefficient of variation of sd / mean^(1 - lambda) over the whole years at the
-    end of `v` smallest (each year's spread most nearly proportional to its level to the power
-    1 - lambda). 1 (no transform) for two years or less, as R returns.
-
-    >>> rng = np.random.default_rng(0)
-    >>> level = np.repeat(np.exp(np.linspace(0, 3, 6)), 12)
-    >>> round(box_cox_lambda(level * (1 + 0.1 * rng.standard_normal(72)), lower=0, upper=1), 1)
-    0.0
-    """
-    from scipy.optimize import minimize_scalar
-
-    v = np.asarray(v, "float64")
-    if len(v) <= 2 * period:
-        return 1.0
-    years = len(v) // period
-    x = v[len(v) - years * period :].reshape(years, period)
-    mean, sd = x.mean(axis=1), x.std(axis=1, ddof=1)
-
-    def spread(lam: float) -> float:
-        r = sd / mean ** (1 - lam)
-        return float(r.std(ddof=1) / r.mean())
-
-    return float(minimize_scalar(spread, bounds=(lower, upper), method="bounded").x)
-
-
-def _box_cox(v: np.ndarray, lam: float) -> np.ndarray:
-    return np.log(v) if lam == 0 else (v**lam - 1) / lam
-
-
-def _box_cox_inverse(z: np.ndarray, lam: float) -> np.ndarray:
-    return np.exp(z) if lam == 0 else np.maximum(lam * z + 1, 0.0) ** (1 / lam)
-
-
-def ets_boxcox_forecast(y: pd.Series, horizon: int, seed: int = 0) -> pd.DataFrame:
-    """Automatic ETS on the Box-Cox scale (see the module doc) and its 80% interval, transformed
-    back. The parameter is `box_cox_lambda` kept in [0, 1]; 1 where `y` has a month at or below
-    zero (no transform).
-
-    >>> y = pd.Series(100 * 1.05 ** np.arange(36),
-    ...               index=pd.period_range("2024-01", periods=36, freq="M"))
-    >>> ets_boxcox_forecast(y, 2)["yhat"].round(1).tolist() == (100 * 1.05 ** np.arange(36, 38)).round(1).tolist()
-    True
-    """
-    v = y.to_numpy(dtype="float64")
-    lam = float(np.clip(box_cox_lambda(v), 0.0, 1.0)) if bool((v > 0).all()) else 1.0
-    z = pd.Series(_box_cox(v, lam), index=y.index)
-    seasonal_ok = len(y) >= 2 * SEASON
-    forms = [
-        f for f in ETS_FORMS if f[0] == "add" and f[3] != "mul" and (seasonal_ok or f[3] is None)
-    ]
-    fit = ets_fit(z, forms)
-    with _quiet_single_thread():
-        pred = fit.get_prediction(
-            start=len(y), end=len(y) + horizon - 1, rng=np.random.default_rng(seed)
-        ).summary_frame(alpha=_ALPHA)
-    back = [_box_cox_inverse(pred[c].to_numpy(), lam) for c in ("mean", "pi_lower", "pi_upper")]
-    return _frame(y, *back)
 
 
 def theta_forecast(y: pd.Series, horizon: int) -> pd.DataFrame:

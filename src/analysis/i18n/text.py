@@ -411,14 +411,13 @@ TEXT: dict[str, dict[str, str]] = {
     "fc_section_method": {"th": "วิธีการพยากรณ์", "en": "Forecast method"},
     "model": {"th": "แบบจำลอง", "en": "Model"},
     "model_ets": {"th": "ETS", "en": "ETS"},
-    "model_ets_boxcox": {"th": "ETS (Box-Cox)", "en": "ETS (Box-Cox)"},
     "model_theta": {"th": "Theta", "en": "Theta"},
     "model_arima": {"th": "ARIMA", "en": "ARIMA"},
     "model_prophet": {"th": "Prophet", "en": "Prophet"},
     "model_seasonal_naive": {"th": "ค่าเดือนเดียวกันปีก่อน", "en": "Seasonal naive"},
     "model_trailing_mean": {"th": "ค่าเฉลี่ยย้อนหลัง", "en": "Trailing mean"},
     "model_pipeline": {"th": "จากไปป์ไลน์", "en": "Pipeline"},
-    "model_combined": {"th": "แบบรวมของแบบสถิติ", "en": "Combination"},
+    "model_combined": {"th": "แบบรวม (มัธยฐานของแบบสถิติ)", "en": "Combination"},
     "model_blend": {"th": "ผสม (แบบรวม + ไปป์ไลน์)", "en": "Blend (combination + pipeline)"},
     "actual": {"th": "จริง", "en": "Actual"},
     "error": {"th": "คลาดเคลื่อน", "en": "Error"},
@@ -449,10 +448,10 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "fc_band": {"th": " (ช่วง 80%: {low} – {high})", "en": " (80% interval {low} – {high})"},
     "fc_headline_blend": {
-        "th": " ตัวเลขนี้มาจากค่าเฉลี่ยของ {anchors} กับมัธยฐานของ {members} ({k} แบบที่แม่นที่สุดจาก {n} "
-        "แบบสถิติในการทดสอบย้อนหลังของขอบเขตนี้) ถ่วงน้ำหนักรวมกับแบบไปป์ไลน์",
-        "en": "It averages {anchors} with the median of {members} (the {k} most accurate of "
-        "{n} statistical models in this backtest), blended with the pipeline model.",
+        "th": " ตัวเลขนี้มาจากมัธยฐานของ {members} ({k} แบบที่แม่นที่สุดจาก {n} แบบสถิติในการทดสอบย้อนหลังของ"
+        "ขอบเขตนี้) ถ่วงน้ำหนักรวมกับแบบไปป์ไลน์",
+        "en": "It is the median of {members} (the {k} most accurate of the {n} statistical "
+        "models in this backtest), blended with the pipeline model.",
     },
     "fc_headline_pipeline": {
         "th": " ตัวเลขนี้มาจากแบบไปป์ไลน์อย่างเดียว เพราะประวัติสั้นเกินกว่าจะใช้แบบสถิติ",
@@ -526,10 +525,9 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "There is no won revenue in the history, so there is nothing to forecast.",
     },
     "fc_note_prophet_withheld": {
-        "th": " ไม่แสดงพยากรณ์ของแบบสถิติ (ETS, ETS (Box-Cox), Theta, ARIMA, Prophet): "
-        "ประวัติสั้นเกินไป (น้อยกว่า 12 เดือน)",
-        "en": "The statistical forecasts (ETS, ETS (Box-Cox), Theta, ARIMA, Prophet) are "
-        "withheld: under 12 months of history.",
+        "th": " ไม่แสดงพยากรณ์ของแบบสถิติ (ETS, Theta, ARIMA, Prophet): ประวัติสั้นเกินไป (น้อยกว่า 12 เดือน)",
+        "en": "The statistical forecasts (ETS, Theta, ARIMA, Prophet) are withheld: under 12 "
+        "months of history.",
     },
     "fc_note_prophet_low_confidence": {
         "th": " ความเชื่อมั่นต่ำ: ประวัติน้อยกว่า 2 ปี แบบสถิติจึงไม่ประมาณฤดูกาลรายปี",
@@ -570,27 +568,25 @@ TEXT: dict[str, dict[str, str]] = {
         "{needs}).",
     },
     "fc_method_models": {
-        "th": "แบบสถิติ 5 แบบบนรายได้รายเดือน: ETS (เลือกรูปแบบด้วย AICc), ETS บนสเกล Box-Cox, Theta, "
-        "ARIMA (เลือกอันดับอัตโนมัติ) "
+        "th": "แบบสถิติ 4 แบบบนรายได้รายเดือน: ETS (เลือกรูปแบบด้วย AICc), Theta, ARIMA (เลือกอันดับอัตโนมัติ) "
         "และ Prophet (บนลอการิทึมของรายได้เมื่อทุกเดือนมีรายได้ ฤดูกาลรายปี {fourier} พจน์) ฤดูกาลรายปีต้องมีประวัติ "
         "{min_months} เดือน น้อยกว่า {min_prophet} เดือนจะไม่แสดง; "
         "แบบพื้นฐาน: ค่าเดือนเดียวกันปีก่อน และค่าเฉลี่ย {trailing} เดือนล่าสุด; "
         "แบบไปป์ไลน์: ดีลที่เปิดอยู่ × สัดส่วนมูลค่าที่เคยปิดได้ตามขั้นและวันปิดที่คาด "
         "บวกรายได้จากดีลที่ยังไม่ถูกสร้าง",
-        "en": "Five statistical models on monthly won revenue: ETS (its form chosen by AICc), "
-        "the same on the Box-Cox scale, Theta, ARIMA (orders chosen automatically) and Prophet "
-        "(on log revenue when every month has some, {fourier} yearly Fourier terms); yearly "
-        "seasonality needs {min_months} months, and all five are withheld under {min_prophet}. Baselines: the same month last year, and the mean of the "
+        "en": "Four statistical models on monthly won revenue: ETS (its form chosen by AICc), "
+        "Theta, ARIMA (orders chosen automatically) and Prophet (on log revenue when every "
+        "month has some, {fourier} yearly Fourier terms); yearly seasonality needs {min_months} months, and all four are "
+        "withheld under {min_prophet}. Baselines: the same month last year, and the mean of the "
         "last {trailing} months. Pipeline: open deals × the share of value historically won by "
         "stage and expected-close timing, plus revenue from deals not yet created.",
     },
     "fc_method_combination": {
-        "th": "แบบรวมคือค่าเฉลี่ยของ {anchors} กับมัธยฐานของ {k} แบบสถิติที่แม่นที่สุดในการทดสอบย้อนหลัง "
-        "(ตอนนี้: {members}) "
+        "th": "แบบรวมคือมัธยฐานของ {k} แบบสถิติที่แม่นที่สุดในการทดสอบย้อนหลัง (ตอนนี้: {members}) "
         "ช่วง 80% ปรับด้วยตัวคูณ {scale} ให้ครอบคลุม 80% ของความคลาดเคลื่อนย้อนหลังของแบบรวมเอง",
-        "en": "The combination averages {anchors} with the median of the {k} statistical "
-        "models most accurate in the backtest (now: {members}); its 80% band is scaled by {scale} "
-        "so that it would have held 80% of the combination's own backtest errors.",
+        "en": "The combination is the median of the {k} statistical models most accurate in the "
+        "backtest (now: {members}); its 80% band is scaled by {scale} so that it would have held "
+        "80% of the combination's own backtest errors.",
     },
     "fc_method_blend_weights": {
         "th": "แบบผสมถ่วงน้ำหนักแบบรวมกับแบบไปป์ไลน์ด้วยส่วนกลับของ MSE ย้อนหลัง (เดือนหน้า: {weights}) "

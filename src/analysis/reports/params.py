@@ -76,7 +76,7 @@ class ForecastParams(BaseModel):
         24, ge=12, description="below: Prophet is low-confidence and fits no seasonality"
     )
     min_months_prophet: int = Field(
-        12, ge=3, description="below: every statistical model is withheld"
+        12, ge=3, description="below: ETS, Theta, ARIMA and Prophet are withheld"
     )
     calibration_months: int = Field(
         12, ge=3, le=36, description="origins the pipeline model learns its rates from"

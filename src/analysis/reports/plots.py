@@ -59,7 +59,6 @@ PALETTE = {
 
 MODEL_COLORS = {
     "ets": "#d95f02",
-    "ets_boxcox": "#1b9e77",
     "theta": "#e7298a",
     "arima": "#66a61e",
     "prophet": "#1f5fa8",

@@ -214,11 +214,6 @@ def _names(models, lang: Lang) -> str:
     return ", ".join(names[:-1]) + joiner + names[-1]
 
 
-def _anchors(r) -> list[str]:
-    """The ANCHORS this forecast's combination averaged (those that could be fitted)."""
-    return [m for m in forecast.ANCHORS if m in set(r.forecast["model"])]
-
-
 def headline_note(ctx: ForecastContext) -> str:
     """What the headline number is: which models made it, and why it is a baseline when one was
     more accurate than the blend in the backtest (`combine.headline`)."""
@@ -233,11 +228,10 @@ def headline_note(ctx: ForecastContext) -> str:
         )
     if not r.members:
         return t("fc_headline_pipeline", lang)
-    available = [m for m in forecast.RANKED if m in set(r.forecast["model"])]
+    available = [m for m in forecast.STATISTICAL if m in set(r.forecast["model"])]
     return t(
         "fc_headline_blend",
         lang,
-        anchors=_names(_anchors(r), lang),
         members=_names(r.members, lang),
         k=len(r.members),
         n=len(available),
@@ -492,7 +486,6 @@ def method(ctx: ForecastContext) -> Markdown:
             t(
                 "fc_method_combination",
                 lang,
-                anchors=_names(_anchors(r), lang),
                 k=forecast.TOP,
                 members=_names(r.members, lang),
                 scale=fmt_number(r.band_scale, digits=2),
