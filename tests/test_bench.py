@@ -32,11 +32,12 @@ def test_forecast_benchmark_smoke(tmp_path):
     assert data["time"]["scopes"] == 3  # the company and two teams
     assert data["time"]["seconds_median"] > 0 and data["time"]["fit_sets"] > 0
     assert set(data["mean_mase_by_variant"]["default"]) >= {"ets", "combined", "blend", "pipeline"}
-    real = data["real_series"]
-    assert real["series"] == 3 and real["holdout_months"] == 18
-    assert set(real["models"]) >= {"default", "combined", "ets", "theta", "arima", "prophet"}
-    lo, hi = real["models"]["ets"]["ci95"]
-    assert lo <= real["models"]["ets"]["default_minus_model"] <= hi
+    assert list(data["real_series"]) == ["development", "confirmation"]
+    for real in data["real_series"].values():
+        assert real["series"] == 3 and real["holdout_months"] == 18
+        assert set(real["models"]) >= {"default", "combined", "ets", "theta", "arima", "prophet"}
+        lo, hi = real["models"]["ets"]["ci95"]
+        assert lo <= real["models"]["ets"]["default_minus_model"] <= hi
     assert "cmdstanpy" not in proc.stderr  # quiet
     _judged(
         proc,
