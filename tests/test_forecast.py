@@ -543,6 +543,7 @@ def test_zero_revenue_months_and_a_team_without_revenue(forecast_ds, tmp_path):
 
 def test_category_rollup_by_hand(forecast_ds):
     month = forecast_ds.latest_complete_month - 1
+    month -= (month.month - 1) % 3  # a quarter's first month: something won in it already
     data = F.prepare(forecast_ds, month)
     roll = F.category_rollup(data, None).set_index("category")
     end = next_month_start(month)  # the first instant after the month
@@ -570,6 +571,7 @@ def test_category_rollup_by_hand(forecast_ds):
     assert roll.loc["won", "amount"] == pytest.approx(
         won[won["closed_at"] >= q_start]["amount"].sum()
     )
+    assert roll.loc["won", "amount"] > 0
     assert roll.loc["best_case", "cumulative"] == pytest.approx(
         roll.loc["won", "amount"] + commit + roll.loc["best_case", "amount"]
     )
@@ -801,3 +803,69 @@ def test_a_month_a_model_cannot_forecast_is_explained():
     note = t("fc_table_gaps", "en", min_prophet=options.min_months_prophet)
     assert note in forecast_table(ctx([4e6, np.nan, np.nan])).data
     assert note not in forecast_table(ctx([4e6, 4.5e6, 4.2e6])).data
+
+
+def test_a_quarter_that_starts_next_month_has_nothing_won_and_says_when_it_starts():
+    """At a quarter's last month the outlook is for the next quarter: none of its months has
+    closed, so it is not started and nothing is booked; a month later it is under way."""
+    from analysis.forecast.outlook import quota_outlook
+
+    months = pd.period_range("2026-01", "2026-12", freq="M")
+    rev = pd.DataFrame({"month": months, "revenue": 100.0, "quota": 120.0})
+    fc = pd.DataFrame(columns=["model", "month", "h", "yhat", "yhat_lower", "yhat_upper"])
+    ahead = quota_outlook(rev, pd.Period("2026-09", "M"), fc, None)
+    assert (ahead["quarter"], ahead["starts"], ahead["started"]) == ("2026Q4", "2026-10", False)
+    assert ahead["booked"] == 0.0 and ahead["quota"] == 360.0  # 3 months x 120
+    assert ahead["remaining_months"] == ["2026-10", "2026-11", "2026-12"]
+    under_way = quota_outlook(rev, pd.Period("2026-10", "M"), fc, None)
+    assert (under_way["quarter"], under_way["started"]) == ("2026Q4", True)
+    assert under_way["booked"] == 100.0  # October
+
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+def test_the_quota_table_of_a_quarter_not_started_says_when_it_starts(forecast_ds, lang):
+    from types import SimpleNamespace
+
+    from analysis.i18n import fmt_currency, fmt_month, t
+    from analysis.reports.views.forecast import quota_outlook
+
+    q = {
+        "quarter": "2026Q4",
+        "starts": "2026-10",
+        "started": False,
+        "quota": 300.0,
+        "booked": 0.0,
+        "remaining_months": ["2026-10", "2026-11", "2026-12"],
+        "forecast_remaining": None,
+        "probability": None,
+    }
+    ctx = SimpleNamespace(
+        report=SimpleNamespace(ds=forecast_ds, buddhist_era=True),
+        result=SimpleNamespace(quota=q),
+        lang=lang,
+        money=lambda v: fmt_currency(v, "THB"),
+        month=lambda m: fmt_month(m, lang),
+    )
+    html = quota_outlook(ctx).data
+    assert t("fc_booked", lang) not in html
+    assert t("fc_quarter_starts", lang) in html and fmt_month(pd.Period("2026-10"), lang) in html
+    html = quota_outlook(
+        SimpleNamespace(
+            **{**vars(ctx), "result": SimpleNamespace(quota={**q, "started": True, "booked": 40.0})}
+        )
+    ).data
+    assert t("fc_booked", lang) in html and fmt_currency(40.0, "THB") in html
+
+
+def test_category_rollup_of_a_quarter_not_started_starts_at_commit(forecast_ds):
+    """At a quarter's last month the reps' rollup is of the next quarter: no "won" row (nothing
+    can be won in it yet), and the running total starts at commit."""
+    month = forecast_ds.latest_complete_month - 1
+    month -= month.month % 3  # the last month of the quarter before
+    started = F.category_rollup(F.prepare(forecast_ds, month - 1), None)
+    ahead = F.category_rollup(F.prepare(forecast_ds, month), None)
+    assert started["category"].iloc[0] == "won"
+    assert ahead["category"].tolist() == list(F.CATEGORY_ORDER)
+    assert ahead.attrs["quarter"] == str((month + 1).asfreq("Q"))
+    assert ahead["cumulative"].tolist() == pytest.approx(ahead["amount"].cumsum().tolist())
+    assert ahead["cumulative"].iloc[0] == ahead["amount"].iloc[0]  # commit alone

@@ -417,3 +417,61 @@ def test_page_one_names_the_lowest_off_target_teams_and_counts_the_rest(small_da
     monkeypatch.setattr(views, "TEAMS_NAMED", 2)
     text = views._summary_text(ctx).split("Teams off target")[1]
     assert text == f": {names[0]} (10.0%), {names[1]} (20.0%)."
+
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+def test_page_one_never_says_won_nothing_for_a_quarter_that_has_not_started(lang):
+    """At a quarter's last month, page 1's quarter line is about the next quarter: it says when
+    that quarter starts and what the reps commit against its quota, not "won ฿0" (the same
+    line a month into the quarter does say what was won)."""
+    from types import SimpleNamespace
+
+    from analysis.i18n import fmt_currency, fmt_month, t
+    from analysis.reports.views.review import _quarter_line
+
+    ctx = SimpleNamespace(lang=lang, buddhist_era=True, ds=SimpleNamespace(currency="THB"))
+    q = {
+        "quarter": "2026Q4",
+        "starts": "2026-10",
+        "quota": 300.0,
+        "booked": 0.0,
+        "remaining_months": ["2026-10", "2026-11", "2026-12"],
+    }
+    won = t("brief_won", lang, amount=fmt_currency(0.0, "THB"))
+    october = fmt_month(pd.Period("2026-10", "M"), lang)
+    ahead = _quarter_line(ctx, {**q, "started": False, "commit": 90.0, "best_case": 30.0})
+    assert won not in ahead and october in ahead
+    assert t("brief_commit", lang, amount=fmt_currency(90.0, "THB")) in ahead
+    assert "30%" in ahead  # the commit, 90 of the quota of 300
+    quota_only = _quarter_line(ctx, {**q, "started": False})
+    assert won not in quota_only and october in quota_only
+    assert fmt_currency(300.0, "THB") in quota_only and "{" not in quota_only
+    under_way = _quarter_line(ctx, {**q, "started": True, "booked": 50.0})
+    assert t("brief_won", lang, amount=fmt_currency(50.0, "THB")) in under_way
+
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+def test_the_close_gap_action_of_a_quarter_not_started_counts_no_wins(lang):
+    """The action for the next quarter's gap says commit alone covers it; without forecast
+    categories, it plans for the quota and says when the quarter starts."""
+    from types import SimpleNamespace
+
+    from analysis.i18n import fmt_currency, fmt_month, t
+    from analysis.reports.views.review import _action_text
+
+    ctx = SimpleNamespace(lang=lang, buddhist_era=True, ds=SimpleNamespace(currency="THB"))
+    kpis = _kpis(revenue=[90.0] * 4, quota=[100.0] * 4)
+    risk = {"quota": 300.0, "booked": 0.0, "probability": 0.1, "quarter": "2026Q4"}
+    ahead = {**risk, "started": False, "starts": "2026-10"}
+    for quarter, with_categories in itertools.product((risk, ahead), (True, False)):
+        q = {**quarter, "commit": 90.0, "best_case": 40.0} if with_categories else quarter
+        (r,) = find_risks(kpis, OCT, {}, [], quarter=q)
+        (action,) = recommend([r], quarter=q)
+        text = _action_text(ctx, action)
+        fits = "{" not in text and fmt_currency(300.0 - (90.0 * with_categories), "THB") in text
+        assert fits, text  # the gap: the quota less the commit
+        if quarter is risk:
+            continue
+        assert t("brief_won", lang, amount="").strip() not in text.replace("(Commit)", "")
+        if not with_categories:
+            assert fmt_month(pd.Period("2026-10", "M"), lang) in text

@@ -26,7 +26,9 @@ def category_rollup(data: ForecastData, team: str | None = None) -> pd.DataFrame
     The category is the one recorded by the latest snapshot before the month's end when the
     snapshots carry it, else the deal's current category (`inputs.prepare`). Returns None when
     the dataset has no forecast categories. Columns: category, deals, amount, cumulative (won +
-    categories so far), with a first row "won" (already won in the quarter).
+    categories so far), with a first row "won" (already won in the quarter) once the quarter has
+    started: at a quarter's last month the rollup is of the next one, where nothing can be won
+    yet, and it starts at commit.
     """
     if not data.categories:
         return None
@@ -52,6 +54,8 @@ def category_rollup(data: ForecastData, team: str | None = None) -> pd.DataFrame
             "amount": [booked, *g["amount"]],
         }
     )
+    if month < quarter.asfreq("M", "start"):  # not started: no "won ฿0" row
+        rows = rows.iloc[1:].reset_index(drop=True)
     rows["cumulative"] = rows["amount"].cumsum()
     rows.attrs.update(quarter=str(quarter), scope=scope_id)
     return rows
@@ -92,6 +96,9 @@ def quota_outlook(
         "quarter": str(quarter),
         "quota": None if not np.isfinite(quota) or quota <= 0 else quota,
         "booked": booked,
+        "starts": str(q_months[0]),
+        # False when `month` closes the quarter before: nothing can have been won in it yet
+        "started": len(remaining) < len(q_months),
         "remaining_months": [str(m) for m in remaining],
         "method": f"prophet_samples_recentred_on_{model}",
         "model": model,

@@ -395,7 +395,7 @@ TEXT: dict[str, dict[str, str]] = {
         "th": "ความแม่นยำย้อนหลัง: ความคลาดเคลื่อนตามระยะพยากรณ์",
         "en": "Backtest: error by forecast horizon",
     },
-    "fc_section_quota": {"th": "โอกาสทำได้ตามเป้าไตรมาสนี้", "en": "Quarter quota outlook"},
+    "fc_section_quota": {"th": "โอกาสทำได้ตามเป้าของไตรมาส", "en": "Quarter quota outlook"},
     "fc_section_categories": {
         "th": "การคาดการณ์ของพนักงานขาย (Forecast categories)",
         "en": "The reps' forecast categories",
@@ -491,6 +491,7 @@ TEXT: dict[str, dict[str, str]] = {
         "{base_error}; treat its numbers with care.",
     },
     "fc_booked": {"th": "ปิดได้แล้วในไตรมาส", "en": "Won so far this quarter"},
+    "fc_quarter_starts": {"th": "ไตรมาสเริ่มเดือน", "en": "The quarter starts in"},
     "fc_blend_remaining": {
         "th": "พยากรณ์เดือนที่เหลือ ({model})",
         "en": "Forecast for the remaining months ({model})",
@@ -770,6 +771,16 @@ TEXT: dict[str, dict[str, str]] = {
         "(Commit) คิดเป็น {covered} ของเป้า)",
         "en": "{quarter}: {parts} against the quota of {quota} (won and commit make {covered} of it)",
     },
+    "brief_quarter_ahead": {
+        "th": "{quarter} ซึ่งเริ่มเดือน{start}: คาดการณ์ {parts} เทียบเป้า {quota} (ยอดมั่นใจ "
+        "(Commit) คิดเป็น {covered} ของเป้า)",
+        "en": "{quarter}, which starts in {start}: {parts} against the quota of {quota} (commit "
+        "makes {covered} of it)",
+    },
+    "brief_quarter_ahead_quota": {
+        "th": "{quarter} ซึ่งเริ่มเดือน{start}: เป้า {quota}",
+        "en": "{quarter}, which starts in {start}: a quota of {quota}",
+    },
     "brief_won": {"th": "ปิดได้ {amount}", "en": "won {amount}"},
     "brief_commit": {"th": "มั่นใจ (Commit) {amount}", "en": "commit {amount}"},
     "brief_best_case": {"th": "กรณีดีที่สุด (Best case) {amount}", "en": "best case {amount}"},
@@ -824,6 +835,17 @@ TEXT: dict[str, dict[str, str]] = {
         "ทบทวนดีลที่คาดปิดในไตรมาสกับพนักงานขายทุกคน",
         "en": "Close the {quarter} gap of {gap}: {covered} won of the {quota} quota; review the "
         "deals due this quarter with every rep",
+    },
+    "act_close_gap_ahead": {
+        "th": "ปิดช่องว่างของ{quarter} {gap}: ยอดมั่นใจ (Commit) {covered} จากเป้า {quota} "
+        "ผลักดันดีลกรณีดีที่สุด (Best case) มูลค่า {best_case} ให้เป็นมั่นใจ (Commit)",
+        "en": "Close the {quarter} gap of {gap}: commit makes {covered} of the {quota} quota; "
+        "work the {best_case} in best case toward commit",
+    },
+    "act_close_gap_ahead_nocat": {
+        "th": "วางแผนเป้า{quarter} {quota} ซึ่งเริ่มเดือน{start}: ทบทวนดีลที่คาดปิดในไตรมาสนั้นกับพนักงานขายทุกคน",
+        "en": "Plan for the {quarter} quota of {quota}, which starts in {start}: review the deals "
+        "due that quarter with every rep",
     },
     "act_close_gap_month": {
         "th": "ทบทวนยอดที่ขาดจากเป้าเดือนนี้ {gap} กับพนักงานขายที่ยังไม่ถึงเป้า",

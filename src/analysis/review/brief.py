@@ -129,8 +129,9 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
 
 
 ACTIONS: dict[str, str] = {
-    "close_gap": "close the quarter's gap: the quota, what won and commit cover, the gap, the "
-    "best-case value to bring to commit (the month's result against quota without a quarter)",
+    "close_gap": "close the quarter's gap: the quota, what won and commit cover (commit alone "
+    "for a quarter that has not started), the gap, the best-case value to bring to commit (the "
+    "month's result against quota without a quarter)",
     "build_pipeline": "create new pipeline: the value that would bring the next three months' "
     "coverage to its target (else the indicator's fall)",
     "review_losses": "review the losses with the reps: the largest loss reason, its deals, value "
@@ -319,6 +320,8 @@ def recommend(
                 "gap": max(quarter["quota"] - covered, 0.0),
                 "best_case": quarter.get("best_case"),
                 "quarter": quarter.get("quarter"),
+                "started": quarter.get("started", True),
+                "starts": quarter.get("starts"),
             }
         elif kind == "build_pipeline":
             if quota_ahead and coverage_target and coverage_now is not None:

@@ -388,7 +388,10 @@ def quota_outlook(ctx: ForecastContext) -> HTML | Markdown | None:
     rows = [
         (t("quarter", lang), _quarter(q["quarter"], ctx)),
         (t("quota", lang), ctx.money(q["quota"])),
-        (t("fc_booked", lang), ctx.money(q["booked"])),
+        # a quarter not started yet has nothing won: when it starts, not "฿0 won so far"
+        (t("fc_booked", lang), ctx.money(q["booked"]))
+        if q.get("started", True)
+        else (t("fc_quarter_starts", lang), ctx.month(pd.Period(q["starts"], "M"))),
     ]
     if q.get("forecast_remaining") is not None:
         model = _model(q.get("model", "blend"), lang)

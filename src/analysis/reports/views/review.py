@@ -15,6 +15,7 @@ from analysis.i18n import (
     fmt_code,
     fmt_currency,
     fmt_date,
+    fmt_month,
     fmt_number,
     fmt_percent,
     fmt_quarter,
@@ -130,6 +131,14 @@ def _money(ctx: ReportContext, value) -> str:
     return fmt_currency(value, ctx.ds.currency)
 
 
+def _month(ctx: ReportContext, month: str | None) -> str:
+    return (
+        ""
+        if month is None
+        else fmt_month(pd.Period(month, "M"), ctx.lang, buddhist_era=ctx.buddhist_era)
+    )
+
+
 def _quarter_label(ctx: ReportContext, quarter: str) -> str:
     return fmt_quarter(quarter, ctx.lang, buddhist_era=ctx.buddhist_era)
 
@@ -204,9 +213,12 @@ def _action_text(ctx: ReportContext, action: review.Action) -> str:
     if kind == "close_gap":
         if "gap" in v:
             key = "act_close_gap" if v.get("best_case") is not None else "act_close_gap_nocat"
+            if not v.get("started", True):  # the next quarter: nothing won in it yet
+                key = key.replace("act_close_gap", "act_close_gap_ahead")
             return t(
                 key,
                 lang,
+                start=_month(ctx, v.get("starts")),
                 quarter=_quarter_label(ctx, v["quarter"]),
                 gap=_money(ctx, v["gap"]),
                 covered=_money(ctx, v["covered"]),
@@ -275,20 +287,26 @@ def _quarter_line(ctx: ReportContext, q: dict | None) -> str | None:
     if not q or q.get("quota") is None:
         return None
     lang = ctx.lang
-    parts = [t("brief_won", lang, amount=_money(ctx, q["booked"]))]
+    # a quarter that starts next month has nothing won yet: its line says when it starts
+    # instead of "won ฿0", and what the reps commit is all that covers its quota
+    started = q.get("started", True)
+    parts = [t("brief_won", lang, amount=_money(ctx, q["booked"]))] if started else []
     covered = q["booked"]
     if q.get("commit") is not None:
         covered += q["commit"]
         parts.append(t("brief_commit", lang, amount=_money(ctx, q["commit"])))
         parts.append(t("brief_best_case", lang, amount=_money(ctx, q["best_case"])))
-    line = t(
-        "brief_quarter",
-        lang,
-        quarter=_quarter_label(ctx, q["quarter"]),
-        parts=" + ".join(parts),
-        quota=_money(ctx, q["quota"]),
-        covered=fmt_percent(covered / q["quota"], digits=0),
-    )
+    values = {
+        "quarter": _quarter_label(ctx, q["quarter"]),
+        "quota": _money(ctx, q["quota"]),
+        "covered": fmt_percent(covered / q["quota"], digits=0),
+    }
+    if started:
+        line = t("brief_quarter", lang, parts=" + ".join(parts), **values)
+    else:
+        start = _month(ctx, q["starts"])
+        key = "brief_quarter_ahead" if parts else "brief_quarter_ahead_quota"
+        line = t(key, lang, start=start, parts=" + ".join(parts), **values)
     if q.get("probability") is not None:
         line += t("brief_chance", lang, probability=fmt_chance(q["probability"]))
     elif not q.get("remaining_months"):
