@@ -9,7 +9,9 @@ months held out: mean and median sMAPE and MASE, 80% interval coverage, seconds 
 a paired bootstrap interval of the default's sMAPE minus each model's. Targets, judged on the
 confirmation set (`--set` to judge another): the default beats every single model on mean
 sMAPE, and its interval against ETS lies below zero. Other ways to combine are scored beside it
-from the same backtests.
+from the same backtests, and a leave-one-family-out table says whether picking among them by
+this benchmark would carry over to a kind of series it was not picked on (`--lofo RESULTS...`
+prints it from earlier results files, pooling their windows).
 
 Run with `make bench` (or `python bench/bench_forecast.py [--runs N] [--no-variants]`). Prints
 the median wall time of `prepare` + `forecast_scope` for the company and every team over several
@@ -184,6 +186,61 @@ def real_series_benchmark(which: str, limit: int | None, workers: int) -> dict:
     }
 
 
+def family(window: str) -> str:
+    """A window's source, package/item: the US employment series are one family, as are the
+    Texas cities and the Chicago stations; a series' early window stays with it."""
+    return "/".join(window.split("@")[0].split("/")[:2])
+
+
+def leave_one_family_out(rows: pd.DataFrame, singles=SINGLE) -> dict:
+    """Whether picking the way to combine by this benchmark is itself evidence. For each family
+    of series (`family`), the rule (every forecast scored that is not a single model: the
+    default, `combined` and the alternatives) with the lowest mean sMAPE on every other
+    family's windows is chosen and scored on the family's own windows. The mean over all windows
+    is what "use the rule that did best on the benchmark" can be expected to give on series of
+    a kind it was not picked on (cross-validation with families as the folds; Hastie,
+    Tibshirani and Friedman 2009, sec. 7.10), compared with each model by a paired bootstrap."""
+    rules = [c.split(":", 1)[1] for c in rows.columns if c.startswith("smape:")]
+    rules = [r for r in rules if r not in singles]
+    families = rows["series"].map(family)
+    chosen, scored = {}, pd.Series(np.nan, index=rows.index)
+    for f in dict.fromkeys(families):
+        mine = families.eq(f)
+        means = {r: rows.loc[~mine, f"smape:{r}"].mean() for r in rules}
+        chosen[f] = min(means, key=means.get)  # a tie: the first in the results' order
+        scored[mine] = rows.loc[mine, f"smape:{chosen[f]}"]
+    table = {}
+    for model in [*singles, *rules]:
+        diff = (scored - rows[f"smape:{model}"]).to_numpy()
+        table[model] = {
+            "smape_mean": float(rows[f"smape:{model}"].mean()),
+            "procedure_minus_model": float(diff.mean()),
+            "ci95": paired_bootstrap(diff),
+        }
+    return {
+        "windows": len(rows),
+        "families": len(chosen),
+        "chosen": chosen,
+        "smape_mean": float(scored.mean()),
+        "models": table,
+    }
+
+
+def print_lofo(lofo: dict) -> None:
+    print(
+        f"Leave one family out, {lofo['windows']} windows in {lofo['families']} families: the "
+        f"rule best on the other families, scored on each family's own, mean sMAPE "
+        f"{lofo['smape_mean']:.2f}"
+    )
+    picked = pd.Series(lofo["chosen"]).value_counts()
+    print("  chosen (families): " + "; ".join(f"{r} ({n})" for r, n in picked.items()))
+    print(f"{'model':<32}{'sMAPE mean':>11}{'procedure - model [95% CI]':>32}")
+    for model, e in lofo["models"].items():
+        lo, hi = e["ci95"]
+        diff = f"{e['procedure_minus_model']:+.2f} [{lo:+.2f}, {hi:+.2f}]"
+        print(f"{model:<32}{e['smape_mean']:>11.2f}{diff:>32}")
+
+
 def print_real(real: dict) -> None:
     print(
         f"Real monthly series, {real['set']} set: {real['series']} windows, "
@@ -301,9 +358,26 @@ def main(argv=None) -> int:
         help="real-series set(s) to score (default: development and confirmation); the targets "
         "are judged on the last",
     )
+    parser.add_argument(
+        "--lofo",
+        type=Path,
+        nargs="+",
+        metavar="RESULTS",
+        help="only the leave-one-family-out table, from the windows of earlier results files",
+    )
     parser.add_argument("--smoke", action="store_true", help="tiny dataset, one run (tests)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results directory")
     args = parser.parse_args(argv)
+    if args.lofo:
+        import json
+
+        windows = [
+            pd.DataFrame(real["per_series"])
+            for path in args.lofo
+            for real in json.loads(path.read_text())["real_series"].values()
+        ]
+        print_lofo(leave_one_family_out(pd.concat(windows).drop_duplicates("series")))
+        return 0
     base = load_forecast_params(None).options()
     targets = Targets(smoke=args.smoke)
     result: dict = {"options": asdict(base)}
@@ -314,6 +388,9 @@ def main(argv=None) -> int:
         for real in sets.values():
             print_real(real)
         result["real_series"] = sets
+        windows = pd.concat([pd.DataFrame(real["per_series"]) for real in sets.values()])
+        result["leave_one_family_out"] = leave_one_family_out(windows.reset_index(drop=True))
+        print_lofo(result["leave_one_family_out"])
         if not args.no_variants and not args.smoke:
             result["prophet_variants"] = prophet_variants(limit, args.workers)
             print(f"{'Prophet alone, real series':<40}{'sMAPE mean':>11}{'median':>8}{'> 50':>6}")

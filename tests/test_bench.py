@@ -38,6 +38,8 @@ def test_forecast_benchmark_smoke(tmp_path):
         assert set(real["models"]) >= {"default", "combined", "ets", "theta", "arima", "prophet"}
         lo, hi = real["models"]["ets"]["ci95"]
         assert lo <= real["models"]["ets"]["default_minus_model"] <= hi
+    lofo = data["leave_one_family_out"]
+    assert lofo["windows"] == 6 and set(lofo["models"]) >= {"ets", "default", "mean of best two"}
     assert "cmdstanpy" not in proc.stderr  # quiet
     _judged(
         proc,
@@ -175,3 +177,34 @@ def test_the_real_series_sets_are_disjoint_and_as_registered():
             if a < b:
                 assert not series[a] & series[b], (a, b)
                 assert not values[a] & values[b], (a, b)
+
+
+def test_leave_one_family_out_by_hand():
+    """Each family is scored with the rule best on the others: p/a and p/c with r2 (r1 loses
+    p/b by much), p/b with r1 (best on p/a and p/c together); a window's early half stays with
+    its series."""
+    import pandas as pd
+
+    sys.path.insert(0, str(PROJECT_ROOT / "bench"))
+    try:
+        from bench_forecast import leave_one_family_out
+    finally:
+        sys.path.remove(str(PROJECT_ROOT / "bench"))
+    rows = pd.DataFrame(
+        {
+            "series": ["p/a/1", "p/a/2", "p/b", "p/c", "p/c@early"],
+            "smape:ets": [5.0, 5.0, 10.0, 3.0, 3.0],
+            "smape:r1": [4.0, 4.0, 20.0, 1.0, 1.0],
+            "smape:r2": [6.0, 6.0, 8.0, 2.0, 2.0],
+        }
+    )
+    # without p/a: r1 (20 + 1 + 1) / 3 = 7.33, r2 (8 + 2 + 2) / 3 = 4 -> r2
+    # without p/b: r1 (4 + 4 + 1 + 1) / 4 = 2.5, r2 (6 + 6 + 2 + 2) / 4 = 4 -> r1
+    # without p/c: r1 (4 + 4 + 20) / 3 = 9.33, r2 (6 + 6 + 8) / 3 = 6.67 -> r2
+    got = leave_one_family_out(rows, singles=("ets",))
+    assert got["chosen"] == {"p/a": "r2", "p/b": "r1", "p/c": "r2"}
+    assert got["smape_mean"] == pytest.approx((6 + 6 + 20 + 2 + 2) / 5)
+    ets = got["models"]["ets"]
+    assert ets["procedure_minus_model"] == pytest.approx(7.2 - 5.2)
+    assert ets["ci95"][0] <= 2.0 <= ets["ci95"][1]
+    assert got["models"]["r1"]["procedure_minus_model"] == pytest.approx(7.2 - 6.0)
