@@ -209,7 +209,10 @@ def win_rates(fd: FunnelData, by: str) -> pd.DataFrame:
     if by == "lead_source":
         if fd.leads is None:
             return pd.DataFrame(columns=["group", "won", "closed", "rate", "ci_low", "ci_high"])
-        key = closed["lead_id"].map(fd.leads.set_index("lead_id")["source"]).fillna("(no lead)")
+        source = closed["lead_id"].map(fd.leads.set_index("lead_id")["source"])
+        # object first: with no lead matched the sources are all-NaN float64, which pandas 4
+        # will not fill with text
+        key = source.astype(object).fillna("(no lead)")
     elif by == "rep":
         key = closed["rep_id"]
     elif by in ("product", "deal_type"):
