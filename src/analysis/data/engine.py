@@ -27,12 +27,22 @@ import pyarrow.parquet as pq
 
 from analysis.data.contract import TABLES, Column, Table
 
-__all__ = ["connect", "new_connection", "register_ids", "MEMORY_LIMIT"]
+__all__ = ["connect", "new_connection", "register_ids", "sql_timestamp", "MEMORY_LIMIT"]
 
 # DuckDB spills to disk beyond this. On the 300-team benchmark company (docs/scale.md) 1 GB
 # costs the KPI table 14.8 s instead of 12.9 s at 4 GB and the validation nothing (41.8 s), and
 # keeps a team's command under 1.5 GB (2.6 GB at 4 GB: DuckDB fills what it is given).
 MEMORY_LIMIT = os.environ.get("AEM_DUCKDB_MEMORY", "1GB")
+
+
+def sql_timestamp(value) -> str:
+    """A timestamp (or anything `pandas.Timestamp` reads) as a DuckDB literal.
+
+    >>> sql_timestamp("2026-10-01")
+    "TIMESTAMP '2026-10-01 00:00:00'"
+    """
+    return f"TIMESTAMP '{pd.Timestamp(value)}'"
+
 
 _MACROS = [
     "CREATE MACRO month_ord(ts) AS (year(ts) - 1970) * 12 + month(ts) - 1",

@@ -59,7 +59,7 @@ def window_rule(name: str, since: pd.Timestamp) -> str | None:
     history whole; their snapshots from `since` on, and each deal's last one before (a snapshot's
     change is measured against the one before it); leads created from `since` on, or behind a
     deal kept. None: every row of the table (as far as the scope goes)."""
-    at = f"TIMESTAMP '{pd.Timestamp(since)}'"
+    at = engine.sql_timestamp(since)
     if name == "opportunities":
         return f"(closed_at IS NULL OR closed_at >= {at})"
     if name == "opportunity_snapshots":

@@ -15,6 +15,7 @@ import pandas as pd
 
 from analysis.data.contract import OPEN_STAGES
 from analysis.data.dataset import Dataset
+from analysis.data.engine import sql_timestamp
 from analysis.data.scoped import only, scoped
 from analysis.forecast.models import DUE_BUCKETS
 from analysis.metrics.asof import as_of
@@ -173,7 +174,7 @@ def _has_categories(q: Query, cutoff: pd.Timestamp, sources: tuple[str, ...]) ->
     `_category_tables`): a deal known by then has one, or a snapshot taken before then recorded
     one (a deal's current category is often cleared when it closes, so a past month's
     categories may live in the snapshots only)."""
-    at = f"TIMESTAMP '{cutoff}'"
+    at = sql_timestamp(cutoff)
     when = {
         "opportunities": f"{sql_known_from(q.ds)} < {at}",
         "opportunity_snapshots": f"snapshot_date < {at}",

@@ -9,8 +9,9 @@ import pandas as pd
 from scipy import stats
 
 from analysis.data.contract import CLOSED_STAGES, OPEN_STAGES
+from analysis.data.engine import sql_timestamp
 from analysis.funnel.estimators import with_ci
-from analysis.funnel.inputs import WINDOW_MONTHS, FunnelData, ts
+from analysis.funnel.inputs import WINDOW_MONTHS, FunnelData
 
 __all__ = [
     "furthest_stage",
@@ -134,7 +135,7 @@ def flow_transitions(fd: FunnelData) -> pd.DataFrame:
         f"""SELECT h.prev AS from_stage, h.stage AS to_stage, count(*) AS n,
             coalesce(sum(d.amount), 0) AS amount
         FROM f_history h JOIN f_deals d ON d.opportunity_id = h.opportunity_id
-        WHERE h.entered_at >= {ts(fd.start)} AND h.prev IS NOT NULL
+        WHERE h.entered_at >= {sql_timestamp(fd.start)} AND h.prev IS NOT NULL
         GROUP BY ALL"""
     )
     if moves.empty:
@@ -178,7 +179,9 @@ def flow_conversion(fd: FunnelData) -> pd.DataFrame:
 
 def closed_in_window(fd: FunnelData) -> str:
     """SQL: a row of `f_deals` (alias d) closed in the trailing year (to the month's end)."""
-    return f"d.closed_at >= {ts(fd.window_start)} AND d.closed_at < {ts(fd.end)}"
+    return (
+        f"d.closed_at >= {sql_timestamp(fd.window_start)} AND d.closed_at < {sql_timestamp(fd.end)}"
+    )
 
 
 _KEYS = {

@@ -26,6 +26,7 @@ import pandas as pd
 from analysis.data import engine
 from analysis.data.contract import CLOSED_STAGES, OPEN_STAGES
 from analysis.data.dataset import Dataset
+from analysis.data.engine import sql_timestamp
 from analysis.data.scoped import only, scoped
 from analysis.metrics.kpis import scope_reps
 from analysis.metrics.sql import CLOSED, Query, known_from, month_ordinals, open_rows_sql
@@ -78,11 +79,6 @@ DAY = pd.Timedelta(days=1)
 
 # a duration in days, to the microsecond, as pandas' (b - a) / one day
 DAYS = "date_diff('microsecond', {a}, {b}) / 86400e6"
-
-
-def ts(value: pd.Timestamp) -> str:
-    """A timestamp as a SQL literal."""
-    return f"TIMESTAMP '{pd.Timestamp(value)}'"
 
 
 @dataclass
@@ -246,7 +242,7 @@ def _tables(
             "CREATE TEMP VIEW f_snaps AS SELECT s.opportunity_id, s.snapshot_date, s.amount, "
             "s.expected_close_date FROM opportunity_snapshots s "
             "SEMI JOIN f_deals d ON d.opportunity_id = s.opportunity_id "
-            f"WHERE s.snapshot_date < {ts(next_month_start(month))}"
+            f"WHERE s.snapshot_date < {sql_timestamp(next_month_start(month))}"
         )
     else:
         con.execute(
@@ -258,7 +254,7 @@ def _tables(
     con.execute(f"CREATE TEMP VIEW f_open AS {engine_open}")
     has_leads = source.has("leads")
     if has_leads:
-        cut = ts(next_month_start(month))
+        cut = sql_timestamp(next_month_start(month))
         con.execute(
             f"""CREATE TEMP VIEW f_leads AS
             SELECT lead_id, rep_id, source, lead_score, created_at,
@@ -274,7 +270,7 @@ def _deals_sql(
 ) -> str:
     """`f_deals` (see `FunnelTables`): `metrics.asof.as_of`'s cut of the scope's deals, in SQL.
     `h_n` counts each deal's stage changes before the cutoff."""
-    cut = ts(next_month_start(month))
+    cut = sql_timestamp(next_month_start(month))
     if has_history:  # the last stage recorded before the cutoff, and the furthest one
         was = f"""SELECT h.opportunity_id,
                 arg_max(h.stage, (h.entered_at, list_position({_stage_list()}, h.stage))) AS was,
@@ -311,7 +307,7 @@ def _deals_sql(
             c.lead_id, c.expected_close_date, c.stage, c.closed_then AS closed_at,
             greatest(coalesce(s.k, 0), coalesce(c.far_h, 0)) AS far, c.h_n
         FROM c LEFT JOIN _stage s ON s.stage = c.stage
-        WHERE c.closed_then IS NULL OR c.closed_then >= {ts(since)}"""
+        WHERE c.closed_then IS NULL OR c.closed_then >= {sql_timestamp(since)}"""
 
 
 def _stage_list() -> str:
@@ -323,8 +319,8 @@ def _stage_list() -> str:
 
 def _history_sql(month: pd.Period) -> str:
     """`f_history` (see `FunnelTables`)."""
-    cut, start = ts(next_month_start(month)), ts(month_start(month))
-    window = ts(month_start(month - (WINDOW_MONTHS - 1)))
+    cut, start = sql_timestamp(next_month_start(month)), sql_timestamp(month_start(month))
+    window = sql_timestamp(month_start(month - (WINDOW_MONTHS - 1)))
     return f"""
         CREATE TEMP TABLE f_history AS
         SELECT * FROM (

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analysis.data.engine import sql_timestamp
 from analysis.funnel.estimators import with_ci
-from analysis.funnel.inputs import DAYS, FunnelData, ts
+from analysis.funnel.inputs import DAYS, FunnelData
 
 __all__ = ["lead_funnel", "lead_score_deciles"]
 
@@ -25,7 +26,7 @@ def lead_funnel(fd: FunnelData) -> pd.DataFrame:
         f"""SELECT count(*) AS n, count(qualified_at) AS qualified,
             count(converted_at) AS converted, quantile_cont({q}, 0.5) AS days_q,
             quantile_cont({c}, 0.5) AS days_c
-        FROM f_leads WHERE created_at >= {ts(fd.window_start)}"""
+        FROM f_leads WHERE created_at >= {sql_timestamp(fd.window_start)}"""
     ).iloc[0]
     n = int(row["n"])
     frame = pd.DataFrame(
@@ -53,7 +54,7 @@ def lead_score_deciles(fd: FunnelData) -> pd.DataFrame:
             SELECT lead_score, converted_at IS NOT NULL AS conv,
                 row_number() OVER (ORDER BY lead_score, lead_id) AS r, count(*) OVER () AS n
             FROM f_leads
-            WHERE created_at >= {ts(fd.window_start)} AND lead_score IS NOT NULL)
+            WHERE created_at >= {sql_timestamp(fd.window_start)} AND lead_score IS NOT NULL)
         SELECT 1 + least(9, greatest(0, ((r - 1) * 10 - 1) // (n - 1))) AS decile,
             min(lead_score) AS score_min, max(lead_score) AS score_max, count(*) AS leads,
             count(*) FILTER (WHERE conv) AS converted, any_value(n) AS total

@@ -8,7 +8,8 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.data.contract import OPEN_STAGES
-from analysis.funnel.inputs import CLOSED, DAYS, FunnelData, ts
+from analysis.data.engine import sql_timestamp
+from analysis.funnel.inputs import CLOSED, DAYS, FunnelData
 from analysis.metrics.kpis import kpis_for
 from analysis.months import month_start
 
@@ -29,7 +30,7 @@ def has_snapshots(fd: FunnelData) -> bool:
 
 def _waterfall_sql(fd: FunnelData) -> str:
     """One row: the waterfall's terms and counts (see `waterfall`), deal by deal in SQL."""
-    m, start, end = fd.month.ordinal, ts(fd.start), ts(fd.end)
+    m, start, end = fd.month.ordinal, sql_timestamp(fd.start), sql_timestamp(fd.end)
     return f"""
     WITH o AS MATERIALIZED (SELECT opportunity_id, m, amount, due FROM f_open),
     s AS MATERIALIZED (SELECT opportunity_id, amount, due FROM o WHERE m = {m - 1}),
@@ -220,7 +221,7 @@ def slippage(fd: FunnelData, months: int = 3) -> pd.DataFrame:
         w AS (
             SELECT s.opportunity_id, d.rep_id, {push} AS push_days
             FROM s JOIN f_deals d ON d.opportunity_id = s.opportunity_id
-            WHERE s.snapshot_date >= {ts(month_start(fd.month - (months - 1)))})
+            WHERE s.snapshot_date >= {sql_timestamp(month_start(fd.month - (months - 1)))})
         SELECT rep_id, count(DISTINCT opportunity_id) AS open_deals,
             count(DISTINCT opportunity_id) FILTER (WHERE push_days > 0) AS deals_pushed,
             count(*) FILTER (WHERE push_days > 0) AS pushes,

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analysis.data.engine import sql_timestamp
 from analysis.funnel.conversion import closed_in_window
 from analysis.funnel.estimators import kaplan_meier
-from analysis.funnel.inputs import DAYS, FunnelData, ts
+from analysis.funnel.inputs import DAYS, FunnelData
 
 __all__ = ["time_in_stage", "cycle_lengths", "time_to_close", "time_to_convert"]
 
@@ -24,7 +25,7 @@ def time_in_stage(fd: FunnelData) -> pd.DataFrame:
         f"""SELECT stage, count(*) AS n, quantile_cont({days}, 0.5) AS median_days,
             quantile_cont({days}, 0.8) AS p80_days
         FROM f_history
-        WHERE stage IN ({stages}) AND left_at >= {ts(fd.window_start)} GROUP BY ALL"""
+        WHERE stage IN ({stages}) AND left_at >= {sql_timestamp(fd.window_start)} GROUP BY ALL"""
     )
     found = found.astype({"stage": "str"}).set_index("stage")
     out = found.reindex(list(fd.stages))
@@ -52,10 +53,10 @@ def _survival(fd: FunnelData, table: str, event: str) -> pd.DataFrame:
     """Kaplan-Meier curve of days from `created_at` to `event` for the rows of `table` created in
     the last 12 months, from the durations counted in DuckDB; a row without the event is
     censored at the month end."""
-    days = DAYS.format(a="created_at", b=f"coalesce({event}, {ts(fd.end)})")
+    days = DAYS.format(a="created_at", b=f"coalesce({event}, {sql_timestamp(fd.end)})")
     counts = fd.sql(
         f"""SELECT {days} AS days, {event} IS NOT NULL AS done, count(*) AS n FROM {table}
-        WHERE created_at >= {ts(fd.window_start)} GROUP BY ALL ORDER BY ALL"""
+        WHERE created_at >= {sql_timestamp(fd.window_start)} GROUP BY ALL ORDER BY ALL"""
     )
     return kaplan_meier(counts["days"], counts["done"], counts["n"])
 
