@@ -70,7 +70,7 @@ test: $(STAMP) ## Run the whole test suite (unit, notebooks with nbval, end-to-e
 	fi; \
 	if command -v quarto > /dev/null; then echo "quarto: $$(quarto --version) at $$(command -v quarto)"; \
 	else echo "quarto: not on PATH; the Quarto tests will skip"; fi; \
-	HYPOTHESIS_PROFILE=ci $(PY) -m pytest -n 2 --dist loadgroup
+	HYPOTHESIS_PROFILE=ci $(PY) -m pytest -n 2 --dist loadgroup --durations=15
 
 test-fast: $(STAMP) ## Unit tests only (no notebook execution or rendering)
 	$(PY) -m pytest -m "not e2e"
