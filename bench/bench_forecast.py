@@ -376,7 +376,8 @@ def main(argv=None) -> int:
             for path in args.lofo
             for real in json.loads(path.read_text())["real_series"].values()
         ]
-        print_lofo(leave_one_family_out(pd.concat(windows).drop_duplicates("series")))
+        pooled = pd.concat(windows).drop_duplicates("series").reset_index(drop=True)
+        print_lofo(leave_one_family_out(pooled))
         return 0
     base = load_forecast_params(None).options()
     targets = Targets(smoke=args.smoke)
