@@ -54,7 +54,7 @@ def category_rollup(data: ForecastData, team: str | None = None) -> pd.DataFrame
             "amount": [booked, *g["amount"]],
         }
     )
-    if month < quarter.asfreq("M", "start"):  # not started: no "won ฿0" row
+    if not _started(quarter, month):  # no "won ฿0" row
         rows = rows.iloc[1:].reset_index(drop=True)
     rows["cumulative"] = rows["amount"].cumsum()
     rows.attrs.update(quarter=str(quarter), scope=scope_id)
@@ -71,6 +71,12 @@ def quarter_of(month: pd.Period) -> pd.Period:
     ('2026Q4', '2026Q4')
     """
     return (month + 1).asfreq("Q")
+
+
+def _started(quarter: pd.Period, month: pd.Period) -> bool:
+    """Whether a month of `quarter` has closed by the end of `month`: not at the last month of
+    the quarter before, where `quarter_of` is already the next one and nothing can be won in it."""
+    return month >= quarter.asfreq("M", "start")
 
 
 def quota_outlook(
@@ -97,8 +103,7 @@ def quota_outlook(
         "quota": None if not np.isfinite(quota) or quota <= 0 else quota,
         "booked": booked,
         "starts": str(q_months[0]),
-        # False when `month` closes the quarter before: nothing can have been won in it yet
-        "started": len(remaining) < len(q_months),
+        "started": _started(quarter, month),
         "remaining_months": [str(m) for m in remaining],
         "method": f"prophet_samples_recentred_on_{model}",
         "model": model,
