@@ -39,7 +39,6 @@ from scipy import stats
 from analysis.data import cache, engine
 from analysis.data.contract import SKILLS
 from analysis.data.dataset import Dataset
-from analysis.data.engine import sql_timestamp
 from analysis.data.scoped import only
 from analysis.effects.inference import (
     Z_POWER,
@@ -179,7 +178,7 @@ def _negotiation_panel(ds: Dataset, cutoff, rep_ids: pd.Series, first: pd.Period
 
 
 def _negotiation_counts(ds: Dataset, cutoff, first: pd.Period) -> pd.DataFrame:
-    at = sql_timestamp(cutoff)
+    at = engine.sql_timestamp(cutoff)
     con = engine.connect(ds, ["opportunities", "stage_history"])
     try:
         return con.execute(f"""

@@ -26,7 +26,6 @@ import pandas as pd
 from analysis.data import engine
 from analysis.data.contract import CLOSED_STAGES, OPEN_STAGES
 from analysis.data.dataset import Dataset
-from analysis.data.engine import sql_timestamp
 from analysis.data.scoped import only, scoped
 from analysis.metrics.kpis import scope_reps
 from analysis.metrics.sql import CLOSED, Query, known_from, month_ordinals, open_rows_sql
@@ -242,7 +241,7 @@ def _tables(
             "CREATE TEMP VIEW f_snaps AS SELECT s.opportunity_id, s.snapshot_date, s.amount, "
             "s.expected_close_date FROM opportunity_snapshots s "
             "SEMI JOIN f_deals d ON d.opportunity_id = s.opportunity_id "
-            f"WHERE s.snapshot_date < {sql_timestamp(next_month_start(month))}"
+            f"WHERE s.snapshot_date < {engine.sql_timestamp(next_month_start(month))}"
         )
     else:
         con.execute(
@@ -254,7 +253,7 @@ def _tables(
     con.execute(f"CREATE TEMP VIEW f_open AS {engine_open}")
     has_leads = source.has("leads")
     if has_leads:
-        cut = sql_timestamp(next_month_start(month))
+        cut = engine.sql_timestamp(next_month_start(month))
         con.execute(
             f"""CREATE TEMP VIEW f_leads AS
             SELECT lead_id, rep_id, source, lead_score, created_at,
@@ -270,7 +269,7 @@ def _deals_sql(
 ) -> str:
     """`f_deals` (see `FunnelTables`): `metrics.asof.as_of`'s cut of the scope's deals, in SQL.
     `h_n` counts each deal's stage changes before the cutoff."""
-    cut = sql_timestamp(next_month_start(month))
+    cut = engine.sql_timestamp(next_month_start(month))
     if has_history:  # the last stage recorded before the cutoff, and the furthest one
         was = f"""SELECT h.opportunity_id,
                 arg_max(h.stage, (h.entered_at, list_position({_stage_list()}, h.stage))) AS was,
@@ -307,7 +306,7 @@ def _deals_sql(
             c.lead_id, c.expected_close_date, c.stage, c.closed_then AS closed_at,
             greatest(coalesce(s.k, 0), coalesce(c.far_h, 0)) AS far, c.h_n
         FROM c LEFT JOIN _stage s ON s.stage = c.stage
-        WHERE c.closed_then IS NULL OR c.closed_then >= {sql_timestamp(since)}"""
+        WHERE c.closed_then IS NULL OR c.closed_then >= {engine.sql_timestamp(since)}"""
 
 
 def _stage_list() -> str:
@@ -319,8 +318,11 @@ def _stage_list() -> str:
 
 def _history_sql(month: pd.Period) -> str:
     """`f_history` (see `FunnelTables`)."""
-    cut, start = sql_timestamp(next_month_start(month)), sql_timestamp(month_start(month))
-    window = sql_timestamp(month_start(month - (WINDOW_MONTHS - 1)))
+    cut, start = (
+        engine.sql_timestamp(next_month_start(month)),
+        engine.sql_timestamp(month_start(month)),
+    )
+    window = engine.sql_timestamp(month_start(month - (WINDOW_MONTHS - 1)))
     return f"""
         CREATE TEMP TABLE f_history AS
         SELECT * FROM (

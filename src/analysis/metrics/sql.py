@@ -13,7 +13,6 @@ import pandas as pd
 from analysis.data import engine
 from analysis.data.contract import SKILLS
 from analysis.data.dataset import Dataset
-from analysis.data.engine import sql_timestamp
 
 Level = Literal["company", "team", "rep"]
 
@@ -44,7 +43,7 @@ _CYCLE_DAYS = "date_diff('microsecond', o.created_at, o.closed_at) / 86400e6"
 def known_from(ds: Dataset, alias: str = "") -> str:
     """SQL for `metrics.asof.known_from`: from when a deal is known to exist (its creation, else
     its close, else, open and undated, the dataset's as-of date); `alias`: the table's, e.g. 'o.'."""
-    fallback = "NULL" if ds.as_of is None else sql_timestamp(ds.as_of)
+    fallback = "NULL" if ds.as_of is None else engine.sql_timestamp(ds.as_of)
     return f"coalesce({alias}created_at, {alias}closed_at, {fallback})"
 
 
@@ -167,7 +166,7 @@ def closed_as_of_sql(ds: Dataset, cutoff: pd.Timestamp) -> str:
     closed then, at that entry. Only deals known by then (`known_from`). The SQL twin of the
     pandas cut for analyses that need only the closings of a company at scale (a test checks
     the two agree)."""
-    at = sql_timestamp(cutoff)
+    at = engine.sql_timestamp(cutoff)
     final = f"""SELECT opportunity_id, rep_id, stage, closed_at FROM opportunities
         WHERE closed_at < {at}"""
     if not ds.has("stage_history"):

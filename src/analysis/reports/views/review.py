@@ -212,9 +212,10 @@ def _action_text(ctx: ReportContext, action: review.Action) -> str:
     kind = action.kind
     if kind == "close_gap":
         if "gap" in v:
-            key = "act_close_gap" if v.get("best_case") is not None else "act_close_gap_nocat"
-            if not v.get("started", True):  # the next quarter: nothing won in it yet
-                key = key.replace("act_close_gap", "act_close_gap_ahead")
+            # a quarter not started yet (the next one): nothing won in it, commit alone
+            ahead = "_ahead" if not v.get("started", True) else ""
+            nocat = "" if v.get("best_case") is not None else "_nocat"
+            key = f"act_close_gap{ahead}{nocat}"
             return t(
                 key,
                 lang,
