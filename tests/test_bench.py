@@ -26,6 +26,17 @@ def _smoke(benchmark: str, out: Path) -> tuple[subprocess.CompletedProcess, dict
     return proc, json.loads(result.read_text())
 
 
+def _bench_module(name: str):
+    """A module of bench/ (they import each other by bare name, as scripts run from there)."""
+    import importlib
+
+    sys.path.insert(0, str(PROJECT_ROOT / "bench"))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(PROJECT_ROOT / "bench"))
+
+
 @pytest.mark.xdist_group("forecast")
 def test_forecast_benchmark_smoke(tmp_path):
     proc, data = _smoke("forecast", tmp_path)
@@ -109,11 +120,7 @@ def _judged(proc, data: dict, names: set[str]) -> None:
 
 
 def test_a_missed_target_fails_the_benchmark(capsys):
-    sys.path.insert(0, str(PROJECT_ROOT / "bench"))
-    try:
-        from _results import Targets
-    finally:
-        sys.path.remove(str(PROJECT_ROOT / "bench"))
+    Targets = _bench_module("_results").Targets
     full = Targets()
     assert full.check("fast", 10.0, "<", 60, " s") and not full.check("slow", 61.0, "<", 60, " s")
     assert full.exit_code() == 1 and full.missed == ["slow"]
@@ -157,11 +164,7 @@ def test_the_real_series_sets_are_disjoint_and_as_registered():
     shares a series, or a window's values, with another set."""
     import numpy as np
 
-    sys.path.insert(0, str(PROJECT_ROOT / "bench"))
-    try:
-        import real_series
-    finally:
-        sys.path.remove(str(PROJECT_ROOT / "bench"))
+    real_series = _bench_module("real_series")
     sets = {which: real_series.load(which) for which in real_series.SETS}
     assert {w: len(s) for w, s in sets.items()} == {
         "development": 59,
@@ -185,11 +188,7 @@ def test_leave_one_family_out_by_hand():
     its series."""
     import pandas as pd
 
-    sys.path.insert(0, str(PROJECT_ROOT / "bench"))
-    try:
-        from bench_forecast import leave_one_family_out
-    finally:
-        sys.path.remove(str(PROJECT_ROOT / "bench"))
+    leave_one_family_out = _bench_module("bench_forecast").leave_one_family_out
     rows = pd.DataFrame(
         {
             "series": ["p/a/1", "p/a/2", "p/b", "p/c", "p/c@early"],
