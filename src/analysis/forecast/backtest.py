@@ -125,7 +125,7 @@ def _combined_at(
     at: pd.DataFrame, seen: pd.DataFrame, scales: dict
 ) -> tuple[pd.DataFrame, list[str], float]:
     """The combination of the forecasts `at` one cutoff, from the errors `seen` by then: the TOP
-    statistical models ranked on `seen`, their median, its band calibrated on `seen`'s own
+    statistical models ranked on `seen`, their mean, its band calibrated on `seen`'s own
     combination rows (whose bands were scaled by `scales[their cutoff]`). (frame, members,
     band scale)"""
     available = [m for m in C.STATISTICAL if m in set(at["model"])]
@@ -305,9 +305,9 @@ class SeriesForecast:
 def forecast_series(y: pd.Series, options: ForecastOptions | None = None) -> SeriesForecast:
     """The product's default forecast of any monthly series `y` (indexed by monthly Periods),
     `options.horizon` months ahead: every statistical model and baseline backtested on the last
-    `options.folds` month-ends, the median of the best three, its band calibrated, and a baseline
-    instead where it beat that in the backtest. The same code as a team's forecast, without the
-    pipeline model (and so without the blend). bench/bench_forecast.py scores it on real series.
+    `options.folds` month-ends, the mean of the best two, its band calibrated, and a baseline
+    instead where it clearly beat that in the backtest (`combine.headline`). The same code as a
+    team's forecast, without the pipeline model (and so without the blend). bench/bench_forecast.py scores it on real series.
 
     >>> y = pd.Series([100.0 + 3 * k for k in range(30)],
     ...               index=pd.period_range("2024-01", periods=30, freq="M"))

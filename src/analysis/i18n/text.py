@@ -417,7 +417,7 @@ TEXT: dict[str, dict[str, str]] = {
     "model_seasonal_naive": {"th": "ค่าเดือนเดียวกันปีก่อน", "en": "Seasonal naive"},
     "model_trailing_mean": {"th": "ค่าเฉลี่ยย้อนหลัง", "en": "Trailing mean"},
     "model_pipeline": {"th": "จากไปป์ไลน์", "en": "Pipeline"},
-    "model_combined": {"th": "แบบรวม (มัธยฐานของแบบสถิติ)", "en": "Combination"},
+    "model_combined": {"th": "แบบรวม (ค่าเฉลี่ยของแบบสถิติ)", "en": "Combination"},
     "model_blend": {"th": "ผสม (แบบรวม + ไปป์ไลน์)", "en": "Blend (combination + pipeline)"},
     "actual": {"th": "จริง", "en": "Actual"},
     "error": {"th": "คลาดเคลื่อน", "en": "Error"},
@@ -448,9 +448,9 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "fc_band": {"th": " (ช่วง 80%: {low} – {high})", "en": " (80% interval {low} – {high})"},
     "fc_headline_blend": {
-        "th": " ตัวเลขนี้มาจากมัธยฐานของ {members} ({k} แบบที่แม่นที่สุดจาก {n} แบบสถิติในการทดสอบย้อนหลังของ"
+        "th": " ตัวเลขนี้มาจากค่าเฉลี่ยของ {members} ({k} แบบที่แม่นที่สุดจาก {n} แบบสถิติในการทดสอบย้อนหลังของ"
         "ขอบเขตนี้) ถ่วงน้ำหนักรวมกับแบบไปป์ไลน์",
-        "en": "It is the median of {members} (the {k} most accurate of the {n} statistical "
+        "en": "It is the mean of {members} (the {k} most accurate of the {n} statistical "
         "models in this backtest), blended with the pipeline model.",
     },
     "fc_headline_pipeline": {
@@ -459,10 +459,18 @@ TEXT: dict[str, dict[str, str]] = {
         "models.",
     },
     "fc_headline_baseline": {
-        "th": " ตัวเลขนี้คือ{model} เพราะในการทดสอบย้อนหลังแบบนี้แม่นกว่าแบบผสม (MASE {mase} เทียบ "
-        "{blend_mase})",
-        "en": "It is the {model} forecast: in the backtest it was more accurate than the blend "
-        "of the statistical models and the pipeline (MASE {mase} against {blend_mase}).",
+        "th": " ตัวเลขนี้คือ{model} เพราะในการทดสอบย้อนหลังแบบนี้แม่นกว่าแบบผสมอย่างชัดเจน (MASE {mase} "
+        "เทียบ {blend_mase} ต่ำกว่าเกิน {margin})",
+        "en": "It is the {model} forecast: in the backtest it was clearly more accurate than the "
+        "blend of the statistical models and the pipeline (MASE {mase} against {blend_mase}, "
+        "more than {margin} lower).",
+    },
+    "fc_headline_close": {
+        "th": " ในการทดสอบย้อนหลัง {model} แม่นกว่าเล็กน้อย (MASE {mase} เทียบ {blend_mase}) แต่แบบพื้นฐาน"
+        "จะเป็นตัวเลขหลักเฉพาะเมื่อ MASE ต่ำกว่าเกิน {margin} เพราะส่วนต่างที่น้อยกว่านั้นแยกไม่ออกจากความบังเอิญ",
+        "en": "The {model} forecast was slightly more accurate in the backtest (MASE {mase} "
+        "against {blend_mase}), but a baseline leads only when its MASE is more than {margin} "
+        "lower: a smaller gap cannot be told from chance.",
     },
     "fc_prophet_best": {
         "th": " Prophet แม่นที่สุดในบรรดาแบบสถิติ ({models})",
@@ -483,6 +491,12 @@ TEXT: dict[str, dict[str, str]] = {
     "fc_beats": {
         "th": " {model} แม่นกว่าแบบพื้นฐานที่ดีที่สุด ({baseline}): sMAPE {error} เทียบ {base_error}",
         "en": "{model} beat the best baseline ({baseline}): sMAPE {error} against {base_error}.",
+    },
+    "fc_close": {
+        "th": " {model} แม่นใกล้เคียงกับแบบพื้นฐาน ({baseline}): sMAPE {error} เทียบ {base_error} "
+        "ส่วนต่างน้อยเกินกว่าจะใช้แบบพื้นฐานแทน",
+        "en": "{model} and the simple baseline ({baseline}) were close: sMAPE {error} against "
+        "{base_error}, too small a gap for the baseline to lead.",
     },
     "fc_not_beats": {
         "th": " {model} ไม่แม่นกว่าแบบพื้นฐาน ({baseline}): sMAPE {error} เทียบ {base_error} "
@@ -583,9 +597,9 @@ TEXT: dict[str, dict[str, str]] = {
         "stage and expected-close timing, plus revenue from deals not yet created.",
     },
     "fc_method_combination": {
-        "th": "แบบรวมคือมัธยฐานของ {k} แบบสถิติที่แม่นที่สุดในการทดสอบย้อนหลัง (ตอนนี้: {members}) "
+        "th": "แบบรวมคือค่าเฉลี่ยของ {k} แบบสถิติที่แม่นที่สุดในการทดสอบย้อนหลัง (ตอนนี้: {members}) "
         "ช่วง 80% ปรับด้วยตัวคูณ {scale} ให้ครอบคลุม 80% ของความคลาดเคลื่อนย้อนหลังของแบบรวมเอง",
-        "en": "The combination is the median of the {k} statistical models most accurate in the "
+        "en": "The combination is the mean of the {k} statistical models most accurate in the "
         "backtest (now: {members}); its 80% band is scaled by {scale} so that it would have held "
         "80% of the combination's own backtest errors.",
     },

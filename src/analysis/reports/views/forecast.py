@@ -215,8 +215,9 @@ def _names(models, lang: Lang) -> str:
 
 
 def headline_note(ctx: ForecastContext) -> str:
-    """What the headline number is: which models made it, and why it is a baseline when one was
-    more accurate than the blend in the backtest (`combine.headline`)."""
+    """What the headline number is: which models made it, why it is a baseline when one clearly
+    beat the blend in the backtest, and which baseline did better by too little to lead
+    (`combine.headline`, `combine.close_baseline`)."""
     r, lang, o = ctx.result, ctx.lang, _overall(ctx)
     if r.headline in forecast.BASELINES:
         return t(
@@ -225,16 +226,34 @@ def headline_note(ctx: ForecastContext) -> str:
             model=_model(r.headline, lang),
             mase=fmt_number(o.loc[r.headline, "mase"], digits=2),
             blend_mase=fmt_number(o.loc["blend", "mase"], digits=2),
+            margin=fmt_percent(forecast.MARGIN, digits=0),
         )
     if not r.members:
-        return t("fc_headline_pipeline", lang)
-    available = [m for m in forecast.STATISTICAL if m in set(r.forecast["model"])]
-    return t(
-        "fc_headline_blend",
-        lang,
-        members=_names(r.members, lang),
-        k=len(r.members),
-        n=len(available),
+        text = t("fc_headline_pipeline", lang)
+    else:
+        available = [m for m in forecast.STATISTICAL if m in set(r.forecast["model"])]
+        text = t(
+            "fc_headline_blend",
+            lang,
+            members=_names(r.members, lang),
+            k=len(r.members),
+            n=len(available),
+        )
+    close = forecast.close_baseline(r.metrics, r.headline, short=_short(ctx))
+    if close is None:
+        return text
+    return " ".join(
+        (
+            text,
+            t(
+                "fc_headline_close",
+                lang,
+                model=_model(close, lang),
+                mase=fmt_number(o.loc[close, "mase"], digits=2),
+                blend_mase=fmt_number(o.loc[r.headline, "mase"], digits=2),
+                margin=fmt_percent(forecast.MARGIN, digits=0),
+            ),
+        )
     )
 
 
@@ -355,9 +374,12 @@ def backtest_verdict(ctx: ForecastContext) -> Markdown:
         if model not in o.index or best_base is None:
             continue
         beats = o.loc[model, "mase"] < o.loc[best_base, "mase"]
+        # the headline beaten by less than the margin: said as a near tie, not as "treat with
+        # care" under a number the report still leads with (`combine.close_baseline`)
+        close = not beats and model == r.headline
         parts.append(
             t(
-                "fc_beats" if beats else "fc_not_beats",
+                "fc_beats" if beats else "fc_close" if close else "fc_not_beats",
                 lang,
                 model=_model(model, lang),
                 baseline=_model(best_base, lang),
