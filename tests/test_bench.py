@@ -43,12 +43,18 @@ def test_forecast_benchmark_smoke(tmp_path):
     assert data["time"]["scopes"] == 3  # the company and two teams
     assert data["time"]["seconds_median"] > 0 and data["time"]["fit_sets"] > 0
     assert set(data["mean_mase_by_variant"]["default"]) >= {"ets", "combined", "blend", "pipeline"}
-    assert list(data["real_series"]) == ["development", "confirmation"]
+    assert list(data["real_series"]) == ["development", "confirmation", "reserve"]
     for real in data["real_series"].values():
-        assert real["series"] == 3 and real["holdout_months"] == 18
+        assert real["series"] == 2 and real["holdout_months"] == 18
         assert set(real["models"]) >= {"default", "combined", "ets", "theta", "arima", "prophet"}
         lo, hi = real["models"]["ets"]["ci95"]
         assert lo <= real["models"]["ets"]["default_minus_model"] <= hi
+    # the targets are judged on the three sets' windows pooled: its means are theirs
+    pooled = data["pooled"]
+    assert pooled["set"] == "all" and pooled["series"] == 6
+    ets = [w["smape:ets"] for real in data["real_series"].values() for w in real["per_series"]]
+    assert pooled["models"]["ets"]["smape_mean"] == pytest.approx(sum(ets) / 6)
+    assert "Real monthly series, all sets pooled: 6 windows" in proc.stdout
     lofo = data["leave_one_family_out"]
     assert lofo["windows"] == 6 and set(lofo["models"]) >= {"ets", "default", "mean of best two"}
     assert "cmdstanpy" not in proc.stderr  # quiet
