@@ -96,6 +96,51 @@ def test_prophet_never_returns_the_floor_for_a_falling_positive_series():
     assert fc["yhat"].iloc[12:].max() < fc["yhat"].iloc[:6].min() < y.iloc[-6:].mean()
 
 
+def test_blend_by_hand():
+    """The blend per horizon: the weighted mean of the components' forecasts and band edges; no
+    band where a weighted component has none; a component weighted 0 is left out, and a horizon
+    whose every weight is 0 has no blend."""
+    months = pd.period_range("2026-11", periods=3, freq="M")
+    forecasts = pd.DataFrame(
+        {
+            "model": ["combined", "pipeline"] * 3 + ["ets"],
+            "month": [m for m in months for _ in range(2)] + [months[0]],
+            "h": [1, 1, 2, 2, 3, 3, 1],
+            "yhat": [100.0, 200.0, 110.0, 210.0, 120.0, 220.0, 999.0],
+            "yhat_lower": [80.0, 150.0, 90.0, np.nan, 100.0, 170.0, 0.0],
+            "yhat_upper": [120.0, 260.0, 130.0, np.nan, 140.0, 270.0, 0.0],
+        }
+    )
+    weights = pd.DataFrame(
+        {
+            "h": [1, 1, 2, 2, 3, 3],
+            "model": ["combined", "pipeline"] * 3,
+            "weight": [0.25, 0.75, 0.5, 0.5, 0.0, 0.0],
+        }
+    )
+    b = F.blend(forecasts, weights)
+    assert b["h"].tolist() == [1, 2] and b["month"].tolist() == list(months[:2])
+    assert b["yhat"].tolist() == [0.25 * 100 + 0.75 * 200, 0.5 * 110 + 0.5 * 210]
+    assert b["yhat_lower"].iloc[0] == 0.25 * 80 + 0.75 * 150
+    assert b["yhat_upper"].iloc[0] == 0.25 * 120 + 0.75 * 260
+    assert b[["yhat_lower", "yhat_upper"]].iloc[1].isna().all()  # the pipeline had no band
+    # weight 0 for the pipeline at h = 2: the combination alone, with its band
+    alone = F.blend(forecasts, weights.assign(weight=[0.25, 0.75, 1.0, 0.0, 0.0, 0.0]))
+    assert alone.iloc[1][["yhat", "yhat_lower", "yhat_upper"]].tolist() == [110.0, 90.0, 130.0]
+    assert F.blend(forecasts, weights.assign(weight=0.0)).empty
+
+
+def test_prophet_draws_its_sample_paths_only_when_asked():
+    """A backtest cutoff needs Prophet's forecast and band, not its 1,000 predictive sample
+    paths (only the final forecast's quota outlook sums them): without them, the same forecast."""
+    y = _series(1000 + 10 * np.arange(30) + np.random.default_rng(1).normal(0, 20, 30))
+    options = F.ForecastOptions(samples=200)
+    with_paths, paths = F.prophet_forecast(y, 6, options)
+    without, none = F.prophet_forecast(y, 6, options, samples=False)
+    assert paths.shape == (6, 200) and none is None
+    pd.testing.assert_frame_equal(with_paths, without, check_exact=True)
+
+
 def test_ets_recovers_a_damped_trend():
     """A level of 100 whose monthly growth of 20 dies away by 15% a month: ETS picks a damped
     form and its forecasts follow the flattening curve, not a straight line."""

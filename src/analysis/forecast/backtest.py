@@ -93,9 +93,11 @@ def _models_at(
     horizon: int,
     statistical_ok: bool,
     model_out=None,
+    paths: bool = False,
 ):
     """Every model's forecast from history up to `cutoff` (the pipeline model only with `pipe`);
-    (frames by model, Prophet samples)."""
+    (frames by model, Prophet's predictive samples where `paths`: the final forecast's quota
+    outlook needs them, a backtest cutoff does not)."""
     train = y[y.index <= cutoff]
     out: dict[str, pd.DataFrame | None] = {}
     samples = None
@@ -103,7 +105,9 @@ def _models_at(
         out["ets"] = _fit(ets_forecast, train, horizon, options.seed)
         out["theta"] = _fit(theta_forecast, train, horizon)
         out["arima"] = _fit(arima_forecast, train, horizon)
-        prophet = _fit(prophet_forecast, train, horizon, options, model_out=model_out)
+        prophet = _fit(
+            prophet_forecast, train, horizon, options, model_out=model_out, samples=paths
+        )
         if prophet is not None:
             out["prophet"], samples = prophet
     if len(train) >= 12:
@@ -219,7 +223,7 @@ def _run(y, month, arrays, options, statistical_ok=True, model_out=None) -> _Run
     scale = _seasonal_scale(y[y.index <= cutoffs[0]]) if len(cutoffs) else np.nan
     metrics = accuracy(bt, scale) if len(bt) else _no_metrics()
     frames, samples = _models_at(
-        y, month, arrays, options, options.horizon, statistical_ok, model_out
+        y, month, arrays, options, options.horizon, statistical_ok, model_out, paths=True
     )
     fc, members, band_scale, weights = _with_combined_and_blend(
         _stack(frames), bt, options.horizon, statistical_ok, scales

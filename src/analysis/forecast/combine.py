@@ -130,25 +130,21 @@ def blend_weights(errors: pd.DataFrame, horizon: int) -> pd.DataFrame:
 def blend(forecasts: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame:
     """Weighted mean of the components' forecasts and of their band edges, per horizon; a band
     is left empty when a weighted component has none (no invented precision)."""
-    rows = []
     comps = forecasts[forecasts["model"].isin(COMPONENTS)].dropna(subset=["yhat"])
-    for h, g in comps.groupby("h"):
-        g = g.merge(weights, on=["h", "model"])
-        g = g[g["weight"] > 0]
-        if g.empty:
-            continue
-        w = g["weight"] / g["weight"].sum()
-        band = bool(g[["yhat_lower", "yhat_upper"]].notna().all(axis=None))
-        rows.append(
-            {
-                "month": g["month"].iloc[0],
-                "h": int(h),
-                "yhat": float((w * g["yhat"]).sum()),
-                "yhat_lower": float((w * g["yhat_lower"]).sum()) if band else np.nan,
-                "yhat_upper": float((w * g["yhat_upper"]).sum()) if band else np.nan,
-            }
-        )
-    return pd.DataFrame(rows, columns=_COLUMNS)
+    g = comps.merge(weights, on=["h", "model"])
+    g = g[g["weight"] > 0]
+    if g.empty:
+        return pd.DataFrame(columns=_COLUMNS)
+    by = g.groupby("h", sort=True)
+    w = g["weight"] / by["weight"].transform("sum")
+    parts = {c: (w * g[c]).groupby(g["h"], sort=True).sum() for c in _COLUMNS[2:]}
+    banded = g[["yhat_lower", "yhat_upper"]].notna().all(axis=1).groupby(g["h"]).all()
+    out = pd.DataFrame({"month": by["month"].first(), **parts})
+    for c in ("yhat_lower", "yhat_upper"):
+        out[c] = out[c].where(banded)
+    out = out.rename_axis("h").reset_index()
+    out["h"] = out["h"].astype(int)
+    return out[_COLUMNS].astype({c: "float64" for c in _COLUMNS[2:]})
 
 
 def _baseline_below(metrics: pd.DataFrame, default: str, margin: float) -> str | None:

@@ -171,8 +171,13 @@ def _quiet() -> None:
 
 
 def prophet_forecast(
-    y: pd.Series, horizon: int, options: ForecastOptions = ForecastOptions(), *, model_out=None
-) -> tuple[pd.DataFrame, np.ndarray]:
+    y: pd.Series,
+    horizon: int,
+    options: ForecastOptions = ForecastOptions(),
+    *,
+    model_out=None,
+    samples: bool = True,
+) -> tuple[pd.DataFrame, np.ndarray | None]:
     """Fit Prophet on monthly revenue `y` and forecast `horizon` months.
 
     Configured for monthly business revenue: on the log scale when every month is positive
@@ -181,7 +186,8 @@ def prophet_forecast(
     trend (`changepoint_prior_scale`) and yearly seasonality with `yearly_fourier_order` terms
     from `options.min_months` of history. A series with a zero month is modelled as it is and
     floored at zero. Returns the forecast frame and the predictive samples (horizon x
-    options.samples), which the quota outlook sums. `model_out`, a list, receives the fitted
+    options.samples), which the quota outlook sums (None with `samples=False`: drawn after the
+    forecast, so leaving them out changes nothing else). `model_out`, a list, receives the fitted
     model and its components over the history (month, trend, yearly) in revenue units.
     """
     _quiet()  # before the import: prophet.plot logs an error when plotly is missing
@@ -219,7 +225,7 @@ def prophet_forecast(
             warnings.simplefilter("ignore")
             model.fit(train)
             pred = model.predict(future)
-            samples = back(model.predictive_samples(future)["yhat"])
+            paths = back(model.predictive_samples(future)["yhat"]) if samples else None
             if model_out is not None:
                 model_out += [model, _components(y.index, model.predict(train), back)]
     finally:
@@ -230,7 +236,7 @@ def prophet_forecast(
         np.maximum(back(pred["yhat_lower"]), 0),
         np.maximum(back(pred["yhat_upper"]), 0),
     )
-    return frame, np.clip(samples, 0, None)
+    return frame, None if paths is None else np.clip(paths, 0, None)
 
 
 def _components(months: pd.PeriodIndex, pred: pd.DataFrame, back) -> pd.DataFrame:
