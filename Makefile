@@ -75,7 +75,7 @@ test: $(STAMP) ## Run the whole test suite (unit, notebooks with nbval, end-to-e
 test-fast: $(STAMP) ## Unit tests only (no notebook execution or rendering)
 	$(PY) -m pytest -m "not e2e"
 
-bench: $(STAMP) ## Every benchmark, cold, each target PASS/FAIL; fails if any missed (~80 min: bench_scale alone 33 min) [SCALE=1] [RUNS=3]
+bench: $(STAMP) ## Every benchmark, cold, each target PASS/FAIL; fails if any missed (~100 min: bench_scale 33, bench_forecast 45) [SCALE=1] [RUNS=3]
 	@failed=""; \
 	for b in "kpis.py --scale $(or $(SCALE),1)" "scale.py --scale $(or $(SCALE),1)" notebooks.py \
 	         forecast.py import.py postgres.py "report.py --runs $(or $(RUNS),3)"; do \
