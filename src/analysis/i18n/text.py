@@ -492,12 +492,6 @@ TEXT: dict[str, dict[str, str]] = {
         "th": " {model} แม่นกว่าแบบพื้นฐานที่ดีที่สุด ({baseline}): sMAPE {error} เทียบ {base_error}",
         "en": "{model} beat the best baseline ({baseline}): sMAPE {error} against {base_error}.",
     },
-    "fc_close": {
-        "th": " {model} แม่นใกล้เคียงกับแบบพื้นฐาน ({baseline}): sMAPE {error} เทียบ {base_error} "
-        "ส่วนต่างน้อยเกินกว่าจะใช้แบบพื้นฐานแทน",
-        "en": "{model} and the simple baseline ({baseline}) were close: sMAPE {error} against "
-        "{base_error}, too small a gap for the baseline to lead.",
-    },
     "fc_not_beats": {
         "th": " {model} ไม่แม่นกว่าแบบพื้นฐาน ({baseline}): sMAPE {error} เทียบ {base_error} "
         "ควรใช้ตัวเลขนี้อย่างระมัดระวัง",

@@ -374,12 +374,13 @@ def backtest_verdict(ctx: ForecastContext) -> Markdown:
         if model not in o.index or best_base is None:
             continue
         beats = o.loc[model, "mase"] < o.loc[best_base, "mase"]
-        # the headline beaten by less than the margin: said as a near tie, not as "treat with
-        # care" under a number the report still leads with (`combine.close_baseline`)
-        close = not beats and model == r.headline
+        if not beats and model == r.headline:
+            # beaten by less than the margin: `headline_note` already names that baseline with
+            # both errors and why it does not lead; no "treat with care" under the headline
+            continue
         parts.append(
             t(
-                "fc_beats" if beats else "fc_close" if close else "fc_not_beats",
+                "fc_beats" if beats else "fc_not_beats",
                 lang,
                 model=_model(model, lang),
                 baseline=_model(best_base, lang),
