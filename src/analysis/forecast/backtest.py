@@ -311,7 +311,8 @@ def forecast_series(y: pd.Series, options: ForecastOptions | None = None) -> Ser
     `options.horizon` months ahead: every statistical model and baseline backtested on the last
     `options.folds` month-ends, the mean of the best two, its band calibrated, and a baseline
     instead where it clearly beat that in the backtest (`combine.headline`). The same code as a
-    team's forecast, without the pipeline model (and so without the blend). bench/bench_forecast.py scores it on real series.
+    team's forecast, without the pipeline model (and so without the blend).
+    bench/bench_forecast.py scores it on real series.
 
     >>> y = pd.Series([100.0 + 3 * k for k in range(30)],
     ...               index=pd.period_range("2024-01", periods=30, freq="M"))
