@@ -722,11 +722,34 @@ def test_backtest_verdict_names_no_winner_when_every_model_ties():
     assert backtest_verdict(ctx([0.5, 0.9, 0.8, 0.6])).data == ""
 
 
+def _summary_ctx(metrics, forecast, headline, members, lang="en"):
+    """What the forecast summary reads, for a November 2026 forecast after a 12-month backtest
+    whose most accurate model was the seasonal naive."""
+    from types import SimpleNamespace
+
+    month = pd.Period("2026-11", "M")
+    result = SimpleNamespace(
+        metrics=metrics,
+        forecast=forecast,
+        notes=[],
+        quota={},
+        headline=headline,
+        members=members,
+        cutoffs=[str(month - k) for k in range(12, 0, -1)],
+        best_model=lambda: "seasonal_naive",
+    )
+    return SimpleNamespace(
+        result=result,
+        lang=lang,
+        estimate=lambda v: f"฿{v:,.0f}",
+        month=lambda m: "November 2026",
+    )
+
+
 def test_a_forecast_a_baseline_beat_never_leads():
     """Issue 16 (after 14): the company report led with the blend while its own text said the
     same-month-last-year baseline was more accurate. A forecast that a simpler model beat in the
     backtest no longer leads: the baseline's own forecast does, and the text says why."""
-    from types import SimpleNamespace
 
     from analysis.reports.views.forecast import summary
 
@@ -753,22 +776,7 @@ def test_a_forecast_a_baseline_beat_never_leads():
             "yhat_upper": [5_600_000.0, 5_900_000.0, 7_000_000.0],
         }
     )
-    result = SimpleNamespace(
-        metrics=metrics,
-        forecast=forecast,
-        notes=[],
-        quota={},
-        headline="seasonal_naive",
-        members=["ets", "theta", "prophet"],
-        cutoffs=[str(month - k) for k in range(12, 0, -1)],
-        best_model=lambda: "seasonal_naive",
-    )
-    ctx = SimpleNamespace(
-        result=result,
-        lang="en",
-        estimate=lambda v: f"฿{v:,.0f}",
-        month=lambda m: "November 2026",
-    )
+    ctx = _summary_ctx(metrics, forecast, "seasonal_naive", ["ets", "theta", "prophet"])
     text = summary(ctx).data
     assert text.startswith(
         "Revenue in November 2026 is forecast at ฿4,821,000 (80% interval ฿4,000,000 – "
@@ -784,7 +792,6 @@ def test_a_baseline_better_by_less_than_the_margin_is_named_not_followed():
     the blend's (docs/forecasting.md: following it at any gap made real forecasts worse). When it
     was better by less, the blend leads and the text names the baseline with both errors; the
     summary names it once, and does not tell the reader to distrust the headline."""
-    from types import SimpleNamespace
 
     from analysis.reports.views.forecast import backtest_verdict, summary
 
@@ -821,22 +828,7 @@ def test_a_baseline_better_by_less_than_the_margin_is_named_not_followed():
             "yhat_upper": [7_000_000.0, 7_200_000.0, 5_600_000.0, 5_900_000.0, 7_000_000.0],
         }
     )
-    result = SimpleNamespace(
-        metrics=metrics(0.9, 0.95),
-        forecast=forecast,
-        notes=[],
-        quota={},
-        headline="blend",
-        members=["ets", "theta"],
-        cutoffs=[str(month - k) for k in range(12, 0, -1)],
-        best_model=lambda: "seasonal_naive",
-    )
-    ctx = SimpleNamespace(
-        result=result,
-        lang="en",
-        estimate=lambda v: f"฿{v:,.0f}",
-        month=lambda m: "November 2026",
-    )
+    ctx = _summary_ctx(metrics(0.9, 0.95), forecast, "blend", ["ets", "theta"])
     text = summary(ctx).data
     assert text.startswith(
         "Revenue in November 2026 is forecast at ฿6,512,000 (80% interval ฿5,000,000 – "
@@ -849,7 +841,7 @@ def test_a_baseline_better_by_less_than_the_margin_is_named_not_followed():
     assert "treat its numbers with care" in verdict  # Prophet, not the headline, was beaten
     assert "Blend (combination + pipeline)" not in verdict, verdict
     assert text.count("Seasonal naive forecast was slightly more accurate") == 1
-    th = summary(SimpleNamespace(**{**vars(ctx), "lang": "th"})).data
+    th = summary(_summary_ctx(metrics(0.9, 0.95), forecast, "blend", ["ets", "theta"], "th")).data
     assert "MASE 0.90 เทียบ 1.00" in th and "20%" in th
 
 
