@@ -249,6 +249,12 @@ def print_lofo(lofo: dict) -> None:
         print(f"{model:<32}{e['smape_mean']:>11.2f}{diff:>32}")
 
 
+def _windows(sets) -> pd.DataFrame:
+    """The `score_series` rows of several sets' results, pooled (a window scored twice, once)."""
+    rows = pd.concat([pd.DataFrame(real["per_series"]) for real in sets])
+    return rows.drop_duplicates("series").reset_index(drop=True)
+
+
 def print_real(real: dict) -> None:
     which = "all sets pooled" if real["set"] == "all" else f"{real['set']} set"
     print(
@@ -382,12 +388,11 @@ def main(argv=None) -> int:
     if args.earlier:
         import json
 
-        windows = [
-            pd.DataFrame(real["per_series"])
+        pooled = _windows(
+            real
             for path in args.earlier
             for real in json.loads(path.read_text())["real_series"].values()
-        ]
-        pooled = pd.concat(windows).drop_duplicates("series").reset_index(drop=True)
+        )
         print_real(summarise(pooled, "all"))
         print_lofo(leave_one_family_out(pooled))
         return 0
@@ -401,10 +406,11 @@ def main(argv=None) -> int:
         for real in sets.values():
             print_real(real)
         result["real_series"] = sets
-        windows = pd.concat([pd.DataFrame(real["per_series"]) for real in sets.values()])
-        windows = windows.reset_index(drop=True)
-        judged = sets[chosen[0]] if len(sets) == 1 else summarise(windows, "all")
-        if len(sets) > 1:
+        windows = _windows(sets.values())
+        if len(sets) == 1:
+            (judged,) = sets.values()
+        else:
+            judged = summarise(windows, "all")
             print_real(judged)
             result["pooled"] = {k: v for k, v in judged.items() if k != "per_series"}
         result["leave_one_family_out"] = leave_one_family_out(windows)

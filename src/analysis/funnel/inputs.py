@@ -318,10 +318,8 @@ def _stage_list() -> str:
 
 def _history_sql(month: pd.Period) -> str:
     """`f_history` (see `FunnelTables`)."""
-    cut, start = (
-        engine.sql_timestamp(next_month_start(month)),
-        engine.sql_timestamp(month_start(month)),
-    )
+    cut = engine.sql_timestamp(next_month_start(month))
+    start = engine.sql_timestamp(month_start(month))
     window = engine.sql_timestamp(month_start(month - (WINDOW_MONTHS - 1)))
     return f"""
         CREATE TEMP TABLE f_history AS

@@ -240,21 +240,16 @@ def headline_note(ctx: ForecastContext) -> str:
             n=len(available),
         )
     close = forecast.close_baseline(r.metrics, r.headline, short=_short(ctx))
-    if close is None:
-        return text
-    return " ".join(
-        (
-            text,
-            t(
-                "fc_headline_close",
-                lang,
-                model=_model(close, lang),
-                mase=fmt_number(o.loc[close, "mase"], digits=2),
-                blend_mase=fmt_number(o.loc[r.headline, "mase"], digits=2),
-                margin=fmt_percent(forecast.MARGIN, digits=0),
-            ),
+    if close is not None:
+        text += " " + t(
+            "fc_headline_close",
+            lang,
+            model=_model(close, lang),
+            mase=fmt_number(o.loc[close, "mase"], digits=2),
+            blend_mase=fmt_number(o.loc[r.headline, "mase"], digits=2),
+            margin=fmt_percent(forecast.MARGIN, digits=0),
         )
-    )
+    return text
 
 
 def _quarter(quarter: str, ctx: ForecastContext) -> str:
